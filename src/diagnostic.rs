@@ -1,0 +1,413 @@
+//! The one diagnostic type every stage reports problems with, its stable codes,
+//! and its renderings (human, via miette, and JSON).
+//!
+//! A stage never stops at its first problem: it returns a `Vec<Diagnostic>`, and the
+//! caller decides how to show them. Messages follow Cedar's rules: lowercase, no
+//! final period, the user's names in backticks, one line; the why goes in `help`.
+
+use crate::syntax::Span;
+use serde::Serialize;
+use std::fmt;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Worth a look; the policy still compiles.
+    Warning,
+    /// The policy cannot be compiled.
+    Error,
+}
+
+/// A stable diagnostic code. Codes are grouped by stage: `E01xx` syntax, `E02xx`
+/// names, `E03xx` types, `E04xx`/`W04xx` journey lints, `E07xx` compile limits.
+/// Each is documented in `docs/language.md`; a code is never reused for another meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    /// E0101: the text does not follow the grammar.
+    Syntax,
+    /// E0102: a string literal is never closed.
+    UnterminatedString,
+    /// E0103: a `{` is never closed, or a `}` closes nothing.
+    UnbalancedBrace,
+    /// E0104: a duration literal is malformed (unknown unit, overflow).
+    InvalidDuration,
+    /// E0105: a number literal is malformed or too large.
+    InvalidNumber,
+    /// E0106: a timestamp literal is malformed.
+    InvalidTimestamp,
+    /// E0107: repetition bounds are backwards or too large (`{3,1}`).
+    InvalidRepetition,
+    /// E0108: a character that cannot start any token.
+    UnexpectedCharacter,
+    /// E0201: a segment name that is not declared.
+    UnknownSegment,
+    /// E0202: a journey name that is not declared.
+    UnknownJourney,
+    /// E0203: a step name that is not declared in the journey.
+    UnknownStep,
+    /// E0204: an expectation set that is not declared.
+    UnknownExpectationSet,
+    /// E0205: a `use` of a module that does not exist.
+    UnknownModule,
+    /// E0206: a metric that is not declared.
+    UnknownMetric,
+    /// E0207: a name declared twice in the same namespace.
+    DuplicateName,
+    /// E0208: a function that does not exist in conditions.
+    UnknownFunction,
+    /// E0209: a test refers to a customer it does not declare.
+    UnknownCustomer,
+    /// E0210: a test refers to an escalation that is not declared.
+    UnknownEscalation,
+    /// E0211: a clause that may appear once appears twice (two `goal`s).
+    DuplicateClause,
+    /// E0212: a clause that is required is missing (a journey with no `path`).
+    MissingClause,
+    /// E0301: two sides of a comparison have types that cannot be compared.
+    TypeMismatch,
+    /// E0302: a condition that is not true/false.
+    NotBoolean,
+    /// E0303: a function called with the wrong number or kind of arguments.
+    BadArgument,
+    /// E0304: one attribute used as two different types.
+    ConflictingAttributeType,
+    /// E0305: a value outside its allowed range (a metric's range, a percentage over 100).
+    OutOfRange,
+    /// W0401: a step declared but never used in the journey's `path`.
+    StepNotInPath,
+    /// E0402: the goal cannot be reached by any path.
+    GoalUnreachable,
+    /// W0403: a step from which no path leads to the end of the journey.
+    DeadEndStep,
+    /// E0404: a time limit anchored to a step that can never come before its target.
+    AnchorNeverPrecedes,
+    /// E0405: thresholds that contradict each other, so one can never be met.
+    ContradictoryThresholds,
+    /// E0406: an escalation that notifies nobody.
+    NoRecipient,
+    /// W0407: a warning time at or after the time limit, so it never warns.
+    WarningNeverFires,
+    /// W0408: a journey with no `goal`.
+    NoGoal,
+    /// W0409: a segment that no journey or rule uses.
+    UnusedSegment,
+    /// E0701: a path expands to more graph nodes than the compiler allows.
+    PathTooLarge,
+}
+
+impl Code {
+    /// Every code, in order.
+    pub const ALL: &'static [Code] = &[
+        Code::Syntax,
+        Code::UnterminatedString,
+        Code::UnbalancedBrace,
+        Code::InvalidDuration,
+        Code::InvalidNumber,
+        Code::InvalidTimestamp,
+        Code::InvalidRepetition,
+        Code::UnexpectedCharacter,
+        Code::UnknownSegment,
+        Code::UnknownJourney,
+        Code::UnknownStep,
+        Code::UnknownExpectationSet,
+        Code::UnknownModule,
+        Code::UnknownMetric,
+        Code::DuplicateName,
+        Code::UnknownFunction,
+        Code::UnknownCustomer,
+        Code::UnknownEscalation,
+        Code::DuplicateClause,
+        Code::MissingClause,
+        Code::TypeMismatch,
+        Code::NotBoolean,
+        Code::BadArgument,
+        Code::ConflictingAttributeType,
+        Code::OutOfRange,
+        Code::StepNotInPath,
+        Code::GoalUnreachable,
+        Code::DeadEndStep,
+        Code::AnchorNeverPrecedes,
+        Code::ContradictoryThresholds,
+        Code::NoRecipient,
+        Code::WarningNeverFires,
+        Code::NoGoal,
+        Code::UnusedSegment,
+        Code::PathTooLarge,
+    ];
+
+    /// The stable code, e.g. `E0101`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Syntax => "E0101",
+            Code::UnterminatedString => "E0102",
+            Code::UnbalancedBrace => "E0103",
+            Code::InvalidDuration => "E0104",
+            Code::InvalidNumber => "E0105",
+            Code::InvalidTimestamp => "E0106",
+            Code::InvalidRepetition => "E0107",
+            Code::UnexpectedCharacter => "E0108",
+            Code::UnknownSegment => "E0201",
+            Code::UnknownJourney => "E0202",
+            Code::UnknownStep => "E0203",
+            Code::UnknownExpectationSet => "E0204",
+            Code::UnknownModule => "E0205",
+            Code::UnknownMetric => "E0206",
+            Code::DuplicateName => "E0207",
+            Code::UnknownFunction => "E0208",
+            Code::UnknownCustomer => "E0209",
+            Code::UnknownEscalation => "E0210",
+            Code::DuplicateClause => "E0211",
+            Code::MissingClause => "E0212",
+            Code::TypeMismatch => "E0301",
+            Code::NotBoolean => "E0302",
+            Code::BadArgument => "E0303",
+            Code::ConflictingAttributeType => "E0304",
+            Code::OutOfRange => "E0305",
+            Code::StepNotInPath => "W0401",
+            Code::GoalUnreachable => "E0402",
+            Code::DeadEndStep => "W0403",
+            Code::AnchorNeverPrecedes => "E0404",
+            Code::ContradictoryThresholds => "E0405",
+            Code::NoRecipient => "E0406",
+            Code::WarningNeverFires => "W0407",
+            Code::NoGoal => "W0408",
+            Code::UnusedSegment => "W0409",
+            Code::PathTooLarge => "E0701",
+        }
+    }
+
+    /// The level a diagnostic with this code has.
+    pub fn level(self) -> Level {
+        if self.as_str().starts_with('W') {
+            Level::Warning
+        } else {
+            Level::Error
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A place in the source that matters to a diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What to say there (may be empty).
+    pub message: String,
+    /// True for the place the problem is; false for related places ("first defined here").
+    pub primary: bool,
+}
+
+/// One problem found in a policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// The stable code.
+    pub code: Code,
+    /// Error or warning (follows from the code).
+    pub level: Level,
+    /// One lowercase line, no final period.
+    pub message: String,
+    /// The places that matter, the primary one first.
+    pub labels: Vec<Label>,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with `code` and `message`, its level taken from the code.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            level: code.level(),
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Add the primary label.
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: true,
+        });
+        self
+    }
+
+    /// Add a secondary label: a related place.
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: false,
+        });
+        self
+    }
+
+    /// Add help text.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// True for errors (not warnings).
+    pub fn is_error(&self) -> bool {
+        self.level == Level::Error
+    }
+
+    /// The span of the primary label, if any.
+    pub fn primary_span(&self) -> Option<Span> {
+        self.labels.iter().find(|l| l.primary).map(|l| l.span)
+    }
+}
+
+/// Sort diagnostics by position, then code, so output never depends on the order
+/// in which checks ran.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|d| (d.primary_span().map(|s| (s.start, s.end)), d.code));
+}
+
+/// "Did you mean" help: the candidate closest to `name`, if close enough to be a typo.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, c.to_string()))
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+/// A diagnostic bound to its source text, so miette can render it.
+#[derive(Debug)]
+pub struct SourceDiagnostic {
+    diagnostic: Diagnostic,
+    source: miette::NamedSource<String>,
+}
+
+impl SourceDiagnostic {
+    /// Bind `diagnostic` to the file `name` whose text is `text`.
+    pub fn new(diagnostic: Diagnostic, name: &str, text: &str) -> Self {
+        SourceDiagnostic {
+            diagnostic,
+            source: miette::NamedSource::new(name, text.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for SourceDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for SourceDiagnostic {}
+
+impl miette::Diagnostic for SourceDiagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.diagnostic.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.level {
+            Level::Error => miette::Severity::Error,
+            Level::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let len = self.source.inner().len();
+        Some(Box::new(self.diagnostic.labels.iter().map(move |l| {
+            // A span past the end (an error at end of input) is pulled back inside.
+            let start = l.span.start.min(len);
+            let end = l.span.end.min(len).max(start);
+            let text = (!l.message.is_empty()).then(|| l.message.clone());
+            if l.primary {
+                miette::LabeledSpan::new_primary_with_span(text, Span::new(start, end))
+            } else {
+                miette::LabeledSpan::new_with_span(text, Span::new(start, end))
+            }
+        })))
+    }
+}
+
+/// Render diagnostics for a person, in the order given. `color` adds ANSI colours
+/// and unicode art; without it the output is plain ASCII-safe text fit for snapshots.
+pub fn render_human(diagnostics: &[Diagnostic], name: &str, text: &str, color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let bound = SourceDiagnostic::new(diagnostic.clone(), name, text);
+        // Writing to a String cannot fail.
+        let _ = handler.render_report(&mut out, &bound);
+        out.push('\n');
+    }
+    out
+}
+
+/// One diagnostic as JSON: code, level, message, help, and labels with 1-based
+/// line and column as well as byte offsets.
+pub fn to_json(diagnostic: &Diagnostic, name: &str, text: &str) -> serde_json::Value {
+    let labels: Vec<serde_json::Value> = diagnostic
+        .labels
+        .iter()
+        .map(|l| {
+            let (line, column) = line_col(text, l.span.start);
+            serde_json::json!({
+                "start": l.span.start,
+                "end": l.span.end,
+                "line": line,
+                "column": column,
+                "message": l.message,
+                "primary": l.primary,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "file": name,
+        "code": diagnostic.code.as_str(),
+        "level": diagnostic.level,
+        "message": diagnostic.message,
+        "help": diagnostic.help,
+        "labels": labels,
+    })
+}
+
+/// The 1-based line and column (in characters) of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}

@@ -1,0 +1,1 @@
+//! Stage `eval` (under construction).

@@ -1,0 +1,18 @@
+//! cxl: a customer-experience rules engine and policy language.
+//!
+//! Data flows one way, and the module tree shows the flow:
+//! `syntax` (text → AST) → `check` (names, types, lints) → `compile` (journey graphs,
+//! rules) → `eval` (findings over recorded interactions) → `report` (renderings),
+//! with `events` (input records) feeding `eval`. The library reads no clock, no
+//! environment and no files on its own, and prints nothing: the CLI does that.
+
+pub mod check;
+pub mod compile;
+pub mod diagnostic;
+pub mod eval;
+pub mod events;
+pub mod report;
+pub mod stdlib;
+pub mod syntax;
+
+pub use diagnostic::{Code, Diagnostic, Level};
