@@ -72,6 +72,8 @@ mod journey;
 mod lints;
 mod path;
 mod render;
+#[cfg(test)]
+mod tests;
 
 pub use graph::{Edge, GraphNode, JourneyGraph};
 pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};

@@ -254,19 +254,62 @@ pub(crate) fn repeat(
     }
     let tail = match max {
         None => star(a.clone(), limits)?,
-        Some(max) => {
-            let mut tail = Fragment::empty();
-            for _ in min..max {
-                tail = optional(seq(a.clone(), &tail, limits)?);
-            }
-            tail
-        }
+        Some(max) => optional_chain(a, max - min, limits)?,
     };
     let mut out = Fragment::empty();
     for _ in 0..min {
         out = seq(out, a, limits)?;
     }
     seq(out, &tail, limits)
+}
+
+/// `(a (a (…)?)?)?` with `k` copies of `a`, built left to right in linear time.
+///
+/// With copies `C1..Ck` and `F(i)` the first set of the tail from copy `i`
+/// (`first(Ci)`, plus `F(i + 1)` when `a` is nullable), the nested rules give:
+/// edges last(Ci) × F(i + 1), first = F(1), last = every last(Ci), nullable.
+fn optional_chain(a: &Fragment, k: u32, limits: &Limits) -> Result<Fragment, TooLarge> {
+    let k = k as usize;
+    let n = a.positions.len();
+    limits.nodes(n * k)?;
+    let mut out = Fragment::empty();
+    // tails[i]: F(i), as entries of copy i and (if nullable) later copies. Each
+    // entry of F(2..) makes at least one edge, so their total is checked as edges.
+    let mut tails: Vec<Vec<Entry>> = vec![Vec::new(); k + 1];
+    let mut total = 0usize;
+    for i in (0..k).rev() {
+        let mut f: Vec<Entry> = a
+            .first
+            .iter()
+            .map(|e| Entry {
+                pos: shift(e.pos, i * n),
+                weight: e.weight,
+            })
+            .collect();
+        if a.nullable {
+            f.extend_from_slice(&tails[i + 1]);
+        }
+        total += f.len();
+        limits.edges(total)?;
+        tails[i] = f;
+    }
+    let cross = a.last.len().saturating_mul(total - tails[0].len());
+    limits.edges((a.edges.len() * k).saturating_add(cross))?;
+    for i in 0..k {
+        let offset = out.absorb(a);
+        for &l in &a.last {
+            for f in &tails[i + 1] {
+                out.edges.push(Arc {
+                    from: shift(l, offset),
+                    to: f.pos,
+                    weight: f.weight,
+                });
+            }
+        }
+        out.last.extend(a.last.iter().map(|&l| shift(l, offset)));
+    }
+    out.first = std::mem::take(&mut tails[0]);
+    Ok(out)
 }
 
 /// One side of a product: state 0 is the side's start, state `i + 1` its position `i`.

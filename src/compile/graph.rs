@@ -151,11 +151,12 @@ impl JourneyGraph {
     }
 
     /// Steps reachable from each node, by strongly connected components in
-    /// reverse topological order (petgraph's Tarjan returns them so).
+    /// reverse topological order (petgraph's iterative Kosaraju returns them so;
+    /// its Tarjan recurses, and a 4096-node chain would overflow the stack).
     fn compute_reach(&mut self) {
         let w = self.words;
         self.reach = vec![0; self.graph.node_count() * w];
-        for scc in petgraph::algo::tarjan_scc(&self.graph) {
+        for scc in petgraph::algo::kosaraju_scc(&self.graph) {
             let mut set = vec![0u64; w];
             for &u in &scc {
                 for &(step, v) in self.succ_of(u.index()) {

@@ -192,7 +192,7 @@ pub fn render_mermaid(j: &CompiledJourney) -> String {
             }
             None => {
                 mermaid_nodes(j, &g.front, "  ", &mut out);
-                mermaid_backstage(j, &g.back, "backstage", "  ", &mut out);
+                mermaid_backstage(j, &g.back, "backstage_outside", "  ", &mut out);
             }
         }
     }
