@@ -235,7 +235,10 @@ pub(crate) fn plus(mut a: Fragment, limits: &Limits) -> Result<Fragment, TooLarg
 /// `a{min,max}` (`max` of `None`: no upper bound), by copying `a`:
 /// `a{m,n}` is `m` copies of `a` followed by `(a (a (…)?)?)?` nested `n - m` deep,
 /// which keeps the first set small (deterministic when `a` is); `a{m,}` is `m`
-/// copies followed by `a*`. A `max` below `min` is read as `min`.
+/// copies followed by `a*`. A `max` below `min` is read as `min`. A nullable `a`
+/// can stand in for its own absence, so then `a{m,n}` is built as `a{0,n}` and
+/// `a{m,}` as `a*`: the same language, without the quadratic edges a chain of
+/// nullable copies would add.
 pub(crate) fn repeat(
     a: &Fragment,
     min: u32,
@@ -247,6 +250,7 @@ pub(crate) fn repeat(
         // Copies of the empty word are the empty word.
         return Ok(Fragment::empty());
     }
+    let min = if a.nullable { 0 } else { min };
     let copies = u64::from(max.unwrap_or(min.saturating_add(1)));
     let size = (a.positions.len() as u64).saturating_mul(copies);
     if size > limits.positions as u64 {
@@ -263,52 +267,40 @@ pub(crate) fn repeat(
     seq(out, &tail, limits)
 }
 
-/// `(a (a (…)?)?)?` with `k` copies of `a`, built left to right in linear time.
-///
-/// With copies `C1..Ck` and `F(i)` the first set of the tail from copy `i`
-/// (`first(Ci)`, plus `F(i + 1)` when `a` is nullable), the nested rules give:
-/// edges last(Ci) × F(i + 1), first = F(1), last = every last(Ci), nullable.
+/// `(a (a (…)?)?)?` with `k` copies `C1..Ck` of `a`, built in linear time:
+/// edges last(Ci) × first(Ci+1), first = first(C1), last = every last(Ci),
+/// nullable. For a non-nullable `a` these are exactly the nested Glushkov rules.
+/// For a nullable `a` the nested rules would also let a copy be skipped (edges
+/// to later copies, and their first positions in first); any word spelled that
+/// way is also spelled by consecutive copies, as copies are identical, so the
+/// language is the same and the graph stays small.
 fn optional_chain(a: &Fragment, k: u32, limits: &Limits) -> Result<Fragment, TooLarge> {
     let k = k as usize;
     let n = a.positions.len();
-    limits.nodes(n * k)?;
-    let mut out = Fragment::empty();
-    // tails[i]: F(i), as entries of copy i and (if nullable) later copies. Each
-    // entry of F(2..) makes at least one edge, so their total is checked as edges.
-    let mut tails: Vec<Vec<Entry>> = vec![Vec::new(); k + 1];
-    let mut total = 0usize;
-    for i in (0..k).rev() {
-        let mut f: Vec<Entry> = a
-            .first
-            .iter()
-            .map(|e| Entry {
-                pos: shift(e.pos, i * n),
-                weight: e.weight,
-            })
-            .collect();
-        if a.nullable {
-            f.extend_from_slice(&tails[i + 1]);
-        }
-        total += f.len();
-        limits.edges(total)?;
-        tails[i] = f;
+    if k == 0 {
+        return Ok(Fragment::empty());
     }
-    let cross = a.last.len().saturating_mul(total - tails[0].len());
-    limits.edges((a.edges.len() * k).saturating_add(cross))?;
+    limits.nodes(n * k)?;
+    let cross = a.last.len() * a.first.len();
+    limits.edges((a.edges.len() + cross).saturating_mul(k))?;
+    let mut out = Fragment::empty();
     for i in 0..k {
         let offset = out.absorb(a);
-        for &l in &a.last {
-            for f in &tails[i + 1] {
-                out.edges.push(Arc {
-                    from: shift(l, offset),
-                    to: f.pos,
-                    weight: f.weight,
-                });
+        if i + 1 < k {
+            for &l in &a.last {
+                for f in &a.first {
+                    let (from, to) = (shift(l, offset), shift(f.pos, offset + n));
+                    out.edges.push(Arc {
+                        from,
+                        to,
+                        weight: f.weight,
+                    });
+                }
             }
         }
         out.last.extend(a.last.iter().map(|&l| shift(l, offset)));
     }
-    out.first = std::mem::take(&mut tails[0]);
+    out.first = a.first.clone();
     Ok(out)
 }
 

@@ -36,7 +36,7 @@ pub struct Edge {
 }
 
 /// A journey's compiled path: a position automaton over [`StepId`]s.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct JourneyGraph {
     graph: DiGraph<GraphNode, Edge>,
     accepting: Vec<bool>,
@@ -49,6 +49,17 @@ pub struct JourneyGraph {
     reach: Vec<u64>,
     words: usize,
     finish: Vec<bool>,
+}
+
+impl std::fmt::Debug for JourneyGraph {
+    /// A summary: graphs can have thousands of nodes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JourneyGraph")
+            .field("nodes", &self.node_count())
+            .field("edges", &self.edge_count())
+            .field("steps", &self.step_count)
+            .finish()
+    }
 }
 
 impl JourneyGraph {

@@ -254,8 +254,20 @@ fn huge_product_fails_with_e0701_on_the_parallel() {
 }
 
 #[test]
-fn dense_nullable_repeats_hit_the_edge_bound() {
-    let err = compile_journey(&journey(&["a"], "(a*){4000}", None)).unwrap_err();
+fn nullable_repeats_stay_linear() {
+    let j = compile_journey(&journey(&["a"], "(a*){4000}", None)).unwrap();
+    assert_eq!(j.graph.node_count(), 4001);
+    assert!(j.graph.edge_count() < 3 * 4001);
+    let j = compile("(a? -> b?){2,3}");
+    assert!(accepts(&j, "b") && accepts(&j, "abbab") && !accepts(&j, "bbbb"));
+    assert!(accepts(&j, ""), "a nullable body makes the repeat nullable");
+}
+
+#[test]
+fn dense_paths_hit_the_edge_bound() {
+    // 600 optional steps in a row: each may follow every earlier one.
+    let text = format!("({}a)*", "a? -> ".repeat(800));
+    let err = compile_journey(&journey(&["a"], &text, None)).unwrap_err();
     assert_eq!(err[0].code, Code::PathTooLarge);
     assert!(err[0].message.contains("graph edges"), "{}", err[0].message);
 }
