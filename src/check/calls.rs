@@ -18,13 +18,7 @@ const FUNCTIONS: [(&str, &str); 4] = [
 
 impl Cx<'_> {
     /// Check a call; its type is true/false (unknown when the function is).
-    pub(super) fn check_call(
-        &mut self,
-        func: &Ident,
-        args: &[Expr],
-        span: Span,
-        ctx: Context,
-    ) -> Type {
+    pub(super) fn check_call(&mut self, func: &Ident, args: &[Expr], ctx: Context) -> Type {
         let Some((name, takes)) = FUNCTIONS.iter().find(|(f, _)| *f == func.name) else {
             let help =
                 did_you_mean(&func.name, FUNCTIONS.iter().map(|(f, _)| *f)).unwrap_or_else(|| {
@@ -62,7 +56,7 @@ impl Cx<'_> {
                     Code::BadArgument,
                     format!("`{name}` takes one argument, not {}", args.len()),
                 )
-                .with_label(span, format!("{} arguments", args.len()))
+                .with_label(func.span, format!("called with {} arguments", args.len()))
                 .with_help(format!("`{name}` takes {takes}")),
             );
             return Type::Bool;

@@ -94,10 +94,12 @@ fn check_clause(cx: &mut Cx<'_>, clause: &Clause) {
         } => {
             if let Some(declared) = cx.resolve_metric(metric) {
                 let (item, origin) = (declared.item.clone(), declared.origin.clone());
-                check_threshold(cx, &item, &origin, *op, value, clause.span);
+                check_threshold(cx, &item, &origin, *op, value, clause_span(clause));
             }
         }
-        ClauseKind::Attempts { op, value, .. } => check_attempts(cx, *op, value, clause.span),
+        ClauseKind::Attempts { op, value, .. } => {
+            check_attempts(cx, *op, value, clause_span(clause))
+        }
         ClauseKind::Use { set } => {
             cx.resolve_set(set);
         }
@@ -230,7 +232,57 @@ fn check_anchor(cx: &mut Cx<'_>, j: &Journey, e: &ExpandedClause<'_>) {
 fn place(e: &ExpandedClause<'_>) -> Span {
     match (e.via, e.set) {
         (Some(via), Some(set)) if set.origin != Origin::File => via.span,
-        _ => e.clause.span,
+        _ => clause_span(e.clause),
+    }
+}
+
+/// A label for an expanded clause: what it says, and the set it comes from.
+fn note(e: &ExpandedClause<'_>, text: String) -> String {
+    match (e.via, e.set) {
+        (Some(via), Some(set)) if set.origin != Origin::File => {
+            format!("{text}, from `{}`", via.name)
+        }
+        _ => text,
+    }
+}
+
+/// The clause from its first word to its last: the parser's span may take trailing
+/// blanks and comments.
+pub(super) fn clause_span(clause: &Clause) -> Span {
+    let start = Span::new(clause.span.start, clause.span.start);
+    let anchor_span = |a: &Anchor| match a {
+        Anchor::Step { step } => step.span,
+        Anchor::JourneyStart { span } => *span,
+    };
+    let last = match &clause.kind {
+        ClauseKind::Within {
+            limit,
+            anchor,
+            severity,
+        } => severity
+            .map(|s| s.span)
+            .unwrap_or_else(|| anchor_span(anchor).to(limit.span)),
+        ClauseKind::WarnAfter { anchor, .. } => anchor_span(anchor),
+        ClauseKind::Via { channels, severity } => severity
+            .map(|s| s.span)
+            .or_else(|| channels.last().map(|c| c.span))
+            .unwrap_or(start),
+        ClauseKind::Metric {
+            value, severity, ..
+        }
+        | ClauseKind::Attempts {
+            value, severity, ..
+        } => severity.map(|s| s.span).unwrap_or(value.span),
+        ClauseKind::AsksOnce { items, severity } => severity
+            .map(|s| s.span)
+            .or_else(|| items.last().map(|i| i.span))
+            .unwrap_or(clause.span),
+        ClauseKind::Use { set } => set.span,
+    };
+    if last.end <= clause.span.end && last.end > start.start {
+        start.to(last)
+    } else {
+        clause.span
     }
 }
 
@@ -277,7 +329,7 @@ fn lint_contradictions(cx: &mut Cx<'_>, expanded: &[ExpandedClause<'_>]) {
             }
         ));
         if place(earlier) != place(later) {
-            d = d.with_secondary(place(earlier), format!("`{b}`"));
+            d = d.with_secondary(place(earlier), note(earlier, format!("`{b}`")));
         }
         cx.report(d);
     }
@@ -315,10 +367,10 @@ fn lint_late_warnings(cx: &mut Cx<'_>, expanded: &[ExpandedClause<'_>]) {
             Code::WarningNeverFires,
             format!("the warning at {w} comes at or after the {l} limit, so it never warns"),
         )
-        .with_label(place(warn), format!("warns at {w}"))
+        .with_label(place(warn), note(warn, format!("warns at {w}")))
         .with_help("a warning must come before the limit it warns about: make `warn after` shorter than `within`");
         if place(within) != place(warn) {
-            d = d.with_secondary(place(within), format!("the limit is {l}"));
+            d = d.with_secondary(place(within), note(within, format!("the limit is {l}")));
         }
         cx.report(d);
     }

@@ -201,7 +201,7 @@ impl Cx<'_> {
             }
             ExprKind::Path { .. } => Type::Unknown,
             ExprKind::List { items } => self.infer_list(items, ctx),
-            ExprKind::Call { func, args } => self.check_call(func, args, e.span, ctx),
+            ExprKind::Call { func, args } => self.check_call(func, args, ctx),
             ExprKind::Not { inner } => {
                 let ty = self.infer(inner, ctx);
                 self.expect_bool(inner, &ty, "`not`");
@@ -219,11 +219,11 @@ impl Cx<'_> {
                 Type::Bool
             }
             ExprKind::Compare { op, lhs, rhs } => {
-                self.check_compare(*op, lhs, rhs, e.span, ctx);
+                self.check_compare(*op, lhs, rhs, ctx);
                 Type::Bool
             }
             ExprKind::In { lhs, list } => {
-                self.check_in(lhs, list, e.span, ctx);
+                self.check_in(lhs, list, ctx);
                 Type::Bool
             }
             ExprKind::Rate {
@@ -279,7 +279,9 @@ impl Cx<'_> {
         Type::List(Box::new(elem))
     }
 
-    fn check_compare(&mut self, op: CmpOp, lhs: &Expr, rhs: &Expr, span: Span, ctx: Context) {
+    fn check_compare(&mut self, op: CmpOp, lhs: &Expr, rhs: &Expr, ctx: Context) {
+        // From the first operand to the last: the parser's span may take trailing blanks.
+        let span = lhs.span.to(rhs.span);
         let lt = self.infer(lhs, ctx);
         let rt = self.infer(rhs, ctx);
         if let Some(name) = attribute_name(lhs) {
@@ -321,7 +323,8 @@ impl Cx<'_> {
         }
     }
 
-    fn check_in(&mut self, lhs: &Expr, list: &Expr, span: Span, ctx: Context) {
+    fn check_in(&mut self, lhs: &Expr, list: &Expr, ctx: Context) {
+        let span = lhs.span.to(list.span);
         let lt = self.infer(lhs, ctx);
         let list_ty = self.infer(list, ctx);
         let elem = match list_ty {

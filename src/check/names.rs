@@ -104,19 +104,24 @@ impl<'a> Cx<'a> {
     /// Resolve a segment name, marking it used; E0201 when it is not declared.
     pub(super) fn resolve_segment(&mut self, ident: &Ident) -> bool {
         self.used_segments.insert(ident.name.clone());
-        if self.scope.segments.contains_key(&ident.name) {
+        let segments = &self.scope.segments;
+        if segments.contains_key(&ident.name) {
             return true;
         }
-        let help = suggest(
-            &ident.name,
-            self.scope.segments.keys().map(String::as_str),
-            || {
-                format!(
-                    "declare it with `segment {} {{ when ... }}`, saying which customers are in it",
-                    ident.name
-                )
-            },
-        );
+        let hint = did_you_mean(&ident.name, segments.keys().map(String::as_str));
+        if let Some(meant) = hint
+            .as_ref()
+            .and_then(|h| segments.keys().find(|s| h.contains(&format!("`{s}`"))))
+        {
+            // The segment meant is used, misspelt: no "never used" on top of this error.
+            self.used_segments.insert(meant.clone());
+        }
+        let help = hint.unwrap_or_else(|| {
+            format!(
+                "declare it with `segment {} {{ when ... }}`, saying which customers are in it",
+                ident.name
+            )
+        });
         self.report(
             Diagnostic::new(
                 Code::UnknownSegment,
