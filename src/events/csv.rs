@@ -15,7 +15,7 @@ use super::{
     Attrs, Customer, Event, Field, InputError, Interner, Mapping, Origin, ReadOptions, Record,
     Rejection, Symbol, Value,
 };
-use std::io::{ErrorKind, Read};
+use std::io::{BufRead, ErrorKind};
 
 /// Column indexes of the mapped fields.
 struct Columns {
@@ -34,7 +34,7 @@ struct AttrColumn {
 }
 
 /// Reads CSV records.
-pub(crate) struct CsvReader<R: Read> {
+pub(crate) struct CsvReader<R: BufRead> {
     reader: ::csv::Reader<R>,
     record: ::csv::StringRecord,
     header: Vec<String>,
@@ -44,19 +44,29 @@ pub(crate) struct CsvReader<R: Read> {
     file_index: u32,
     time: TimeParser,
     delimiter: u8,
+    /// 1 when lines end in CRLF: the csv crate then starts each record at the
+    /// previous line's `\n`, one line early.
+    line_shift: u64,
     last_customer: Option<Symbol>,
     pending: Option<Event>,
     done: bool,
 }
 
-impl<R: Read> CsvReader<R> {
+impl<R: BufRead> CsvReader<R> {
     /// Reads the header and maps the columns.
     pub(crate) fn new(
-        input: R,
+        mut input: R,
         file: String,
         file_index: u32,
         options: &ReadOptions,
     ) -> Result<Self, InputError> {
+        let line_shift = match input.fill_buf() {
+            Ok(head) => match head.iter().position(|&b| b == b'\n') {
+                Some(at) if at > 0 && head.get(at - 1) == Some(&b'\r') => 1,
+                _ => 0,
+            },
+            Err(source) => return Err(InputError::Io { file, source }),
+        };
         let mut reader = ::csv::ReaderBuilder::new()
             .delimiter(options.delimiter)
             .flexible(true)
@@ -79,6 +89,7 @@ impl<R: Read> CsvReader<R> {
             file_index,
             time: options.time.clone(),
             delimiter: options.delimiter,
+            line_shift,
             last_customer: None,
             pending: None,
             done: false,
@@ -106,7 +117,7 @@ impl<R: Read> CsvReader<R> {
                 Ok(None)
             }
             Err(e) if matches!(e.kind(), ::csv::ErrorKind::Utf8 { .. }) => {
-                let line = e.position().map(::csv::Position::line);
+                let line = e.position().map(|p| p.line() + self.line_shift);
                 Ok(Some(Record::Rejected(Rejection {
                     file: self.file.clone(),
                     line,
@@ -150,7 +161,10 @@ impl<R: Read> CsvReader<R> {
     }
 
     fn row(&mut self, interner: &mut Interner) -> Record {
-        let line = self.record.position().map_or(0, ::csv::Position::line);
+        let line = self
+            .record
+            .position()
+            .map_or(0, |p| p.line() + self.line_shift);
         match self.event(interner, line) {
             Ok((event, customer_attrs)) => {
                 let new_customer = self.last_customer != Some(event.customer);

@@ -119,7 +119,7 @@ impl<R: BufRead> NdjsonReader<R> {
                 line: line_no,
             };
             let outcome = match result {
-                Err(e) => Err(format!("not a JSON object: {e}")),
+                Err(e) => Err(json_error(&e)),
                 Ok(()) => ctx.build(parsed, origin, interner),
             };
             return Ok(Some(match outcome {
@@ -216,6 +216,21 @@ impl Ctx {
 
     fn missing(&self, key: &str, field: &str) -> String {
         format!("missing {field} field `{key}`")
+    }
+}
+
+/// A serde_json error as a reason: syntax or type, with the column (the line is ours).
+fn json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = text.strip_suffix(&suffix).unwrap_or(&text);
+    let what = match e.classify() {
+        serde_json::error::Category::Data => "not a JSON object",
+        _ => "not valid JSON",
+    };
+    match e.column() {
+        0 => format!("{what}: {message}"),
+        column => format!("{what}: {message} at column {column}"),
     }
 }
 

@@ -69,6 +69,9 @@ impl TimeParser {
             }
         }
         if looks_numeric(trimmed) {
+            if let Ok(number) = trimmed.parse::<i128>() {
+                return self.parse_integer(number);
+            }
             if let Ok(number) = trimmed.parse::<f64>() {
                 return self.parse_number(number);
             }
@@ -88,6 +91,20 @@ impl TimeParser {
         let unit_nanos = nanos_per_unit(number.abs());
         let fraction_nanos = ((number - whole) * unit_nanos as f64).round() as i128;
         let nanos = whole_int * i128::from(unit_nanos) + fraction_nanos;
+        Timestamp::from_nanosecond(nanos).map_err(|_| bad())
+    }
+
+    /// Parses an integer epoch number exactly, choosing the unit by magnitude.
+    pub fn parse_integer(&self, number: i128) -> Result<Timestamp, String> {
+        let bad = || bad_time(&number.to_string());
+        let magnitude = number.checked_abs().ok_or_else(bad)?;
+        let unit = match magnitude {
+            m if m < 100_000_000_000 => 1_000_000_000,
+            m if m < 100_000_000_000_000 => 1_000_000,
+            m if m < 100_000_000_000_000_000 => 1_000,
+            _ => 1,
+        };
+        let nanos = number.checked_mul(unit).ok_or_else(bad)?;
         Timestamp::from_nanosecond(nanos).map_err(|_| bad())
     }
 

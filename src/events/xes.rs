@@ -11,7 +11,8 @@
 //!   nested inside a scalar attribute are skipped. A value that does not parse
 //!   as its declared type rejects the event, naming the attribute.
 //! - `<global scope="event">` declarations are defaults, not events: they fill in
-//!   a missing part of a multi-key step name (never the customer or the time).
+//!   a missing later part of a multi-key step name (never the activity itself,
+//!   the customer or the time).
 //!   Log-level attributes (the `meta_*` statistics) are skipped, never trusted.
 //! - `<classifier name keys>`: with `--classifier NAME` its keys make the step name.
 //! - Lifecycle: by default only events whose `lifecycle:transition` is
@@ -365,14 +366,14 @@ impl<R: BufRead> XesReader<R> {
             Some(key) => (key, true),
             None => (m.customer.as_str(), false),
         };
+        // The first key (the activity itself) never takes a default.
         let step_defaults = m
             .step
             .iter()
-            .map(|k| {
-                self.event_defaults
-                    .iter()
-                    .find(|(d, _)| d == k)
-                    .map(|(_, v)| v.clone())
+            .enumerate()
+            .map(|(i, k)| {
+                let default = self.event_defaults.iter().find(|(d, _)| d == k);
+                default.filter(|_| i > 0).map(|(_, v)| v.clone())
             })
             .collect();
         self.keys = Some(Keys {

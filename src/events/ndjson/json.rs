@@ -120,6 +120,7 @@ impl LineSeed<'_> {
         let parsed = match value {
             Scalar::Str(text) => self.time.parse_str(&text),
             Scalar::Num(n) => self.time.parse_number(n),
+            Scalar::Int(n) => self.time.parse_integer(n),
             Scalar::Null => return None,
             other => Err(format!(
                 "field `{key}` holds {}, expected a time",
