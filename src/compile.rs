@@ -67,6 +67,7 @@
 //! products keep the weight of the component edge they copy.
 
 mod automaton;
+mod dfa;
 mod graph;
 mod journey;
 mod lints;
@@ -75,6 +76,7 @@ mod render;
 #[cfg(test)]
 mod tests;
 
+pub use dfa::Dfa;
 pub use graph::{Edge, GraphNode, JourneyGraph};
 pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};
 pub use lints::{lint_expect, lint_journey};

@@ -328,3 +328,18 @@ fn journey_without_path_accepts_only_the_empty_journey() {
     assert_eq!(c.path_span, None);
     assert!(c.graph.accepts(&[]) && !c.graph.accepts(&[StepId(0)]));
 }
+
+#[test]
+fn determinized_graph_tracks_the_node_sets() {
+    let j = compile("(a -> b | a) -> b -> c*");
+    let dfa = j.graph.determinize(64).unwrap();
+    let after_a = dfa.next(dfa.start(), StepId(0)).unwrap();
+    assert_eq!(dfa.nodes(after_a).len(), 2);
+    assert!(dfa.next(after_a, StepId(2)).is_none());
+    assert!(dfa.accepts(&word("ab")) && dfa.accepts(&word("abbccc")) && !dfa.accepts(&word("a")));
+    assert_eq!(dfa.next(dfa.start(), StepId(9)), None);
+    assert!(
+        j.graph.determinize(2).is_none(),
+        "more than two states are needed"
+    );
+}
