@@ -281,7 +281,10 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 }
 
 /// "Did you mean" help: the candidate closest to `name`, if close enough to be a typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let limit = (name.chars().count() / 3).max(1);
     candidates
         .into_iter()

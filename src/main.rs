@@ -1,5 +1,7 @@
 //! The `cxl` command line. Thin: flags in, a library call, a renderer, an exit code.
 
-fn main() {
-    std::process::exit(0)
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
 }

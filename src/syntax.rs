@@ -5,6 +5,12 @@
 //! `grammar/cxl.pest`) parses each declaration and builds the AST.
 
 mod ast;
+mod build;
+mod build_expr;
+mod expected;
+mod lexer;
+mod literal;
+mod parser;
 mod span;
 
 pub use ast::*;
@@ -35,10 +41,28 @@ pub struct ParsedFile {
 
 /// Parse a whole policy file, reporting every syntax error it can find.
 pub fn parse(text: &str) -> ParsedFile {
-    let _ = text;
+    let split = lexer::split(text);
+    let mut diagnostics = split.diagnostics;
+    let mut decls = Vec::new();
+    for chunk in &split.chunks {
+        let mut chunk_diagnostics = Vec::new();
+        if let Some(decl) = parser::parse_chunk(chunk, &mut chunk_diagnostics) {
+            decls.push(decl);
+        }
+        // A lexical error was already reported; pest tripping over it says nothing new.
+        chunk_diagnostics.retain(|d| {
+            let at = d.primary_span().map_or(usize::MAX, |s| s.start);
+            !split
+                .error_spans
+                .iter()
+                .any(|e| e.start <= at && at <= e.end)
+        });
+        diagnostics.extend(chunk_diagnostics);
+    }
+    crate::diagnostic::sort(&mut diagnostics);
     ParsedFile {
-        file: PolicyFile { decls: Vec::new() },
-        diagnostics: Vec::new(),
-        comments: Vec::new(),
+        file: PolicyFile { decls },
+        diagnostics,
+        comments: split.comments,
     }
 }

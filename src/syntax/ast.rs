@@ -191,13 +191,17 @@ pub struct Journey {
 impl Journey {
     /// Every step, in stages or not, in source order, with its stage if any.
     pub fn steps(&self) -> impl Iterator<Item = (Option<&Stage>, &Step)> {
-        self.items.iter().flat_map(|item| -> Box<dyn Iterator<Item = _>> {
-            match item {
-                JourneyItem::Step(step) => Box::new(std::iter::once((None, step))),
-                JourneyItem::Stage(stage) => Box::new(stage.steps.iter().map(move |s| (Some(stage), s))),
-                _ => Box::new(std::iter::empty()),
-            }
-        })
+        self.items
+            .iter()
+            .flat_map(|item| -> Box<dyn Iterator<Item = _>> {
+                match item {
+                    JourneyItem::Step(step) => Box::new(std::iter::once((None, step))),
+                    JourneyItem::Stage(stage) => {
+                        Box::new(stage.steps.iter().map(move |s| (Some(stage), s)))
+                    }
+                    _ => Box::new(std::iter::empty()),
+                }
+            })
     }
 
     /// The stages in source order.
@@ -769,7 +773,10 @@ pub enum ExprKind {
     },
 }
 
-fn serialize_timestamp<S: serde::Serializer>(ts: &jiff::Timestamp, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_timestamp<S: serde::Serializer>(
+    ts: &jiff::Timestamp,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.collect_str(ts)
 }
 

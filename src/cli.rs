@@ -1,0 +1,46 @@
+//! The command-line interface: one file per verb, each an `Args` struct and a
+//! function returning an exit code. Only this module touches the process (files,
+//! stdout, stderr, terminal detection).
+//!
+//! Exit codes: 0 clean, 1 findings or errors at or above the threshold, 2 usage or
+//! input error.
+
+mod check;
+mod common;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// cxl: customer-experience policies, checked and evaluated.
+#[derive(Parser)]
+#[command(name = "cxl", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check policy files: syntax, names, types and journey lints.
+    Check(check::CheckArgs),
+}
+
+/// Parse the command line and run the verb.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            // --help and --version are not usage errors.
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let code = match cli.command {
+        Command::Check(args) => check::run(&args),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,58 @@
+//! `cxl check FILES`: every problem of every file, at once.
+
+use super::common::{self, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use cxl::diagnostic;
+
+/// Arguments of `cxl check`.
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Policy files to check.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: DiagnosticFormat,
+    /// Treat warnings as errors (exit 1 when there are any).
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+/// Check every file; exit 1 if any has an error (or a warning with `--deny-warnings`).
+pub fn run(args: &CheckArgs) -> u8 {
+    let mut failed = false;
+    let mut json = Vec::new();
+    for path in &args.files {
+        let text = match common::read_file(path) {
+            Ok(text) => text,
+            Err(code) => return code,
+        };
+        let diagnostics = cxl::check_source(&text);
+        failed |= diagnostics
+            .iter()
+            .any(|d| d.is_error() || args.deny_warnings);
+        match args.format {
+            DiagnosticFormat::Human => {
+                common::print_human(&diagnostics, path, &text);
+                eprintln!("{path}: {}", common::count_summary(&diagnostics));
+            }
+            DiagnosticFormat::Json => {
+                json.extend(
+                    diagnostics
+                        .iter()
+                        .map(|d| diagnostic::to_json(d, path, &text)),
+                );
+            }
+        }
+    }
+    if args.format == DiagnosticFormat::Json {
+        match serde_json::to_string_pretty(&json) {
+            Ok(out) => println!("{out}"),
+            Err(_) => return EXIT_USAGE,
+        }
+    }
+    if failed {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,251 @@
+//! The token lexer (logos) and the split of a file into top-level declarations.
+//!
+//! pest stops at the first syntax error; users want every error of a file at once.
+//! So the lexer finds where each top-level declaration begins (a declaration keyword
+//! at brace depth 0, or at the start of a line, which recovers from a missing `}`),
+//! and each piece is parsed on its own. Lexical problems found here (unterminated
+//! strings, stray characters, unbalanced braces) are reported here, once.
+
+use super::{Comment, Span};
+use crate::diagnostic::{Code, Diagnostic};
+use logos::Logos;
+
+/// The tokens the splitter needs. Everything else is `Word` or `Punct`.
+#[derive(Logos, Debug, Clone, Copy, PartialEq, Eq)]
+#[logos(skip r"[ \t\r\n]+")]
+pub(crate) enum Token {
+    /// `# ...` to the end of the line.
+    #[regex(r"#[^\n]*")]
+    Comment,
+    /// A string literal; without its closing quote it runs to the end of the line.
+    #[regex(r#""([^"\\\n]|\\[^\n])*"?"#)]
+    Text,
+    /// `'text'`: a common slip for `"text"`, reported as one problem.
+    #[regex(r"'[^'\n]*'")]
+    SingleQuoted,
+    /// `{`
+    #[token("{")]
+    Open,
+    /// `}`
+    #[token("}")]
+    Close,
+    /// A name, keyword, number or duration.
+    #[regex(r"[A-Za-z0-9_][A-Za-z0-9_.:+-]*")]
+    Word,
+    /// Punctuation the grammar knows.
+    #[regex(r"->|==|!=|<=|>=|\.\.|[<>()\[\],;:.|&?*+/%=-]")]
+    Punct,
+}
+
+/// Keywords that begin a top-level declaration.
+const DECLARATION_KEYWORDS: &[&str] = &[
+    "use",
+    "metric",
+    "segment",
+    "journey",
+    "expect",
+    "expectations",
+    "escalate",
+    "test",
+];
+
+/// One top-level declaration's text, ready for pest.
+#[derive(Debug, Clone)]
+pub(crate) struct Chunk {
+    /// Byte offset of the chunk in the file.
+    pub start: usize,
+    /// The chunk's text: the file's bytes, with stray `}` blanked out and missing
+    /// `}` appended, so that offsets inside the chunk are file offsets minus `start`.
+    pub text: String,
+    /// Where the file's own text for this chunk ends.
+    pub end: usize,
+}
+
+/// The result of splitting a file.
+#[derive(Debug, Default)]
+pub(crate) struct Split {
+    /// The declarations, in order.
+    pub chunks: Vec<Chunk>,
+    /// Lexical problems.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every comment.
+    pub comments: Vec<Comment>,
+    /// Spans of lexical errors, so the parser does not report them a second time.
+    pub error_spans: Vec<Span>,
+}
+
+/// Split `text` into declarations, collecting comments and lexical diagnostics.
+pub(crate) fn split(text: &str) -> Split {
+    let mut split = Split::default();
+    let mut splitter = Splitter::default();
+    let mut lexer = Token::lexer(text);
+    while let Some(token) = lexer.next() {
+        let span = Span::new(lexer.span().start, lexer.span().end);
+        match token {
+            Ok(Token::Comment) => split.comments.push(Comment {
+                text: text[span.start + 1..span.end].to_string(),
+                span,
+            }),
+            Ok(Token::Text) if !is_closed_string(&text[span.start..span.end]) => {
+                split.error_spans.push(span);
+                split.diagnostics.push(
+                    Diagnostic::new(Code::UnterminatedString, "this string is never closed")
+                        .with_label(span, "the string starts here")
+                        .with_help("close the string with `\"` on the same line; write `\\\"` for a quote inside it"),
+                );
+                // The braces an unclosed string swallowed still count.
+                for (i, b) in text[span.start..span.end].bytes().enumerate() {
+                    let token = match b {
+                        b'{' => Token::Open,
+                        b'}' => Token::Close,
+                        _ => continue,
+                    };
+                    let at = span.start + i;
+                    splitter.token(text, Span::new(at, at + 1), token, &mut split);
+                }
+            }
+            Ok(Token::SingleQuoted) => {
+                split.error_spans.push(span);
+                let found = &text[span.start..span.end];
+                split.diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnexpectedCharacter,
+                        format!("text in single quotes `{found}`"),
+                    )
+                    .with_label(span, "single quotes do not make text")
+                    .with_help(format!(
+                        "text goes in double quotes: `\"{}\"`",
+                        &found[1..found.len() - 1]
+                    )),
+                );
+            }
+            Ok(token) => splitter.token(text, span, token, &mut split),
+            Err(()) => {
+                // A run of stray characters is one problem, not one per character.
+                if let Some(last) = split.error_spans.last_mut().filter(|e| e.end == span.start) {
+                    if let Some(d) = split
+                        .diagnostics
+                        .last_mut()
+                        .filter(|d| d.code == Code::UnexpectedCharacter)
+                    {
+                        *last = last.to(span);
+                        d.labels[0].span = *last;
+                        d.message =
+                            format!("unexpected characters `{}`", &text[last.start..last.end]);
+                        continue;
+                    }
+                }
+                split.error_spans.push(span);
+                let found = &text[span.start..span.end];
+                split.diagnostics.push(
+                    Diagnostic::new(Code::UnexpectedCharacter, format!("unexpected character `{found}`"))
+                        .with_label(span, "no token starts with this character")
+                        .with_help(if found == "'" {
+                            "text goes in double quotes: `\"gold\"`"
+                        } else {
+                            "names are ASCII letters, digits and `_`; text goes in double quotes; comments start with `#`"
+                        }),
+                );
+            }
+        }
+    }
+    splitter.finish(text, &mut split);
+    split
+}
+
+/// True when a string token ends with its closing quote.
+fn is_closed_string(token: &str) -> bool {
+    let body = &token[1..];
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '"' if !escaped => return i + 1 == body.len(),
+            _ => escaped = false,
+        }
+    }
+    false
+}
+
+/// State of the split while tokens stream by.
+#[derive(Default)]
+struct Splitter {
+    /// Offsets of the `{` not yet closed in the current declaration.
+    open: Vec<usize>,
+    /// Start of the current declaration, if one has begun.
+    current: Option<usize>,
+    /// Offsets of stray `}` in the current declaration, blanked for pest.
+    stray: Vec<usize>,
+}
+
+impl Splitter {
+    fn token(&mut self, text: &str, span: Span, token: Token, split: &mut Split) {
+        match token {
+            Token::Word if self.starts_declaration(text, span) => {
+                self.close_chunk(text, span.start, split);
+                self.current = Some(span.start);
+            }
+            Token::Open => self.open.push(span.start),
+            Token::Close if self.open.pop().is_none() => {
+                self.stray.push(span.start);
+                split.error_spans.push(span);
+                split.diagnostics.push(
+                    Diagnostic::new(Code::UnbalancedBrace, "this `}` closes nothing")
+                        .with_label(span, "no `{` is open here")
+                        .with_help("remove it, or add the `{` it was meant to close"),
+                );
+            }
+            _ => {}
+        }
+        // Text before the first declaration still goes to pest, which explains it.
+        if self.current.is_none() {
+            self.current = Some(span.start);
+        }
+    }
+
+    /// A declaration keyword at depth 0, or at the very start of a line.
+    fn starts_declaration(&self, text: &str, span: Span) -> bool {
+        let word = &text[span.start..span.end];
+        if !DECLARATION_KEYWORDS.contains(&word) {
+            return false;
+        }
+        let at_line_start = span.start == 0 || text.as_bytes().get(span.start - 1) == Some(&b'\n');
+        self.open.is_empty() || at_line_start
+    }
+
+    /// End the current declaration just before `end`.
+    fn close_chunk(&mut self, text: &str, end: usize, split: &mut Split) {
+        let Some(start) = self.current.take() else {
+            self.stray.clear();
+            return;
+        };
+        let own = text[start..end].trim_end();
+        let own_end = start + own.len();
+        let mut chunk_text = own.to_string();
+        for &offset in &self.stray {
+            if offset < own_end {
+                chunk_text.replace_range(offset - start..offset - start + 1, " ");
+            }
+        }
+        for &open in self.open.iter().rev() {
+            split.diagnostics.push(
+                Diagnostic::new(Code::UnbalancedBrace, "this `{` is never closed")
+                    .with_label(Span::new(open, open + 1), "opened here")
+                    .with_secondary(Span::new(own_end, own_end), "the declaration ends here")
+                    .with_help("add the missing `}`; a top-level declaration that starts at the beginning of a line ends the one before it"),
+            );
+            chunk_text.push_str(" }");
+        }
+        self.open.clear();
+        self.stray.clear();
+        split.chunks.push(Chunk {
+            start,
+            text: chunk_text,
+            end: own_end,
+        });
+    }
+
+    fn finish(&mut self, text: &str, split: &mut Split) {
+        self.close_chunk(text, text.len(), split);
+    }
+}
