@@ -370,3 +370,87 @@ fn generator_makes_parallel_paths_often() {
         .count();
     assert!(with_par > 60, "only {with_par} of 200 paths use `&`");
 }
+
+/// Parse `text` and compile, lint and render its journeys through the real parser.
+fn journeys_of(text: &str) -> Vec<(Journey, Result<CompiledJourney, Vec<cxl::Diagnostic>>)> {
+    let parsed = cxl::syntax::parse(text);
+    assert_eq!(parsed.diagnostics, vec![]);
+    parsed
+        .file
+        .decls
+        .iter()
+        .filter_map(|d| match d {
+            cxl::syntax::Decl::Journey(j) => Some((j.clone(), compile_journey(j))),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_design_sketch_compiles_and_lints_clean() {
+    let text = include_str!("fixtures/valid/design_sketch.cxl");
+    let parsed = cxl::syntax::parse(text);
+    let [(journey, Ok(claim))] = &journeys_of(text)[..] else {
+        panic!("one journey")
+    };
+    assert_eq!(cxl::compile::lint_journey(journey, claim), vec![]);
+    for decl in &parsed.file.decls {
+        if let cxl::syntax::Decl::Expect(e) = decl {
+            assert_eq!(cxl::compile::lint_expect(e, claim), vec![]);
+        }
+    }
+    let id = |n: &str| claim.step_id(n).unwrap();
+    let word = [
+        "report_claim",
+        "acknowledge",
+        "request_docs",
+        "appraise",
+        "decide",
+        "deny",
+        "settled",
+    ];
+    assert!(claim.graph.accepts(&word.map(id)));
+    assert_eq!(claim.graph.node_count(), 15);
+    assert_eq!(claim.abandon_after, Some(30 * 86_400));
+    assert_eq!(claim.steps[0].match_names, vec!["Claim reported"]);
+    assert!(claim.steps[2].backstage);
+}
+
+#[test]
+fn parsed_paths_keep_weights_and_report_lints() {
+    let text = "journey j {\n  goal done\n  step a step b step c step done\n  \
+                path a -> (b 80% | c 20%) -> done\n}\n\
+                journey k {\n  goal done\n  step a step deny step done\n  \
+                path a -> (deny | done)\n}\n\
+                journey big {\n  step a step b\n  path a -> (a -> b -> a -> b -> a){1,1000}\n}\n\
+                expect k.a { within 1h after done }\n";
+    let js = journeys_of(text);
+    let (_, Ok(j)) = &js[0] else {
+        panic!("j compiles")
+    };
+    let a = j.graph.nodes_of(j.step_id("a").unwrap())[0];
+    let weights: Vec<_> = j.graph.outgoing(a).into_iter().map(|(_, w)| w).collect();
+    assert_eq!(weights, vec![Some(0.8), Some(0.2)]);
+    let (k_decl, Ok(k)) = &js[1] else {
+        panic!("k compiles")
+    };
+    let lints = cxl::compile::lint_journey(k_decl, k);
+    assert_eq!(lints.len(), 1);
+    assert_eq!(&text[lints[0].primary_span().unwrap().start..][..4], "deny");
+    let expect = cxl::syntax::parse(text)
+        .file
+        .decls
+        .into_iter()
+        .find_map(|d| match d {
+            cxl::syntax::Decl::Expect(e) => Some(e),
+            _ => None,
+        });
+    let lints = cxl::compile::lint_expect(&expect.unwrap(), k);
+    assert_eq!(lints[0].code, Code::AnchorNeverPrecedes);
+    let (_, Err(big)) = &js[2] else {
+        panic!("big is too large")
+    };
+    assert_eq!(big[0].code, Code::PathTooLarge);
+    let span = big[0].primary_span().unwrap();
+    assert_eq!(&text[span.start..span.end], "(a -> b -> a -> b -> a){1,1000}");
+}
