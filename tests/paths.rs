@@ -452,5 +452,8 @@ fn parsed_paths_keep_weights_and_report_lints() {
     };
     assert_eq!(big[0].code, Code::PathTooLarge);
     let span = big[0].primary_span().unwrap();
-    assert_eq!(&text[span.start..span.end], "(a -> b -> a -> b -> a){1,1000}");
+    assert_eq!(
+        &text[span.start..span.end],
+        "(a -> b -> a -> b -> a){1,1000}"
+    );
 }
