@@ -67,6 +67,7 @@
 //! products keep the weight of the component edge they copy.
 
 mod automaton;
+mod detour;
 mod dfa;
 mod graph;
 mod journey;
@@ -76,6 +77,7 @@ mod render;
 #[cfg(test)]
 mod tests;
 
+pub use detour::Detour;
 pub use dfa::Dfa;
 pub use graph::{Edge, GraphNode, JourneyGraph};
 pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};

@@ -349,12 +349,14 @@ proptest! {
                 prop_assert!(next.iter().all(|&m| g.step(m) == Some(StepId(s))));
                 prop_assert_eq!(!next.is_empty() || g.reaches(n, StepId(s)),
                     g.shortest_path_to(&[n], StepId(s)).is_some());
-                if let Some(skipped) = g.shortest_path_to(&[n], StepId(s)) {
+                if let Some(detour) = g.detour(&[n], StepId(s)) {
                     let mut active = vec![n];
-                    for step in skipped.iter().chain([&StepId(s)]) {
+                    for step in detour.skipped.iter().chain([&StepId(s)]) {
                         active = g.advance(&active, *step);
                         prop_assert!(!active.is_empty());
                     }
+                    prop_assert!(active.iter().all(|t| detour.targets.contains(t)));
+                    prop_assert_eq!(g.resync(&[n], StepId(s)), detour.targets);
                 }
             }
         }
