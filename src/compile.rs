@@ -73,6 +73,7 @@ mod graph;
 mod journey;
 mod lints;
 mod path;
+mod product;
 mod render;
 #[cfg(test)]
 mod tests;
