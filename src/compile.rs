@@ -82,7 +82,7 @@ pub use detour::Detour;
 pub use dfa::Dfa;
 pub use graph::{Edge, GraphNode, JourneyGraph};
 pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};
-pub use lints::{lint_expect, lint_journey};
+pub use lints::{lint_expect, lint_expect_expanded, lint_journey};
 pub use petgraph::graph::NodeIndex;
 pub use render::{render_dot, render_json, render_mermaid};
 

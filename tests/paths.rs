@@ -459,3 +459,30 @@ fn parsed_paths_keep_weights_and_report_lints() {
         "(a -> b -> a -> b -> a){1,1000}"
     );
 }
+
+#[test]
+fn anchors_in_used_sets_are_linted_where_they_are_written() {
+    let text = "journey k {\n  step a step b\n  path a -> b\n}\n\
+                expectations quick { within 1h after b }\n\
+                expect k.a { use quick }\n";
+    let parsed = cxl::syntax::parse(text);
+    assert_eq!(parsed.diagnostics, vec![]);
+    let checked = cxl::check::check(&parsed.file);
+    let expect = &checked.scope.expects[0].item;
+    let journey = &checked.scope.journeys["k"].item;
+    let k = compile_journey(journey).unwrap();
+    assert_eq!(
+        cxl::compile::lint_expect(expect, &k),
+        vec![],
+        "`use` is not expanded"
+    );
+    let clauses = checked.scope.expand(&expect.clauses);
+    let d = cxl::compile::lint_expect_expanded(expect, &clauses, &k);
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        d[0].message,
+        "`b` never comes before `a` on any path of journey `k`"
+    );
+    let at = |i: usize| &text[d[0].labels[i].span.start..d[0].labels[i].span.end];
+    assert_eq!((at(0), at(1), at(2)), ("b", "quick", "a"));
+}
