@@ -363,6 +363,53 @@ proptest! {
     }
 }
 
+/// Any AST at all, including ones the parser never makes: empty operator lists,
+/// backwards and huge repetition bounds, unknown steps.
+fn wild() -> impl Strategy<Value = PathExpr> {
+    let bound = prop_oneof![0u32..3, Just(1000u32), Just(100_000), Just(u32::MAX)];
+    let leaf = prop_oneof![(0..ALPHABET).prop_map(letter), Just("nope".to_string())]
+        .prop_map(|name| PathKind::Step { step: ident(&name) });
+    let node = |kind| PathExpr { kind, span: span() };
+    leaf.prop_map(node).prop_recursive(4, 24, 3, move |inner| {
+        let boxed = inner.clone().prop_map(Box::new);
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|parts| PathKind::Seq { parts }),
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|b| PathKind::Alt {
+                branches: b
+                    .into_iter()
+                    .map(|path| Branch { path, weight: None })
+                    .collect(),
+            }),
+            prop::collection::vec(inner.clone(), 0..4)
+                .prop_map(|branches| PathKind::Parallel { branches }),
+            boxed.clone().prop_map(|inner| PathKind::Star { inner }),
+            boxed.clone().prop_map(|inner| PathKind::Optional { inner }),
+            (boxed, bound.clone(), prop::option::of(bound.clone()))
+                .prop_map(|(inner, min, max)| PathKind::Repeat { inner, min, max }),
+        ]
+        .prop_map(node)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Compilation never panics: it builds a graph within the bounds, or reports
+    /// unknown steps (E0203) or a path too large (E0701).
+    #[test]
+    fn any_ast_compiles_or_is_refused(path in wild()) {
+        let mut items: Vec<JourneyItem> = (0..ALPHABET)
+            .map(|c| JourneyItem::Step(Step { name: ident(&letter(c)), label: None, props: vec![], span: span() }))
+            .collect();
+        items.push(JourneyItem::Path(path));
+        let journey = Journey { name: ident("j"), label: None, items, span: span() };
+        match compile_journey(&journey) {
+            Ok(j) => prop_assert!(j.graph.node_count() <= MAX_NODES),
+            Err(d) => prop_assert!(d.iter().all(|d| matches!(d.code, Code::UnknownStep | Code::PathTooLarge))),
+        }
+    }
+}
+
 #[test]
 fn generator_makes_parallel_paths_often() {
     use proptest::strategy::ValueTree;
