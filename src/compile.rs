@@ -88,8 +88,10 @@ mod graph;
 mod journey;
 mod lints;
 mod path;
+mod policy;
 mod product;
 mod render;
+mod rules;
 #[cfg(test)]
 mod tests;
 
@@ -99,7 +101,9 @@ pub use graph::{Edge, GraphNode, JourneyGraph};
 pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};
 pub use lints::{lint_expect, lint_expect_expanded, lint_journey};
 pub use petgraph::graph::NodeIndex;
+pub use policy::{diagnostics, MetricInfo, Policy, SegmentRule};
 pub use render::{render_dot, render_json, render_mermaid};
+pub use rules::{AnchorRef, Check, EscalationRule, Expectation, RuleSource, TierRule, Trigger};
 
 use serde::Serialize;
 
