@@ -533,3 +533,41 @@ fn anchors_in_used_sets_are_linted_where_they_are_written() {
     let at = |i: usize| &text[d[0].labels[i].span.start..d[0].labels[i].span.end];
     assert_eq!((at(0), at(1), at(2)), ("b", "quick", "a"));
 }
+
+/// What the user sees for each graph diagnostic, rendered as `cxl check` shows it.
+#[test]
+fn graph_diagnostics_as_the_user_sees_them() {
+    let cases = [
+        (
+            "E0402",
+            "journey claim {\n  goal settled\n  step report step decide step settled\n  \
+             path report -> decide\n}\n",
+        ),
+        (
+            "W0403",
+            "journey claim {\n  goal settled\n  step report step deny step settled\n  \
+             path report -> (settled | deny)\n}\n",
+        ),
+        (
+            "E0404",
+            "journey claim {\n  goal settled\n  step report step ack step settled\n  \
+             path report -> ack -> settled\n}\n\
+             expect claim.ack { within 1h after settled }\n\
+             expect claim.* { warn after 2h after ack }\n",
+        ),
+        (
+            "E0701",
+            "journey claim {\n  goal settled\n  step a step b step c step settled\n  \
+             path (a -> b -> c -> a -> b){2,5} & (b -> c -> a -> b -> c){0,4} & c{30} -> settled\n}\n",
+        ),
+    ];
+    for (code, text) in cases {
+        let diags = cxl::compile::diagnostics(text);
+        assert!(
+            diags.iter().any(|d| d.code.as_str() == code),
+            "{code}: {diags:?}"
+        );
+        let shown = cxl::diagnostic::render_human(&diags, "policy.cxl", text, false);
+        insta::assert_snapshot!(code, shown);
+    }
+}
