@@ -22,6 +22,7 @@
 
 mod calls;
 mod escalations;
+mod expect_lints;
 mod expects;
 mod exprs;
 mod interval;
@@ -29,6 +30,7 @@ mod journeys;
 mod names;
 mod scenarios;
 mod scope;
+mod types;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::syntax::{
@@ -37,7 +39,7 @@ use crate::syntax::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use exprs::Type;
+pub use types::Type;
 
 /// Where a declaration came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -185,7 +187,9 @@ pub(crate) struct Cx<'a> {
     scope: &'a Scope,
     diags: Vec<Diagnostic>,
     used_segments: BTreeSet<String>,
-    attrs: exprs::Attributes,
+    attrs: types::Attributes,
+    /// Every step name of every journey, sorted, for steps named on their own.
+    steps: Vec<&'a str>,
 }
 
 impl<'a> Cx<'a> {
@@ -194,7 +198,8 @@ impl<'a> Cx<'a> {
             scope,
             diags: Vec::new(),
             used_segments: BTreeSet::new(),
-            attrs: exprs::Attributes::default(),
+            attrs: types::Attributes::default(),
+            steps: names::all_steps(scope),
         }
     }
 
@@ -221,5 +226,78 @@ impl<'a> Cx<'a> {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn checked(text: &str) -> Checked {
+        let parsed = parse(text);
+        assert_eq!(parsed.diagnostics, vec![], "fixture parses");
+        check(&parsed.file)
+    }
+
+    #[test]
+    fn expand_includes_each_set_once_even_in_a_cycle() {
+        let c = checked(
+            "expectations a { attempts <= 3; use b }\n\
+             expectations b { asks_once *; use a }\n\
+             expect j.* { use a; use a; use nope; attempts <= 2 }\n",
+        );
+        let expect = &c.scope.expects[0].item;
+        let expanded = c.scope.expand(&expect.clauses);
+        let kinds: Vec<_> = expanded
+            .iter()
+            .map(|e| {
+                (
+                    e.set.map(|s| s.item.name.name.as_str()),
+                    e.via.map(|v| v.span.start),
+                )
+            })
+            .collect();
+        let first_use = expect.clauses[0].span.start + "use ".len();
+        assert_eq!(
+            kinds,
+            vec![
+                (Some("a"), Some(first_use)),
+                (Some("b"), Some(first_use)),
+                (None, None)
+            ]
+        );
+        assert!(c
+            .diagnostics
+            .iter()
+            .any(|d| d.code == diagnostic::Code::UnknownExpectationSet));
+    }
+
+    #[test]
+    fn diagnostics_come_sorted_by_position() {
+        let c = checked(
+            "expect nope.x { }\nsegment s { when 5 }\njourney j { for zz, s; goal a; path a; step a }\n",
+        );
+        let starts: Vec<_> = c
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.primary_span())
+            .map(|s| s.start)
+            .collect();
+        let mut sorted = starts.clone();
+        sorted.sort_unstable();
+        assert_eq!(starts, sorted);
+        assert_eq!(starts.len(), 3, "{:#?}", c.diagnostics);
+        assert!(c.has_errors());
+    }
+
+    #[test]
+    fn a_metric_with_a_backwards_range_is_reported() {
+        let c = checked("metric effort { range 7..1; lower is better }\n");
+        assert_eq!(c.diagnostics.len(), 1);
+        assert_eq!(
+            c.diagnostics[0].message,
+            "the range of metric `effort` is empty"
+        );
     }
 }

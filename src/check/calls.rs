@@ -2,8 +2,9 @@
 //! `segment(segment)` and `reached(step)`, and `rate ... over`: unknown functions
 //! (E0208), arguments of the wrong number or kind (E0303), and the names inside them.
 
-use super::exprs::{Context, Type};
-use super::names::{all_steps, has_step, unknown_step};
+use super::exprs::Context;
+use super::names::{has_step, unknown_step};
+use super::types::Type;
 use super::Cx;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::syntax::{Duration, Expr, ExprKind, Ident, Percent, Span};
@@ -102,7 +103,7 @@ impl Cx<'_> {
             Some("an escalation")
         } else if s.metrics.contains_key(name) {
             Some("a metric")
-        } else if all_steps(s).contains(&name) {
+        } else if self.steps.binary_search(&name).is_ok() {
             Some("a step")
         } else {
             None
@@ -179,7 +180,7 @@ impl Cx<'_> {
 
     fn reached_arg(&mut self, step: &Ident) {
         match self.kind_of(&step.name) {
-            Some(other) if !all_steps(self.scope).contains(&step.name.as_str()) => {
+            Some(other) if self.steps.binary_search(&step.name.as_str()).is_err() => {
                 self.wrong_kind("reached", "a step", step, other)
             }
             _ => self.resolve_any_step(step),
