@@ -213,6 +213,9 @@ pub(crate) fn help(
             Some(format!("`{word}` is a keyword and cannot be used as a name; pick another name"))
         }
         (_, Some("=")) => Some("compare with `==`; a single `=` is not an operator in cxl".to_string()),
+        (_, Some("&" | "|" | "!")) if positives.contains(&Rule::k_and) || positives.contains(&Rule::k_or) => {
+            Some("conditions are joined with the words `and`, `or` and `not`".to_string())
+        }
         (Some("->" | "|" | "&"), _) => Some(
             "a path joins step names with `->` (then), `|` (or) and `&` (in any order), e.g. `path a -> (b | c) -> d`"
                 .to_string(),

@@ -20,6 +20,9 @@ pub(crate) enum Token {
     /// A string literal; without its closing quote it runs to the end of the line.
     #[regex(r#""([^"\\\n]|\\[^\n])*"?"#)]
     Text,
+    /// `'text'`: a common slip for `"text"`, reported as one problem.
+    #[regex(r"'[^'\n]*'")]
+    SingleQuoted,
     /// `{`
     #[token("{")]
     Open,
@@ -101,14 +104,47 @@ pub(crate) fn split(text: &str) -> Split {
                     splitter.token(text, Span::new(at, at + 1), token, &mut split);
                 }
             }
+            Ok(Token::SingleQuoted) => {
+                split.error_spans.push(span);
+                let found = &text[span.start..span.end];
+                split.diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnexpectedCharacter,
+                        format!("text in single quotes `{found}`"),
+                    )
+                    .with_label(span, "single quotes do not make text")
+                    .with_help(format!(
+                        "text goes in double quotes: `\"{}\"`",
+                        &found[1..found.len() - 1]
+                    )),
+                );
+            }
             Ok(token) => splitter.token(text, span, token, &mut split),
             Err(()) => {
+                // A run of stray characters is one problem, not one per character.
+                if let Some(last) = split.error_spans.last_mut().filter(|e| e.end == span.start) {
+                    if let Some(d) = split
+                        .diagnostics
+                        .last_mut()
+                        .filter(|d| d.code == Code::UnexpectedCharacter)
+                    {
+                        *last = last.to(span);
+                        d.labels[0].span = *last;
+                        d.message =
+                            format!("unexpected characters `{}`", &text[last.start..last.end]);
+                        continue;
+                    }
+                }
                 split.error_spans.push(span);
                 let found = &text[span.start..span.end];
                 split.diagnostics.push(
                     Diagnostic::new(Code::UnexpectedCharacter, format!("unexpected character `{found}`"))
                         .with_label(span, "no token starts with this character")
-                        .with_help("names are letters, digits and `_`; text goes in double quotes; comments start with `#`"),
+                        .with_help(if found == "'" {
+                            "text goes in double quotes: `\"gold\"`"
+                        } else {
+                            "names are ASCII letters, digits and `_`; text goes in double quotes; comments start with `#`"
+                        }),
                 );
             }
         }
