@@ -314,3 +314,36 @@ fn measure_a_large_policy() {
         text.lines().count()
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines of real policies, to be shuffled into plausible broken ones.
+    fn lines() -> Vec<String> {
+        let mut lines: Vec<String> = CLAIM.lines().map(String::from).collect();
+        for name in cxl::stdlib::module_names() {
+            let text = cxl::stdlib::module(name).unwrap_or_default();
+            lines.extend(text.lines().map(String::from));
+        }
+        lines
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any mix of policy lines parses and checks without a panic, and every
+        /// label points inside the text.
+        #[test]
+        fn check_never_panics_on_shuffled_policies(picks in proptest::collection::vec(any::<prop::sample::Index>(), 0..60)) {
+            let lines = lines();
+            let text: String = picks.iter().map(|i| format!("{}\n", i.get(&lines))).collect();
+            let (diags, _) = diagnose(&text);
+            for d in &diags {
+                for label in &d.labels {
+                    prop_assert!(label.span.start <= label.span.end && label.span.end <= text.len());
+                }
+            }
+        }
+    }
+}
