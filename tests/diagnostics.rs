@@ -262,7 +262,10 @@ fn large_policy(journeys: usize, steps: usize) -> String {
     use std::fmt::Write;
     let mut out = String::from("use std/cx\n");
     for j in 0..journeys {
-        let _ = writeln!(out, "segment s{j} {{ when tier == \"t{j}\" and spend >= {j} }}");
+        let _ = writeln!(
+            out,
+            "segment s{j} {{ when tier == \"t{j}\" and spend >= {j} }}"
+        );
         let _ = writeln!(out, "journey j{j} {{\n  for s{j}\n  goal x{}", steps - 1);
         for s in 0..steps {
             let _ = writeln!(out, "  step x{s} {{ via email; owner \"Team\" }}");

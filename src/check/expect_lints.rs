@@ -10,7 +10,7 @@ use super::interval::Interval;
 use super::journeys::fmt_num;
 use super::{Cx, ExpandedClause, Origin};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::syntax::{Anchor, Clause, ClauseKind, CmpOp, Span};
+use crate::syntax::{Anchor, Clause, ClauseKind, CmpOp, Span, Step, StepProp};
 
 /// Run the lints over the expanded clauses of one block.
 pub(super) fn lint(cx: &mut Cx<'_>, expanded: &[ExpandedClause<'_>]) {
@@ -124,6 +124,50 @@ fn lint_contradictions(cx: &mut Cx<'_>, expanded: &[ExpandedClause<'_>]) {
         }
         cx.report(d);
     }
+}
+
+/// E0405: a `via` expectation at a step that is never on any of those channels.
+/// Only the file's own journeys are checked here (a module has none).
+pub(super) fn lint_channels(cx: &mut Cx<'_>, step: &Step, expanded: &[ExpandedClause<'_>]) {
+    let allowed: Vec<&str> = step.channels().map(|c| c.name.as_str()).collect();
+    let Some(step_via) = step.props.iter().find_map(|p| match p {
+        StepProp::Via { span, .. } => Some(*span),
+        _ => None,
+    }) else {
+        return;
+    };
+    for e in expanded {
+        let ClauseKind::Via { channels, .. } = &e.clause.kind else {
+            continue;
+        };
+        if channels.iter().any(|c| allowed.contains(&c.name.as_str())) {
+            continue;
+        }
+        let wanted = channels
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let name = &step.name.name;
+        cx.report(
+            Diagnostic::new(
+                Code::ContradictoryThresholds,
+                format!("`via {wanted}` contradicts the channels of step `{name}`"),
+            )
+            .with_label(place(e), note(e, format!("`via {wanted}`")))
+            .with_secondary(
+                step_via,
+                format!("`{name}` happens only {}", list_via(&allowed)),
+            )
+            .with_help(format!(
+                "expect one of the step's channels, or add the channel to the `via` of `{name}`"
+            )),
+        );
+    }
+}
+
+fn list_via(channels: &[&str]) -> String {
+    format!("via {}", super::names::list(channels.iter().copied(), 8))
 }
 
 /// W0407: a `warn after` at or after the shortest `within` on the same anchor.

@@ -60,6 +60,15 @@ fn check_expect(cx: &mut Cx<'_>, expect: &Expect) {
     let expanded = cx.scope.expand(&expect.clauses);
     if let Some(j) = journey {
         expanded.iter().for_each(|e| check_anchor(cx, j, e));
+        let from_file = cx
+            .scope
+            .journeys
+            .get(&j.name.name)
+            .is_some_and(|d| d.origin == Origin::File);
+        let step = expect.target.step.as_ref().filter(|_| from_file);
+        if let Some(step) = step.and_then(|s| j.steps().find(|(_, t)| t.name.name == s.name)) {
+            super::expect_lints::lint_channels(cx, step.1, &expanded);
+        }
     }
     super::expect_lints::lint(cx, &expanded);
 }
