@@ -17,8 +17,20 @@
 //! - Segment conditions may only test customer attributes: membership is decided when
 //!   a journey starts, before anything has happened on it.
 //!
+//! - A test's customers must be declared in it (`customer c1`), and its first event
+//!   needs an absolute time (E0212): `at +2h` counts from the previous event.
+//!
+//! Where a problem has no code of its own, the nearest one is used, with a message
+//! that says exactly what is wrong: `expect J.S for SEG` with `SEG` outside the `for`
+//! of `J` is E0201; a function in a segment condition is E0208; a test attribute of
+//! another type than the policy's use is E0304 (two labels); a metric value on a test
+//! event outside the metric's range is E0305; a `via` expectation on channels the
+//! step never uses is E0405, like thresholds that contradict.
+//!
 //! Every label points into the checked file: a problem found through a standard
-//! module's declaration is labelled at the `use` that brought it in.
+//! module's declaration is labelled at the `use` that brought it in. Only the file's
+//! own declarations are checked here; the standard modules are checked clean by the
+//! test suite.
 
 mod calls;
 mod escalations;
