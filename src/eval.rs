@@ -98,7 +98,7 @@ pub struct Evaluator<'p> {
     names: Interner,
     options: EvalOptions,
     /// Event name symbol → the journey steps it means (`None`: not yet looked up).
-    routes: Vec<Option<Box<[(usize, crate::compile::StepId)]>>>,
+    routes: Vec<Option<apply::Route>>,
     customers: FxHashMap<Symbol, CustomerState>,
     profiles: FxHashMap<Symbol, Vec<(Symbol, Value)>>,
     tally: Tally,

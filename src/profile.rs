@@ -177,7 +177,7 @@ impl ProfileBuilder {
         let name = |s: Symbol| interner.resolve(s).to_string();
         let (distinct_variants, variants) = variants(&cases, top, &name);
         let (distinct_pairs, directly_follows) = follows(&cases, top, &name);
-        let mut durations: Vec<i64> = cases.iter().map(|c| duration(c)).collect();
+        let mut durations: Vec<i64> = cases.iter().map(duration).collect();
         let mut lengths: Vec<i64> = cases.iter().map(|c| c.len() as i64).collect();
         Profile {
             file: file.to_string(),

@@ -16,13 +16,16 @@ use crate::syntax::Ident;
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
 
+/// The journey steps one event name means.
+pub(crate) type Route = Box<[(usize, StepId)]>;
+
 /// What every step of the evaluation reads and never changes.
 pub(crate) struct Context<'a> {
     pub policy: &'a Policy,
     pub index: &'a PolicyIndex,
     pub names: &'a Interner,
     pub profiles: &'a FxHashMap<Symbol, Vec<(Symbol, Value)>>,
-    pub routes: &'a [Option<Box<[(usize, StepId)]>>],
+    pub routes: &'a [Option<Route>],
     pub lateness_ms: i64,
 }
 

@@ -210,7 +210,7 @@ fn emit_most_severe(
     out: &mut Vec<Finding>,
 ) {
     // Stable sort: most severe first, policy order among equals.
-    candidates.sort_by(|a, b| b.3.level.cmp(&a.3.level));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.3.level));
     let mut seen: Vec<(FindingKind, String)> = Vec::new();
     for (e, kind, key, f) in candidates {
         if seen.contains(&(kind, key.clone())) {

@@ -31,11 +31,7 @@ pub(crate) fn fire_all(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut 
 pub(crate) fn fire_journey(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, j: usize, until: i64, out: &mut Vec<Finding>) {
     let Some(k) = cust.instances.iter().position(|i| i.journey == j) else { return };
     let mut inst = cust.instances.swap_remove(k);
-    loop {
-        let Some((at, due)) = next_due(ctx, &inst) else { break };
-        if at >= until {
-            break;
-        }
+    while let Some((at, due)) = next_due(ctx, &inst).filter(|(at, _)| *at < until) {
         match due {
             Due::Activation(a) => deadline(ctx, cust, &mut inst, tally, a, out),
             Due::Escalation(x) => escalate::tier_due(ctx, cust, &mut inst, tally, x, out),
