@@ -71,7 +71,9 @@ mod graph;
 mod journey;
 mod lints;
 mod path;
+mod policy;
 mod render;
+mod rules;
 #[cfg(test)]
 mod tests;
 
@@ -79,7 +81,9 @@ pub use graph::{Edge, GraphNode, JourneyGraph};
 pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};
 pub use lints::{lint_expect, lint_journey};
 pub use petgraph::graph::NodeIndex;
+pub use policy::{diagnostics, MetricInfo, Policy, SegmentRule};
 pub use render::{render_dot, render_json, render_mermaid};
+pub use rules::{AnchorRef, Check, EscalationRule, Expectation, RuleSource, TierRule, Trigger};
 
 use serde::Serialize;
 

@@ -16,13 +16,11 @@ pub mod report;
 pub mod stdlib;
 pub mod syntax;
 
+pub use compile::Policy;
 pub use diagnostic::{Code, Diagnostic, Level};
 
 /// Every diagnostic of a policy's text: syntax, then names, types and lints.
 /// The one front-end entry point the CLI, the tests and a language server share.
 pub fn check_source(text: &str) -> Vec<Diagnostic> {
-    let parsed = syntax::parse(text);
-    let mut diagnostics = parsed.diagnostics;
-    diagnostic::sort(&mut diagnostics);
-    diagnostics
+    compile::diagnostics(text)
 }
