@@ -70,7 +70,7 @@ pub(crate) fn receive(
         || cust
             .buffer
             .iter()
-            .any(|e| (e.name, e.time.as_millisecond(), e.channel) == key);
+            .any(|(ms, e)| (e.name, *ms, e.channel) == key);
     if duplicate {
         let mut f = Finding::new(
             FindingKind::DuplicateEvent,
@@ -106,37 +106,21 @@ pub(crate) fn receive(
         return;
     }
     cust.max_seen = cust.max_seen.max(t);
-    let at = cust
-        .buffer
-        .partition_point(|e| e.time.as_millisecond() <= t);
-    cust.buffer.insert(at, event);
+    let at = cust.buffer.partition_point(|(ms, _)| *ms <= t);
+    cust.buffer.insert(at, (t, event));
     release(ctx, cust, tally, cust.max_seen - ctx.lateness_ms, out);
 }
 
 /// Apply buffered events up to `until` (ms, inclusive).
-pub(crate) fn flush(
+pub(crate) fn release(
     ctx: &Context<'_>,
     cust: &mut CustomerState,
     tally: &mut Tally,
     until: i64,
     out: &mut Vec<Finding>,
 ) {
-    release(ctx, cust, tally, until, out);
-}
-
-fn release(
-    ctx: &Context<'_>,
-    cust: &mut CustomerState,
-    tally: &mut Tally,
-    until: i64,
-    out: &mut Vec<Finding>,
-) {
-    while cust
-        .buffer
-        .front()
-        .is_some_and(|e| e.time.as_millisecond() <= until)
-    {
-        if let Some(event) = cust.buffer.pop_front() {
+    while cust.buffer.front().is_some_and(|(ms, _)| *ms <= until) {
+        if let Some((_, event)) = cust.buffer.pop_front() {
             apply_event(ctx, cust, tally, &event, out);
         }
     }
@@ -165,7 +149,8 @@ fn apply_late(
 fn learn(cust: &mut CustomerState, event: &Event) {
     for (key, value) in &event.attrs {
         match cust.attrs.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value.clone(),
+            Some(slot) if slot.1 != *value => slot.1 = value.clone(),
+            Some(_) => {}
             None => cust.attrs.push((*key, value.clone())),
         }
     }
@@ -196,7 +181,7 @@ fn apply_event(
         on_step(ctx, cust, &mut inst, tally, step, event, out);
         let journey = &ctx.policy.journeys[j];
         if inst.at_end(journey) {
-            close(ctx, cust, inst, tally, t, true, out);
+            close(ctx, cust, *inst, tally, t, true, out);
         } else {
             cust.instances.push(inst);
         }
@@ -234,7 +219,7 @@ fn open(
         return None;
     }
     let number = cust.next_number(j);
-    let mut inst = Instance::new(j, journey, number, t, segments);
+    let mut inst = Box::new(Instance::new(j, journey, number, t, segments));
     for &e in &ctx.index.anchored_at_start[j] {
         activate(ctx, &mut inst, e, t, Symbol(u32::MAX), 0);
     }
@@ -320,10 +305,9 @@ fn advance(
     out: &mut Vec<Finding>,
 ) {
     let journey = &ctx.policy.journeys[inst.journey];
-    let mut next = Vec::with_capacity(inst.positions.len());
-    journey.graph.advance_into(&inst.positions, step, &mut next);
-    if !next.is_empty() {
-        inst.positions = next;
+    journey.graph.advance_into(&inst.positions, step, &mut inst.scratch);
+    if !inst.scratch.is_empty() {
+        std::mem::swap(&mut inst.positions, &mut inst.scratch);
         return;
     }
     let name = journey.step_name(step);
@@ -464,6 +448,7 @@ pub(crate) fn report(
     out: &mut Vec<Finding>,
 ) {
     let _ = ctx;
+    inst.findings = inst.findings.saturating_add(1);
     match f.kind.category() {
         super::Category::OffPath if f.kind != FindingKind::Incomplete => inst.off_path = true,
         super::Category::BrokenStep => {
@@ -579,7 +564,7 @@ pub(crate) struct CustomerFacts<'a> {
     ctx: &'a Context<'a>,
     attrs: &'a [(Symbol, Value)],
     profile: &'a [(Symbol, Value)],
-    instances: &'a [Instance],
+    instances: &'a [Box<Instance>],
     current: Option<&'a Instance>,
     depth: Cell<u8>,
 }
@@ -604,7 +589,7 @@ impl<'a> CustomerFacts<'a> {
         let j = *self.ctx.index.journeys.get(journey)?;
         self.current
             .filter(|i| i.journey == j)
-            .or_else(|| self.instances.iter().find(|i| i.journey == j))
+            .or_else(|| self.instances.iter().map(|i| &**i).find(|i| i.journey == j))
     }
 }
 
@@ -628,6 +613,10 @@ impl Facts for CustomerFacts<'_> {
         let Some(&i) = self.ctx.index.segments.get(segment) else {
             return false;
         };
+        // Membership is decided when an instance starts, from what was known then.
+        if let Some(inst) = self.current {
+            return inst.segments.contains(&i);
+        }
         // Segments that name each other in a cycle must not recurse forever.
         if self.depth.get() > 16 {
             return false;
@@ -664,7 +653,7 @@ impl Facts for CustomerFacts<'_> {
         };
         match journey {
             Some(j) => self.instance(j).is_some_and(visited),
-            None => self.current.is_some_and(visited) || self.instances.iter().any(visited),
+            None => self.current.is_some_and(visited) || self.instances.iter().any(|i| visited(i)),
         }
     }
 }

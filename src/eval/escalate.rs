@@ -29,10 +29,17 @@ pub(crate) fn check_customer(
     out: &mut Vec<Finding>,
 ) {
     let _ = out;
+    // Rules that depend only on findings (and segments, fixed at the start) need
+    // no new look while the instance has no new finding.
+    let new_findings = inst.findings_at_escalation_check != Some(inst.findings);
+    inst.findings_at_escalation_check = Some(inst.findings);
     for (r, rule) in ctx.policy.escalations.iter().enumerate() {
         let Trigger::Customer { when } = &rule.trigger else {
             continue;
         };
+        if !new_findings && !ctx.index.escalation_every_step[r] {
+            continue;
+        }
         if !rule.journeys.is_empty() && !rule.journeys.contains(&inst.journey) {
             continue;
         }

@@ -53,7 +53,7 @@ pub(crate) fn fire_journey(
             Due::Abandon => {
                 let journey = &ctx.policy.journeys[j];
                 if inst.can_stop(journey) {
-                    close(ctx, cust, inst, tally, at, true, out);
+                    close(ctx, cust, *inst, tally, at, true, out);
                 } else {
                     let message = format!(
                         "no progress on journey `{}` for {} after `{}`",
@@ -72,7 +72,7 @@ pub(crate) fn fire_journey(
                         message,
                     );
                     report(ctx, &mut inst, tally, f, Site::journey(j), out);
-                    close(ctx, cust, inst, tally, at, false, out);
+                    close(ctx, cust, *inst, tally, at, false, out);
                 }
                 return;
             }
