@@ -1,1 +1,225 @@
-//! Stage `check` (under construction).
+//! Stage 2, `check`: names, types and the lints that need no journey graph.
+//!
+//! [`check`] takes the AST of one policy file, brings in the declarations of the
+//! standard modules it `use`s, and reports every problem it finds in one run, as
+//! diagnostics with stable codes (`E02xx` names, `E03xx` types, `W04xx`/`E040x`
+//! lints). It also hands the next stage, `compile`, the resolved [`Scope`]: every
+//! declaration visible to the policy, by name, with where it came from.
+//!
+//! Rules of scope, decided here:
+//! - Namespaces are separate: a segment and a journey may share a name.
+//! - A name declared twice in the file is an error (E0207).
+//! - A declaration in the file may shadow one of a `use`d module: the file's wins,
+//!   as a local definition shadows an import, so a team can re-declare `csat` with
+//!   its own range. Modules never see the file's declarations.
+//! - `use SET` inside `expect` or `expectations` is set union: a set used twice, or a
+//!   cycle of sets using each other, contributes its clauses once ([`Scope::expand`]).
+//! - Segment conditions may only test customer attributes: membership is decided when
+//!   a journey starts, before anything has happened on it.
+//!
+//! Every label points into the checked file: a problem found through a standard
+//! module's declaration is labelled at the `use` that brought it in.
+
+mod calls;
+mod escalations;
+mod expects;
+mod exprs;
+mod interval;
+mod journeys;
+mod names;
+mod scenarios;
+mod scope;
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::syntax::{
+    Clause, ClauseKind, Escalation, Expect, ExpectationSet, Ident, Journey, Metric, PolicyFile,
+    Segment, TestCase,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use exprs::Type;
+
+/// Where a declaration came from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// The policy file being checked.
+    File,
+    /// A standard module, by the name written after `use` (`std/cx`).
+    Module(String),
+}
+
+/// A declaration and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Declared<T> {
+    /// The declaration.
+    pub item: T,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+/// Every declaration visible to a policy: the file's own and those of the modules it
+/// uses. Maps are ordered by name; `expects` and `tests` keep source order (the
+/// file's after the modules').
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scope {
+    /// The standard modules used, in the order of their `use`.
+    pub modules: Vec<String>,
+    /// Metrics by name.
+    pub metrics: BTreeMap<String, Declared<Metric>>,
+    /// Segments by name.
+    pub segments: BTreeMap<String, Declared<Segment>>,
+    /// Journeys by name.
+    pub journeys: BTreeMap<String, Declared<Journey>>,
+    /// Named expectation sets by name.
+    pub expectation_sets: BTreeMap<String, Declared<ExpectationSet>>,
+    /// Escalations by name.
+    pub escalations: BTreeMap<String, Declared<Escalation>>,
+    /// `expect` blocks in order.
+    pub expects: Vec<Declared<Expect>>,
+    /// `test` blocks in order.
+    pub tests: Vec<Declared<TestCase>>,
+}
+
+/// One clause of an `expect` block after `use SET` is expanded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExpandedClause<'a> {
+    /// The clause (never a `use`).
+    pub clause: &'a Clause,
+    /// The `use SET` written in the block that brought the clause in; `None` when the
+    /// clause is written in the block itself.
+    pub via: Option<&'a Ident>,
+    /// The set that declares the clause, when it comes from one.
+    pub set: Option<&'a Declared<ExpectationSet>>,
+}
+
+impl Scope {
+    /// The clauses of a block with every `use SET` replaced by the set's clauses, in
+    /// order. Each set contributes once (a set used twice, or sets that use each
+    /// other, do not repeat); unknown sets contribute nothing (the checker reports them).
+    pub fn expand<'a>(&'a self, clauses: &'a [Clause]) -> Vec<ExpandedClause<'a>> {
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        for clause in clauses {
+            match &clause.kind {
+                ClauseKind::Use { set } => self.expand_set(set, set, &mut seen, &mut out),
+                _ => out.push(ExpandedClause {
+                    clause,
+                    via: None,
+                    set: None,
+                }),
+            }
+        }
+        out
+    }
+
+    fn expand_set<'a>(
+        &'a self,
+        name: &Ident,
+        via: &'a Ident,
+        seen: &mut BTreeSet<&'a str>,
+        out: &mut Vec<ExpandedClause<'a>>,
+    ) {
+        let Some((key, set)) = self.expectation_sets.get_key_value(&name.name) else {
+            return;
+        };
+        if !seen.insert(key.as_str()) {
+            return;
+        }
+        for clause in &set.item.clauses {
+            match &clause.kind {
+                ClauseKind::Use { set: inner } => self.expand_set(inner, via, seen, out),
+                _ => out.push(ExpandedClause {
+                    clause,
+                    via: Some(via),
+                    set: Some(set),
+                }),
+            }
+        }
+    }
+}
+
+/// The result of checking a policy file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checked {
+    /// Every problem found, sorted by position then code (see [`diagnostic::sort`]).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every declaration visible to the policy.
+    pub scope: Scope,
+    /// The type inferred for each customer attribute the policy or its tests use
+    /// (`tier`, `address.country`), when one could be inferred.
+    pub attribute_types: BTreeMap<String, Type>,
+}
+
+impl Checked {
+    /// True when there is at least one error (warnings do not count).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Check one parsed policy file: resolve its names, infer and check types, and run
+/// the lints that need no journey graph. Every problem is reported; none stops the run.
+pub fn check(file: &PolicyFile) -> Checked {
+    let mut diags = Vec::new();
+    let scope = scope::build(file, &mut diags);
+    let mut cx = Cx::new(&scope);
+    journeys::check_all(&mut cx);
+    expects::check_all(&mut cx);
+    escalations::check_all(&mut cx);
+    scenarios::check_all(&mut cx);
+    cx.lint_unused_segments();
+    let attribute_types = cx.attrs.types();
+    diags.append(&mut cx.diags);
+    diags.append(&mut cx.attrs.conflicts());
+    diagnostic::sort(&mut diags);
+    Checked {
+        diagnostics: diags,
+        scope,
+        attribute_types,
+    }
+}
+
+/// The state shared by the checks: the scope, what they found, and what the later
+/// lints need to know (which segments are used, the attribute types seen so far).
+pub(crate) struct Cx<'a> {
+    scope: &'a Scope,
+    diags: Vec<Diagnostic>,
+    used_segments: BTreeSet<String>,
+    attrs: exprs::Attributes,
+}
+
+impl<'a> Cx<'a> {
+    fn new(scope: &'a Scope) -> Self {
+        Cx {
+            scope,
+            diags: Vec::new(),
+            used_segments: BTreeSet::new(),
+            attrs: exprs::Attributes::default(),
+        }
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diags.push(diagnostic);
+    }
+
+    /// W0409: a segment of the file that no journey, `expect` or condition uses.
+    fn lint_unused_segments(&mut self) {
+        let scope = self.scope;
+        for (name, segment) in &scope.segments {
+            if segment.origin != Origin::File || self.used_segments.contains(name) {
+                continue;
+            }
+            self.report(
+                Diagnostic::new(
+                    diagnostic::Code::UnusedSegment,
+                    format!("segment `{name}` is never used"),
+                )
+                .with_label(segment.item.name.span, "declared here")
+                .with_help(
+                    "name it in a journey's `for`, in `expect ... for`, or in `segment(...)` \
+                         in an escalation; or remove it",
+                ),
+            );
+        }
+    }
+}

@@ -1,1 +1,255 @@
-//! Stage `events` (under construction).
+//! Stage `events`: interaction records in, [`Record`]s out.
+//!
+//! Owns the [`Event`] record and its [`Value`]s, the [`Interner`] that turns names
+//! into integers, the field [`Mapping`], time parsing ([`time`]), and streaming
+//! readers for NDJSON, CSV and XES (plain or gzip, detected by magic bytes).
+//!
+//! A reader is pulled one record at a time ([`EventReader::next_record`]) and
+//! never holds more than one line (NDJSON, CSV) or one trace (XES) in memory.
+//! A bad record is never dropped: it becomes a [`Rejection`] naming the file, the
+//! line (or XES element) and the reason; [`ReadStats`] keeps
+//! `accepted + rejected = read`. Problems that stop reading altogether (a missing
+//! CSV column, malformed XML, a truncated gzip stream, an I/O error) are an
+//! [`InputError`]; the records read before it have already been handed out.
+//!
+//! Attributes are kept in input order; [`Event::attr`] returns the first one with
+//! a key. The library opens no files: callers pass any `Read`.
+
+mod csv;
+mod intern;
+mod lines;
+mod mapping;
+mod ndjson;
+mod reader;
+mod reject;
+pub mod time;
+mod xes;
+
+pub use intern::{Interner, Symbol};
+pub use mapping::{Field, InputFormat, Mapping, MappingError};
+pub use ndjson::CustomersReader;
+pub use reader::{EventReader, ReadOptions, DEFAULT_MAX_LINE};
+pub use reject::RejectWriter;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// Attributes: key and value pairs in input order.
+pub type Attrs = Vec<(Symbol, Value)>;
+
+/// An attribute value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A number (JSON number, XES `int`/`float`, a CSV cell that reads as one).
+    Number(f64),
+    /// Text.
+    Text(Box<str>),
+    /// A boolean.
+    Bool(bool),
+    /// A point in time (XES `date`, a JSON or CSV string in RFC 3339 form).
+    Time(Timestamp),
+    /// A list (JSON array, XES `list` or `container`).
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// The value as a display string (numbers without a trailing `.0`).
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::Number(n) => format_number(*n),
+            Value::Text(text) => text.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Time(ts) => ts.to_string(),
+            Value::List(items) => {
+                let parts: Vec<String> = items.iter().map(Value::to_text).collect();
+                format!("[{}]", parts.join(", "))
+            }
+        }
+    }
+}
+
+/// A number as text: integers without a fractional part.
+pub(crate) fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        n.to_string()
+    }
+}
+
+/// Where a record came from: the caller's file index and the 1-based line
+/// (for XES, the line of the `<event>` or `<trace>` start tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Origin {
+    /// The index of the input file, as the caller numbered them.
+    pub file: u32,
+    /// The 1-based line number.
+    pub line: u64,
+}
+
+/// One interaction: a customer met a step (activity) at a time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The customer (XES: the case).
+    pub customer: Symbol,
+    /// The activity or step name as written in the log (several mapped fields joined by `+`).
+    pub name: Symbol,
+    /// When it happened.
+    pub time: Timestamp,
+    /// The channel, when mapped and present.
+    pub channel: Option<Symbol>,
+    /// Who acted (XES `org:resource`), when mapped and present.
+    pub actor: Option<Symbol>,
+    /// Every other field, in input order.
+    pub attrs: Vec<(Symbol, Value)>,
+    /// Where it was read.
+    pub origin: Origin,
+}
+
+impl Event {
+    /// The first attribute with this key.
+    pub fn attr(&self, key: Symbol) -> Option<&Value> {
+        self.attrs.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+}
+
+/// Attributes of a customer: XES trace attributes, CSV `case:` columns, or a
+/// line of a customers file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Customer {
+    /// The customer id.
+    pub id: Symbol,
+    /// Its attributes, in input order.
+    pub attrs: Vec<(Symbol, Value)>,
+    /// Where it was read.
+    pub origin: Origin,
+}
+
+/// A record that could not be read, with enough to find and fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    /// The file name as the caller gave it.
+    pub file: String,
+    /// The 1-based line, when known.
+    pub line: Option<u64>,
+    /// The XES element (e.g. `trace 3 ("case-7") event 2`), for XES input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub element: Option<String>,
+    /// Why it was rejected.
+    pub reason: String,
+    /// The record as read (truncated for very long lines).
+    pub raw: String,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(element) = &self.element {
+            write!(f, " ({element})")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// One item read from an input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// An interaction.
+    Event(Event),
+    /// Customer attributes (given before that customer's events in XES).
+    Customer(Customer),
+    /// A record that could not be read.
+    Rejected(Rejection),
+}
+
+/// Counts of what a reader has handed out: `accepted + rejected = read`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReadStats {
+    /// Event records read (accepted or rejected).
+    pub read: u64,
+    /// Events handed out.
+    pub accepted: u64,
+    /// Records rejected.
+    pub rejected: u64,
+    /// Customer records handed out (not counted in `read`).
+    pub customers: u64,
+    /// Well-formed events left out on purpose (XES lifecycle other than
+    /// `complete`), not counted in `read`.
+    pub filtered: u64,
+}
+
+/// A problem that stops reading an input. Records handed out before it stay valid.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The input could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        /// The file name.
+        file: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The input holds nothing at all.
+    #[error("{file}: the input is empty")]
+    Empty {
+        /// The file name.
+        file: String,
+    },
+    /// The compressed input ends before its end marker.
+    #[error(
+        "{file}: the gzip stream is truncated after line {line}; the records before it were read"
+    )]
+    Truncated {
+        /// The file name.
+        file: String,
+        /// The last line read.
+        line: u64,
+    },
+    /// A mapped field is not a column of the CSV header.
+    #[error("{file}: no column `{column}` for the {field} field; the header has: {columns}{hint}")]
+    MissingColumn {
+        /// The file name.
+        file: String,
+        /// The mapped field.
+        field: Field,
+        /// The column the mapping names.
+        column: String,
+        /// The header's columns, comma-separated.
+        columns: String,
+        /// A "did you mean" hint, possibly empty.
+        hint: String,
+    },
+    /// The XML is malformed where reading cannot go on.
+    #[error("{file}:{line}: malformed XML{element}: {message}")]
+    Xml {
+        /// The file name.
+        file: String,
+        /// The line where it went wrong.
+        line: u64,
+        /// The element being read, as ` in <trace> …`, possibly empty.
+        element: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// `--classifier` names a classifier the log does not declare.
+    #[error("{file}: no classifier `{name}`; the log declares: {available}")]
+    UnknownClassifier {
+        /// The file name.
+        file: String,
+        /// The requested classifier.
+        name: String,
+        /// The declared classifiers, comma-separated.
+        available: String,
+    },
+    /// The input is not of the expected kind at all (e.g. no `<log>` in XES).
+    #[error("{file}: {message}")]
+    NotALog {
+        /// The file name.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+}

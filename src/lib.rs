@@ -11,17 +11,16 @@ pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod events;
+pub mod profile;
 pub mod report;
 pub mod stdlib;
 pub mod syntax;
 
+pub use compile::Policy;
 pub use diagnostic::{Code, Diagnostic, Level};
 
 /// Every diagnostic of a policy's text: syntax, then names, types and lints.
 /// The one front-end entry point the CLI, the tests and a language server share.
 pub fn check_source(text: &str) -> Vec<Diagnostic> {
-    let parsed = syntax::parse(text);
-    let mut diagnostics = parsed.diagnostics;
-    diagnostic::sort(&mut diagnostics);
-    diagnostics
+    compile::diagnostics(text)
 }

@@ -1,0 +1,232 @@
+//! [`Policy`]: a whole policy file compiled, the one value the evaluator, the test
+//! runner, the simulator and the renderers take. `Policy::compile` runs the whole
+//! front end: parse, check, compile the journeys, run the graph lints.
+
+use super::journey::{compile_journey, CompiledJourney};
+use super::lints::{lint_expect, lint_journey};
+use super::rules::{self, EscalationRule, Expectation};
+use crate::check::{self, Checked, Origin};
+use crate::diagnostic::{self, Diagnostic};
+use crate::syntax::{self, Better, Expr, TestCase};
+use std::collections::BTreeMap;
+
+/// A segment: who a customer is, decided from their attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentRule {
+    /// Its name.
+    pub name: String,
+    /// Its membership condition.
+    pub when: Option<Expr>,
+}
+
+/// What the evaluator needs to know of a metric.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricInfo {
+    /// Which direction is good, if declared.
+    pub better: Option<Better>,
+    /// Its declared range, if any.
+    pub range: Option<(f64, f64)>,
+}
+
+/// A compiled policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Journeys, in name order.
+    pub journeys: Vec<CompiledJourney>,
+    /// Segments, in name order.
+    pub segments: Vec<SegmentRule>,
+    /// Every expectation, with step-level `via` channels first, then `expect`
+    /// blocks in source order.
+    pub expectations: Vec<Expectation>,
+    /// Escalations, in name order.
+    pub escalations: Vec<EscalationRule>,
+    /// Metrics by name.
+    pub metrics: BTreeMap<String, MetricInfo>,
+    /// The file's inline tests, in source order.
+    pub tests: Vec<TestCase>,
+    /// Warnings found on the way (errors stop compilation).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Policy {
+    /// Compile a policy's text. On success the policy carries any warnings; on
+    /// failure every diagnostic (errors and warnings), sorted by position.
+    pub fn compile(text: &str) -> Result<Policy, Vec<Diagnostic>> {
+        let parsed = syntax::parse(text);
+        let checked = check::check(&parsed.file);
+        let mut diagnostics = parsed.diagnostics;
+        diagnostics.extend(checked.diagnostics.iter().cloned());
+        let journeys = compile_journeys(&checked, &mut diagnostics);
+        diagnostic::sort(&mut diagnostics);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(diagnostics);
+        }
+        Ok(build(&checked, journeys, text, diagnostics))
+    }
+}
+
+/// Every diagnostic of a policy's text: syntax, names, types, graph lints.
+pub fn diagnostics(text: &str) -> Vec<Diagnostic> {
+    match Policy::compile(text) {
+        Ok(policy) => policy.warnings,
+        Err(diagnostics) => diagnostics,
+    }
+}
+
+/// Compile each journey and lint it and its expectations; user declarations only
+/// are linted (standard modules are checked by their own tests).
+fn compile_journeys(checked: &Checked, diagnostics: &mut Vec<Diagnostic>) -> Vec<CompiledJourney> {
+    let mut journeys = Vec::new();
+    for declared in checked.scope.journeys.values() {
+        match compile_journey(&declared.item) {
+            Ok(compiled) => {
+                if declared.origin == Origin::File {
+                    diagnostics.extend(lint_journey(&declared.item, &compiled));
+                }
+                journeys.push(compiled);
+            }
+            Err(errors) => {
+                // The checker already reports unknown steps (with suggestions).
+                diagnostics.extend(
+                    errors
+                        .into_iter()
+                        .filter(|d| d.code != crate::Code::UnknownStep),
+                );
+            }
+        }
+    }
+    for expect in &checked.scope.expects {
+        let journey = journeys
+            .iter()
+            .find(|j| j.name == expect.item.target.journey.name);
+        if let (Some(journey), Origin::File) = (journey, &expect.origin) {
+            diagnostics.extend(lint_expect(&expect.item, journey));
+        }
+    }
+    journeys
+}
+
+fn build(
+    checked: &Checked,
+    journeys: Vec<CompiledJourney>,
+    text: &str,
+    warnings: Vec<Diagnostic>,
+) -> Policy {
+    let scope = &checked.scope;
+    let mut expectations = step_channel_expectations(&journeys, text);
+    for expect in &scope.expects {
+        let Some(j) = journeys
+            .iter()
+            .position(|j| j.name == expect.item.target.journey.name)
+        else {
+            continue;
+        };
+        let journey = &journeys[j];
+        let step = match &expect.item.target.step {
+            Some(s) => match journey.step_id(&s.name) {
+                Some(id) => Some(id),
+                None => continue,
+            },
+            None => None,
+        };
+        let segments: Vec<String> = expect
+            .item
+            .segments
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        for clause in scope.expand(&expect.item.clauses) {
+            let source = rules::clause_source(&clause, text);
+            expectations.extend(rules::expectation(
+                j, journey, step, &segments, &clause, source,
+            ));
+        }
+    }
+    let escalations = scope
+        .escalations
+        .values()
+        .filter_map(|declared| {
+            let e = &declared.item;
+            let when = e.when.as_ref()?;
+            let mut named = Vec::new();
+            rules::named_journeys(when, &journeys, &mut named);
+            named.sort_unstable();
+            Some(EscalationRule {
+                name: e.name.name.clone(),
+                trigger: rules::trigger(when, &journeys),
+                tiers: e.tiers.iter().map(rules::tier).collect(),
+                journeys: named,
+                source: rules::RuleSource {
+                    span: when.span,
+                    line: diagnostic::line_col(text, when.span.start).0,
+                    text: text
+                        .get(when.span.start..when.span.end)
+                        .unwrap_or_default()
+                        .to_string(),
+                    set: None,
+                    module: None,
+                },
+            })
+        })
+        .collect();
+    Policy {
+        segments: scope
+            .segments
+            .values()
+            .map(|s| SegmentRule {
+                name: s.item.name.name.clone(),
+                when: s.item.when.clone(),
+            })
+            .collect(),
+        metrics: scope
+            .metrics
+            .iter()
+            .map(|(name, m)| {
+                let info = MetricInfo {
+                    better: m.item.better.map(|b| b.value),
+                    range: m.item.range.map(|(lo, hi)| (lo.value, hi.value)),
+                };
+                (name.clone(), info)
+            })
+            .collect(),
+        tests: scope
+            .tests
+            .iter()
+            .filter(|t| t.origin == Origin::File)
+            .map(|t| t.item.clone())
+            .collect(),
+        journeys,
+        expectations,
+        escalations,
+        warnings,
+    }
+}
+
+/// A step's own `via` is an expectation too: a wrong channel there is yellow.
+fn step_channel_expectations(journeys: &[CompiledJourney], text: &str) -> Vec<Expectation> {
+    let mut out = Vec::new();
+    for (j, journey) in journeys.iter().enumerate() {
+        for (i, step) in journey.steps.iter().enumerate() {
+            if step.channels.is_empty() {
+                continue;
+            }
+            out.push(Expectation {
+                journey: j,
+                step: Some(super::StepId(i as u32)),
+                segments: Vec::new(),
+                check: rules::Check::Channel {
+                    allowed: step.channels.clone(),
+                },
+                severity: syntax::Severity::Yellow,
+                source: rules::RuleSource {
+                    span: step.span,
+                    line: diagnostic::line_col(text, step.span.start).0,
+                    text: format!("step {} {{ via {} }}", step.name, step.channels.join(", ")),
+                    set: None,
+                    module: None,
+                },
+            });
+        }
+    }
+    out
+}

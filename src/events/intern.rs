@@ -1,0 +1,88 @@
+//! The string interner: event names, attribute keys and customer ids become
+//! `Symbol`s (small integers), so the evaluator compares integers in its hot loop.
+//!
+//! The caller owns one `Interner` and passes it by `&mut` to every reader; the
+//! policy compiler interns step `match` names into the same table first.
+
+use rustc_hash::FxHashMap;
+
+/// An interned string: an index into an [`Interner`].
+///
+/// Symbols are ordered by the order in which strings were first interned, not
+/// alphabetically; sort by [`Interner::resolve`] where order reaches output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Symbol(pub u32);
+
+impl Symbol {
+    /// The index of this symbol in its interner.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A table of interned strings.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    map: FxHashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    /// An empty interner.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The symbol for `name`, interning it if it is new. Allocates only when
+    /// `name` has not been seen before.
+    pub fn intern(&mut self, name: &str) -> Symbol {
+        if let Some(&index) = self.map.get(name) {
+            return Symbol(index);
+        }
+        // INVARIANT: more than u32::MAX distinct names would exhaust memory first.
+        let index = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        let boxed: Box<str> = name.into();
+        self.names.push(boxed.clone());
+        self.map.insert(boxed, index);
+        Symbol(index)
+    }
+
+    /// The symbol for `name` if it has been interned, without interning it.
+    pub fn get(&self, name: &str) -> Option<Symbol> {
+        self.map.get(name).map(|&index| Symbol(index))
+    }
+
+    /// The string a symbol stands for; the empty string for a symbol from
+    /// another interner that is out of range here.
+    pub fn resolve(&self, symbol: Symbol) -> &str {
+        self.names.get(symbol.index()).map_or("", |name| name)
+    }
+
+    /// How many distinct strings have been interned.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when nothing has been interned.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interning_is_stable_and_resolves() {
+        let mut interner = Interner::new();
+        let a = interner.intern("Claim reported");
+        let b = interner.intern("acknowledge");
+        assert_ne!(a, b);
+        assert_eq!(interner.intern("Claim reported"), a);
+        assert_eq!(interner.resolve(b), "acknowledge");
+        assert_eq!(interner.get("missing"), None);
+        assert_eq!(interner.len(), 2);
+        assert_eq!(interner.resolve(Symbol(99)), "");
+    }
+}

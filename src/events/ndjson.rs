@@ -1,0 +1,286 @@
+//! The NDJSON reader: one JSON object per line, from any `BufRead` (a file or
+//! stdin), and the customers file reader built on it.
+//!
+//! Each line is read into one reused buffer (capped, see [`super::lines`]) and
+//! deserialized in place; blank lines are skipped and not counted. Keys that
+//! are not mapped fields become typed attributes: numbers, strings (RFC 3339
+//! strings with an offset become times), booleans, arrays as lists, nested
+//! objects as their JSON text; `null` means absent.
+
+mod json;
+
+use super::lines::{Line, LineReader};
+use super::time::TimeParser;
+use super::{Customer, Event, InputError, Interner, Mapping, Origin, Record, Rejection};
+use json::{Keys, LineSeed, Parsed};
+use serde::de::DeserializeSeed;
+use std::io::{BufRead, ErrorKind};
+
+/// Whether lines are events or customers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Events,
+    Customers,
+}
+
+/// Reads NDJSON records.
+pub(crate) struct NdjsonReader<R> {
+    lines: LineReader<R>,
+    ctx: Ctx,
+}
+
+/// Everything but the line reader, so a borrowed line and the context can be used together.
+struct Ctx {
+    keys: Keys,
+    time: TimeParser,
+    file: String,
+    file_index: u32,
+    mode: Mode,
+    done: bool,
+    max_line: usize,
+}
+
+impl<R: BufRead> NdjsonReader<R> {
+    /// An event reader.
+    pub(crate) fn new(
+        input: R,
+        file: String,
+        file_index: u32,
+        mapping: &Mapping,
+        time: TimeParser,
+        max_line: usize,
+    ) -> Self {
+        let keys = Keys {
+            customer: mapping.customer.clone(),
+            step: mapping.step.clone(),
+            time: mapping.time.clone(),
+            channel: mapping.channel.clone(),
+            actor: mapping.actor.clone(),
+        };
+        NdjsonReader {
+            lines: LineReader::new(input, max_line),
+            ctx: Ctx {
+                keys,
+                time,
+                file,
+                file_index,
+                mode: Mode::Events,
+                done: false,
+                max_line,
+            },
+        }
+    }
+
+    /// The next record, or `None` at the end.
+    pub(crate) fn next_record(
+        &mut self,
+        interner: &mut Interner,
+    ) -> Result<Option<Record>, InputError> {
+        let ctx = &mut self.ctx;
+        if ctx.done {
+            return Ok(None);
+        }
+        loop {
+            let line = match self.lines.next_line() {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    ctx.done = true;
+                    return match self.lines.any_bytes() {
+                        true => Ok(None),
+                        false => Err(InputError::Empty {
+                            file: ctx.file.clone(),
+                        }),
+                    };
+                }
+                Err(e) => {
+                    ctx.done = true;
+                    return Err(ctx.io_error(e, self.lines.line()));
+                }
+            };
+            let (line_no, line) = line;
+            let text = match line {
+                Line::TooLong { len, head } => {
+                    let reason = format!(
+                        "line is {len} bytes long, over the limit of {} bytes",
+                        ctx.max_line
+                    );
+                    let raw = format!("{}… ({len} bytes)", String::from_utf8_lossy(head));
+                    return Ok(Some(Record::Rejected(ctx.reject(line_no, reason, raw))));
+                }
+                Line::Text(text) => text,
+            };
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let mut parsed = Parsed::default();
+            let result = parse_line(text, &ctx.keys, interner, &ctx.time, &mut parsed);
+            let origin = Origin {
+                file: ctx.file_index,
+                line: line_no,
+            };
+            let outcome = match result {
+                Err(e) => Err(json_error(&e)),
+                Ok(()) => ctx.build(parsed, origin, interner),
+            };
+            return Ok(Some(match outcome {
+                Ok(record) => record,
+                Err(reason) => {
+                    let raw = String::from_utf8_lossy(text).into_owned();
+                    Record::Rejected(ctx.reject(line_no, reason, raw))
+                }
+            }));
+        }
+    }
+}
+
+impl Ctx {
+    fn io_error(&self, e: std::io::Error, line: u64) -> InputError {
+        if e.kind() == ErrorKind::UnexpectedEof {
+            InputError::Truncated {
+                file: self.file.clone(),
+                line,
+            }
+        } else {
+            InputError::Io {
+                file: self.file.clone(),
+                source: e,
+            }
+        }
+    }
+
+    fn reject(&self, line: u64, reason: String, raw: String) -> Rejection {
+        Rejection {
+            file: self.file.clone(),
+            line: Some(line),
+            element: None,
+            reason,
+            raw,
+        }
+    }
+
+    fn build(
+        &self,
+        parsed: Parsed,
+        origin: Origin,
+        interner: &mut Interner,
+    ) -> Result<Record, String> {
+        if let Some(problem) = parsed.problem {
+            return Err(problem);
+        }
+        let customer = parsed
+            .customer
+            .ok_or_else(|| self.missing(&self.keys.customer, "customer"))?;
+        if self.mode == Mode::Customers {
+            return Ok(Record::Customer(Customer {
+                id: customer,
+                attrs: parsed.attrs,
+                origin,
+            }));
+        }
+        let name = match parsed.step {
+            Some(name) => name,
+            None => self.joined_step(&parsed.step_parts, interner)?,
+        };
+        let time = parsed
+            .time
+            .ok_or_else(|| self.missing(&self.keys.time, "time"))?;
+        Ok(Record::Event(Event {
+            customer,
+            name,
+            time,
+            channel: parsed.channel,
+            actor: parsed.actor,
+            attrs: parsed.attrs,
+            origin,
+        }))
+    }
+
+    fn joined_step(
+        &self,
+        parts: &[Option<String>],
+        interner: &mut Interner,
+    ) -> Result<super::Symbol, String> {
+        let mut joined = String::new();
+        for (i, key) in self.keys.step.iter().enumerate() {
+            let part = parts
+                .get(i)
+                .and_then(Option::as_deref)
+                .ok_or_else(|| self.missing(key, "step"))?;
+            if i > 0 {
+                joined.push('+');
+            }
+            joined.push_str(part);
+        }
+        Ok(interner.intern(&joined))
+    }
+
+    fn missing(&self, key: &str, field: &str) -> String {
+        format!("missing {field} field `{key}`")
+    }
+}
+
+/// A serde_json error as a reason: syntax or type, with the column (the line is ours).
+fn json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = text.strip_suffix(&suffix).unwrap_or(&text);
+    let what = match e.classify() {
+        serde_json::error::Category::Data => "not a JSON object",
+        _ => "not valid JSON",
+    };
+    match e.column() {
+        0 => format!("{what}: {message}"),
+        column => format!("{what}: {message} at column {column}"),
+    }
+}
+
+fn parse_line(
+    text: &[u8],
+    keys: &Keys,
+    interner: &mut Interner,
+    time: &TimeParser,
+    parsed: &mut Parsed,
+) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    LineSeed {
+        keys,
+        interner,
+        time,
+        parsed,
+    }
+    .deserialize(&mut de)?;
+    de.end()
+}
+
+/// Reads a customers file: NDJSON lines with a customer key (by default
+/// `customer`); every other key is a customer attribute.
+pub struct CustomersReader<R> {
+    inner: NdjsonReader<R>,
+}
+
+impl<R: BufRead> CustomersReader<R> {
+    /// A reader of `input`, named `file` in rejections, with the customer id under `key`.
+    pub fn new(input: R, file: String, file_index: u32, key: &str) -> Self {
+        let mut mapping = Mapping::for_format(super::InputFormat::Ndjson);
+        mapping.customer = key.to_string();
+        mapping.step = Vec::new();
+        mapping.time = String::new();
+        mapping.channel = None;
+        mapping.actor = None;
+        let mut inner = NdjsonReader::new(
+            input,
+            file,
+            file_index,
+            &mapping,
+            TimeParser::default(),
+            super::DEFAULT_MAX_LINE,
+        );
+        inner.ctx.mode = Mode::Customers;
+        CustomersReader { inner }
+    }
+
+    /// The next [`Record::Customer`] or [`Record::Rejected`], or `None` at the end.
+    pub fn next_record(&mut self, interner: &mut Interner) -> Result<Option<Record>, InputError> {
+        self.inner.next_record(interner)
+    }
+}

@@ -1,0 +1,303 @@
+//! The serde side of NDJSON reading: one line is deserialized straight into the
+//! mapped fields and typed attributes, borrowing strings from the line and
+//! interning them without allocating when the name is already known.
+
+use crate::events::time::TimeParser;
+use crate::events::{Interner, Symbol, Value};
+use jiff::Timestamp;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+/// The keys that hold mapped fields.
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    pub(crate) customer: String,
+    pub(crate) step: Vec<String>,
+    pub(crate) time: String,
+    pub(crate) channel: Option<String>,
+    pub(crate) actor: Option<String>,
+}
+
+/// What one line held.
+#[derive(Default)]
+pub(crate) struct Parsed {
+    pub(crate) customer: Option<Symbol>,
+    pub(crate) step: Option<Symbol>,
+    pub(crate) step_parts: Vec<Option<String>>,
+    pub(crate) time: Option<Timestamp>,
+    pub(crate) channel: Option<Symbol>,
+    pub(crate) actor: Option<Symbol>,
+    pub(crate) attrs: Vec<(Symbol, Value)>,
+    /// The first field-level problem (wrong type, bad time).
+    pub(crate) problem: Option<String>,
+}
+
+/// Deserializes one line into a [`Parsed`].
+pub(crate) struct LineSeed<'s> {
+    pub(crate) keys: &'s Keys,
+    pub(crate) interner: &'s mut Interner,
+    pub(crate) time: &'s TimeParser,
+    pub(crate) parsed: &'s mut Parsed,
+}
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
+            let key: &str = &key;
+            if key == self.keys.customer {
+                let value = map.next_value::<Scalar<'de>>()?;
+                self.parsed.customer = self.symbol(key, value);
+            } else if key == self.keys.time {
+                let value = map.next_value::<Scalar<'de>>()?;
+                self.parsed.time = self.time_of(key, value);
+            } else if let Some(i) = self.keys.step.iter().position(|k| k == key) {
+                let value = map.next_value::<Scalar<'de>>()?;
+                self.step(i, key, value);
+            } else if self.keys.channel.as_deref() == Some(key) {
+                let value = map.next_value::<Scalar<'de>>()?;
+                self.parsed.channel = self.symbol(key, value);
+            } else if self.keys.actor.as_deref() == Some(key) {
+                let value = map.next_value::<Scalar<'de>>()?;
+                self.parsed.actor = self.symbol(key, value);
+            } else if let Some(value) = map.next_value::<Attr>()?.0 {
+                let key = self.interner.intern(key);
+                self.parsed.attrs.push((key, value));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl LineSeed<'_> {
+    fn problem(&mut self, reason: String) {
+        self.parsed.problem.get_or_insert(reason);
+    }
+
+    fn symbol(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
+        match value.text() {
+            Ok(Some(text)) => Some(self.interner.intern(&text)),
+            Ok(None) => None,
+            Err(kind) => {
+                self.problem(format!("field `{key}` holds {kind}, expected a string"));
+                None
+            }
+        }
+    }
+
+    fn step(&mut self, index: usize, key: &str, value: Scalar<'_>) {
+        if self.keys.step.len() == 1 {
+            self.parsed.step = self.symbol(key, value);
+            return;
+        }
+        match value.text() {
+            Ok(text) => {
+                let parts = &mut self.parsed.step_parts;
+                parts.resize(self.keys.step.len(), None);
+                if let Some(slot) = parts.get_mut(index) {
+                    *slot = text.map(Cow::into_owned);
+                }
+            }
+            Err(kind) => self.problem(format!("field `{key}` holds {kind}, expected a string")),
+        }
+    }
+
+    fn time_of(&mut self, key: &str, value: Scalar<'_>) -> Option<Timestamp> {
+        let parsed = match value {
+            Scalar::Str(text) => self.time.parse_str(&text),
+            Scalar::Num(n) => self.time.parse_number(n),
+            Scalar::Int(n) => self.time.parse_integer(n),
+            Scalar::Null => return None,
+            other => Err(format!(
+                "field `{key}` holds {}, expected a time",
+                other.kind()
+            )),
+        };
+        parsed.map_err(|reason| self.problem(reason)).ok()
+    }
+}
+
+/// A string key or value, borrowed from the line when it has no escapes.
+pub(crate) struct Str<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Str<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Str(Cow::Owned(v.to_string())))
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+/// The value of a mapped field.
+pub(crate) enum Scalar<'de> {
+    Str(Cow<'de, str>),
+    Num(f64),
+    Int(i128),
+    Bool,
+    Null,
+    Compound(&'static str),
+}
+
+impl<'de> Scalar<'de> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Scalar::Str(_) => "a string",
+            Scalar::Num(_) | Scalar::Int(_) => "a number",
+            Scalar::Bool => "a boolean",
+            Scalar::Null => "null",
+            Scalar::Compound(kind) => kind,
+        }
+    }
+
+    /// The value as text: strings and numbers are accepted (an id may be `42`).
+    fn text(self) -> Result<Option<Cow<'de, str>>, &'static str> {
+        match self {
+            Scalar::Str(s) => Ok(Some(s)),
+            Scalar::Int(i) => Ok(Some(Cow::Owned(i.to_string()))),
+            Scalar::Num(n) => Ok(Some(Cow::Owned(crate::events::format_number(n)))),
+            Scalar::Null => Ok(None),
+            other => Err(other.kind()),
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Scalar::Int(i128::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Scalar::Int(i128::from(v)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Scalar::Num(v))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Scalar::Bool)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Compound("an array"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Compound("an object"))
+    }
+}
+
+/// An attribute value; `None` for JSON `null` (an absent attribute).
+pub(crate) struct Attr(pub(crate) Option<Value>);
+
+impl<'de> de::Deserialize<'de> for Attr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(AttrVisitor).map(Attr)
+    }
+}
+
+struct AttrVisitor;
+
+impl<'de> Visitor<'de> for AttrVisitor {
+    type Value = Option<Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(text_value(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Value::Number(v as f64)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Value::Number(v as f64)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Value::Number(v)))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Value::Bool(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Attr(item)) = seq.next_element::<Attr>()? {
+            items.extend(item);
+        }
+        Ok(Some(Value::List(items)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+            object.insert(k, v);
+        }
+        Ok(Some(Value::Text(
+            serde_json::Value::Object(object).to_string().into(),
+        )))
+    }
+}
+
+/// A string attribute: a time when it has the RFC 3339 shape with an offset
+/// (a cheap test first), text otherwise.
+pub(crate) fn text_value(text: &str) -> Value {
+    let b = text.as_bytes();
+    let timelike = (20..=35).contains(&b.len())
+        && b.get(4) == Some(&b'-')
+        && matches!(b.get(10), Some(b'T' | b't'))
+        && (matches!(b.last(), Some(b'Z' | b'z'))
+            || matches!(
+                b.len().checked_sub(6).and_then(|i| b.get(i)),
+                Some(b'+' | b'-')
+            ));
+    if timelike {
+        if let Ok(ts) = TimeParser::default().parse_str(text) {
+            return Value::Time(ts);
+        }
+    }
+    Value::Text(text.into())
+}

@@ -1,0 +1,148 @@
+//! [`EventReader`]: one pull interface over the three formats, with gzip
+//! detection (by magic bytes, for every format), UTF-8 BOM removal, and the
+//! [`ReadStats`] bookkeeping.
+
+use super::csv::CsvReader;
+use super::ndjson::NdjsonReader;
+use super::time::TimeParser;
+use super::xes::XesReader;
+use super::{InputError, InputFormat, Interner, Mapping, ReadStats, Record};
+use flate2::bufread::MultiGzDecoder;
+use std::io::{BufRead, BufReader, Read};
+
+/// The longest NDJSON line read (1 MiB); longer lines are rejected.
+pub const DEFAULT_MAX_LINE: usize = 1 << 20;
+
+/// How to read an input.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// The format.
+    pub format: InputFormat,
+    /// Which fields hold the customer, step, time, channel and actor.
+    pub mapping: Mapping,
+    /// Time parsing, with the zone for naive times.
+    pub time: TimeParser,
+    /// The CSV delimiter (default `,`).
+    pub delimiter: u8,
+    /// An XES classifier whose keys make the step name (`--classifier`).
+    pub classifier: Option<String>,
+    /// Keep XES events of every lifecycle transition, not only `complete`.
+    pub all_lifecycle: bool,
+    /// The longest NDJSON line read.
+    pub max_line: usize,
+}
+
+impl ReadOptions {
+    /// The defaults for a format.
+    pub fn new(format: InputFormat) -> Self {
+        ReadOptions {
+            format,
+            mapping: Mapping::for_format(format),
+            time: TimeParser::default(),
+            delimiter: b',',
+            classifier: None,
+            all_lifecycle: false,
+            max_line: DEFAULT_MAX_LINE,
+        }
+    }
+}
+
+type Input = Box<dyn BufRead>;
+
+enum Inner {
+    Ndjson(Box<NdjsonReader<Input>>),
+    Csv(Box<CsvReader<Input>>),
+    Xes(Box<XesReader<Input>>),
+}
+
+/// Reads records from one input, in a pull, streaming fashion.
+pub struct EventReader {
+    inner: Inner,
+    stats: ReadStats,
+}
+
+impl EventReader {
+    /// A reader of `input` (plain or gzip), named `file` in messages and
+    /// numbered `file_index` in each record's origin.
+    pub fn new(
+        input: impl Read + 'static,
+        file: &str,
+        file_index: u32,
+        options: &ReadOptions,
+    ) -> Result<EventReader, InputError> {
+        let input = decompressed(input, file)?;
+        let file = file.to_string();
+        let o = options;
+        let inner = match o.format {
+            InputFormat::Ndjson => Inner::Ndjson(Box::new(NdjsonReader::new(
+                input,
+                file,
+                file_index,
+                &o.mapping,
+                o.time.clone(),
+                o.max_line,
+            ))),
+            InputFormat::Csv => Inner::Csv(Box::new(CsvReader::new(input, file, file_index, o)?)),
+            InputFormat::Xes => Inner::Xes(Box::new(XesReader::new(input, file, file_index, o))),
+        };
+        Ok(EventReader {
+            inner,
+            stats: ReadStats::default(),
+        })
+    }
+
+    /// The next record, `None` at the end, or an error that stops reading
+    /// (after which `None` follows).
+    pub fn next_record(&mut self, interner: &mut Interner) -> Result<Option<Record>, InputError> {
+        let record = match &mut self.inner {
+            Inner::Ndjson(r) => r.next_record(interner),
+            Inner::Csv(r) => r.next_record(interner),
+            Inner::Xes(r) => r.next_record(interner),
+        }?;
+        match &record {
+            Some(Record::Event(_)) => {
+                self.stats.read += 1;
+                self.stats.accepted += 1;
+            }
+            Some(Record::Rejected(_)) => {
+                self.stats.read += 1;
+                self.stats.rejected += 1;
+            }
+            Some(Record::Customer(_)) => self.stats.customers += 1,
+            None => {}
+        }
+        if let Inner::Xes(r) = &self.inner {
+            self.stats.filtered = r.filtered();
+        }
+        Ok(record)
+    }
+
+    /// What has been read so far.
+    pub fn stats(&self) -> ReadStats {
+        self.stats
+    }
+}
+
+/// Wraps `input` in a buffer, a gzip decoder when it starts with the gzip
+/// magic bytes, and skips a UTF-8 byte order mark.
+fn decompressed(input: impl Read + 'static, file: &str) -> Result<Input, InputError> {
+    let io_error = |source| InputError::Io {
+        file: file.to_string(),
+        source,
+    };
+    let mut buffered = BufReader::with_capacity(1 << 16, input);
+    let head = buffered.fill_buf().map_err(io_error)?;
+    let mut out: Input = if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            MultiGzDecoder::new(buffered),
+        ))
+    } else {
+        Box::new(buffered)
+    };
+    let head = out.fill_buf().map_err(io_error)?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        out.consume(3);
+    }
+    Ok(out)
+}

@@ -1,0 +1,437 @@
+//! The XES reader (IEEE 1849): streams `<trace>` by `<trace>` with quick-xml,
+//! holding one trace in memory at a time.
+//!
+//! - Trace attributes become a [`Record::Customer`], given before the trace's
+//!   events; the customer id is the trace's `concept:name` by default
+//!   (`case:KEY` in a mapping names a trace attribute; a plain key is looked up
+//!   on the event first, then on the trace).
+//! - Event attributes of every XES type become typed attributes: `string`,
+//!   `id` → text, `date` → time, `int`, `float` → number, `boolean`, and
+//!   `list`/`container` → a list of their children's values. Meta-attributes
+//!   nested inside a scalar attribute are skipped. A value that does not parse
+//!   as its declared type rejects the event, naming the attribute.
+//! - `<global scope="event">` declarations are defaults, not events: they fill in
+//!   a missing later part of a multi-key step name (never the activity itself,
+//!   the customer or the time).
+//!   Log-level attributes (the `meta_*` statistics) are skipped, never trusted.
+//! - `<classifier name keys>`: with `--classifier NAME` its keys make the step name.
+//! - Lifecycle: by default only events whose `lifecycle:transition` is
+//!   `complete` (any case) are kept, and events without one; the others are
+//!   counted in [`super::ReadStats::filtered`]. All are kept with the option, or
+//!   when the step name itself includes `lifecycle:transition`.
+//! - Malformed XML stops reading: the events of the trace read so far are still
+//!   handed out, the event being read is rejected, then an [`InputError::Xml`]
+//!   names the line and the element.
+
+mod xml;
+
+use super::time::TimeParser;
+use super::{InputError, Interner, Mapping, Origin, ReadOptions, Record, Rejection, Symbol, Value};
+use std::collections::VecDeque;
+use std::io::{BufRead, ErrorKind};
+use xml::{next_item, typed_value, Counting, Elem, Item, Kind, Tag};
+
+/// Lists nested deeper than this are cut (a guard against a stack overflow).
+const MAX_DEPTH: u32 = 32;
+
+/// Why the XML could not be read on.
+enum Fail {
+    Xml(quick_xml::Error),
+    Eof(&'static str),
+}
+
+/// The interned keys of the mapped fields.
+struct Keys {
+    customer: Symbol,
+    customer_trace_only: bool,
+    step: Vec<Symbol>,
+    step_defaults: Vec<Option<String>>,
+    time: Symbol,
+    channel: Option<Symbol>,
+    actor: Option<Symbol>,
+    lifecycle: Symbol,
+    keep_all: bool,
+}
+
+/// An event as read, before mapping.
+struct Pending {
+    attrs: Vec<(Symbol, Value)>,
+    line: u64,
+    index: u64,
+    problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Start,
+    Log,
+    Done,
+}
+
+/// Reads XES records.
+pub(crate) struct XesReader<R: BufRead> {
+    xml: quick_xml::Reader<Counting<R>>,
+    buf: Vec<u8>,
+    file: String,
+    file_index: u32,
+    time: TimeParser,
+    mapping: Mapping,
+    classifier: Option<String>,
+    all_lifecycle: bool,
+    keys: Option<Keys>,
+    phase: Phase,
+    queue: VecDeque<Record>,
+    error: Option<InputError>,
+    event_defaults: Vec<(String, String)>,
+    classifiers: Vec<(String, Vec<String>)>,
+    traces: u64,
+    filtered: u64,
+}
+
+mod trace;
+
+impl<R: BufRead> XesReader<R> {
+    /// A reader of `input`.
+    pub(crate) fn new(input: R, file: String, file_index: u32, options: &ReadOptions) -> Self {
+        let mut xml = quick_xml::Reader::from_reader(Counting::new(input));
+        xml.config_mut().trim_text(true);
+        XesReader {
+            xml,
+            buf: Vec::with_capacity(1024),
+            file,
+            file_index,
+            time: options.time.clone(),
+            mapping: options.mapping.clone(),
+            classifier: options.classifier.clone(),
+            all_lifecycle: options.all_lifecycle,
+            keys: None,
+            phase: Phase::Start,
+            queue: VecDeque::new(),
+            error: None,
+            event_defaults: Vec::new(),
+            classifiers: Vec::new(),
+            traces: 0,
+            filtered: 0,
+        }
+    }
+
+    /// Events left out by the lifecycle filter so far.
+    pub(crate) fn filtered(&self) -> u64 {
+        self.filtered
+    }
+
+    /// The next record, or `None` at the end.
+    pub(crate) fn next_record(
+        &mut self,
+        interner: &mut Interner,
+    ) -> Result<Option<Record>, InputError> {
+        loop {
+            if let Some(record) = self.queue.pop_front() {
+                return Ok(Some(record));
+            }
+            if let Some(error) = self.error.take() {
+                self.phase = Phase::Done;
+                return Err(error);
+            }
+            match self.phase {
+                Phase::Done => return Ok(None),
+                Phase::Start => self.find_log(),
+                Phase::Log => self.log_item(interner),
+            }
+        }
+    }
+
+    /// The 1-based line the reader is on.
+    fn line(&self) -> u64 {
+        self.xml.get_ref().newlines() + 1
+    }
+
+    fn next(&mut self) -> Result<Item, Fail> {
+        next_item(&mut self.xml, &mut self.buf).map_err(Fail::Xml)
+    }
+
+    fn find_log(&mut self) {
+        match self.next() {
+            Ok(Item::Start(e)) if e.tag == Tag::Log => self.phase = Phase::Log,
+            Ok(Item::Eof) if self.xml.buffer_position() == 0 => {
+                self.error = Some(InputError::Empty {
+                    file: self.file.clone(),
+                });
+            }
+            Ok(_) => {
+                self.error = Some(InputError::NotALog {
+                    file: self.file.clone(),
+                    message: format!(
+                        "line {}: expected a `<log>` element (is this XES?)",
+                        self.line()
+                    ),
+                });
+            }
+            Err(fail) => self.fail(fail, ""),
+        }
+    }
+
+    /// Reads one item directly under `<log>`.
+    fn log_item(&mut self, interner: &mut Interner) {
+        let elem = match self.next() {
+            Ok(Item::Start(elem)) => elem,
+            Ok(Item::End(_)) => {
+                self.phase = Phase::Done;
+                return;
+            }
+            Ok(Item::Eof) => return self.fail(Fail::Eof("log"), ""),
+            Err(fail) => return self.fail(fail, ""),
+        };
+        let result = match elem.tag {
+            Tag::Trace | Tag::Event => {
+                if let Err(e) = self.ensure_keys(interner) {
+                    self.error = Some(e);
+                    return;
+                }
+                if elem.tag == Tag::Trace {
+                    self.read_trace(&elem, interner);
+                } else {
+                    self.read_stray_event(&elem, interner);
+                }
+                Ok(())
+            }
+            Tag::Global => self.read_global(&elem),
+            Tag::Classifier => {
+                self.add_classifier(&elem);
+                self.skip(&elem)
+            }
+            _ => self.skip(&elem),
+        };
+        if let Err(fail) = result {
+            self.fail(fail, "");
+        }
+    }
+
+    fn add_classifier(&mut self, elem: &Elem) {
+        if let (Some(name), Some(keys)) = (&elem.name, &elem.keys) {
+            self.classifiers.push((name.clone(), split_keys(keys)));
+        }
+    }
+
+    /// Records `<global scope="event">` defaults.
+    fn read_global(&mut self, elem: &Elem) -> Result<(), Fail> {
+        let scope_event = elem.scope.as_deref() == Some("event");
+        if elem.empty {
+            return Ok(());
+        }
+        loop {
+            match self.next()? {
+                Item::Start(child) => {
+                    if let (true, Some(key), Some(value)) = (scope_event, &child.key, &child.value)
+                    {
+                        self.event_defaults.push((key.clone(), value.clone()));
+                    }
+                    self.skip(&child)?;
+                }
+                Item::End(_) => return Ok(()),
+                Item::Eof => return Err(Fail::Eof("global")),
+            }
+        }
+    }
+
+    /// Skips an element and everything in it.
+    fn skip(&mut self, elem: &Elem) -> Result<(), Fail> {
+        if elem.empty {
+            return Ok(());
+        }
+        let mut depth = 1u32;
+        while depth > 0 {
+            match self.next()? {
+                Item::Start(child) if !child.empty => depth += 1,
+                Item::Start(_) => {}
+                Item::End(_) => depth -= 1,
+                Item::Eof => return Err(Fail::Eof("element")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one attribute element, with its children for lists and containers.
+    fn read_attr(
+        &mut self,
+        elem: &Elem,
+        depth: u32,
+    ) -> Result<(String, Result<Value, String>), Fail> {
+        let key = elem.key.clone().unwrap_or_default();
+        let Tag::Attr(kind) = elem.tag else {
+            self.skip(elem)?;
+            return Ok((key, Err("not an attribute".into())));
+        };
+        let is_list = matches!(kind, Kind::List | Kind::Container);
+        let mut value = match &elem.value {
+            Some(text) => typed_value(kind, text, &self.time),
+            None if is_list => Ok(Value::List(Vec::new())),
+            None => Err(format!("`<{}>` has no `value`", kind_name(kind))),
+        };
+        if elem.empty {
+            return Ok((key, value));
+        }
+        let mut items = Vec::new();
+        loop {
+            match self.next()? {
+                Item::Start(child) if child.tag == Tag::Values => {}
+                Item::Start(child) if is_list && depth < MAX_DEPTH => {
+                    let (_, item) = self.read_attr(&child, depth + 1)?;
+                    items.push(item);
+                }
+                Item::Start(child) => self.skip(&child)?,
+                Item::End(Tag::Values) => {}
+                Item::End(_) => break,
+                Item::Eof => return Err(Fail::Eof("attribute")),
+            }
+        }
+        if is_list {
+            value = items
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::List);
+        }
+        Ok((key, value))
+    }
+
+    /// Turns a failure into the error that stops reading.
+    fn fail(&mut self, fail: Fail, element: &str) {
+        let line = self.line();
+        let file = self.file.clone();
+        let element = if element.is_empty() {
+            String::new()
+        } else {
+            format!(" in {element}")
+        };
+        self.error = Some(match fail {
+            Fail::Xml(quick_xml::Error::Io(e)) if e.kind() == ErrorKind::UnexpectedEof => {
+                InputError::Truncated { file, line }
+            }
+            Fail::Xml(quick_xml::Error::Io(e)) => InputError::Io {
+                file,
+                source: std::io::Error::new(e.kind(), e.to_string()),
+            },
+            Fail::Xml(e) => InputError::Xml {
+                file,
+                line,
+                element,
+                message: e.to_string(),
+            },
+            Fail::Eof(what) => InputError::Xml {
+                file,
+                line,
+                element,
+                message: format!("the input ends inside `<{what}>`: a closing tag is missing"),
+            },
+        });
+    }
+
+    /// Interns the mapped keys, applying `--classifier`, once the header is read.
+    fn ensure_keys(&mut self, interner: &mut Interner) -> Result<(), InputError> {
+        if self.keys.is_some() {
+            return Ok(());
+        }
+        if let Some(name) = &self.classifier {
+            let found = self
+                .classifiers
+                .iter()
+                .find(|(n, _)| n == name)
+                .or_else(|| {
+                    self.classifiers
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                });
+            match found {
+                Some((_, keys)) => self.mapping.step = keys.clone(),
+                None => {
+                    let names: Vec<String> = self
+                        .classifiers
+                        .iter()
+                        .map(|(n, _)| format!("`{n}`"))
+                        .collect();
+                    return Err(InputError::UnknownClassifier {
+                        file: self.file.clone(),
+                        name: name.clone(),
+                        available: if names.is_empty() {
+                            "none".into()
+                        } else {
+                            names.join(", ")
+                        },
+                    });
+                }
+            }
+        }
+        let m = &self.mapping;
+        let (customer, customer_trace_only) = match m.customer.strip_prefix("case:") {
+            Some(key) => (key, true),
+            None => (m.customer.as_str(), false),
+        };
+        // The first key (the activity itself) never takes a default.
+        let step_defaults = m
+            .step
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let default = self.event_defaults.iter().find(|(d, _)| d == k);
+                default.filter(|_| i > 0).map(|(_, v)| v.clone())
+            })
+            .collect();
+        self.keys = Some(Keys {
+            customer: interner.intern(customer),
+            customer_trace_only,
+            step: m.step.iter().map(|k| interner.intern(k)).collect(),
+            step_defaults,
+            time: interner.intern(&m.time),
+            channel: m.channel.as_deref().map(|k| interner.intern(k)),
+            actor: m.actor.as_deref().map(|k| interner.intern(k)),
+            lifecycle: interner.intern("lifecycle:transition"),
+            keep_all: self.all_lifecycle || m.step_has_lifecycle(),
+        });
+        Ok(())
+    }
+
+    fn reject(&self, line: u64, element: String, reason: String, raw: String) -> Record {
+        Record::Rejected(Rejection {
+            file: self.file.clone(),
+            line: Some(line),
+            element: Some(element),
+            reason,
+            raw,
+        })
+    }
+
+    fn origin(&self, line: u64) -> Origin {
+        Origin {
+            file: self.file_index,
+            line,
+        }
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Str => "string",
+        Kind::Date => "date",
+        Kind::Int => "int",
+        Kind::Float => "float",
+        Kind::Boolean => "boolean",
+        Kind::Id => "id",
+        Kind::List => "list",
+        Kind::Container => "container",
+    }
+}
+
+/// Splits classifier keys: whitespace-separated, `'quoted keys'` may hold spaces.
+fn split_keys(keys: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = keys.trim_start();
+    while !rest.is_empty() {
+        let (key, tail) = match rest.strip_prefix('\'') {
+            Some(quoted) => quoted.split_once('\'').unwrap_or((quoted, "")),
+            None => rest.split_once(char::is_whitespace).unwrap_or((rest, "")),
+        };
+        out.push(key.to_string());
+        rest = tail.trim_start();
+    }
+    out
+}
