@@ -176,8 +176,8 @@ pub struct ReadStats {
     pub rejected: u64,
     /// Customer records handed out (not counted in `read`).
     pub customers: u64,
-    /// Well-formed events left out on purpose (XES lifecycle other than
-    /// `complete`), not counted in `read`.
+    /// Well-formed events left out on purpose (an XES standard lifecycle
+    /// transition other than `complete`), not counted in `read`.
     pub filtered: u64,
 }
 

@@ -9,7 +9,9 @@
 
 mod render;
 
-use crate::events::{Event, EventReader, InputError, Interner, ReadStats, Record, Rejection, Symbol};
+use crate::events::{
+    Event, EventReader, InputError, Interner, ReadStats, Record, Rejection, Symbol,
+};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -169,7 +171,13 @@ impl ProfileBuilder {
     }
 
     /// The profile of everything pushed, with the top `top` variants and pairs.
-    pub fn finish(self, interner: &Interner, file: &str, records: ReadStats, top: usize) -> Profile {
+    pub fn finish(
+        self,
+        interner: &Interner,
+        file: &str,
+        records: ReadStats,
+        top: usize,
+    ) -> Profile {
         let mut cases: Vec<Vec<(Timestamp, u64, Symbol)>> = self.cases.into_values().collect();
         for case in &mut cases {
             case.sort_unstable_by_key(|&(time, order, _)| (time, order));
@@ -177,7 +185,7 @@ impl ProfileBuilder {
         let name = |s: Symbol| interner.resolve(s).to_string();
         let (distinct_variants, variants) = variants(&cases, top, &name);
         let (distinct_pairs, directly_follows) = follows(&cases, top, &name);
-        let mut durations: Vec<i64> = cases.iter().map(|c| duration(c)).collect();
+        let mut durations: Vec<i64> = cases.iter().map(duration).collect();
         let mut lengths: Vec<i64> = cases.iter().map(|c| c.len() as i64).collect();
         Profile {
             file: file.to_string(),
@@ -268,7 +276,9 @@ fn activities(cases: &[Case], name: &dyn Fn(Symbol) -> String) -> Vec<Activity> 
 fn variants(cases: &[Case], top: usize, name: &dyn Fn(Symbol) -> String) -> (u64, Vec<Variant>) {
     let mut counts: FxHashMap<Vec<Symbol>, u64> = FxHashMap::default();
     for case in cases {
-        *counts.entry(case.iter().map(|e| e.2).collect()).or_default() += 1;
+        *counts
+            .entry(case.iter().map(|e| e.2).collect())
+            .or_default() += 1;
     }
     let distinct = counts.len() as u64;
     let total = cases.len().max(1) as f64;
@@ -280,7 +290,11 @@ fn variants(cases: &[Case], top: usize, name: &dyn Fn(Symbol) -> String) -> (u64
             share: n as f64 / total,
         })
         .collect();
-    out.sort_by(|a, b| b.cases.cmp(&a.cases).then_with(|| a.activities.cmp(&b.activities)));
+    out.sort_by(|a, b| {
+        b.cases
+            .cmp(&a.cases)
+            .then_with(|| a.activities.cmp(&b.activities))
+    });
     out.truncate(top);
     (distinct, out)
 }

@@ -96,3 +96,15 @@ fn receipt_csv_and_xes_give_identical_events() {
     assert_eq!(xes.customers.len(), 1434);
     assert_eq!(csv.customers.len(), 1434);
 }
+
+#[test]
+fn bpic2013_non_standard_lifecycles_are_kept_by_default() {
+    let got = read(&logs_dir().join("06_bpic2013_closed.xes.gz"));
+    assert!(got.error.is_none(), "{:?}", got.error);
+    assert_eq!(got.events.len(), 6660);
+    assert_eq!(got.stats.filtered, 0);
+    let mut names: Vec<_> = got.events.iter().map(|e| got.name(e)).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names, ["Accepted", "Completed", "Queued", "Unmatched"]);
+}

@@ -26,7 +26,8 @@ pub struct ReadOptions {
     pub delimiter: u8,
     /// An XES classifier whose keys make the step name (`--classifier`).
     pub classifier: Option<String>,
-    /// Keep XES events of every lifecycle transition, not only `complete`.
+    /// Keep XES events of every lifecycle transition (by default the standard
+    /// transitions other than `complete` are left out).
     pub all_lifecycle: bool,
     /// The longest NDJSON line read.
     pub max_line: usize,

@@ -161,6 +161,18 @@ fn nanos_per_unit(magnitude: f64) -> i64 {
     }
 }
 
+/// A fixed-offset zone from `UTC`, `Z`, `+01:00`, `-0530` or `+01`; `None` for
+/// anything else (named IANA zones need a time-zone database: the caller's choice).
+pub fn fixed_zone(text: &str) -> Option<TimeZone> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("utc") || text.eq_ignore_ascii_case("z") {
+        return Some(TimeZone::UTC);
+    }
+    let seconds = parse_offset(text.as_bytes())??;
+    let offset = jiff::tz::Offset::from_seconds(i32::try_from(seconds).ok()?).ok()?;
+    Some(TimeZone::fixed(offset))
+}
+
 fn bad_time(text: &str) -> String {
     format!("cannot read time `{text}`: expected {ACCEPTED_FORMATS}")
 }
@@ -321,6 +333,17 @@ mod tests {
         assert_eq!(ts.to_string(), "2024-03-01T09:00:00Z");
         let ts = parser.parse_str("2024-03-01T10:00:00Z").expect("time");
         assert_eq!(ts.to_string(), "2024-03-01T10:00:00Z");
+    }
+
+    #[test]
+    fn fixed_zones() {
+        let zone = fixed_zone("-05:30").expect("offset");
+        let ts = TimeParser::new(zone)
+            .parse_str("2024-03-01 10:00")
+            .expect("time");
+        assert_eq!(ts.to_string(), "2024-03-01T15:30:00Z");
+        assert!(fixed_zone("UTC").is_some());
+        assert!(fixed_zone("Europe/Amsterdam").is_none());
     }
 
     #[test]

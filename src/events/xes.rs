@@ -15,10 +15,12 @@
 //!   the customer or the time).
 //!   Log-level attributes (the `meta_*` statistics) are skipped, never trusted.
 //! - `<classifier name keys>`: with `--classifier NAME` its keys make the step name.
-//! - Lifecycle: by default only events whose `lifecycle:transition` is
-//!   `complete` (any case) are kept, and events without one; the others are
-//!   counted in [`super::ReadStats::filtered`]. All are kept with the option, or
-//!   when the step name itself includes `lifecycle:transition`.
+//! - Lifecycle: by default an event whose `lifecycle:transition` is a standard
+//!   XES transition other than `complete` (`schedule`, `start`, `suspend`, …, any
+//!   case) is left out and counted in [`super::ReadStats::filtered`]; `complete`
+//!   events, events without the attribute, and events with non-standard values
+//!   (BPIC 2013's `In Progress`, `Awaiting Assignment`) are kept. All are kept
+//!   with the option, or when the step name itself includes `lifecycle:transition`.
 //! - Malformed XML stops reading: the events of the trace read so far are still
 //!   handed out, the event being read is rejected, then an [`InputError::Xml`]
 //!   names the line and the element.

@@ -26,6 +26,19 @@ pub fn human_duration(seconds: i64) -> String {
     out
 }
 
+/// A name with control characters escaped, so one item stays on one line.
+fn shown(name: &str) -> String {
+    if !name.chars().any(char::is_control) {
+        return name.to_string();
+    }
+    name.chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// The profile as text.
 pub fn render_text(p: &Profile) -> String {
     let mut out = String::new();
@@ -46,7 +59,11 @@ fn header(out: &mut String, p: &Profile) {
         r.read, r.accepted, r.rejected
     );
     if r.filtered > 0 {
-        let _ = write!(out, "; {} left out by lifecycle (not `complete`)", r.filtered);
+        let _ = write!(
+            out,
+            "; {} left out by lifecycle (start, schedule, …; see --all-lifecycle)",
+            r.filtered
+        );
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "cases           {}", p.cases);
@@ -89,7 +106,7 @@ fn activities(out: &mut String, p: &Profile) {
     let _ = writeln!(out, "\nactivities ({})", p.activities.len());
     let _ = writeln!(out, "  {:>8}  {:>8}  activity", "events", "cases");
     for a in &p.activities {
-        let _ = writeln!(out, "  {:>8}  {:>8}  {}", a.events, a.cases, a.name);
+        let _ = writeln!(out, "  {:>8}  {:>8}  {}", a.events, a.cases, shown(&a.name));
     }
 }
 
@@ -100,7 +117,11 @@ fn variants(out: &mut String, p: &Profile) {
         p.distinct_variants,
         p.variants.len()
     );
-    let _ = writeln!(out, "  {:>8}  {:>6}  {:>6}  activities", "cases", "share", "events");
+    let _ = writeln!(
+        out,
+        "  {:>8}  {:>6}  {:>6}  activities",
+        "cases", "share", "events"
+    );
     for v in &p.variants {
         let _ = writeln!(
             out,
@@ -108,7 +129,7 @@ fn variants(out: &mut String, p: &Profile) {
             v.cases,
             v.share * 100.0,
             v.activities.len(),
-            v.activities.join(" → ")
+            shown(&v.activities.join(" → "))
         );
     }
 }
@@ -127,8 +148,8 @@ fn follows(out: &mut String, p: &Profile) {
             "  {:>8}  {:>10}  {} → {}",
             f.count,
             human_duration(f.median_gap_seconds),
-            f.from,
-            f.to
+            shown(&f.from),
+            shown(&f.to)
         );
     }
 }

@@ -203,7 +203,7 @@ impl<R: BufRead> XesReader<R> {
         };
         if !keys.keep_all {
             if let Some(lifecycle) = get(&attrs, keys.lifecycle) {
-                if !lifecycle.to_text().eq_ignore_ascii_case("complete") {
+                if is_standard_non_complete(&lifecycle.to_text()) {
                     return Ok(None);
                 }
             }
@@ -289,6 +289,27 @@ impl<R: BufRead> XesReader<R> {
             }
         }
     }
+}
+
+/// The transitions of the XES standard lifecycle model other than `complete`.
+const NON_COMPLETE: [&str; 12] = [
+    "schedule",
+    "assign",
+    "withdraw",
+    "reassign",
+    "start",
+    "suspend",
+    "resume",
+    "pi_abort",
+    "ate_abort",
+    "autoskip",
+    "manualskip",
+    "unknown",
+];
+
+/// True for a standard lifecycle transition other than `complete` (any case).
+fn is_standard_non_complete(value: &str) -> bool {
+    NON_COMPLETE.iter().any(|t| t.eq_ignore_ascii_case(value))
 }
 
 /// An event's attributes as `key="value"` text, for the reject file.
