@@ -25,7 +25,8 @@ mod timers;
 
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
 pub use summary::{
-    EscalationRecord, Health, InputCounts, JourneySummary, Report, RuleSummary, StepSummary,
+    EscalationRecord, FindingGroup, Health, InputCounts, JourneySummary, Report, RuleSummary,
+    StepSummary,
 };
 
 use crate::compile::Policy;
@@ -150,7 +151,9 @@ impl<'p> Evaluator<'p> {
     /// Record a record that could not be read: counted and reported, never dropped.
     pub fn push_rejected(&mut self, rejection: &Rejection) -> Vec<Finding> {
         let mut out = Vec::new();
-        let time = self.max_time.map_or(Timestamp::UNIX_EPOCH, tally::timestamp);
+        let time = self
+            .max_time
+            .map_or(Timestamp::UNIX_EPOCH, tally::timestamp);
         self.tally.rejected(rejection, time, &mut out);
         out
     }
@@ -199,7 +202,10 @@ impl<'p> Evaluator<'p> {
     /// (default: the latest event time seen), close open journeys as abandoned or
     /// incomplete, and build the report.
     pub fn finish(mut self, as_of: Option<Timestamp>) -> (Report, Vec<Finding>) {
-        let as_of_ms = as_of.map(|t| t.as_millisecond()).or(self.max_time).unwrap_or(0);
+        let as_of_ms = as_of
+            .map(|t| t.as_millisecond())
+            .or(self.max_time)
+            .unwrap_or(0);
         let mut out = Vec::new();
         let ctx = context!(self);
         for id in self.sorted_customers() {
@@ -211,10 +217,11 @@ impl<'p> Evaluator<'p> {
         }
         self.tally.finish_unmapped(&self.names, &mut out);
         escalate::rates(&ctx, &mut self.tally, &mut out);
-        let report = self.tally.report(self.policy, &self.names, tally::timestamp(as_of_ms));
+        let report = self
+            .tally
+            .report(self.policy, &self.names, tally::timestamp(as_of_ms));
         (report, out)
     }
-
 
     /// The journey steps an event name means, looked up once per name.
     fn route(&mut self, name: Symbol) -> &[(usize, crate::compile::StepId)] {

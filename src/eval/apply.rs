@@ -32,11 +32,20 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     /// The journey steps an event name means (already looked up by the evaluator).
     pub(crate) fn route(&self, name: Symbol) -> &[(usize, StepId)] {
-        self.routes.get(name.index()).and_then(|r| r.as_deref()).unwrap_or(&[])
+        self.routes
+            .get(name.index())
+            .and_then(|r| r.as_deref())
+            .unwrap_or(&[])
     }
 
     /// Evidence for an event.
-    pub(crate) fn evidence(&self, name: Symbol, time: i64, line: u64, role: &'static str) -> Evidence {
+    pub(crate) fn evidence(
+        &self,
+        name: Symbol,
+        time: i64,
+        line: u64,
+        role: &'static str,
+    ) -> Evidence {
         Evidence {
             event: self.names.resolve(name).to_string(),
             time: timestamp(time),
@@ -48,20 +57,33 @@ impl Context<'_> {
 
 /// Take one event of a customer: drop duplicates, apply late events where they
 /// can be, and put the rest in order through the reorder buffer.
-pub(crate) fn receive(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, event: Event, out: &mut Vec<Finding>) {
+pub(crate) fn receive(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    event: Event,
+    out: &mut Vec<Finding>,
+) {
     let t = event.time.as_millisecond();
     let key = (event.name, t, event.channel);
     let duplicate = cust.last_applied == Some(key)
-        || cust.buffer.iter().any(|e| (e.name, e.time.as_millisecond(), e.channel) == key);
+        || cust
+            .buffer
+            .iter()
+            .any(|e| (e.name, e.time.as_millisecond(), e.channel) == key);
     if duplicate {
         let mut f = Finding::new(
             FindingKind::DuplicateEvent,
             Level::Info,
             event.time,
-            format!("`{}` recorded twice at the same time", ctx.names.resolve(event.name)),
+            format!(
+                "`{}` recorded twice at the same time",
+                ctx.names.resolve(event.name)
+            ),
         );
         f.customer = Some(ctx.names.resolve(cust.id).to_string());
-        f.evidence.push(ctx.evidence(event.name, t, event.origin.line, "event"));
+        f.evidence
+            .push(ctx.evidence(event.name, t, event.origin.line, "event"));
         tally.emit(Site::input(), f, out);
         return;
     }
@@ -77,24 +99,43 @@ pub(crate) fn receive(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut T
             ),
         );
         f.customer = Some(ctx.names.resolve(cust.id).to_string());
-        f.evidence.push(ctx.evidence(event.name, t, event.origin.line, "event"));
+        f.evidence
+            .push(ctx.evidence(event.name, t, event.origin.line, "event"));
         tally.emit(Site::input(), f, out);
         apply_late(ctx, cust, tally, &event, out);
         return;
     }
     cust.max_seen = cust.max_seen.max(t);
-    let at = cust.buffer.partition_point(|e| e.time.as_millisecond() <= t);
+    let at = cust
+        .buffer
+        .partition_point(|e| e.time.as_millisecond() <= t);
     cust.buffer.insert(at, event);
     release(ctx, cust, tally, cust.max_seen - ctx.lateness_ms, out);
 }
 
 /// Apply buffered events up to `until` (ms, inclusive).
-pub(crate) fn flush(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, until: i64, out: &mut Vec<Finding>) {
+pub(crate) fn flush(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    until: i64,
+    out: &mut Vec<Finding>,
+) {
     release(ctx, cust, tally, until, out);
 }
 
-fn release(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, until: i64, out: &mut Vec<Finding>) {
-    while cust.buffer.front().is_some_and(|e| e.time.as_millisecond() <= until) {
+fn release(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    until: i64,
+    out: &mut Vec<Finding>,
+) {
+    while cust
+        .buffer
+        .front()
+        .is_some_and(|e| e.time.as_millisecond() <= until)
+    {
         if let Some(event) = cust.buffer.pop_front() {
             apply_event(ctx, cust, tally, &event, out);
         }
@@ -103,7 +144,13 @@ fn release(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, until
 
 /// A late event still counts where order does not matter: its attributes, its
 /// channel and metric checks. It does not move the customer along the path.
-fn apply_late(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, event: &Event, out: &mut Vec<Finding>) {
+fn apply_late(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
     learn(cust, event);
     for &(j, step) in ctx.route(event.name) {
         if let Some(k) = cust.instances.iter().position(|i| i.journey == j) {
@@ -124,7 +171,13 @@ fn learn(cust: &mut CustomerState, event: &Event) {
     }
 }
 
-fn apply_event(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, event: &Event, out: &mut Vec<Finding>) {
+fn apply_event(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
     let t = event.time.as_millisecond();
     learn(cust, event);
     cust.applied_max = cust.applied_max.max(t);
@@ -151,7 +204,13 @@ fn apply_event(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, e
 }
 
 /// Open an instance of journey `j` if the customer is in one of its segments.
-fn open(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, j: usize, t: i64) -> Option<usize> {
+fn open(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    j: usize,
+    t: i64,
+) -> Option<usize> {
     let journey = &ctx.policy.journeys[j];
     let facts = CustomerFacts::new(ctx, cust, None);
     let segments: Vec<usize> = ctx
@@ -163,7 +222,14 @@ fn open(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, j: usize
         .map(|(i, _)| i)
         .collect();
     let wanted = &journey.segments;
-    if !wanted.is_empty() && !wanted.iter().any(|w| ctx.index.segments.get(w).is_some_and(|i| segments.contains(i))) {
+    if !wanted.is_empty()
+        && !wanted.iter().any(|w| {
+            ctx.index
+                .segments
+                .get(w)
+                .is_some_and(|i| segments.contains(i))
+        })
+    {
         tally.out_of_segment(j);
         return None;
     }
@@ -200,9 +266,12 @@ fn activate(ctx: &Context<'_>, inst: &mut Instance, e: usize, t: i64, name: Symb
 /// True when an expectation scoped to `segments` applies to the instance.
 pub(crate) fn in_scope(segments: &[String], inst: &Instance, ctx: &Context<'_>) -> bool {
     segments.is_empty()
-        || segments
-            .iter()
-            .any(|s| ctx.index.segments.get(s).is_some_and(|i| inst.segments.contains(i)))
+        || segments.iter().any(|s| {
+            ctx.index
+                .segments
+                .get(s)
+                .is_some_and(|i| inst.segments.contains(i))
+        })
 }
 
 /// The customer met `step` of the instance's journey.
@@ -259,26 +328,76 @@ fn advance(
     }
     let name = journey.step_name(step);
     let t = event.time.as_millisecond();
-    let from: Vec<NodeIndex> = inst.positions.iter().map(|&n| NodeIndex::new(n as usize)).collect();
+    let from: Vec<NodeIndex> = inst
+        .positions
+        .iter()
+        .map(|&n| NodeIndex::new(n as usize))
+        .collect();
     let skipped = journey.graph.shortest_path_to(&from, step);
     if skipped.is_none() && inst.visits[step.index()] > 0 {
         let allowed = inst.visits[step.index()];
-        let message = format!("`{name}` again: the path does not allow visit {} here", allowed + 1);
-        let f = finding(ctx, cust, inst, FindingKind::TooManyRepeats, Level::Yellow, t, Some(step), message);
-        report(ctx, inst, tally, f.with_event(ctx, event, "event"), Site::step(inst.journey, step), out);
+        let message = format!(
+            "`{name}` again: the path does not allow visit {} here",
+            allowed + 1
+        );
+        let f = finding(
+            ctx,
+            cust,
+            inst,
+            FindingKind::TooManyRepeats,
+            Level::Yellow,
+            t,
+            Some(step),
+            message,
+        );
+        report(
+            ctx,
+            inst,
+            tally,
+            f.with_event(ctx, event, "event"),
+            Site::step(inst.journey, step),
+            out,
+        );
         return;
     }
     let message = match &skipped {
         Some(steps) if !steps.is_empty() => {
-            let names: Vec<String> = steps.iter().map(|s| format!("`{}`", journey.step_name(*s))).collect();
+            let names: Vec<String> = steps
+                .iter()
+                .map(|s| format!("`{}`", journey.step_name(*s)))
+                .collect();
             format!("`{name}` came without {} first", names.join(", "))
         }
-        _ => format!("`{name}` is out of order here: {}", position_text(journey, inst)),
+        _ => format!(
+            "`{name}` is out of order here: {}",
+            position_text(journey, inst)
+        ),
     };
-    let f = finding(ctx, cust, inst, FindingKind::UnexpectedStep, Level::Yellow, t, Some(step), message);
-    report(ctx, inst, tally, f.with_event(ctx, event, "event"), Site::step(inst.journey, step), out);
+    let f = finding(
+        ctx,
+        cust,
+        inst,
+        FindingKind::UnexpectedStep,
+        Level::Yellow,
+        t,
+        Some(step),
+        message,
+    );
+    report(
+        ctx,
+        inst,
+        tally,
+        f.with_event(ctx, event, "event"),
+        Site::step(inst.journey, step),
+        out,
+    );
     // Re-synchronise at the step, as token replay does, and go on.
-    inst.positions = journey.graph.nodes_of(step).iter().map(|n| n.index() as u32).collect();
+    inst.positions = journey
+        .graph
+        .nodes_of(step)
+        .iter()
+        .map(|n| n.index() as u32)
+        .collect();
 }
 
 /// "after `decide`" or "at the start".
@@ -325,14 +444,25 @@ pub(crate) trait WithEvidence {
 
 impl WithEvidence for Finding {
     fn with_event(mut self, ctx: &Context<'_>, event: &Event, role: &'static str) -> Finding {
-        self.evidence
-            .push(ctx.evidence(event.name, event.time.as_millisecond(), event.origin.line, role));
+        self.evidence.push(ctx.evidence(
+            event.name,
+            event.time.as_millisecond(),
+            event.origin.line,
+            role,
+        ));
         self
     }
 }
 
 /// Emit a finding about an instance: mark the instance off path or broken, count it.
-pub(crate) fn report(ctx: &Context<'_>, inst: &mut Instance, tally: &mut Tally, f: Finding, site: Site, out: &mut Vec<Finding>) {
+pub(crate) fn report(
+    ctx: &Context<'_>,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    f: Finding,
+    site: Site,
+    out: &mut Vec<Finding>,
+) {
     let _ = ctx;
     match f.kind.category() {
         super::Category::OffPath if f.kind != FindingKind::Incomplete => inst.off_path = true,
@@ -361,7 +491,11 @@ pub(crate) fn close(
     let _ = (cust, t, out);
     for a in &inst.activations {
         if a.state == ActivationState::Pending {
-            let verdict = if completed { Verdict::NotApplicable } else { Verdict::Missed };
+            let verdict = if completed {
+                Verdict::NotApplicable
+            } else {
+                Verdict::Missed
+            };
             tally.verdict(a.expectation, verdict);
         }
     }
@@ -370,7 +504,13 @@ pub(crate) fn close(
 }
 
 /// End of input: every open instance is finished, incomplete, or still pending.
-pub(crate) fn close_all_at_end(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, as_of: i64, out: &mut Vec<Finding>) {
+pub(crate) fn close_all_at_end(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    as_of: i64,
+    out: &mut Vec<Finding>,
+) {
     let mut instances = std::mem::take(&mut cust.instances);
     instances.sort_by_key(|i| i.journey);
     for mut inst in instances {
@@ -379,10 +519,18 @@ pub(crate) fn close_all_at_end(ctx: &Context<'_>, cust: &mut CustomerState, tall
             if a.state == ActivationState::Pending {
                 let at_risk = ctx.index.warn_for[a.expectation]
                     .is_some_and(|w| as_of > a.anchor.saturating_add(w as i64 * 1000));
-                tally.verdict(a.expectation, if at_risk { Verdict::AtRisk } else { Verdict::Pending });
+                tally.verdict(
+                    a.expectation,
+                    if at_risk {
+                        Verdict::AtRisk
+                    } else {
+                        Verdict::Pending
+                    },
+                );
             }
         }
-        inst.activations.retain(|a| a.state != ActivationState::Pending);
+        inst.activations
+            .retain(|a| a.state != ActivationState::Pending);
         let completed = inst.can_stop(journey);
         if !completed {
             let message = format!(
@@ -390,7 +538,16 @@ pub(crate) fn close_all_at_end(ctx: &Context<'_>, cust: &mut CustomerState, tall
                 journey.name,
                 next_steps_text(journey, &inst)
             );
-            let f = finding(ctx, cust, &inst, FindingKind::Incomplete, Level::Info, as_of, None, message);
+            let f = finding(
+                ctx,
+                cust,
+                &inst,
+                FindingKind::Incomplete,
+                Level::Info,
+                as_of,
+                None,
+                message,
+            );
             let site = Site::journey(inst.journey);
             report(ctx, &mut inst, tally, f, site, out);
         }
@@ -428,7 +585,11 @@ pub(crate) struct CustomerFacts<'a> {
 }
 
 impl<'a> CustomerFacts<'a> {
-    pub(crate) fn new(ctx: &'a Context<'a>, cust: &'a CustomerState, current: Option<&'a Instance>) -> Self {
+    pub(crate) fn new(
+        ctx: &'a Context<'a>,
+        cust: &'a CustomerState,
+        current: Option<&'a Instance>,
+    ) -> Self {
         CustomerFacts {
             ctx,
             attrs: &cust.attrs,
@@ -472,7 +633,10 @@ impl Facts for CustomerFacts<'_> {
             return false;
         }
         self.depth.set(self.depth.get() + 1);
-        let held = self.ctx.policy.segments[i].when.as_ref().is_some_and(|w| condition::holds(w, self));
+        let held = self.ctx.policy.segments[i]
+            .when
+            .as_ref()
+            .is_some_and(|w| condition::holds(w, self));
         self.depth.set(self.depth.get() - 1);
         held
     }
@@ -482,7 +646,9 @@ impl Facts for CustomerFacts<'_> {
     }
 
     fn broken(&self, journey: &str, step: Option<&str>) -> bool {
-        let Some(inst) = self.instance(journey) else { return false };
+        let Some(inst) = self.instance(journey) else {
+            return false;
+        };
         match step.and_then(|s| self.ctx.policy.journeys[inst.journey].step_id(s)) {
             Some(s) => inst.broken.get(s.index()).copied().unwrap_or(false),
             None if step.is_none() => inst.broken.iter().any(|b| *b),
@@ -507,6 +673,10 @@ impl Facts for CustomerFacts<'_> {
 pub(crate) fn anchor_time(inst: &Instance, anchor: AnchorRef) -> Option<i64> {
     match anchor {
         AnchorRef::JourneyStart => Some(inst.started),
-        AnchorRef::Step(a) => inst.last_seen.get(a.index()).copied().filter(|t| *t != i64::MIN),
+        AnchorRef::Step(a) => inst
+            .last_seen
+            .get(a.index())
+            .copied()
+            .filter(|t| *t != i64::MIN),
     }
 }

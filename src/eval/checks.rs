@@ -35,20 +35,37 @@ pub(crate) fn order_free(
             continue;
         }
         let level = Level::from(expectation.severity);
-        let made = |kind, message: String| finding(ctx, cust, inst, kind, level, t, Some(step), message);
+        let made =
+            |kind, message: String| finding(ctx, cust, inst, kind, level, t, Some(step), message);
         match &expectation.check {
             Check::Channel { allowed } => {
-                let Some(channel) = event.channel.map(|c| ctx.names.resolve(c)) else { continue };
+                let Some(channel) = event.channel.map(|c| ctx.names.resolve(c)) else {
+                    continue;
+                };
                 if allowed.iter().any(|a| a == channel) {
                     tally.verdict(e, Verdict::Met);
                 } else {
                     tally.verdict(e, Verdict::Missed);
-                    let message = format!("`{}` via `{channel}`, expected {}", name(ctx, inst, step), list(allowed));
-                    candidates.push((e, FindingKind::WrongChannel, String::new(), made(FindingKind::WrongChannel, message)));
+                    let message = format!(
+                        "`{}` via `{channel}`, expected {}",
+                        name(ctx, inst, step),
+                        list(allowed)
+                    );
+                    candidates.push((
+                        e,
+                        FindingKind::WrongChannel,
+                        String::new(),
+                        made(FindingKind::WrongChannel, message),
+                    ));
                 }
             }
             Check::Metric { metric, op, value } => {
-                let Some(actual) = ctx.names.get(metric).and_then(|k| event.attr(k)).and_then(number) else {
+                let Some(actual) = ctx
+                    .names
+                    .get(metric)
+                    .and_then(|k| event.attr(k))
+                    .and_then(number)
+                else {
                     continue;
                 };
                 if op.holds(actual, *value) {
@@ -56,9 +73,20 @@ pub(crate) fn order_free(
                     continue;
                 }
                 tally.verdict(e, Verdict::Missed);
-                let below = matches!(op, CmpOp::Ge | CmpOp::Gt) || (matches!(op, CmpOp::Eq | CmpOp::Ne) && actual < *value);
-                let kind = if below { FindingKind::MetricBelow } else { FindingKind::MetricAbove };
-                let message = format!("{metric} {} at `{}`: expected {metric} {} {}", fmt(actual), name(ctx, inst, step), op.as_str(), fmt(*value));
+                let below = matches!(op, CmpOp::Ge | CmpOp::Gt)
+                    || (matches!(op, CmpOp::Eq | CmpOp::Ne) && actual < *value);
+                let kind = if below {
+                    FindingKind::MetricBelow
+                } else {
+                    FindingKind::MetricAbove
+                };
+                let message = format!(
+                    "{metric} {} at `{}`: expected {metric} {} {}",
+                    fmt(actual),
+                    name(ctx, inst, step),
+                    op.as_str(),
+                    fmt(*value)
+                );
                 candidates.push((e, kind, metric.clone(), made(kind, message)));
             }
             Check::AsksOnce { items } => {
@@ -69,9 +97,15 @@ pub(crate) fn order_free(
                     match inst.asked.iter().find(|(i, ..)| *i == item) {
                         Some((_, first_t, first_name, first_line)) => {
                             tally.verdict(e, Verdict::Missed);
-                            let message = format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
+                            let message =
+                                format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
                             let mut f = made(FindingKind::RepeatedAsk, message);
-                            f.evidence.push(ctx.evidence(*first_name, *first_t, *first_line, "first ask"));
+                            f.evidence.push(ctx.evidence(
+                                *first_name,
+                                *first_t,
+                                *first_line,
+                                "first ask",
+                            ));
                             candidates.push((e, FindingKind::RepeatedAsk, item.clone(), f));
                         }
                         None => {
@@ -107,7 +141,9 @@ pub(crate) fn attempts(
     let visits = inst.visits[step.index()] as f64;
     for &e in &ctx.index.at_step[inst.journey][step.index()] {
         let expectation = &ctx.policy.expectations[e];
-        let Check::Attempts { op, value } = expectation.check else { continue };
+        let Check::Attempts { op, value } = expectation.check else {
+            continue;
+        };
         if !in_scope(&expectation.segments, inst, ctx) || inst.reported.contains(&e) {
             continue;
         }
@@ -116,8 +152,23 @@ pub(crate) fn attempts(
         }
         inst.reported.push(e);
         tally.verdict(e, Verdict::Missed);
-        let message = format!("`{}` tried {} times: expected attempts {} {}", name(ctx, inst, step), fmt(visits), op.as_str(), fmt(value));
-        let f = finding(ctx, cust, inst, FindingKind::TooManyAttempts, expectation.severity.into(), event.time.as_millisecond(), Some(step), message);
+        let message = format!(
+            "`{}` tried {} times: expected attempts {} {}",
+            name(ctx, inst, step),
+            fmt(visits),
+            op.as_str(),
+            fmt(value)
+        );
+        let f = finding(
+            ctx,
+            cust,
+            inst,
+            FindingKind::TooManyAttempts,
+            expectation.severity.into(),
+            event.time.as_millisecond(),
+            Some(step),
+            message,
+        );
         candidates.push((e, FindingKind::TooManyAttempts, String::new(), f));
     }
     emit_most_severe(ctx, inst, tally, step, event, candidates, out);
@@ -143,19 +194,42 @@ pub(crate) fn since_anchor(
             Check::WarnAfter { limit, anchor } => (limit, anchor, true),
             _ => continue,
         };
-        if anchor == crate::compile::AnchorRef::Step(step) || !in_scope(&expectation.segments, inst, ctx) {
+        if anchor == crate::compile::AnchorRef::Step(step)
+            || !in_scope(&expectation.segments, inst, ctx)
+        {
             continue;
         }
-        let Some(from) = anchor_time(inst, anchor) else { continue };
+        let Some(from) = anchor_time(inst, anchor) else {
+            continue;
+        };
         let due = from.saturating_add(limit as i64 * 1000);
         if t <= due {
             tally.verdict(e, Verdict::Met);
             continue;
         }
         tally.verdict(e, Verdict::Missed);
-        let kind = if warn { FindingKind::SlaWarning } else { FindingKind::SlaBreach };
-        let message = format!("`{}` {} after {}, limit {}", name(ctx, inst, step), duration(t - from), anchor_name(ctx, inst, anchor), duration(limit as i64 * 1000));
-        let mut f = finding(ctx, cust, inst, kind, expectation.severity.into(), t, Some(step), message);
+        let kind = if warn {
+            FindingKind::SlaWarning
+        } else {
+            FindingKind::SlaBreach
+        };
+        let message = format!(
+            "`{}` {} after {}, limit {}",
+            name(ctx, inst, step),
+            duration(t - from),
+            anchor_name(ctx, inst, anchor),
+            duration(limit as i64 * 1000)
+        );
+        let mut f = finding(
+            ctx,
+            cust,
+            inst,
+            kind,
+            expectation.severity.into(),
+            t,
+            Some(step),
+            message,
+        );
         f.anchor = Some(super::tally::timestamp(from));
         f.deadline = Some(super::tally::timestamp(due));
         candidates.push((e, kind, String::new(), f));
@@ -177,18 +251,40 @@ pub(crate) fn fulfil(
     let t = event.time.as_millisecond();
     let mut candidates: Vec<Candidate> = Vec::new();
     for &e in &ctx.index.fulfilled_by[inst.journey][step.index()] {
-        let Some(k) = inst.activations.iter().position(|a| a.expectation == e) else { continue };
+        let Some(k) = inst.activations.iter().position(|a| a.expectation == e) else {
+            continue;
+        };
         let a = inst.activations.remove(k);
         let expectation = &ctx.policy.expectations[e];
         match (a.state, &expectation.check) {
             (ActivationState::Pending, _) => tally.verdict(e, Verdict::Met),
             (ActivationState::Overdue, Check::Within { anchor, .. }) => {
-                let message = format!("`{}` {} after {}, {} late", name(ctx, inst, step), duration(t - a.anchor), anchor_name(ctx, inst, *anchor), duration(t - a.due));
-                let mut f = finding(ctx, cust, inst, FindingKind::SlaBreach, expectation.severity.into(), t, Some(step), message);
+                let message = format!(
+                    "`{}` {} after {}, {} late",
+                    name(ctx, inst, step),
+                    duration(t - a.anchor),
+                    anchor_name(ctx, inst, *anchor),
+                    duration(t - a.due)
+                );
+                let mut f = finding(
+                    ctx,
+                    cust,
+                    inst,
+                    FindingKind::SlaBreach,
+                    expectation.severity.into(),
+                    t,
+                    Some(step),
+                    message,
+                );
                 f.anchor = Some(super::tally::timestamp(a.anchor));
                 f.deadline = Some(super::tally::timestamp(a.due));
                 if a.anchor_event.0 != u32::MAX {
-                    f.evidence.push(ctx.evidence(a.anchor_event, a.anchor, a.anchor_line, "anchor"));
+                    f.evidence.push(ctx.evidence(
+                        a.anchor_event,
+                        a.anchor,
+                        a.anchor_line,
+                        "anchor",
+                    ));
                 }
                 candidates.push((e, FindingKind::SlaBreach, String::new(), f));
             }
@@ -227,7 +323,11 @@ fn name<'a>(ctx: &'a Context<'_>, inst: &Instance, step: StepId) -> &'a str {
     ctx.policy.journeys[inst.journey].step_name(step)
 }
 
-pub(crate) fn anchor_name(ctx: &Context<'_>, inst: &Instance, anchor: crate::compile::AnchorRef) -> String {
+pub(crate) fn anchor_name(
+    ctx: &Context<'_>,
+    inst: &Instance,
+    anchor: crate::compile::AnchorRef,
+) -> String {
     match anchor {
         crate::compile::AnchorRef::JourneyStart => "journey start".to_string(),
         crate::compile::AnchorRef::Step(a) => format!("`{}`", name(ctx, inst, a)),
@@ -252,7 +352,12 @@ fn asked_items(ctx: &Context<'_>, event: &Event) -> Vec<String> {
 
 fn collect_items(value: &Value, items: &mut Vec<String>) {
     match value {
-        Value::Text(t) => items.extend(t.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from)),
+        Value::Text(t) => items.extend(
+            t.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from),
+        ),
         Value::List(list) => list.iter().for_each(|v| collect_items(v, items)),
         other => items.push(other.to_text()),
     }

@@ -56,9 +56,19 @@ fn eval(expr: &Expr, facts: &dyn Facts) -> Val {
         ExprKind::List { items } => Val::List(items.iter().map(|i| eval(i, facts)).collect()),
         ExprKind::Call { func, args } => Val::Bool(call(&func.name, args, facts)),
         ExprKind::Not { inner } => Val::Bool(!holds(inner, facts)),
-        ExprKind::Logic { op: LogicOp::And, lhs, rhs } => Val::Bool(holds(lhs, facts) && holds(rhs, facts)),
-        ExprKind::Logic { op: LogicOp::Or, lhs, rhs } => Val::Bool(holds(lhs, facts) || holds(rhs, facts)),
-        ExprKind::Compare { op, lhs, rhs } => Val::Bool(compare(*op, &eval(lhs, facts), &eval(rhs, facts))),
+        ExprKind::Logic {
+            op: LogicOp::And,
+            lhs,
+            rhs,
+        } => Val::Bool(holds(lhs, facts) && holds(rhs, facts)),
+        ExprKind::Logic {
+            op: LogicOp::Or,
+            lhs,
+            rhs,
+        } => Val::Bool(holds(lhs, facts) || holds(rhs, facts)),
+        ExprKind::Compare { op, lhs, rhs } => {
+            Val::Bool(compare(*op, &eval(lhs, facts), &eval(rhs, facts)))
+        }
         ExprKind::In { lhs, list } => {
             let needle = eval(lhs, facts);
             match eval(list, facts) {
@@ -125,8 +135,12 @@ fn compare(op: CmpOp, lhs: &Val, rhs: &Val) -> bool {
 fn ordering(lhs: &Val, rhs: &Val) -> Option<Ordering> {
     match (lhs, rhs) {
         (Val::Number(a), Val::Number(b)) => a.partial_cmp(b),
-        (Val::Number(a), Val::Text(b)) => b.trim().parse::<f64>().ok().and_then(|b| a.partial_cmp(&b)),
-        (Val::Text(a), Val::Number(b)) => a.trim().parse::<f64>().ok().and_then(|a| a.partial_cmp(b)),
+        (Val::Number(a), Val::Text(b)) => {
+            b.trim().parse::<f64>().ok().and_then(|b| a.partial_cmp(&b))
+        }
+        (Val::Text(a), Val::Number(b)) => {
+            a.trim().parse::<f64>().ok().and_then(|a| a.partial_cmp(b))
+        }
         (Val::Text(a), Val::Text(b)) => Some(a.cmp(b)),
         (Val::Bool(a), Val::Bool(b)) => Some(a.cmp(b)),
         (Val::Text(a), Val::Bool(b)) | (Val::Bool(b), Val::Text(a)) => {
@@ -147,7 +161,10 @@ mod tests {
     impl Facts for Customer {
         fn attr(&self, path: &[Ident]) -> Option<&Value> {
             let key: Vec<&str> = path.iter().map(|p| p.name.as_str()).collect();
-            self.0.iter().find(|(k, _)| *k == key.join(".")).map(|(_, v)| v)
+            self.0
+                .iter()
+                .find(|(k, _)| *k == key.join("."))
+                .map(|(_, v)| v)
         }
         fn in_segment(&self, segment: &str) -> bool {
             segment == "gold"
@@ -180,7 +197,10 @@ mod tests {
         ]);
         let t = |s: &str| holds(&when(s), &c);
         assert!(t(r#"tier == "gold" or lifetime_value >= 50_000"#));
-        assert!(t("lifetime_value >= 50_000"), "text that reads as a number compares as one");
+        assert!(
+            t("lifetime_value >= 50_000"),
+            "text that reads as a number compares as one"
+        );
         assert!(t(r#"tier in ["gold", "platinum"]"#));
         assert!(!t("missing_attribute > 3"));
         assert!(!t("missing_attribute == 3"));

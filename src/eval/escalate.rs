@@ -20,10 +20,19 @@ pub const MIN_RATE_SAMPLE: u64 = 10;
 pub(crate) const BUCKETS_PER_WINDOW: i64 = 24;
 
 /// Fire customer-level escalations whose condition now holds for the instance.
-pub(crate) fn check_customer(ctx: &Context<'_>, cust: &CustomerState, inst: &mut Instance, tally: &mut Tally, t: i64, out: &mut Vec<Finding>) {
+pub(crate) fn check_customer(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    t: i64,
+    out: &mut Vec<Finding>,
+) {
     let _ = out;
     for (r, rule) in ctx.policy.escalations.iter().enumerate() {
-        let Trigger::Customer { when } = &rule.trigger else { continue };
+        let Trigger::Customer { when } = &rule.trigger else {
+            continue;
+        };
         if !rule.journeys.is_empty() && !rule.journeys.contains(&inst.journey) {
             continue;
         }
@@ -35,14 +44,38 @@ pub(crate) fn check_customer(ctx: &Context<'_>, cust: &CustomerState, inst: &mut
             continue;
         }
         let level = rule.tiers[0].severity.map_or(Level::Yellow, Level::from);
-        tally.escalation(record(ctx, cust, inst, rule, 0, t, level, "condition holds".to_string()));
-        let due = rule.tiers.get(1).map_or(i64::MAX, |next| t.saturating_add(next.after as i64 * 1000));
-        inst.escalations.push(FiredEscalation { rule: r, next_tier: 1, due, level });
+        tally.escalation(record(
+            ctx,
+            cust,
+            inst,
+            rule,
+            0,
+            t,
+            level,
+            "condition holds".to_string(),
+        ));
+        let due = rule
+            .tiers
+            .get(1)
+            .map_or(i64::MAX, |next| t.saturating_add(next.after as i64 * 1000));
+        inst.escalations.push(FiredEscalation {
+            rule: r,
+            next_tier: 1,
+            due,
+            level,
+        });
     }
 }
 
 /// A later tier of an escalation is due: fire it unless its `unless` holds.
-pub(crate) fn tier_due(ctx: &Context<'_>, cust: &CustomerState, inst: &mut Instance, tally: &mut Tally, x: usize, out: &mut Vec<Finding>) {
+pub(crate) fn tier_due(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    x: usize,
+    out: &mut Vec<Finding>,
+) {
     let _ = out;
     let fired = inst.escalations[x].clone();
     let rule = &ctx.policy.escalations[fired.rule];
@@ -59,14 +92,26 @@ pub(crate) fn tier_due(ctx: &Context<'_>, cust: &CustomerState, inst: &mut Insta
         return;
     }
     let level = tier.severity.map_or(fired.level, Level::from);
-    let reason = format!("no change {} after tier {}", super::checks::duration(tier.after as i64 * 1000), fired.next_tier);
-    tally.escalation(record(ctx, cust, inst, rule, fired.next_tier, fired.due, level, reason));
+    let reason = format!(
+        "no change {} after tier {}",
+        super::checks::duration(tier.after as i64 * 1000),
+        fired.next_tier
+    );
+    tally.escalation(record(
+        ctx,
+        cust,
+        inst,
+        rule,
+        fired.next_tier,
+        fired.due,
+        level,
+        reason,
+    ));
     let next = fired.next_tier + 1;
     inst.escalations[x].next_tier = next;
-    inst.escalations[x].due = rule
-        .tiers
-        .get(next)
-        .map_or(i64::MAX, |n| fired.due.saturating_add(n.after as i64 * 1000));
+    inst.escalations[x].due = rule.tiers.get(next).map_or(i64::MAX, |n| {
+        fired.due.saturating_add(n.after as i64 * 1000)
+    });
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -87,7 +132,9 @@ fn record(
         recipient: tier_rule.recipient.clone(),
         severity: level,
         time: timestamp(t),
-        respond_by: tier_rule.within.map(|w| timestamp(t.saturating_add(w as i64 * 1000))),
+        respond_by: tier_rule
+            .within
+            .map(|w| timestamp(t.saturating_add(w as i64 * 1000))),
         customer: Some(ctx.names.resolve(cust.id).to_string()),
         journey: Some(ctx.policy.journeys[inst.journey].name.clone()),
         instance: Some(inst.number),
@@ -103,16 +150,31 @@ fn record(
 pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally, out: &mut Vec<Finding>) {
     let _ = out;
     for (r, rule) in ctx.policy.escalations.iter().enumerate() {
-        let Trigger::Rate { journey, step, off_path, op, threshold, window } = &rule.trigger else { continue };
+        let Trigger::Rate {
+            journey,
+            step,
+            off_path,
+            op,
+            threshold,
+            window,
+        } = &rule.trigger
+        else {
+            continue;
+        };
         let width = bucket_width(*window);
-        let states = window_states(tally, r, |rate, visits| visits >= MIN_RATE_SAMPLE && op.holds(rate, *threshold));
+        let states = window_states(tally, r, |rate, visits| {
+            visits >= MIN_RATE_SAMPLE && op.holds(rate, *threshold)
+        });
         let holds_at = |t: i64| {
             let b = t.div_euclid(width);
             let i = states.partition_point(|s| s.bucket <= b);
             i > 0 && states[i - 1].holds && states[i - 1].bucket > b - BUCKETS_PER_WINDOW
         };
         let j = &ctx.policy.journeys[*journey];
-        let what = step.map_or_else(|| "any step".to_string(), |s| format!("`{}`", j.step_name(s)));
+        let what = step.map_or_else(
+            || "any step".to_string(),
+            |s| format!("`{}`", j.step_name(s)),
+        );
         let how = if *off_path { "off path" } else { "broken" };
         let mut previous = false;
         for state in &states {
@@ -139,7 +201,9 @@ pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally, out: &mut Vec<Finding>
                         recipient: tier_rule.recipient.clone(),
                         severity: tier_rule.severity.map_or(Level::Yellow, Level::from),
                         time: timestamp(t),
-                        respond_by: tier_rule.within.map(|w| timestamp(t.saturating_add(w as i64 * 1000))),
+                        respond_by: tier_rule
+                            .within
+                            .map(|w| timestamp(t.saturating_add(w as i64 * 1000))),
                         customer: None,
                         journey: Some(j.name.clone()),
                         instance: None,
@@ -171,14 +235,26 @@ fn window_states(tally: &Tally, rule: usize, holds: impl Fn(f64, u64) -> bool) -
         in_window.push_back((b, v, f));
         visits += v;
         flagged += f;
-        while in_window.front().is_some_and(|(old, ..)| *old <= b - BUCKETS_PER_WINDOW) {
+        while in_window
+            .front()
+            .is_some_and(|(old, ..)| *old <= b - BUCKETS_PER_WINDOW)
+        {
             if let Some((_, ov, of)) = in_window.pop_front() {
                 visits -= ov;
                 flagged -= of;
             }
         }
-        let rate = if visits == 0 { 0.0 } else { flagged.min(visits) as f64 * 100.0 / visits as f64 };
-        states.push(WindowState { bucket: b, visits, rate, holds: holds(rate, visits) });
+        let rate = if visits == 0 {
+            0.0
+        } else {
+            flagged.min(visits) as f64 * 100.0 / visits as f64
+        };
+        states.push(WindowState {
+            bucket: b,
+            visits,
+            rate,
+            holds: holds(rate, visits),
+        });
     }
     states
 }

@@ -93,9 +93,8 @@ impl FindingKind {
         use FindingKind::*;
         match self {
             UnexpectedStep | Stalled | Abandoned | Incomplete | TooManyRepeats => Category::OffPath,
-            SlaBreach | SlaWarning | WrongChannel | MetricBelow | MetricAbove | RepeatedAsk | TooManyAttempts => {
-                Category::BrokenStep
-            }
+            SlaBreach | SlaWarning | WrongChannel | MetricBelow | MetricAbove | RepeatedAsk
+            | TooManyAttempts => Category::BrokenStep,
             UnmappedEvent | LateEvent | DuplicateEvent | RejectedRecord => Category::DataQuality,
         }
     }

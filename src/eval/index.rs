@@ -30,7 +30,13 @@ pub(crate) struct PolicyIndex {
 impl PolicyIndex {
     pub(crate) fn new(policy: &Policy) -> PolicyIndex {
         let mut by_event_name: HashMap<String, Vec<(usize, StepId)>> = HashMap::new();
-        let empty = || -> ByStep { policy.journeys.iter().map(|j| vec![Vec::new(); j.steps.len()]).collect() };
+        let empty = || -> ByStep {
+            policy
+                .journeys
+                .iter()
+                .map(|j| vec![Vec::new(); j.steps.len()])
+                .collect()
+        };
         let (mut at_step, mut fulfilled_by, mut anchored_at) = (empty(), empty(), empty());
         let mut anchored_at_start = vec![Vec::new(); policy.journeys.len()];
         for (j, journey) in policy.journeys.iter().enumerate() {
@@ -87,8 +93,18 @@ impl PolicyIndex {
             anchored_at,
             anchored_at_start,
             warn_for,
-            segments: policy.segments.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect(),
-            journeys: policy.journeys.iter().enumerate().map(|(i, j)| (j.name.clone(), i)).collect(),
+            segments: policy
+                .segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.name.clone(), i))
+                .collect(),
+            journeys: policy
+                .journeys
+                .iter()
+                .enumerate()
+                .map(|(i, j)| (j.name.clone(), i))
+                .collect(),
         }
     }
 

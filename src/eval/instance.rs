@@ -120,7 +120,13 @@ pub(crate) struct Instance {
 }
 
 impl Instance {
-    pub(crate) fn new(journey: usize, compiled: &CompiledJourney, number: u32, started: i64, segments: Vec<usize>) -> Self {
+    pub(crate) fn new(
+        journey: usize,
+        compiled: &CompiledJourney,
+        number: u32,
+        started: i64,
+        segments: Vec<usize>,
+    ) -> Self {
         let steps = compiled.steps.len();
         Instance {
             journey,
@@ -144,9 +150,11 @@ impl Instance {
 
     /// True when the customer may stop here: some active node is accepting.
     pub(crate) fn can_stop(&self, journey: &CompiledJourney) -> bool {
-        self.positions
-            .iter()
-            .any(|&n| journey.graph.is_accepting(crate::compile::NodeIndex::new(n as usize)))
+        self.positions.iter().any(|&n| {
+            journey
+                .graph
+                .is_accepting(crate::compile::NodeIndex::new(n as usize))
+        })
     }
 
     /// True when no step can follow: every active node is a sink.
@@ -161,9 +169,15 @@ impl Instance {
     }
 
     /// True when `step` can still happen from where the customer is.
-    pub(crate) fn can_reach(&self, journey: &CompiledJourney, step: crate::compile::StepId) -> bool {
-        self.positions
-            .iter()
-            .any(|&n| journey.graph.reaches(crate::compile::NodeIndex::new(n as usize), step))
+    pub(crate) fn can_reach(
+        &self,
+        journey: &CompiledJourney,
+        step: crate::compile::StepId,
+    ) -> bool {
+        self.positions.iter().any(|&n| {
+            journey
+                .graph
+                .reaches(crate::compile::NodeIndex::new(n as usize), step)
+        })
     }
 }

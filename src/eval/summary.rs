@@ -168,6 +168,20 @@ pub struct EscalationRecord {
     pub rule: RuleSource,
 }
 
+/// How many findings one rule produced at one level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingGroup {
+    /// Their kind.
+    pub kind: FindingKind,
+    /// Their level.
+    pub level: Level,
+    /// The rule, for findings that come from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleSource>,
+    /// How many.
+    pub count: u64,
+}
+
 /// The result of an evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -185,6 +199,8 @@ pub struct Report {
     pub finding_counts: BTreeMap<FindingKind, u64>,
     /// Findings counted by level.
     pub level_counts: BTreeMap<Level, u64>,
+    /// Findings counted by kind, level and rule: the groups of the text output.
+    pub finding_groups: Vec<FindingGroup>,
     /// The findings kept (see [`super::Retention`]), in report order.
     pub findings: Vec<Finding>,
     /// Findings not kept, by retention.
@@ -198,6 +214,10 @@ pub struct Report {
 impl Report {
     /// The most serious level of any finding, if any.
     pub fn worst(&self) -> Option<Level> {
-        self.level_counts.iter().filter(|(_, n)| **n > 0).map(|(l, _)| *l).max()
+        self.level_counts
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(l, _)| *l)
+            .max()
     }
 }

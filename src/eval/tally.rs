@@ -5,7 +5,8 @@
 use super::escalate::bucket_width;
 use super::finding::{Category, Finding, FindingKind, Level};
 use super::summary::{
-    EscalationRecord, Health, InputCounts, JourneySummary, Report, RuleSummary, StepSummary,
+    EscalationRecord, FindingGroup, Health, InputCounts, JourneySummary, Report, RuleSummary,
+    StepSummary,
 };
 use super::Retention;
 use crate::compile::{Policy, StepId, Trigger};
@@ -16,7 +17,11 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Milliseconds since the epoch as a timestamp (clamped into jiff's range).
 pub(crate) fn timestamp(ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 { Timestamp::MIN } else { Timestamp::MAX })
+    Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
 }
 
 /// The outcome of one activation or evaluation of an expectation.
@@ -39,16 +44,32 @@ pub(crate) struct Site {
 
 impl Site {
     pub(crate) fn input() -> Site {
-        Site { journey: None, step: None, rule: None }
+        Site {
+            journey: None,
+            step: None,
+            rule: None,
+        }
     }
     pub(crate) fn journey(j: usize) -> Site {
-        Site { journey: Some(j), step: None, rule: None }
+        Site {
+            journey: Some(j),
+            step: None,
+            rule: None,
+        }
     }
     pub(crate) fn step(j: usize, s: StepId) -> Site {
-        Site { journey: Some(j), step: Some(s), rule: None }
+        Site {
+            journey: Some(j),
+            step: Some(s),
+            rule: None,
+        }
     }
     pub(crate) fn rule(j: usize, s: StepId, e: usize) -> Site {
-        Site { journey: Some(j), step: Some(s), rule: Some(e) }
+        Site {
+            journey: Some(j),
+            step: Some(s),
+            rule: Some(e),
+        }
     }
 }
 
@@ -99,7 +120,7 @@ pub(crate) struct Tally {
     levels: BTreeMap<Level, u64>,
     kept: Vec<Finding>,
     not_kept: u64,
-    groups: HashMap<(FindingKind, Option<usize>), usize>,
+    groups: HashMap<(FindingKind, Option<usize>, Level), u64>,
     escalations: Vec<EscalationRecord>,
     unmapped: FxHashMap<Symbol, (u64, Timestamp, u64)>,
     rates: Vec<Option<RateCounter>>,
@@ -111,7 +132,13 @@ impl Tally {
             .escalations
             .iter()
             .map(|e| match e.trigger {
-                Trigger::Rate { journey, step, off_path, window, .. } => Some(RateCounter {
+                Trigger::Rate {
+                    journey,
+                    step,
+                    off_path,
+                    window,
+                    ..
+                } => Some(RateCounter {
                     journey,
                     step,
                     off_path,
@@ -125,7 +152,11 @@ impl Tally {
             retention,
             input: InputCounts::default(),
             journeys: vec![JourneyTally::default(); policy.journeys.len()],
-            steps: policy.journeys.iter().map(|j| vec![StepTally::default(); j.steps.len()]).collect(),
+            steps: policy
+                .journeys
+                .iter()
+                .map(|j| vec![StepTally::default(); j.steps.len()])
+                .collect(),
             rules: vec![RuleTally::default(); policy.expectations.len()],
             kinds: BTreeMap::new(),
             levels: BTreeMap::new(),
@@ -159,19 +190,23 @@ impl Tally {
             let off_path = finding.kind.category() == Category::OffPath;
             let broken = finding.kind.category() == Category::BrokenStep;
             for rate in self.rates.iter_mut().flatten() {
-                if rate.journey == j && rate.step.is_none_or(|rs| rs == s) && ((rate.off_path && off_path) || (!rate.off_path && broken)) {
+                if rate.journey == j
+                    && rate.step.is_none_or(|rs| rs == s)
+                    && ((rate.off_path && off_path) || (!rate.off_path && broken))
+                {
                     rate.buckets.entry(t.div_euclid(rate.width)).or_default().1 += 1;
                 }
             }
         }
+        let count = self
+            .groups
+            .entry((finding.kind, site.rule, finding.level))
+            .or_default();
+        *count += 1;
         let keep = match self.retention {
             Retention::All => true,
             Retention::None => false,
-            Retention::PerGroup(n) => {
-                let count = self.groups.entry((finding.kind, site.rule)).or_default();
-                *count += 1;
-                *count <= n
-            }
+            Retention::PerGroup(n) => *count <= n as u64,
         };
         if keep {
             self.kept.push(finding.clone());
@@ -182,7 +217,9 @@ impl Tally {
     }
 
     pub(crate) fn verdict(&mut self, e: usize, verdict: Verdict) {
-        let Some(rule) = self.rules.get_mut(e) else { return };
+        let Some(rule) = self.rules.get_mut(e) else {
+            return;
+        };
         match verdict {
             Verdict::Met => rule.met += 1,
             Verdict::Missed => rule.missed += 1,
@@ -246,13 +283,26 @@ impl Tally {
     pub(crate) fn unmapped(&mut self, event: &Event, names: &Interner) {
         let _ = names;
         self.input.unmapped += 1;
-        let entry = self.unmapped.entry(event.name).or_insert((0, event.time, event.origin.line));
+        let entry = self
+            .unmapped
+            .entry(event.name)
+            .or_insert((0, event.time, event.origin.line));
         entry.0 += 1;
     }
 
-    pub(crate) fn rejected(&mut self, rejection: &Rejection, time: Timestamp, out: &mut Vec<Finding>) {
+    pub(crate) fn rejected(
+        &mut self,
+        rejection: &Rejection,
+        time: Timestamp,
+        out: &mut Vec<Finding>,
+    ) {
         self.input.rejected += 1;
-        let mut f = Finding::new(FindingKind::RejectedRecord, Level::Yellow, time, rejection.to_string());
+        let mut f = Finding::new(
+            FindingKind::RejectedRecord,
+            Level::Yellow,
+            time,
+            rejection.to_string(),
+        );
         f.evidence.push(super::Evidence {
             event: rejection.raw.chars().take(200).collect(),
             time,
@@ -264,14 +314,22 @@ impl Tally {
 
     /// One `unmapped_event` finding per name, with its count.
     pub(crate) fn finish_unmapped(&mut self, names: &Interner, out: &mut Vec<Finding>) {
-        let mut entries: Vec<(String, (u64, Timestamp, u64))> =
-            self.unmapped.iter().map(|(s, v)| (names.resolve(*s).to_string(), *v)).collect();
+        let mut entries: Vec<(String, (u64, Timestamp, u64))> = self
+            .unmapped
+            .iter()
+            .map(|(s, v)| (names.resolve(*s).to_string(), *v))
+            .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         for (name, (count, first, line)) in entries {
             let message = format!("`{name}` matches no step of any journey ({count} events)");
             let mut f = Finding::new(FindingKind::UnmappedEvent, Level::Info, first, message);
             f.count = Some(count);
-            f.evidence.push(super::Evidence { event: name, time: first, line, role: "first" });
+            f.evidence.push(super::Evidence {
+                event: name,
+                time: first,
+                line,
+                role: "first",
+            });
             self.emit(Site::input(), f, out);
         }
     }
@@ -288,7 +346,12 @@ impl Tally {
     pub(crate) fn report(mut self, policy: &Policy, names: &Interner, as_of: Timestamp) -> Report {
         self.kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.escalations.sort_by(|a, b| {
-            (a.time, &a.escalation, &a.customer, a.tier).cmp(&(b.time, &b.escalation, &b.customer, b.tier))
+            (a.time, &a.escalation, &a.customer, a.tier).cmp(&(
+                b.time,
+                &b.escalation,
+                &b.customer,
+                b.tier,
+            ))
         });
         let journeys = policy
             .journeys
@@ -296,7 +359,10 @@ impl Tally {
             .zip(&mut self.journeys)
             .map(|(j, t)| {
                 t.times_to_goal.sort_unstable();
-                let median = t.times_to_goal.get(t.times_to_goal.len().saturating_sub(1) / 2).map(|ms| (*ms / 1000) as u64);
+                let median = t
+                    .times_to_goal
+                    .get(t.times_to_goal.len().saturating_sub(1) / 2)
+                    .map(|ms| (*ms / 1000) as u64);
                 let finished = t.completed + t.abandoned + t.open;
                 JourneySummary {
                     journey: j.name.clone(),
@@ -307,8 +373,16 @@ impl Tally {
                     abandoned: t.abandoned,
                     open: t.open,
                     off_path: t.off_path,
-                    conformance: if finished == 0 { 100.0 } else { 100.0 * (finished - t.off_path) as f64 / finished as f64 },
-                    median_seconds_to_goal: if t.times_to_goal.is_empty() { None } else { median },
+                    conformance: if finished == 0 {
+                        100.0
+                    } else {
+                        100.0 * (finished - t.off_path) as f64 / finished as f64
+                    },
+                    median_seconds_to_goal: if t.times_to_goal.is_empty() {
+                        None
+                    } else {
+                        median
+                    },
                 }
             })
             .collect();
@@ -320,7 +394,10 @@ impl Tally {
                 j.steps.iter().zip(tallies).map(move |(s, t)| StepSummary {
                     journey: j.name.clone(),
                     step: s.name.clone(),
-                    stage: s.stage.and_then(|i| j.stages.get(i)).map(|st| st.name.clone()),
+                    stage: s
+                        .stage
+                        .and_then(|i| j.stages.get(i))
+                        .map(|st| st.name.clone()),
                     backstage: s.backstage,
                     visits: t.visits,
                     yellow: t.yellow,
@@ -337,7 +414,9 @@ impl Tally {
                 let journey = &policy.journeys[e.journey];
                 RuleSummary {
                     journey: journey.name.clone(),
-                    step: e.step.map_or_else(|| "*".to_string(), |s| journey.step_name(s).to_string()),
+                    step: e
+                        .step
+                        .map_or_else(|| "*".to_string(), |s| journey.step_name(s).to_string()),
                     rule: e.source.clone(),
                     met: t.met,
                     missed: t.missed,
@@ -348,8 +427,31 @@ impl Tally {
                 }
             })
             .collect();
+        let mut finding_groups: Vec<FindingGroup> = self
+            .groups
+            .iter()
+            .map(|((kind, rule, level), count)| FindingGroup {
+                kind: *kind,
+                level: *level,
+                rule: rule.map(|e| policy.expectations[e].source.clone()),
+                count: *count,
+            })
+            .collect();
+        finding_groups.sort_by(|a, b| {
+            (
+                std::cmp::Reverse(a.level),
+                a.kind,
+                a.rule.as_ref().map(|r| (r.line, r.span.start)),
+            )
+                .cmp(&(
+                    std::cmp::Reverse(b.level),
+                    b.kind,
+                    b.rule.as_ref().map(|r| (r.line, r.span.start)),
+                ))
+        });
         Report {
             as_of,
+            finding_groups,
             input: self.input,
             journeys,
             steps,
@@ -359,7 +461,11 @@ impl Tally {
             findings: self.kept,
             findings_not_kept: self.not_kept,
             escalations: self.escalations,
-            unmapped: self.unmapped.iter().map(|(s, v)| (names.resolve(*s).to_string(), v.0)).collect(),
+            unmapped: self
+                .unmapped
+                .iter()
+                .map(|(s, v)| (names.resolve(*s).to_string(), v.0))
+                .collect(),
         }
     }
 }

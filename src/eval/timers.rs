@@ -19,7 +19,13 @@ enum Due {
 }
 
 /// Fire everything due before `until` in every open instance of the customer.
-pub(crate) fn fire_all(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, until: i64, out: &mut Vec<Finding>) {
+pub(crate) fn fire_all(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    until: i64,
+    out: &mut Vec<Finding>,
+) {
     let mut journeys: Vec<usize> = cust.instances.iter().map(|i| i.journey).collect();
     journeys.sort_unstable();
     for j in journeys {
@@ -28,8 +34,17 @@ pub(crate) fn fire_all(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut 
 }
 
 /// Fire everything due before `until` in the customer's instance of journey `j`.
-pub(crate) fn fire_journey(ctx: &Context<'_>, cust: &mut CustomerState, tally: &mut Tally, j: usize, until: i64, out: &mut Vec<Finding>) {
-    let Some(k) = cust.instances.iter().position(|i| i.journey == j) else { return };
+pub(crate) fn fire_journey(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    j: usize,
+    until: i64,
+    out: &mut Vec<Finding>,
+) {
+    let Some(k) = cust.instances.iter().position(|i| i.journey == j) else {
+        return;
+    };
     let mut inst = cust.instances.swap_remove(k);
     while let Some((at, due)) = next_due(ctx, &inst).filter(|(at, _)| *at < until) {
         match due {
@@ -46,7 +61,16 @@ pub(crate) fn fire_journey(ctx: &Context<'_>, cust: &mut CustomerState, tally: &
                         duration(at - inst.last_progress),
                         last_step_name(ctx, &inst)
                     );
-                    let f = finding(ctx, cust, &inst, FindingKind::Abandoned, Level::Red, at, None, message);
+                    let f = finding(
+                        ctx,
+                        cust,
+                        &inst,
+                        FindingKind::Abandoned,
+                        Level::Red,
+                        at,
+                        None,
+                        message,
+                    );
                     report(ctx, &mut inst, tally, f, Site::journey(j), out);
                     close(ctx, cust, inst, tally, at, false, out);
                 }
@@ -86,13 +110,23 @@ fn next_due(ctx: &Context<'_>, inst: &Instance) -> Option<(i64, Due)> {
         }
     }
     if let Some(after) = ctx.policy.journeys[inst.journey].abandon_after {
-        consider(inst.last_progress.saturating_add(after as i64 * 1000), Due::Abandon);
+        consider(
+            inst.last_progress.saturating_add(after as i64 * 1000),
+            Due::Abandon,
+        );
     }
     best
 }
 
 /// A time limit's deadline passed without its step.
-fn deadline(ctx: &Context<'_>, cust: &CustomerState, inst: &mut Instance, tally: &mut Tally, a: usize, out: &mut Vec<Finding>) {
+fn deadline(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    a: usize,
+    out: &mut Vec<Finding>,
+) {
     let activation = inst.activations[a].clone();
     let e = activation.expectation;
     let expectation = &ctx.policy.expectations[e];
@@ -114,20 +148,37 @@ fn deadline(ctx: &Context<'_>, cust: &CustomerState, inst: &mut Instance, tally:
         Check::WarnAfter { limit, anchor } => (FindingKind::SlaWarning, limit, anchor),
         _ => return,
     };
-    let verb = if kind == FindingKind::Stalled { "still no" } else { "at risk: no" };
+    let verb = if kind == FindingKind::Stalled {
+        "still no"
+    } else {
+        "at risk: no"
+    };
     let message = format!(
         "{verb} `{}` {} after {}",
         journey.step_name(step),
         duration(limit as i64 * 1000),
         anchor_name(ctx, inst, anchor)
     );
-    let mut f = finding(ctx, cust, inst, kind, expectation.severity.into(), activation.due, Some(step), message);
+    let mut f = finding(
+        ctx,
+        cust,
+        inst,
+        kind,
+        expectation.severity.into(),
+        activation.due,
+        Some(step),
+        message,
+    );
     f.anchor = Some(timestamp(activation.anchor));
     f.deadline = Some(timestamp(activation.due));
     f.rule = Some(expectation.source.clone());
     if activation.anchor_event.0 != u32::MAX {
-        f.evidence
-            .push(ctx.evidence(activation.anchor_event, activation.anchor, activation.anchor_line, "anchor"));
+        f.evidence.push(ctx.evidence(
+            activation.anchor_event,
+            activation.anchor,
+            activation.anchor_line,
+            "anchor",
+        ));
     }
     report(ctx, inst, tally, f, Site::rule(inst.journey, step, e), out);
     escalate::check_customer(ctx, cust, inst, tally, activation.due, out);
