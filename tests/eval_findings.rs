@@ -1,0 +1,460 @@
+//! The evaluator, one finding kind at a time: a small policy written for the
+//! test, events pushed in directly, and the finding that comes out compared in
+//! full (kind, level, customer, journey, instance, step, time, message, rule,
+//! anchor, deadline, count, evidence with its lines). Then verdicts, segment
+//! scoping, escalations and step health.
+//!
+//! Events are numbered by their place in the list given to [`run`]: the first is
+//! line 1, so evidence lines can be read off the test.
+
+use cxl::compile::RuleSource;
+use cxl::eval::{
+    EscalationRecord, EvalOptions, Evaluator, Evidence, Finding, FindingKind, Health, Level,
+    Report, Retention,
+};
+use cxl::events::{Customer, Event, Origin, Rejection, Value};
+use cxl::syntax::Span;
+use cxl::Policy;
+use jiff::Timestamp;
+
+// ---- harness ---------------------------------------------------------------------
+
+/// `t("01 10:00")` is 2026-03-01T10:00:00Z.
+fn t(day_time: &str) -> Timestamp {
+    format!("2026-03-{}:00Z", day_time.replace(' ', "T"))
+        .parse()
+        .expect("a test time")
+}
+
+/// One event to push, before interning.
+#[derive(Clone)]
+struct Ev {
+    customer: &'static str,
+    name: &'static str,
+    time: Timestamp,
+    channel: Option<&'static str>,
+    attrs: Vec<(&'static str, Value)>,
+}
+
+fn ev(customer: &'static str, name: &'static str, time: &str) -> Ev {
+    Ev {
+        customer,
+        name,
+        time: t(time),
+        channel: None,
+        attrs: Vec::new(),
+    }
+}
+
+impl Ev {
+    fn via(mut self, channel: &'static str) -> Ev {
+        self.channel = Some(channel);
+        self
+    }
+    fn num(mut self, key: &'static str, value: f64) -> Ev {
+        self.attrs.push((key, Value::Number(value)));
+        self
+    }
+    fn text(mut self, key: &'static str, value: &str) -> Ev {
+        self.attrs.push((key, Value::Text(value.into())));
+        self
+    }
+}
+
+/// What an evaluation gave: every finding (from `push`, `advance_to` and
+/// `finish`, in report order) and the report.
+struct Outcome {
+    findings: Vec<Finding>,
+    report: Report,
+}
+
+impl Outcome {
+    fn of_kind(&self, kind: FindingKind) -> Vec<&Finding> {
+        self.findings.iter().filter(|f| f.kind == kind).collect()
+    }
+
+    /// The one finding of `kind`; fails when there are none or several.
+    fn only(&self, kind: FindingKind) -> &Finding {
+        let found = self.of_kind(kind);
+        assert_eq!(found.len(), 1, "one {kind} expected, got {:#?}", self.findings);
+        found[0]
+    }
+
+    fn kinds(&self) -> Vec<FindingKind> {
+        self.findings.iter().map(|f| f.kind).collect()
+    }
+
+    fn rule(&self, text: &str) -> &cxl::eval::RuleSummary {
+        self.report
+            .rules
+            .iter()
+            .find(|r| r.rule.text == text)
+            .unwrap_or_else(|| panic!("no rule `{text}` in {:#?}", self.report.rules))
+    }
+
+    fn step(&self, step: &str) -> &cxl::eval::StepSummary {
+        self.report
+            .steps
+            .iter()
+            .find(|s| s.step == step)
+            .unwrap_or_else(|| panic!("no step `{step}`"))
+    }
+}
+
+/// Something to do, in order: push an event, or advance event time.
+enum Act {
+    Push(Ev),
+    Advance(&'static str),
+}
+
+impl From<Ev> for Act {
+    fn from(e: Ev) -> Act {
+        Act::Push(e)
+    }
+}
+
+fn compile(text: &str) -> Policy {
+    Policy::compile(text).unwrap_or_else(|d| panic!("the test policy does not compile: {d:#?}"))
+}
+
+/// Evaluate `events` on `policy` with default options, judged at the latest event.
+fn run(policy: &str, events: Vec<Ev>) -> Outcome {
+    run_full(policy, &[], events.into_iter().map(Act::from).collect(), None, 600)
+}
+
+/// Evaluate with customer profiles, advances, an `as_of` and a lateness (seconds).
+/// Event `i` of `acts` (pushes only, from 1) gets line `i`.
+fn run_full(
+    policy: &str,
+    customers: &[(&'static str, &'static str, &'static str)],
+    acts: Vec<Act>,
+    as_of: Option<&str>,
+    lateness: u64,
+) -> Outcome {
+    let policy = compile(policy);
+    let mut evaluator = Evaluator::new(
+        &policy,
+        EvalOptions {
+            lateness,
+            retention: Retention::All,
+        },
+    );
+    for (id, key, value) in customers {
+        let names = evaluator.names_mut();
+        let customer = Customer {
+            id: names.intern(id),
+            attrs: vec![(names.intern(key), Value::Text((*value).into()))],
+            origin: Origin::default(),
+        };
+        evaluator.push_customer(customer);
+    }
+    let mut findings = Vec::new();
+    let mut line = 0;
+    for act in acts {
+        match act {
+            Act::Push(e) => {
+                line += 1;
+                let event = intern(&mut evaluator, e, line);
+                findings.extend(evaluator.push(event));
+            }
+            Act::Advance(time) => findings.extend(evaluator.advance_to(t(time))),
+        }
+    }
+    let (report, last) = evaluator.finish(as_of.map(t));
+    findings.extend(last);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    assert_eq!(
+        report.findings, findings,
+        "with Retention::All the report keeps exactly the findings handed out"
+    );
+    Outcome { findings, report }
+}
+
+fn intern(evaluator: &mut Evaluator<'_>, e: Ev, line: u64) -> Event {
+    let names = evaluator.names_mut();
+    Event {
+        customer: names.intern(e.customer),
+        name: names.intern(e.name),
+        time: e.time,
+        channel: e.channel.map(|c| names.intern(c)),
+        actor: None,
+        attrs: e
+            .attrs
+            .into_iter()
+            .map(|(k, v)| (names.intern(k), v))
+            .collect(),
+        origin: Origin { file: 0, line },
+    }
+}
+
+/// The source of a rule written as `text` in `policy` (its first occurrence).
+fn src(policy: &str, text: &str) -> RuleSource {
+    src_as(policy, text, text)
+}
+
+/// The source of a rule found at `found` in `policy`, quoted as `quoted`.
+fn src_as(policy: &str, found: &str, quoted: &str) -> RuleSource {
+    let start = policy
+        .find(found)
+        .unwrap_or_else(|| panic!("`{found}` is not in the policy"));
+    RuleSource {
+        span: Span::new(start, start + found.len()),
+        line: policy[..start].matches('\n').count() + 1,
+        text: quoted.to_string(),
+        set: None,
+        module: None,
+    }
+}
+
+/// A finding about customer `c1`'s first instance of journey `j`; set the rest
+/// with struct update syntax.
+fn base(kind: FindingKind, level: Level, step: Option<&str>, time: &str, message: &str) -> Finding {
+    Finding {
+        kind,
+        level,
+        customer: Some("c1".into()),
+        journey: Some("j".into()),
+        instance: Some(1),
+        step: step.map(String::from),
+        time: t(time),
+        message: message.into(),
+        rule: None,
+        anchor: None,
+        deadline: None,
+        count: None,
+        evidence: Vec::new(),
+    }
+}
+
+fn evidence(event: &str, time: &str, line: u64, role: &'static str) -> Evidence {
+    Evidence {
+        event: event.into(),
+        time: t(time),
+        line,
+        role,
+    }
+}
+
+/// A straight journey `a -> b -> c -> d`, goal `d`, plus `extra` declarations.
+fn straight(extra: &str) -> String {
+    format!(
+        "journey j {{\n  goal d\n  step a\n  step b\n  step c\n  step d\n  path a -> b -> c -> d\n}}\n{extra}"
+    )
+}
+
+// ---- off path ----------------------------------------------------------------------
+
+#[test]
+fn unexpected_step_names_the_skipped_steps_then_resynchronises() {
+    let policy = straight("");
+    let out = run(
+        &policy,
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "d", "01 10:05"),
+            // Re-synchronised at `d`: the journey is over, nothing more to say.
+        ],
+    );
+    let expected = Finding {
+        evidence: vec![evidence("d", "01 10:05", 2, "event")],
+        ..base(
+            FindingKind::UnexpectedStep,
+            Level::Yellow,
+            Some("d"),
+            "01 10:05",
+            "`d` came without `b`, `c` first",
+        )
+    };
+    assert_eq!(out.findings, vec![expected]);
+    let journey = &out.report.journeys[0];
+    assert_eq!(
+        (journey.entered, journey.completed, journey.off_path, journey.open),
+        (1, 1, 1, 0)
+    );
+    assert_eq!(journey.conformance, 0.0);
+}
+
+#[test]
+fn unexpected_step_out_of_order_and_the_evaluator_goes_on() {
+    let policy = "journey j {\n  goal d\n  step a\n  step b\n  step c\n  step d\n  step e\n  \
+                  path a -> (b | c) -> d -> e\n}\n";
+    let out = run(
+        policy,
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "b", "01 10:01"),
+            ev("c1", "c", "01 10:02"), // the other branch: out of order after `b`
+            ev("c1", "d", "01 10:03"), // allowed after `c`: re-synchronised
+            ev("c1", "c", "01 10:04"), // seen before, cannot come back: a repeat
+            ev("c1", "e", "01 10:05"), // still at `d`, so `e` is fine
+        ],
+    );
+    let out_of_order = Finding {
+        evidence: vec![evidence("c", "01 10:02", 3, "event")],
+        ..base(
+            FindingKind::UnexpectedStep,
+            Level::Yellow,
+            Some("c"),
+            "01 10:02",
+            "`c` is out of order here: it cannot follow `b`",
+        )
+    };
+    let repeat = Finding {
+        evidence: vec![evidence("c", "01 10:04", 5, "event")],
+        ..base(
+            FindingKind::TooManyRepeats,
+            Level::Yellow,
+            Some("c"),
+            "01 10:04",
+            "`c` again: the path does not allow visit 2 here",
+        )
+    };
+    assert_eq!(out.findings, vec![out_of_order, repeat]);
+    assert_eq!(out.report.journeys[0].completed, 1, "`e` ended the journey");
+    assert_eq!(out.step("c").visits, 2);
+    assert_eq!(out.step("c").yellow, 2);
+}
+
+#[test]
+fn unexpected_first_step_names_what_comes_before_it() {
+    let out = run(&straight(""), vec![ev("c1", "c", "01 10:00")]);
+    let f = out.only(FindingKind::UnexpectedStep);
+    assert_eq!(f.message, "`c` came without `a`, `b` first");
+    assert_eq!(f.evidence, vec![evidence("c", "01 10:00", 1, "event")]);
+}
+
+#[test]
+fn too_many_repeats_beyond_a_bounded_repetition() {
+    let policy = "journey j {\n  goal c\n  step a\n  step b\n  step c\n  path a -> b{1,2} -> c\n}\n";
+    let out = run(
+        policy,
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "b", "01 10:01"),
+            ev("c1", "b", "01 10:02"),
+            ev("c1", "b", "01 10:03"),
+            ev("c1", "c", "01 10:04"),
+        ],
+    );
+    let expected = Finding {
+        evidence: vec![evidence("b", "01 10:03", 4, "event")],
+        ..base(
+            FindingKind::TooManyRepeats,
+            Level::Yellow,
+            Some("b"),
+            "01 10:03",
+            "`b` again: the path does not allow visit 3 here",
+        )
+    };
+    assert_eq!(out.findings, vec![expected]);
+    assert_eq!(out.report.journeys[0].completed, 1);
+    assert_eq!(out.report.journeys[0].off_path, 1);
+}
+
+#[test]
+fn stalled_when_the_deadline_passes_without_the_step() {
+    let policy = straight("expect j.b { within 1h after a }\n");
+    let acts = vec![Act::Push(ev("c1", "a", "01 10:00"))];
+    let out = run_full(&policy, &[], acts, Some("01 12:00"), 600);
+    let stalled = Finding {
+        rule: Some(src(&policy, "within 1h after a")),
+        anchor: Some(t("01 10:00")),
+        deadline: Some(t("01 11:00")),
+        evidence: vec![evidence("a", "01 10:00", 1, "anchor")],
+        ..base(
+            FindingKind::Stalled,
+            Level::Red,
+            Some("b"),
+            "01 11:00",
+            "still no `b` 1h after `a`",
+        )
+    };
+    let incomplete = base(
+        FindingKind::Incomplete,
+        Level::Info,
+        None,
+        "01 12:00",
+        "journey `j` not finished at the end of input: next could be `b`",
+    );
+    assert_eq!(out.findings, vec![stalled, incomplete]);
+}
+
+#[test]
+fn stalled_fires_when_event_time_is_advanced_past_the_deadline() {
+    let policy = straight("expect j.b { within 1h after a }\n");
+    let acts = vec![
+        Act::Push(ev("c1", "a", "01 10:00")),
+        Act::Advance("01 11:00"), // exactly at the deadline: still in time
+    ];
+    let out = run_full(&policy, &[], acts, Some("01 11:00"), 600);
+    assert!(out.of_kind(FindingKind::Stalled).is_empty(), "{:#?}", out.findings);
+    assert_eq!(out.rule("within 1h after a").pending, 1);
+
+    let acts = vec![
+        Act::Push(ev("c1", "a", "01 10:00")),
+        Act::Advance("01 11:01"),
+    ];
+    let out = run_full(&policy, &[], acts, Some("01 11:01"), 600);
+    assert_eq!(out.only(FindingKind::Stalled).time, t("01 11:00"));
+}
+
+#[test]
+fn abandoned_after_no_progress_for_the_journeys_time() {
+    let policy = "journey j {\n  goal c\n  abandon after 1d\n  step a\n  step b\n  step c\n  \
+                  path a -> b -> c\n}\n";
+    let acts = vec![
+        Act::Push(ev("c1", "a", "01 10:00")),
+        Act::Push(ev("c1", "b", "01 12:00")),
+    ];
+    let out = run_full(policy, &[], acts, Some("03 10:00"), 600);
+    let expected = base(
+        FindingKind::Abandoned,
+        Level::Red,
+        None,
+        "02 12:00",
+        "no progress on journey `j` for 1d after `b`",
+    );
+    assert_eq!(out.findings, vec![expected]);
+    let journey = &out.report.journeys[0];
+    assert_eq!((journey.abandoned, journey.open, journey.off_path), (1, 0, 1));
+}
+
+#[test]
+fn after_abandonment_the_next_event_opens_a_new_instance() {
+    let policy = "journey j {\n  goal c\n  abandon after 1d\n  step a\n  step b\n  step c\n  \
+                  path a -> b -> c\n}\n";
+    let out = run(
+        policy,
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "a", "05 10:00"),
+            ev("c1", "b", "05 10:01"),
+            ev("c1", "c", "05 10:02"),
+        ],
+    );
+    assert_eq!(out.kinds(), vec![FindingKind::Abandoned]);
+    assert_eq!(out.findings[0].instance, Some(1));
+    let journey = &out.report.journeys[0];
+    assert_eq!((journey.entered, journey.abandoned, journey.completed), (2, 1, 1));
+    assert_eq!(journey.reached_goal, 1);
+    assert_eq!(journey.median_seconds_to_goal, Some(120));
+}
+
+#[test]
+fn incomplete_at_the_end_of_input() {
+    let out = run(
+        &straight(""),
+        vec![ev("c1", "a", "01 10:00"), ev("c1", "b", "01 10:30")],
+    );
+    let expected = base(
+        FindingKind::Incomplete,
+        Level::Info,
+        None,
+        "01 10:30",
+        "journey `j` not finished at the end of input: next could be `c`",
+    );
+    assert_eq!(out.findings, vec![expected]);
+    let journey = &out.report.journeys[0];
+    assert_eq!((journey.open, journey.off_path, journey.completed), (1, 0, 0));
+    assert_eq!(journey.conformance, 100.0, "incomplete is not off path");
+}
