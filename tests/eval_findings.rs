@@ -19,9 +19,10 @@ use jiff::Timestamp;
 
 // ---- harness ---------------------------------------------------------------------
 
-/// `t("01 10:00")` is 2026-03-01T10:00:00Z.
+/// `t("01 10:00")` is 2026-03-01T10:00:00Z; seconds may be given, `01 10:00:05`.
 fn t(day_time: &str) -> Timestamp {
-    format!("2026-03-{}:00Z", day_time.replace(' ', "T"))
+    let seconds = if day_time.matches(':').count() == 1 { ":00" } else { "" };
+    format!("2026-03-{}{seconds}Z", day_time.replace(' ', "T"))
         .parse()
         .expect("a test time")
 }
@@ -197,8 +198,21 @@ fn src_as(policy: &str, found: &str, quoted: &str) -> RuleSource {
     let start = policy
         .find(found)
         .unwrap_or_else(|| panic!("`{found}` is not in the policy"));
+    at(policy, Span::new(start, start + found.len()), quoted)
+}
+
+/// The source of a step's own `via`: it points at the step's name.
+fn step_via(policy: &str, step: &str, channels: &str) -> RuleSource {
+    let decl = format!("step {step} {{ via {channels}");
+    let start = policy.find(&decl).expect("the step is in the policy") + "step ".len();
+    let quoted = format!("step {step} {{ via {channels} }}");
+    at(policy, Span::new(start, start + step.len()), &quoted)
+}
+
+fn at(policy: &str, span: Span, quoted: &str) -> RuleSource {
+    let start = span.start;
     RuleSource {
-        span: Span::new(start, start + found.len()),
+        span,
         line: policy[..start].matches('\n').count() + 1,
         text: quoted.to_string(),
         set: None,
@@ -457,4 +471,331 @@ fn incomplete_at_the_end_of_input() {
     let journey = &out.report.journeys[0];
     assert_eq!((journey.open, journey.off_path, journey.completed), (1, 0, 0));
     assert_eq!(journey.conformance, 100.0, "incomplete is not off path");
+}
+
+// ---- broken steps ------------------------------------------------------------------
+
+#[test]
+fn within_is_inclusive_an_event_at_the_deadline_is_in_time() {
+    let policy = straight("expect j.b { within 1h after a }\n");
+    let out = run(
+        &policy,
+        vec![ev("c1", "a", "01 10:00"), ev("c1", "b", "01 11:00")],
+    );
+    assert_eq!(out.kinds(), vec![FindingKind::Incomplete]);
+    let rule = out.rule("within 1h after a");
+    assert_eq!((rule.met, rule.missed, rule.vacuous), (1, 0, false));
+}
+
+#[test]
+fn sla_breach_when_the_step_comes_after_its_deadline() {
+    let policy = straight("expect j.b { within 1h after a }\n");
+    let out = run(
+        &policy,
+        vec![ev("c1", "a", "01 10:00"), ev("c1", "b", "01 11:00:01")],
+    );
+    // In event time the deadline passed first (absence: stalled), then the step
+    // came late (sla_breach), as a stream would have said it.
+    let stalled = Finding {
+        rule: Some(src(&policy, "within 1h after a")),
+        anchor: Some(t("01 10:00")),
+        deadline: Some(t("01 11:00")),
+        evidence: vec![evidence("a", "01 10:00", 1, "anchor")],
+        ..base(
+            FindingKind::Stalled,
+            Level::Red,
+            Some("b"),
+            "01 11:00",
+            "still no `b` 1h after `a`",
+        )
+    };
+    let breach = Finding {
+        rule: Some(src(&policy, "within 1h after a")),
+        anchor: Some(t("01 10:00")),
+        deadline: Some(t("01 11:00")),
+        evidence: vec![
+            evidence("a", "01 10:00", 1, "anchor"),
+            evidence("b", "01 11:00:01", 2, "event"),
+        ],
+        ..base(
+            FindingKind::SlaBreach,
+            Level::Red,
+            Some("b"),
+            "01 11:00:01",
+            "`b` 1h after `a`, 1s late",
+        )
+    };
+    assert_eq!(out.of_kind(FindingKind::Stalled), vec![&stalled]);
+    assert_eq!(out.of_kind(FindingKind::SlaBreach), vec![&breach]);
+    let rule = out.rule("within 1h after a");
+    assert_eq!((rule.met, rule.missed), (0, 1), "one activation, one verdict");
+}
+
+#[test]
+fn sla_breach_on_a_star_target_measured_from_journey_start() {
+    let policy = straight("expect j.* { within 1h after journey start else yellow }\n");
+    let out = run(
+        &policy,
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "b", "01 10:30"),
+            ev("c1", "c", "01 11:30"),
+        ],
+    );
+    let expected = Finding {
+        rule: Some(src(&policy, "within 1h after journey start else yellow")),
+        anchor: Some(t("01 10:00")),
+        deadline: Some(t("01 11:00")),
+        evidence: vec![evidence("c", "01 11:30", 3, "event")],
+        ..base(
+            FindingKind::SlaBreach,
+            Level::Yellow,
+            Some("c"),
+            "01 11:30",
+            "`c` 1h 30m after journey start, limit 1h",
+        )
+    };
+    assert_eq!(out.of_kind(FindingKind::SlaBreach), vec![&expected]);
+    let rule = out.rule("within 1h after journey start else yellow");
+    assert_eq!((rule.met, rule.missed), (2, 1), "a and b in time, c late");
+}
+
+#[test]
+fn sla_warning_when_the_warning_time_passes() {
+    let policy = straight("expect j.b {\n  within 1h after a\n  warn after 45m after a\n}\n");
+    let out = run(
+        &policy,
+        vec![ev("c1", "a", "01 10:00"), ev("c1", "b", "01 10:50")],
+    );
+    let expected = Finding {
+        rule: Some(src(&policy, "warn after 45m after a")),
+        anchor: Some(t("01 10:00")),
+        deadline: Some(t("01 10:45")),
+        evidence: vec![evidence("a", "01 10:00", 1, "anchor")],
+        ..base(
+            FindingKind::SlaWarning,
+            Level::Yellow,
+            Some("b"),
+            "01 10:45",
+            "at risk: no `b` 45m after `a`",
+        )
+    };
+    assert_eq!(out.of_kind(FindingKind::SlaWarning), vec![&expected]);
+    assert!(out.of_kind(FindingKind::SlaBreach).is_empty());
+    assert_eq!(out.rule("within 1h after a").met, 1);
+    assert_eq!(out.rule("warn after 45m after a").missed, 1);
+}
+
+#[test]
+fn wrong_channel_from_a_steps_via() {
+    let policy = "journey j {\n  goal b\n  step a\n  step b { via email, sms }\n  path a -> b\n}\n";
+    let out = run(
+        policy,
+        vec![ev("c1", "a", "01 10:00"), ev("c1", "b", "01 10:05").via("phone")],
+    );
+    let expected = Finding {
+        rule: Some(step_via(policy, "b", "email, sms")),
+        evidence: vec![evidence("b", "01 10:05", 2, "event")],
+        ..base(
+            FindingKind::WrongChannel,
+            Level::Yellow,
+            Some("b"),
+            "01 10:05",
+            "`b` via `phone`, expected `email` or `sms`",
+        )
+    };
+    assert_eq!(out.findings, vec![expected]);
+    let rule = out.rule("step b { via email, sms }");
+    assert_eq!((rule.met, rule.missed), (0, 1));
+}
+
+#[test]
+fn wrong_channel_from_an_expect_via_with_its_severity() {
+    let policy = straight("expect j.b { via email else red }\n");
+    let out = run(
+        &policy,
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "b", "01 10:05").via("letter"),
+            ev("c1", "c", "01 10:10").via("letter"), // not the target: no check
+        ],
+    );
+    let expected = Finding {
+        rule: Some(src(&policy, "via email else red")),
+        evidence: vec![evidence("b", "01 10:05", 2, "event")],
+        ..base(
+            FindingKind::WrongChannel,
+            Level::Red,
+            Some("b"),
+            "01 10:05",
+            "`b` via `letter`, expected `email`",
+        )
+    };
+    assert_eq!(out.of_kind(FindingKind::WrongChannel), vec![&expected]);
+}
+
+#[test]
+fn an_event_without_a_channel_is_not_judged_on_channel() {
+    let policy = straight("expect j.b { via email }\n");
+    let out = run(
+        &policy,
+        vec![ev("c1", "a", "01 10:00"), ev("c1", "b", "01 10:05")],
+    );
+    assert!(out.of_kind(FindingKind::WrongChannel).is_empty());
+    assert!(out.rule("via email").vacuous);
+}
+
+#[test]
+fn metric_below_reports_the_most_severe_threshold_broken() {
+    let policy = straight("use std/cx\nexpect j.b {\n  csat >= 4 else yellow\n  csat >= 2\n}\n");
+    let out = run(
+        &policy,
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "b", "01 10:05").num("csat", 1.0),
+            ev("c2", "a", "01 10:00"),
+            ev("c2", "b", "01 10:05").num("csat", 3.0),
+        ],
+    );
+    let red = Finding {
+        rule: Some(src(&policy, "csat >= 2")),
+        evidence: vec![evidence("b", "01 10:05", 2, "event")],
+        ..base(
+            FindingKind::MetricBelow,
+            Level::Red,
+            Some("b"),
+            "01 10:05",
+            "csat 1 at `b`: expected csat >= 2",
+        )
+    };
+    let yellow = Finding {
+        customer: Some("c2".into()),
+        rule: Some(src(&policy, "csat >= 4 else yellow")),
+        evidence: vec![evidence("b", "01 10:05", 4, "event")],
+        ..base(
+            FindingKind::MetricBelow,
+            Level::Yellow,
+            Some("b"),
+            "01 10:05",
+            "csat 3 at `b`: expected csat >= 4",
+        )
+    };
+    assert_eq!(out.of_kind(FindingKind::MetricBelow), vec![&red, &yellow]);
+    let strict = out.rule("csat >= 4 else yellow");
+    assert_eq!((strict.met, strict.missed), (0, 2));
+    let lenient = out.rule("csat >= 2");
+    assert_eq!((lenient.met, lenient.missed), (1, 1));
+}
+
+#[test]
+fn metric_above_for_a_lower_is_better_metric() {
+    let policy = straight("use std/cx\nexpect j.* { ces <= 3 else yellow }\n");
+    let out = run(
+        &policy,
+        vec![
+            ev("c1", "a", "01 10:00").num("ces", 2.0),
+            ev("c1", "b", "01 10:05").text("ces", "6"), // CSV numbers come as text
+        ],
+    );
+    let expected = Finding {
+        rule: Some(src(&policy, "ces <= 3 else yellow")),
+        evidence: vec![evidence("b", "01 10:05", 2, "event")],
+        ..base(
+            FindingKind::MetricAbove,
+            Level::Yellow,
+            Some("b"),
+            "01 10:05",
+            "ces 6 at `b`: expected ces <= 3",
+        )
+    };
+    assert_eq!(out.of_kind(FindingKind::MetricAbove), vec![&expected]);
+    let rule = out.rule("ces <= 3 else yellow");
+    assert_eq!((rule.met, rule.missed), (1, 1));
+}
+
+#[test]
+fn repeated_ask_points_at_the_first_ask() {
+    let policy = straight("expect j.* { asks_once * }\n");
+    let out = run(
+        &policy,
+        vec![
+            ev("c1", "a", "01 10:00").text("asked", "policy_number"),
+            ev("c1", "b", "01 10:05").text("asked", "address"),
+            ev("c1", "c", "01 10:10").text("asked", "address, policy_number"),
+        ],
+    );
+    let again = |item: &str, first: &str, first_time: &str, first_line: u64| Finding {
+        rule: Some(src(&policy, "asks_once *")),
+        evidence: vec![
+            evidence(first, first_time, first_line, "first ask"),
+            evidence("c", "01 10:10", 3, "event"),
+        ],
+        ..base(
+            FindingKind::RepeatedAsk,
+            Level::Yellow,
+            Some("c"),
+            "01 10:10",
+            &format!("asked again for `{item}` at `c`"),
+        )
+    };
+    assert_eq!(
+        out.of_kind(FindingKind::RepeatedAsk),
+        vec![
+            &again("address", "b", "01 10:05", 2),
+            &again("policy_number", "a", "01 10:00", 1)
+        ]
+    );
+}
+
+#[test]
+fn asks_once_for_named_items_ignores_others() {
+    let policy = straight("expect j.* { asks_once policy_number }\n");
+    let out = run(
+        &policy,
+        vec![
+            ev("c1", "a", "01 10:00").text("asked", "address"),
+            ev("c1", "b", "01 10:05").text("asked", "address"),
+        ],
+    );
+    assert!(out.of_kind(FindingKind::RepeatedAsk).is_empty());
+}
+
+#[test]
+fn too_many_attempts_once_per_rule_and_instance() {
+    let policy = "journey j {\n  goal c\n  step a\n  step b\n  step c\n  path a -> b+ -> c\n}\n\
+                  expect j.b {\n  attempts <= 1 else yellow\n  attempts <= 2\n}\n";
+    let out = run(
+        policy,
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "b", "01 10:01"),
+            ev("c1", "b", "01 10:02"),
+            ev("c1", "b", "01 10:03"),
+            ev("c1", "b", "01 10:04"),
+            ev("c1", "c", "01 10:05"),
+        ],
+    );
+    let second = Finding {
+        rule: Some(src(policy, "attempts <= 1 else yellow")),
+        evidence: vec![evidence("b", "01 10:02", 3, "event")],
+        ..base(
+            FindingKind::TooManyAttempts,
+            Level::Yellow,
+            Some("b"),
+            "01 10:02",
+            "`b` tried 2 times: expected attempts <= 1",
+        )
+    };
+    let third = Finding {
+        rule: Some(src(policy, "attempts <= 2")),
+        evidence: vec![evidence("b", "01 10:03", 4, "event")],
+        ..base(
+            FindingKind::TooManyAttempts,
+            Level::Red,
+            Some("b"),
+            "01 10:03",
+            "`b` tried 3 times: expected attempts <= 2",
+        )
+    };
+    assert_eq!(out.findings, vec![second, third]);
 }
