@@ -799,3 +799,189 @@ fn too_many_attempts_once_per_rule_and_instance() {
     };
     assert_eq!(out.findings, vec![second, third]);
 }
+
+// ---- data quality ------------------------------------------------------------------
+
+/// A data-quality finding: no journey, instance or step.
+fn input_note(kind: FindingKind, level: Level, time: &str, message: &str) -> Finding {
+    Finding {
+        journey: None,
+        instance: None,
+        ..base(kind, level, None, time, message)
+    }
+}
+
+#[test]
+fn unmapped_event_one_finding_per_name_with_its_count() {
+    let out = run(
+        &straight(""),
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "page_view", "01 10:01"),
+            ev("c2", "page_view", "01 09:00"),
+            ev("c1", "b", "01 10:02"),
+            ev("c3", "newsletter", "01 10:03"),
+            ev("c1", "page_view", "01 10:04"),
+        ],
+    );
+    let unmapped = |name: &str, time: &str, line: u64, count: u64| Finding {
+        customer: None,
+        count: Some(count),
+        evidence: vec![evidence(name, time, line, "first")],
+        ..input_note(
+            FindingKind::UnmappedEvent,
+            Level::Info,
+            time,
+            &format!("`{name}` matches no step of any journey ({count} events)"),
+        )
+    };
+    assert_eq!(
+        out.of_kind(FindingKind::UnmappedEvent),
+        vec![
+            &unmapped("page_view", "01 10:01", 2, 3),
+            &unmapped("newsletter", "01 10:03", 5, 1),
+        ],
+        "the first event of each name as it arrived, with the count"
+    );
+    assert_eq!(out.report.input.unmapped, 4);
+    assert_eq!(out.report.input.events, 6);
+    let by_name: Vec<(&str, u64)> = out
+        .report
+        .unmapped
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(by_name, vec![("newsletter", 1), ("page_view", 3)]);
+}
+
+#[test]
+fn late_event_beyond_the_lateness_window_is_still_checked() {
+    let policy = "use std/cx\njourney j {\n  goal c\n  step a\n  step b\n  step c\n  \
+                  path a -> b* -> c\n}\nexpect j.b { csat >= 4 }\n";
+    let out = run(
+        policy,
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "b", "01 10:30"),
+            // 10:45 - 10m lateness: everything up to 10:35 is applied now.
+            ev("c1", "c", "01 10:45"),
+            ev("c1", "b", "01 10:15").num("csat", 2.0),
+        ],
+    );
+    let late = Finding {
+        evidence: vec![evidence("b", "01 10:15", 4, "event")],
+        ..input_note(
+            FindingKind::LateEvent,
+            Level::Yellow,
+            "01 10:15",
+            "`b` arrived after events up to 2026-03-01T10:30:00Z were applied: \
+             more than the lateness window out of order",
+        )
+    };
+    let metric = Finding {
+        rule: Some(src(policy, "csat >= 4")),
+        evidence: vec![evidence("b", "01 10:15", 4, "event")],
+        ..base(
+            FindingKind::MetricBelow,
+            Level::Red,
+            Some("b"),
+            "01 10:15",
+            "csat 2 at `b`: expected csat >= 4",
+        )
+    };
+    assert_eq!(out.findings, vec![late, metric]);
+    assert_eq!(out.report.input.late, 1);
+    assert_eq!(out.step("b").visits, 1, "a late event does not move the customer");
+    assert_eq!(out.report.journeys[0].completed, 1);
+}
+
+#[test]
+fn events_out_of_order_within_the_lateness_window_are_put_in_order() {
+    let out = run(
+        &straight(""),
+        vec![
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "c", "01 10:09"),
+            ev("c1", "b", "01 10:05"),
+            ev("c1", "d", "01 10:10"),
+        ],
+    );
+    assert_eq!(out.findings, vec![], "{:#?}", out.findings);
+    assert_eq!(out.report.input.late, 0);
+    assert_eq!(out.report.journeys[0].completed, 1);
+}
+
+#[test]
+fn duplicate_event_is_reported_and_not_applied_twice() {
+    let policy = straight("expect j.b { attempts <= 1 }\n");
+    let out = run(
+        &policy,
+        vec![
+            ev("c1", "a", "01 10:00").via("web"),
+            ev("c1", "b", "01 10:05").via("web"),
+            ev("c1", "b", "01 10:05").via("web"),
+            ev("c1", "b", "01 10:05").via("phone"), // another channel: a second attempt
+        ],
+    );
+    let duplicate = Finding {
+        evidence: vec![evidence("b", "01 10:05", 3, "event")],
+        ..input_note(
+            FindingKind::DuplicateEvent,
+            Level::Info,
+            "01 10:05",
+            "`b` recorded twice at the same time",
+        )
+    };
+    assert_eq!(out.of_kind(FindingKind::DuplicateEvent), vec![&duplicate]);
+    assert_eq!(out.report.input.duplicates, 1);
+    assert_eq!(out.step("b").visits, 2);
+    assert_eq!(out.of_kind(FindingKind::TooManyAttempts).len(), 1);
+}
+
+#[test]
+fn rejected_record_through_push_rejected() {
+    let policy = compile(&straight(""));
+    let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+    let rejection = Rejection {
+        file: "log.ndjson".into(),
+        line: Some(3),
+        element: None,
+        reason: "no `time` field".into(),
+        raw: r#"{"customer":"c1","step":"b"}"#.into(),
+    };
+    // Before any event the time is the epoch; after one, the latest event time.
+    let first = evaluator.push_rejected(&rejection);
+    let c1 = evaluator.names_mut().intern("c1");
+    let a = evaluator.names_mut().intern("a");
+    evaluator.push(Event {
+        customer: c1,
+        name: a,
+        time: t("01 10:00"),
+        channel: None,
+        actor: None,
+        attrs: Vec::new(),
+        origin: Origin { file: 0, line: 4 },
+    });
+    let second = evaluator.push_rejected(&rejection);
+    let expected = |time: Timestamp| Finding {
+        customer: None,
+        time,
+        evidence: vec![Evidence {
+            event: r#"{"customer":"c1","step":"b"}"#.into(),
+            time,
+            line: 3,
+            role: "record",
+        }],
+        ..input_note(
+            FindingKind::RejectedRecord,
+            Level::Yellow,
+            "01 10:00",
+            "log.ndjson:3: no `time` field",
+        )
+    };
+    assert_eq!(first, vec![expected(Timestamp::UNIX_EPOCH)]);
+    assert_eq!(second, vec![expected(t("01 10:00"))]);
+    let (report, _) = evaluator.finish(None);
+    assert_eq!(report.input.rejected, 2);
+    assert_eq!(report.finding_counts.get(&FindingKind::RejectedRecord), Some(&2));
+}
