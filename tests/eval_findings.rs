@@ -1491,7 +1491,7 @@ fn rate_escalation_fires_again_after_the_rate_fell_back() {
     let mut events = visits(10, 5);
     // Five days later, the same again: the window in between had no visits.
     events.extend(visits(10, 5).into_iter().map(|mut e| {
-        e.time = e.time + jiff::SignedDuration::from_hours(5 * 24);
+        e.time += jiff::SignedDuration::from_hours(5 * 24);
         e
     }));
     let out = run(RATE, events);
