@@ -523,3 +523,55 @@ fn graph_of_a_broken_policy_fails() {
     assert_eq!(ran.code, 1);
     assert!(ran.stderr.contains("E0203"), "{}", ran.stderr);
 }
+
+// ---- eval: more flags --------------------------------------------------------------
+
+#[test]
+fn eval_customers_file_decides_segments() {
+    const OFF_PATH: &str = "tests/fixtures/eval/offpath.ndjson";
+    const CUSTOMERS: &str = "tests/fixtures/eval/customers.ndjson";
+    let escalations = |extra: &[&str]| {
+        let mut args = vec!["eval", "--format", "json"];
+        args.extend(extra);
+        args.extend([POLICY, OFF_PATH]);
+        let report = json(&run(&args).stdout);
+        report["escalations"].as_array().expect("escalations").len()
+    };
+    assert_eq!(escalations(&[]), 0, "c9 is not known to be gold");
+    assert_eq!(
+        escalations(&["--customers", CUSTOMERS]),
+        1,
+        "now c9 is gold"
+    );
+}
+
+#[test]
+fn eval_show_limits_findings_per_group() {
+    let ran = run(&["eval", "--show", "1", POLICY, LOG]);
+    assert!(
+        ran.stdout.contains(
+            "  info incomplete x2\n      2026-03-01T13:00:00Z  c2 claim#1  journey `claim` not \
+             finished at the end of input: next could be `settled`\n      ... and 1 more\n"
+        ),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn eval_input_error_is_exit_2() {
+    let ran = run(&["eval", POLICY, "tests/fixtures/logs/missing-column.csv"]);
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr.contains("no column `step`") && ran.stderr.contains("--map step=COLUMN"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn eval_unknown_log_format_is_exit_2() {
+    let ran = run(&["eval", POLICY, "tests/fixtures/eval/claims.cxl"]);
+    assert_eq!(ran.code, 2);
+    assert!(ran.stderr.contains("--input-format"), "{}", ran.stderr);
+}
