@@ -1688,3 +1688,35 @@ fn a_pending_tier_still_fires_after_the_customer_is_abandoned() {
         .collect();
     assert_eq!(fired, vec![(1, t("01 10:10")), (2, t("03 10:10"))]);
 }
+
+#[test]
+fn rate_escalation_fires_at_the_crossing_and_not_again_while_it_holds() {
+    let visit = |i: usize, time: &str, channel: &'static str| {
+        let id: &'static str = Box::leak(format!("r{i:02}").into_boxed_str());
+        [ev(id, "a", time), ev(id, "b", time).via(channel)]
+    };
+    let mut events = Vec::new();
+    for i in 0..10 {
+        events.extend(visit(i, &format!("01 10:{:02}", i * 5), "email")); // 0 of 10
+    }
+    for i in 10..12 {
+        events.extend(visit(i, &format!("01 11:{:02}", i * 2), "phone")); // 2 of 12
+    }
+    for i in 12..14 {
+        events.extend(visit(i, &format!("01 12:{:02}", i * 2), "phone")); // 4 of 14
+    }
+    let out = run(RATE, events);
+    let fired: Vec<_> = out
+        .report
+        .escalations
+        .iter()
+        .map(|e| (e.time, e.reason.as_str()))
+        .collect();
+    assert_eq!(
+        fired,
+        vec![(
+            t("01 12:00"),
+            "`b` broken on 16.7% of 12 visits in 1d (threshold > 10%)"
+        )]
+    );
+}
