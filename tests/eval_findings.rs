@@ -1745,3 +1745,88 @@ fn abandoned_names_its_rule() {
     let abandoned = out.only(FindingKind::Abandoned);
     assert_eq!(abandoned.rule, Some(src(policy, "abandon after 1d")));
 }
+
+// ---- never panics ------------------------------------------------------------------
+
+const EVERYTHING: &str = "use std/cx\n\
+segment gold { when tier == \"gold\" }\n\
+journey j {\n  goal d\n  abandon after 2h\n  step a { via web }\n  step b\n  step c\n  step d\n  \
+path a -> (b{1,2} & c?) -> d\n}\n\
+expect j.b {\n  within 30m after a\n  warn after 20m after a\n  attempts <= 1\n}\n\
+expect j.d for gold { within 1h after journey start else yellow }\n\
+expect j.* {\n  asks_once *\n  csat >= 3 else yellow\n}\n\
+escalate vip {\n  when off_path(j) or broken(j.b)\n  notify \"Desk\" within 1h\n  \
+then notify \"Boss\" after 1h unless reached(d)\n}\n\
+escalate rate {\n  when off_path(j) rate > 20% over 1h\n  notify \"Lead\"\n}\n";
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Any events, in any order, at any time: no panic, and the report's counts
+    /// agree with the findings handed out.
+    #[test]
+    fn the_evaluator_never_panics(
+        events in proptest::collection::vec(
+            (0usize..4, 0usize..6, -5i64..400, 0usize..4, proptest::option::of(0.0f64..6.0), 0usize..3),
+            0..60,
+        ),
+        advance in proptest::option::of(0i64..400),
+        extreme in proptest::bool::ANY,
+    ) {
+        const CUSTOMERS: [&str; 4] = ["c1", "c2", "c3", "c4"];
+        const NAMES: [&str; 6] = ["a", "b", "c", "d", "x", "y"];
+        const CHANNELS: [&str; 4] = ["web", "sms", "email", ""];
+        const ASKED: [&str; 3] = ["", "id", "id, address"];
+        let base = if extreme { Timestamp::MAX.as_second() - 30_000 } else { t("01 10:00").as_second() };
+        let at = |minutes: i64| Timestamp::from_second(base + minutes * 60).expect("in range");
+        let mut acts = Vec::new();
+        for (k, (c, n, minutes, ch, csat, asked)) in events.into_iter().enumerate() {
+            let mut e = ev(CUSTOMERS[c], NAMES[n], "01 10:00");
+            e.time = at(minutes);
+            if !CHANNELS[ch].is_empty() {
+                e = e.via(CHANNELS[ch]);
+            }
+            if let Some(v) = csat {
+                e = e.num("csat", v);
+            }
+            if !ASKED[asked].is_empty() {
+                e = e.text("asked", ASKED[asked]);
+            }
+            if k == 0 {
+                e = e.text("tier", "gold");
+            }
+            acts.push(Act::Push(e));
+        }
+        let policy = compile(EVERYTHING);
+        let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+        let mut handed_out = 0usize;
+        let mut line = 0;
+        for act in acts {
+            if let Act::Push(e) = act {
+                line += 1;
+                let event = intern(&mut evaluator, e, line);
+                handed_out += evaluator.push(event).len();
+            }
+            if line == 10 {
+                if let Some(m) = advance {
+                    handed_out += evaluator.advance_to(at(m)).len();
+                }
+            }
+        }
+        let (report, last) = evaluator.finish(None);
+        handed_out += last.len();
+        let counted: u64 = report.finding_counts.values().sum();
+        proptest::prop_assert_eq!(counted as usize, handed_out);
+        proptest::prop_assert_eq!(report.findings.len(), handed_out);
+        proptest::prop_assert_eq!(report.input.events, line);
+        for j in &report.journeys {
+            // Every instance entered ends exactly one way.
+            proptest::prop_assert_eq!(j.entered, j.completed + j.abandoned + j.open, "{:?}", j);
+            proptest::prop_assert!(j.off_path <= j.entered && j.reached_goal <= j.entered);
+        }
+    }
+}
