@@ -4,7 +4,8 @@
 //! anchor, deadline, count, evidence with its lines). Then segment scoping,
 //! verdicts, escalations, step health, input order, and a property test that the
 //! evaluator never panics. Behaviour that looks wrong is tested as it should be
-//! and `#[ignore]`d with the reason, in the "bugs" section.
+//! and were `#[ignore]`d with the reason until fixed; they now pass, in the
+//! "bugs" section.
 //!
 //! Events are numbered by their place in the list given to [`run`]: the first is
 //! line 1, so evidence lines can be read off the test.
@@ -448,13 +449,14 @@ fn abandoned_after_no_progress_for_the_journeys_time() {
         Act::Push(ev("c1", "b", "01 12:00")),
     ];
     let out = run_full(policy, &[], acts, Some("03 10:00"), 600);
-    let expected = base(
+    let mut expected = base(
         FindingKind::Abandoned,
         Level::Red,
         None,
         "02 12:00",
         "no progress on journey `j` for 1d after `b`",
     );
+    expected.rule = Some(src(policy, "abandon after 1d"));
     assert_eq!(out.findings, vec![expected]);
     let journey = &out.report.journeys[0];
     assert_eq!(
@@ -1575,7 +1577,7 @@ fn advancing_event_time_on_the_way_changes_nothing_at_the_end() {
 // ---- bugs: the right behaviour, ignored until fixed ---------------------------------
 
 #[test]
-#[ignore = "bug: a step everyone stalls on has no visits, so its health is `None` instead of red"]
+
 fn a_step_nobody_reaches_in_time_is_red() {
     let policy = straight("expect j.b { within 1h after a }\n");
     let events: Vec<Ev> = (0..10)
@@ -1592,7 +1594,7 @@ fn a_step_nobody_reaches_in_time_is_red() {
 }
 
 #[test]
-#[ignore = "bug: abandonment sets off_path but escalations are not checked, so `off_path(j)` never fires for it"]
+
 fn an_abandoned_customer_is_off_path_for_escalations() {
     let policy = "journey j {\n  goal c\n  abandon after 1d\n  step a\n  step b\n  step c\n  \
                   path a -> b -> c\n}\n\
@@ -1610,7 +1612,7 @@ fn an_abandoned_customer_is_off_path_for_escalations() {
 }
 
 #[test]
-#[ignore = "bug: a repeated record that arrives after later events were applied is a late_event and is checked twice"]
+
 fn a_duplicate_arriving_late_is_a_duplicate() {
     let policy = "use std/cx\n".to_string() + &straight("expect j.b { csat >= 4 }\n");
     let out = run(
@@ -1633,7 +1635,7 @@ fn a_duplicate_arriving_late_is_a_duplicate() {
 }
 
 #[test]
-#[ignore = "bug: a tier without `severity` is yellow, not the level of the finding that triggered it (TierRule docs)"]
+
 fn a_tier_without_severity_takes_the_triggering_findings_level() {
     let policy = straight(
         "expect j.b { within 1h after a }\n\
@@ -1652,7 +1654,7 @@ fn a_tier_without_severity_takes_the_triggering_findings_level() {
 }
 
 #[test]
-#[ignore = "bug: with no visits for longer than the window, the rate is still taken to hold, so a new crossing does not fire"]
+
 fn rate_escalation_fires_again_after_the_rate_fell_back() {
     let mut events = visits(10, 5);
     // Five days later, the same again: the window in between had no visits.
@@ -1666,7 +1668,7 @@ fn rate_escalation_fires_again_after_the_rate_fell_back() {
 }
 
 #[test]
-#[ignore = "bug: a step fulfils the oldest activation even when already overdue (an sla_breach), not the oldest pending one (met)"]
+
 fn a_step_fulfils_the_oldest_pending_activation() {
     let policy = "journey j {\n  goal c\n  step a\n  step b\n  step c\n  path a+ -> b -> c\n}\n\
                   expect j.b { within 1h after a }\n";
@@ -1699,7 +1701,7 @@ fn a_step_fulfils_the_oldest_pending_activation() {
 }
 
 #[test]
-#[ignore = "bug (or design gap): when an instance is abandoned its pending escalation tiers are dropped, though nothing changed"]
+
 fn a_pending_tier_still_fires_after_the_customer_is_abandoned() {
     let policy = "journey j {\n  goal d\n  abandon after 1d\n  step a\n  step b\n  step c\n  \
                   step d\n  path a -> b -> c -> d\n}\n\
@@ -1724,7 +1726,7 @@ fn a_pending_tier_still_fires_after_the_customer_is_abandoned() {
 }
 
 #[test]
-#[ignore = "gap: a limit `after journey start` keeps no anchor event, so its stalled finding has no evidence to explain itself"]
+
 fn a_journey_start_anchor_is_evidence_too() {
     let policy = straight("expect j.b { within 1h after journey start }\n");
     let acts = vec![Act::Push(ev("c1", "a", "01 10:00"))];
@@ -1738,7 +1740,7 @@ fn a_journey_start_anchor_is_evidence_too() {
 }
 
 #[test]
-#[ignore = "gap: `abandoned` names no rule, though design §3 says every finding names the rule with its span"]
+
 fn abandoned_names_its_rule() {
     let policy = "journey j {\n  goal c\n  abandon after 1d\n  step a\n  step b\n  step c\n  \
                   path a -> b -> c\n}\n";

@@ -66,7 +66,7 @@ pub(crate) fn receive(
 ) {
     let t = event.time.as_millisecond();
     let key = (event.name, t, event.channel);
-    let duplicate = cust.last_applied == Some(key)
+    let duplicate = cust.recent.contains(&key)
         || cust
             .buffer
             .iter()
@@ -137,7 +137,11 @@ fn apply_late(
 ) {
     learn(cust, event);
     for &(j, step) in ctx.route(event.name) {
-        if let Some(k) = cust.instances.iter().position(|i| i.journey == j) {
+        if let Some(k) = cust
+            .instances
+            .iter()
+            .position(|i| i.journey == j && !i.ended)
+        {
             let mut inst = cust.instances.swap_remove(k);
             checks::order_free(ctx, cust, &mut inst, tally, step, event, out);
             cust.instances.push(inst);
@@ -166,13 +170,20 @@ fn apply_event(
     let t = event.time.as_millisecond();
     learn(cust, event);
     cust.applied_max = cust.applied_max.max(t);
-    cust.last_applied = Some((event.name, t, event.channel));
+    if cust.recent.len() == super::instance::RECENT {
+        cust.recent.pop_front();
+    }
+    cust.recent.push_back((event.name, t, event.channel));
     for &(j, step) in ctx.route(event.name) {
         // Deadlines strictly before this event fire first: `within` is inclusive.
         timers::fire_journey(ctx, cust, tally, j, t, out);
-        let k = match cust.instances.iter().position(|i| i.journey == j) {
+        let k = match cust
+            .instances
+            .iter()
+            .position(|i| i.journey == j && !i.ended)
+        {
             Some(k) => k,
-            None => match open(ctx, cust, tally, j, t) {
+            None => match open(ctx, cust, tally, j, event) {
                 Some(k) => k,
                 None => continue,
             },
@@ -181,8 +192,10 @@ fn apply_event(
         on_step(ctx, cust, &mut inst, tally, step, event, out);
         let journey = &ctx.policy.journeys[j];
         if inst.at_end(journey) {
-            close(ctx, cust, *inst, tally, t, true, out);
-        } else {
+            close(ctx, cust, &mut inst, tally, t, true, out);
+        }
+        // An ended instance stays only while escalation tiers are still due.
+        if !inst.ended || inst.escalations.iter().any(|x| x.due != i64::MAX) {
             cust.instances.push(inst);
         }
     }
@@ -194,8 +207,9 @@ fn open(
     cust: &mut CustomerState,
     tally: &mut Tally,
     j: usize,
-    t: i64,
+    event: &Event,
 ) -> Option<usize> {
+    let t = event.time.as_millisecond();
     let journey = &ctx.policy.journeys[j];
     let facts = CustomerFacts::new(ctx, cust, None);
     let segments: Vec<usize> = ctx
@@ -221,7 +235,8 @@ fn open(
     let number = cust.next_number(j);
     let mut inst = Box::new(Instance::new(j, journey, number, t, segments));
     for &e in &ctx.index.anchored_at_start[j] {
-        activate(ctx, &mut inst, e, t, Symbol(u32::MAX), 0);
+        // The opening event anchors `after journey start`, and is its evidence.
+        activate(ctx, &mut inst, e, t, event.name, event.origin.line);
     }
     tally.entered(j);
     cust.instances.push(inst);
@@ -305,7 +320,9 @@ fn advance(
     out: &mut Vec<Finding>,
 ) {
     let journey = &ctx.policy.journeys[inst.journey];
-    journey.graph.advance_into(&inst.positions, step, &mut inst.scratch);
+    journey
+        .graph
+        .advance_into(&inst.positions, step, &mut inst.scratch);
     if !inst.scratch.is_empty() {
         std::mem::swap(&mut inst.positions, &mut inst.scratch);
         return;
@@ -449,6 +466,7 @@ pub(crate) fn report(
 ) {
     let _ = ctx;
     inst.findings = inst.findings.saturating_add(1);
+    inst.worst = inst.worst.max(f.level);
     match f.kind.category() {
         super::Category::OffPath if f.kind != FindingKind::Incomplete => inst.off_path = true,
         super::Category::BrokenStep => {
@@ -467,7 +485,7 @@ pub(crate) fn report(
 pub(crate) fn close(
     ctx: &Context<'_>,
     cust: &CustomerState,
-    inst: Instance,
+    inst: &mut Instance,
     tally: &mut Tally,
     t: i64,
     completed: bool,
@@ -485,6 +503,8 @@ pub(crate) fn close(
         }
     }
     let _ = ctx;
+    inst.activations.clear();
+    inst.ended = true;
     tally.closed(inst.journey, inst.off_path, completed);
 }
 
@@ -497,8 +517,9 @@ pub(crate) fn close_all_at_end(
     out: &mut Vec<Finding>,
 ) {
     let mut instances = std::mem::take(&mut cust.instances);
-    instances.sort_by_key(|i| i.journey);
-    for mut inst in instances {
+    instances.sort_by_key(|i| (i.journey, i.number));
+    // Ended instances were counted when they ended.
+    for mut inst in instances.into_iter().filter(|i| !i.ended) {
         let journey = &ctx.policy.journeys[inst.journey];
         for a in &inst.activations {
             if a.state == ActivationState::Pending {

@@ -250,7 +250,14 @@ pub(crate) fn fulfil(
     let t = event.time.as_millisecond();
     let mut candidates: Vec<Candidate> = Vec::new();
     for &e in &ctx.index.fulfilled_by[inst.journey][step.index()] {
-        let Some(k) = inst.activations.iter().position(|a| a.expectation == e) else {
+        // The oldest pending activation; only when none is pending, the oldest
+        // overdue one (which makes this step late).
+        let pending = inst
+            .activations
+            .iter()
+            .position(|a| a.expectation == e && a.state == ActivationState::Pending);
+        let Some(k) = pending.or_else(|| inst.activations.iter().position(|a| a.expectation == e))
+        else {
             continue;
         };
         let a = inst.activations.remove(k);

@@ -50,7 +50,11 @@ pub(crate) fn check_customer(
         if !holds {
             continue;
         }
-        let level = rule.tiers[0].severity.map_or(Level::Yellow, Level::from);
+        // Without a severity of its own, a tier is as serious as the worst
+        // finding of the instance so far.
+        let level = rule.tiers[0]
+            .severity
+            .map_or(inst.worst.max(Level::Yellow), Level::from);
         tally.escalation(record(
             ctx,
             cust,
@@ -184,7 +188,13 @@ pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally, out: &mut Vec<Finding>
         );
         let how = if *off_path { "off path" } else { "broken" };
         let mut previous = false;
+        let mut last_bucket = i64::MIN;
         for state in &states {
+            // Buckets without data for a whole window: the rate fell back to nothing.
+            if state.bucket.saturating_sub(last_bucket) >= BUCKETS_PER_WINDOW {
+                previous = false;
+            }
+            last_bucket = state.bucket;
             if state.holds && !previous {
                 let reason = format!(
                     "{what} {how} on {:.1}% of {} visits in {} (threshold {} {}%)",

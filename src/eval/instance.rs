@@ -5,6 +5,9 @@ use crate::compile::CompiledJourney;
 use crate::events::{Event, Symbol, Value};
 use std::collections::VecDeque;
 
+/// How many applied events a customer remembers to recognise a repeated record.
+pub(crate) const RECENT: usize = 16;
+
 /// Everything the evaluator keeps about one customer in flight.
 pub(crate) struct CustomerState {
     pub id: Symbol,
@@ -17,8 +20,8 @@ pub(crate) struct CustomerState {
     pub max_seen: i64,
     /// Latest event time applied (ms).
     pub applied_max: i64,
-    /// The last applied event, for duplicate detection: (name, time, channel).
-    pub last_applied: Option<(Symbol, i64, Option<Symbol>)>,
+    /// The last few applied events, for duplicate detection: (name, time, channel).
+    pub recent: VecDeque<(Symbol, i64, Option<Symbol>)>,
     /// Open journey instances (boxed: they move in and out while a step is applied).
     pub instances: Vec<Box<Instance>>,
     /// How many instances each journey has had, by journey index.
@@ -35,7 +38,7 @@ impl CustomerState {
             buffer: VecDeque::new(),
             max_seen: i64::MIN,
             applied_max: i64::MIN,
-            last_applied: None,
+            recent: VecDeque::new(),
             instances: Vec::new(),
             opened: Vec::new(),
             last_record: 0,
@@ -117,10 +120,14 @@ pub(crate) struct Instance {
     pub off_path: bool,
     pub broken: Vec<bool>,
     pub reached_goal: bool,
+    /// Completed or abandoned, kept only for escalation tiers still due.
+    pub ended: bool,
     /// Findings reported so far, and how many there were when escalations were
     /// last evaluated: a rule that depends on findings only needs no new look
     /// until this changes.
     pub findings: u32,
+    /// The most serious level of those findings.
+    pub worst: super::Level,
     pub findings_at_escalation_check: Option<u32>,
     pub escalations: Vec<FiredEscalation>,
     /// Segments (by index) the customer was in when the instance started.
@@ -152,7 +159,9 @@ impl Instance {
             off_path: false,
             broken: vec![false; steps],
             reached_goal: false,
+            ended: false,
             findings: 0,
+            worst: super::Level::Info,
             findings_at_escalation_check: None,
             escalations: Vec::new(),
             segments,
