@@ -67,7 +67,8 @@ fn ndjson_good_lines_are_typed() {
         ]))
     );
     assert_eq!(attr("meta"), Some(Value::Text("{\"k\":1}".into())));
-    assert_eq!(i.get("note"), None, "null attributes are absent");
+    assert_eq!(attr("note"), None, "null attributes are absent");
+    assert_eq!(first.attrs.len(), 5);
     assert_eq!(first.channel.map(|c| i.resolve(c)), Some("web"));
     let second = &got.events[1];
     assert_eq!(second.time.to_string(), "2026-03-01T09:30:00Z");

@@ -12,7 +12,7 @@ mod json;
 use super::lines::{Line, LineReader};
 use super::time::TimeParser;
 use super::{Customer, Event, InputError, Interner, Mapping, Origin, Record, Rejection};
-use json::{Keys, LineSeed, Parsed};
+use json::{KeyCache, Keys, LineSeed, Parsed};
 use serde::de::DeserializeSeed;
 use std::io::{BufRead, ErrorKind};
 
@@ -32,6 +32,7 @@ pub(crate) struct NdjsonReader<R> {
 /// Everything but the line reader, so a borrowed line and the context can be used together.
 struct Ctx {
     keys: Keys,
+    cache: KeyCache,
     time: TimeParser,
     file: String,
     file_index: u32,
@@ -61,6 +62,7 @@ impl<R: BufRead> NdjsonReader<R> {
             lines: LineReader::new(input, max_line),
             ctx: Ctx {
                 keys,
+                cache: KeyCache::default(),
                 time,
                 file,
                 file_index,
@@ -113,13 +115,20 @@ impl<R: BufRead> NdjsonReader<R> {
                 continue;
             }
             let mut parsed = Parsed::default();
-            let result = parse_line(text, &ctx.keys, interner, &ctx.time, &mut parsed);
+            let seed = LineSeed {
+                keys: &ctx.keys,
+                cache: &mut ctx.cache,
+                interner,
+                time: &ctx.time,
+                parsed: &mut parsed,
+            };
+            let result = parse_line(text, seed);
             let origin = Origin {
                 file: ctx.file_index,
                 line: line_no,
             };
             let outcome = match result {
-                Err(e) => Err(json_error(&e)),
+                Err(reason) => Err(reason),
                 Ok(()) => ctx.build(parsed, origin, interner),
             };
             return Ok(Some(match outcome {
@@ -234,22 +243,14 @@ fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
-fn parse_line(
-    text: &[u8],
-    keys: &Keys,
-    interner: &mut Interner,
-    time: &TimeParser,
-    parsed: &mut Parsed,
-) -> Result<(), serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    LineSeed {
-        keys,
-        interner,
-        time,
-        parsed,
-    }
-    .deserialize(&mut de)?;
-    de.end()
+/// Parses one line. The whole line is checked as UTF-8 once (fast), so
+/// serde_json need not check each string again.
+fn parse_line(text: &[u8], seed: LineSeed<'_>) -> Result<(), String> {
+    let text = std::str::from_utf8(text)
+        .map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    seed.deserialize(&mut de).map_err(|e| json_error(&e))?;
+    de.end().map_err(|e| json_error(&e))
 }
 
 /// Reads a customers file: NDJSON lines with a customer key (by default

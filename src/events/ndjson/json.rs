@@ -36,6 +36,7 @@ pub(crate) struct Parsed {
 /// Deserializes one line into a [`Parsed`].
 pub(crate) struct LineSeed<'s> {
     pub(crate) keys: &'s Keys,
+    pub(crate) cache: &'s mut KeyCache,
     pub(crate) interner: &'s mut Interner,
     pub(crate) time: &'s TimeParser,
     pub(crate) parsed: &'s mut Parsed,
@@ -57,29 +58,135 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let mut position = 0;
         while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
             let key: &str = &key;
-            if key == self.keys.customer {
-                let value = map.next_value::<Scalar<'de>>()?;
-                self.parsed.customer = self.symbol(key, value);
-            } else if key == self.keys.time {
-                let value = map.next_value::<Scalar<'de>>()?;
-                self.parsed.time = self.time_of(key, value);
-            } else if let Some(i) = self.keys.step.iter().position(|k| k == key) {
-                let value = map.next_value::<Scalar<'de>>()?;
-                self.step(i, key, value);
-            } else if self.keys.channel.as_deref() == Some(key) {
-                let value = map.next_value::<Scalar<'de>>()?;
-                self.parsed.channel = self.symbol(key, value);
-            } else if self.keys.actor.as_deref() == Some(key) {
-                let value = map.next_value::<Scalar<'de>>()?;
-                self.parsed.actor = self.symbol(key, value);
-            } else if let Some(value) = map.next_value::<Attr>()?.0 {
-                let key = self.interner.intern(key);
-                self.parsed.attrs.push((key, value));
+            let slot = self.slot(position, key);
+            position += 1;
+            match slot {
+                Slot::Customer => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.parsed.customer = self.symbol(key, value);
+                }
+                Slot::Time => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.parsed.time = self.time_of(key, value);
+                }
+                Slot::Step(i) => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.step(i, key, value);
+                }
+                Slot::Channel => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.parsed.channel = self.name(key, value);
+                }
+                Slot::Actor => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.parsed.actor = self.name(key, value);
+                }
+                Slot::Attr(symbol) => {
+                    if let Some(value) = map.next_value::<Attr>()?.0 {
+                        self.parsed.attrs.push((symbol, value));
+                    }
+                }
             }
         }
         Ok(())
+    }
+}
+
+/// What a key holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Customer,
+    Time,
+    Step(usize),
+    Channel,
+    Actor,
+    Attr(Symbol),
+}
+
+/// How many key positions are remembered.
+const CACHED_KEYS: usize = 64;
+
+/// The slot of each key position of the last lines: lines of one log usually
+/// have the same keys in the same order, so one string compare replaces the
+/// mapped-key tests and the interning of attribute keys.
+#[derive(Debug, Default)]
+pub(crate) struct KeyCache {
+    keys: Vec<(Box<str>, Slot)>,
+    names: NameCache,
+}
+
+/// How many names the small cache holds (a power of two).
+const CACHED_NAMES: usize = 64;
+
+/// A direct-mapped cache of names that repeat on many lines (a log has few
+/// steps, channels and actors but many customers): a hit costs one short
+/// compare in a small table instead of a probe of the big interner table.
+#[derive(Debug)]
+pub(crate) struct NameCache(Vec<Option<(Box<str>, Symbol)>>);
+
+impl Default for NameCache {
+    fn default() -> Self {
+        NameCache(vec![None; CACHED_NAMES])
+    }
+}
+
+impl NameCache {
+    fn intern(&mut self, name: &str, interner: &mut Interner) -> Symbol {
+        let b = name.as_bytes();
+        let mix = b.len()
+            ^ usize::from(b.first().copied().unwrap_or(0)) << 1
+            ^ usize::from(b.last().copied().unwrap_or(0)) << 2
+            ^ usize::from(b.get(b.len() / 2).copied().unwrap_or(0)) << 3;
+        let index = mix % CACHED_NAMES;
+        if let Some(Some((cached, symbol))) = self.0.get(index) {
+            if **cached == *name {
+                return *symbol;
+            }
+        }
+        let symbol = interner.intern(name);
+        if let Some(entry) = self.0.get_mut(index) {
+            *entry = Some((Box::from(name), symbol));
+        }
+        symbol
+    }
+}
+
+impl LineSeed<'_> {
+    fn slot(&mut self, position: usize, key: &str) -> Slot {
+        if let Some((cached, slot)) = self.cache.keys.get(position) {
+            if **cached == *key {
+                return *slot;
+            }
+        }
+        let slot = self.classify(key);
+        let entry = (Box::from(key), slot);
+        let cache = &mut self.cache.keys;
+        if position < cache.len() {
+            cache[position] = entry;
+        } else if position == cache.len() && position < CACHED_KEYS {
+            cache.push(entry);
+        }
+        slot
+    }
+
+    fn classify(&mut self, key: &str) -> Slot {
+        let keys = self.keys;
+        if key == keys.customer {
+            Slot::Customer
+        } else if key == keys.time {
+            Slot::Time
+        } else if let Some(i) = keys.step.iter().position(|k| k == key) {
+            Slot::Step(i)
+        } else if keys.channel.as_deref() == Some(key) {
+            Slot::Channel
+        } else if keys.actor.as_deref() == Some(key) {
+            Slot::Actor
+        } else {
+            Slot::Attr(self.interner.intern(key))
+        }
     }
 }
 
@@ -99,9 +206,22 @@ impl LineSeed<'_> {
         }
     }
 
+    /// Like [`Self::symbol`], through the small cache of names that repeat
+    /// (steps, channels, actors), which keeps them out of the big table.
+    fn name(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
+        match value.text() {
+            Ok(Some(text)) => Some(self.cache.names.intern(&text, self.interner)),
+            Ok(None) => None,
+            Err(kind) => {
+                self.problem(format!("field `{key}` holds {kind}, expected a string"));
+                None
+            }
+        }
+    }
+
     fn step(&mut self, index: usize, key: &str, value: Scalar<'_>) {
         if self.keys.step.len() == 1 {
-            self.parsed.step = self.symbol(key, value);
+            self.parsed.step = self.name(key, value);
             return;
         }
         match value.text() {
