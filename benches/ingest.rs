@@ -5,7 +5,8 @@
 //! bare serde_json parsing of those lines into a borrowed struct (the floor),
 //! the cxl NDJSON reader, the CSV reader on `receipt.csv` and the XES reader on
 //! `bpic2012.xes.gz` (the largest real log). Peak RSS is `VmHWM` from
-//! /proc/self/status after each phase (it only grows).
+//! /proc/self/status after each phase (it only grows); rates are given per
+//! wall second and per CPU second of the reading thread.
 
 use cxl::events::{EventReader, InputFormat, Interner, ReadOptions, Record};
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -118,10 +119,23 @@ fn ingest(path: &Path, format: InputFormat, all_lifecycle: bool) -> (u64, u64) {
     (events, stats.rejected)
 }
 
-fn report(what: &str, events: u64, seconds: f64) {
+/// This thread's time on a CPU, in seconds (from /proc/thread-self/schedstat):
+/// steadier than wall time on a shared machine.
+fn cpu_seconds() -> f64 {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let nanos: f64 = text
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0.0);
+    nanos / 1e9
+}
+
+fn report(what: &str, events: u64, seconds: f64, cpu: f64) {
     println!(
-        "{what:<44} {events:>9} events  {seconds:>7.3} s  {:>12.0} events/s  peak RSS {:>7} KiB",
+        "{what:<50} {events:>9} events  wall {seconds:>6.3} s = {:>9.0}/s  cpu {cpu:>6.3} s = {:>9.0}/s  peak RSS {:>6} KiB",
         events as f64 / seconds,
+        events as f64 / cpu,
         peak_rss_kib()
     );
 }
@@ -136,11 +150,17 @@ fn timed(what: &str, runs: u32, mut f: impl FnMut() -> u64) {
         return;
     }
     let start = Instant::now();
+    let cpu = cpu_seconds();
     let mut events = 0;
     for _ in 0..runs {
         events += f();
     }
-    report(what, events, start.elapsed().as_secs_f64());
+    report(
+        what,
+        events,
+        start.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu,
+    );
 }
 
 fn main() {

@@ -256,16 +256,16 @@ impl<R: BufRead> XesReader<R> {
     /// Reads one attribute element, with its children for lists and containers.
     fn read_attr(
         &mut self,
-        elem: &Elem,
+        mut elem: Elem,
         depth: u32,
     ) -> Result<(String, Result<Value, String>), Fail> {
-        let key = elem.key.clone().unwrap_or_default();
+        let key = elem.key.take().unwrap_or_default();
         let Tag::Attr(kind) = elem.tag else {
-            self.skip(elem)?;
+            self.skip(&elem)?;
             return Ok((key, Err("not an attribute".into())));
         };
         let is_list = matches!(kind, Kind::List | Kind::Container);
-        let mut value = match &elem.value {
+        let mut value = match elem.value {
             Some(text) => typed_value(kind, text, &self.time),
             None if is_list => Ok(Value::List(Vec::new())),
             None => Err(format!("`<{}>` has no `value`", kind_name(kind))),
@@ -278,7 +278,7 @@ impl<R: BufRead> XesReader<R> {
             match self.next()? {
                 Item::Start(child) if child.tag == Tag::Values => {}
                 Item::Start(child) if is_list && depth < MAX_DEPTH => {
-                    let (_, item) = self.read_attr(&child, depth + 1)?;
+                    let (_, item) = self.read_attr(child, depth + 1)?;
                     items.push(item);
                 }
                 Item::Start(child) => self.skip(&child)?,

@@ -50,7 +50,7 @@ impl<R: BufRead> XesReader<R> {
                     }
                 }
                 Item::Start(child) if matches!(child.tag, Tag::Attr(_)) => {
-                    match self.read_attr(&child, 0)? {
+                    match self.read_attr(child, 0)? {
                         (key, Ok(value)) => trace.attrs.push((interner.intern(&key), value)),
                         (key, Err(reason)) => {
                             trace
@@ -89,7 +89,7 @@ impl<R: BufRead> XesReader<R> {
                 Ok(Item::Eof) => break Fail::Eof("event"),
                 Err(fail) => break fail,
             };
-            match self.read_attr(&child, 0) {
+            match self.read_attr(child, 0) {
                 Ok((key, Ok(value))) => pending.attrs.push((interner.intern(&key), value)),
                 Ok((key, Err(reason))) => {
                     pending
@@ -169,10 +169,11 @@ impl<R: BufRead> XesReader<R> {
             pending.index
         );
         let line = pending.line;
-        let problem = pending.problem.clone().or_else(|| trace_problem.clone());
+        let mut pending = pending;
+        let problem = pending.problem.take().or_else(|| trace_problem.clone());
         let outcome = match problem {
             Some(reason) => Err(reason),
-            None => self.map_event(customer, pending.attrs.clone(), line, interner),
+            None => self.map_event(customer, &mut pending.attrs, line, interner),
         };
         match outcome {
             Ok(Some(event)) => Some(Record::Event(event)),
@@ -188,67 +189,40 @@ impl<R: BufRead> XesReader<R> {
     fn map_event(
         &self,
         trace_customer: Option<Symbol>,
-        mut attrs: Vec<(Symbol, Value)>,
+        attrs: &mut Vec<(Symbol, Value)>,
         line: u64,
         interner: &mut Interner,
     ) -> Result<Option<Event>, String> {
         let Some(keys) = &self.keys else {
             return Err("no header".into());
         };
-        let get = |attrs: &[(Symbol, Value)], key: Symbol| {
-            attrs
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.clone())
-        };
+        let get = |key: Symbol| attrs.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
         if !keys.keep_all {
-            if let Some(lifecycle) = get(&attrs, keys.lifecycle) {
-                if is_standard_non_complete(&lifecycle.to_text()) {
-                    return Ok(None);
-                }
+            let lifecycle = get(keys.lifecycle).map(Value::as_text);
+            if lifecycle.is_some_and(|l| is_standard_non_complete(&l)) {
+                return Ok(None);
             }
         }
-        let event_customer = if keys.customer_trace_only {
-            None
-        } else {
-            get(&attrs, keys.customer)
-        };
+        let event_customer = get(keys.customer).filter(|_| !keys.customer_trace_only);
         let customer = match event_customer {
-            Some(value) => interner.intern(&value.to_text()),
+            Some(value) => interner.intern(&value.as_text()),
             None => trace_customer.ok_or_else(|| {
-                format!(
-                    "missing customer: the trace has no `{}`",
-                    interner.resolve(keys.customer)
-                )
+                let key = interner.resolve(keys.customer);
+                format!("missing customer: the trace has no `{key}`")
             })?,
         };
-        let mut name = String::new();
-        for (i, (&key, default)) in keys.step.iter().zip(&keys.step_defaults).enumerate() {
-            let part = match (get(&attrs, key), default) {
-                (Some(value), _) => value.to_text(),
-                (None, Some(default)) => default.clone(),
-                (None, None) => {
-                    return Err(format!("missing step field `{}`", interner.resolve(key)))
-                }
-            };
-            if i > 0 {
-                name.push('+');
-            }
-            name.push_str(&part);
-        }
-        let time = match get(&attrs, keys.time) {
-            Some(Value::Time(ts)) => ts,
-            Some(other) => self.time.parse_str(&other.to_text())?,
+        let name = self.step_name(keys, &get, interner)?;
+        let time = match get(keys.time) {
+            Some(Value::Time(ts)) => *ts,
+            Some(other) => self.time.parse_str(&other.as_text())?,
             None => {
-                return Err(format!(
-                    "missing time field `{}`",
-                    interner.resolve(keys.time)
-                ))
+                let key = interner.resolve(keys.time);
+                return Err(format!("missing time field `{key}`"));
             }
         };
         let mut text_of = |key: Option<Symbol>| {
-            key.and_then(|k| get(&attrs, k))
-                .map(|v| interner.intern(&v.to_text()))
+            let value = key.and_then(|k| get(k))?;
+            Some(interner.intern(&value.as_text()))
         };
         let channel = text_of(keys.channel);
         let actor = text_of(keys.actor);
@@ -262,13 +236,41 @@ impl<R: BufRead> XesReader<R> {
         attrs.retain(|(k, _)| !mapped(k));
         Ok(Some(Event {
             customer,
-            name: interner.intern(&name),
+            name,
             time,
             channel,
             actor,
-            attrs,
+            attrs: std::mem::take(attrs),
             origin: self.origin(line),
         }))
+    }
+
+    /// The step name: the step keys' values joined by `+` (later keys may take
+    /// a `<global>` default).
+    fn step_name<'a>(
+        &self,
+        keys: &super::Keys,
+        get: &dyn Fn(Symbol) -> Option<&'a Value>,
+        interner: &mut Interner,
+    ) -> Result<Symbol, String> {
+        let mut name = String::new();
+        for (i, (&key, default)) in keys.step.iter().zip(&keys.step_defaults).enumerate() {
+            let part = match (get(key), default) {
+                (Some(value), _) => value.as_text(),
+                (None, Some(default)) => default.as_str().into(),
+                (None, None) => {
+                    return Err(format!("missing step field `{}`", interner.resolve(key)))
+                }
+            };
+            if keys.step.len() == 1 {
+                return Ok(interner.intern(&part));
+            }
+            if i > 0 {
+                name.push('+');
+            }
+            name.push_str(&part);
+        }
+        Ok(interner.intern(&name))
     }
 
     fn describe(&self, trace: &TraceRead, interner: &Interner) -> String {
