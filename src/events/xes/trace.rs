@@ -221,7 +221,7 @@ impl<R: BufRead> XesReader<R> {
             }
         };
         let mut text_of = |key: Option<Symbol>| {
-            let value = key.and_then(|k| get(k))?;
+            let value = key.and_then(&get)?;
             Some(interner.intern(&value.as_text()))
         };
         let channel = text_of(keys.channel);
