@@ -66,7 +66,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
             match slot {
                 Slot::Customer => {
                     let value = map.next_value::<Scalar<'de>>()?;
-                    self.parsed.customer = self.symbol(key, value);
+                    self.parsed.customer = self.customer(key, value);
                 }
                 Slot::Time => {
                     let value = map.next_value::<Scalar<'de>>()?;
@@ -116,6 +116,8 @@ const CACHED_KEYS: usize = 64;
 pub(crate) struct KeyCache {
     keys: Vec<(Box<str>, Slot)>,
     names: NameCache,
+    /// The previous line's customer: logs grouped by customer hit it every time.
+    last_customer: Option<(String, Symbol)>,
 }
 
 /// How many names the small cache holds (a power of two).
@@ -204,6 +206,27 @@ impl LineSeed<'_> {
                 None
             }
         }
+    }
+
+    /// The customer, checked against the previous line's first.
+    fn customer(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
+        let Scalar::Str(text) = value else {
+            return self.symbol(key, value);
+        };
+        if let Some((last, symbol)) = &self.cache.last_customer {
+            if **last == *text {
+                return Some(*symbol);
+            }
+        }
+        let symbol = self.interner.intern(&text);
+        let last = self
+            .cache
+            .last_customer
+            .get_or_insert_with(|| (String::new(), symbol));
+        last.0.clear();
+        last.0.push_str(&text);
+        last.1 = symbol;
+        Some(symbol)
     }
 
     /// Like [`Self::symbol`], through the small cache of names that repeat
