@@ -7,12 +7,14 @@
 //! strings with an offset become times), booleans, arrays as lists, nested
 //! objects as their JSON text; `null` means absent.
 
+mod cache;
 mod json;
 
 use super::lines::{Line, LineReader};
 use super::time::TimeParser;
 use super::{Customer, Event, InputError, Interner, Mapping, Origin, Record, Rejection};
-use json::{KeyCache, Keys, LineSeed, Parsed};
+use cache::KeyCache;
+use json::{Keys, LineSeed, Parsed};
 use serde::de::DeserializeSeed;
 use std::io::{BufRead, ErrorKind};
 

@@ -2,6 +2,7 @@
 //! mapped fields and typed attributes, borrowing strings from the line and
 //! interning them without allocating when the name is already known.
 
+use super::cache::{KeyCache, Slot, CACHED_KEYS};
 use crate::events::time::TimeParser;
 use crate::events::{Interner, Symbol, Value};
 use jiff::Timestamp;
@@ -92,67 +93,6 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
             }
         }
         Ok(())
-    }
-}
-
-/// What a key holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Slot {
-    Customer,
-    Time,
-    Step(usize),
-    Channel,
-    Actor,
-    Attr(Symbol),
-}
-
-/// How many key positions are remembered.
-const CACHED_KEYS: usize = 64;
-
-/// The slot of each key position of the last lines: lines of one log usually
-/// have the same keys in the same order, so one string compare replaces the
-/// mapped-key tests and the interning of attribute keys.
-#[derive(Debug, Default)]
-pub(crate) struct KeyCache {
-    keys: Vec<(Box<str>, Slot)>,
-    names: NameCache,
-    /// The previous line's customer: logs grouped by customer hit it every time.
-    last_customer: Option<(String, Symbol)>,
-}
-
-/// How many names the small cache holds (a power of two).
-const CACHED_NAMES: usize = 64;
-
-/// A direct-mapped cache of names that repeat on many lines (a log has few
-/// steps, channels and actors but many customers): a hit costs one short
-/// compare in a small table instead of a probe of the big interner table.
-#[derive(Debug)]
-pub(crate) struct NameCache(Vec<Option<(Box<str>, Symbol)>>);
-
-impl Default for NameCache {
-    fn default() -> Self {
-        NameCache(vec![None; CACHED_NAMES])
-    }
-}
-
-impl NameCache {
-    fn intern(&mut self, name: &str, interner: &mut Interner) -> Symbol {
-        let b = name.as_bytes();
-        let mix = b.len()
-            ^ usize::from(b.first().copied().unwrap_or(0)) << 1
-            ^ usize::from(b.last().copied().unwrap_or(0)) << 2
-            ^ usize::from(b.get(b.len() / 2).copied().unwrap_or(0)) << 3;
-        let index = mix % CACHED_NAMES;
-        if let Some(Some((cached, symbol))) = self.0.get(index) {
-            if **cached == *name {
-                return *symbol;
-            }
-        }
-        let symbol = interner.intern(name);
-        if let Some(entry) = self.0.get_mut(index) {
-            *entry = Some((Box::from(name), symbol));
-        }
-        symbol
     }
 }
 
