@@ -53,6 +53,14 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value as text, borrowed when it is text already.
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Value::Text(text) => std::borrow::Cow::Borrowed(text),
+            other => std::borrow::Cow::Owned(other.to_text()),
+        }
+    }
+
     /// The value as a display string (numbers without a trailing `.0`).
     pub fn to_text(&self) -> String {
         match self {
