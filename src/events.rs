@@ -14,6 +14,28 @@
 //!
 //! Attributes are kept in input order; [`Event::attr`] returns the first one with
 //! a key. The library opens no files: callers pass any `Read`.
+//!
+//! ```
+//! use cxl::events::{EventReader, InputFormat, Interner, ReadOptions, Record};
+//!
+//! let log: &[u8] = br#"{"customer":"c1","step":"Claim reported","time":"2026-03-01T10:00:00Z","csat":5}
+//! {"customer":"c1","step":"acknowledge"}
+//! "#;
+//! let options = ReadOptions::new(InputFormat::Ndjson);
+//! let mut reader = EventReader::new(log, "claims.ndjson", 0, &options)?;
+//! let mut interner = Interner::new();
+//! let reported = interner.intern("Claim reported");
+//! while let Some(record) = reader.next_record(&mut interner)? {
+//!     match record {
+//!         Record::Event(event) => assert_eq!(event.name, reported),
+//!         Record::Rejected(bad) => assert_eq!(bad.to_string(), "claims.ndjson:2: missing time field `time`"),
+//!         Record::Customer(_) => {}
+//!     }
+//! }
+//! let stats = reader.stats();
+//! assert_eq!((stats.read, stats.accepted, stats.rejected), (2, 1, 1));
+//! # Ok::<(), cxl::events::InputError>(())
+//! ```
 
 mod csv;
 mod intern;
