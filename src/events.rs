@@ -64,7 +64,8 @@ pub type Attrs = Vec<(Symbol, Value)>;
 pub enum Value {
     /// A number (JSON number, XES `int`/`float`, a CSV cell that reads as one).
     Number(f64),
-    /// Text.
+    /// Text. Not interned: attribute values may be unique (ids, free text), and
+    /// interning them would grow memory with the log.
     Text(Box<str>),
     /// A boolean.
     Bool(bool),

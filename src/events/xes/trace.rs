@@ -31,7 +31,7 @@ impl<R: BufRead> XesReader<R> {
         } else {
             self.trace_body(&mut trace, interner).err()
         };
-        let described = self.describe(&trace, interner);
+        let described = self.describe(&trace);
         self.finish_trace(trace, interner);
         if let Some(fail) = fail {
             self.fail(fail, &described);
@@ -273,7 +273,7 @@ impl<R: BufRead> XesReader<R> {
         Ok(interner.intern(&name))
     }
 
-    fn describe(&self, trace: &TraceRead, interner: &Interner) -> String {
+    fn describe(&self, trace: &TraceRead) -> String {
         let id = self
             .keys
             .as_ref()
@@ -285,10 +285,7 @@ impl<R: BufRead> XesReader<R> {
                 v.to_text(),
                 trace.line
             ),
-            None => {
-                let _ = interner;
-                format!("<trace> {} (opened at line {})", trace.index, trace.line)
-            }
+            None => format!("<trace> {} (opened at line {})", trace.index, trace.line),
         }
     }
 }
