@@ -17,11 +17,24 @@
 //! - Segment conditions may only test customer attributes: membership is decided when
 //!   a journey starts, before anything has happened on it.
 //!
+//! - A test's customers must be declared in it (`customer c1`), and its first event
+//!   needs an absolute time (E0212): `at +2h` counts from the previous event.
+//!
+//! Where a problem has no code of its own, the nearest one is used, with a message
+//! that says exactly what is wrong: `expect J.S for SEG` with `SEG` outside the `for`
+//! of `J` is E0201; a function in a segment condition is E0208; a test attribute of
+//! another type than the policy's use is E0304 (two labels); a metric value on a test
+//! event outside the metric's range is E0305; a `via` expectation on channels the
+//! step never uses is E0405, like thresholds that contradict.
+//!
 //! Every label points into the checked file: a problem found through a standard
-//! module's declaration is labelled at the `use` that brought it in.
+//! module's declaration is labelled at the `use` that brought it in. Only the file's
+//! own declarations are checked here; the standard modules are checked clean by the
+//! test suite.
 
 mod calls;
 mod escalations;
+mod expect_lints;
 mod expects;
 mod exprs;
 mod interval;
@@ -29,6 +42,7 @@ mod journeys;
 mod names;
 mod scenarios;
 mod scope;
+mod types;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::syntax::{
@@ -37,7 +51,7 @@ use crate::syntax::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use exprs::Type;
+pub use types::Type;
 
 /// Where a declaration came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -185,7 +199,9 @@ pub(crate) struct Cx<'a> {
     scope: &'a Scope,
     diags: Vec<Diagnostic>,
     used_segments: BTreeSet<String>,
-    attrs: exprs::Attributes,
+    attrs: types::Attributes,
+    /// Every step name of every journey, sorted, for steps named on their own.
+    steps: Vec<&'a str>,
 }
 
 impl<'a> Cx<'a> {
@@ -194,7 +210,8 @@ impl<'a> Cx<'a> {
             scope,
             diags: Vec::new(),
             used_segments: BTreeSet::new(),
-            attrs: exprs::Attributes::default(),
+            attrs: types::Attributes::default(),
+            steps: names::all_steps(scope),
         }
     }
 
@@ -221,5 +238,78 @@ impl<'a> Cx<'a> {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    fn checked(text: &str) -> Checked {
+        let parsed = parse(text);
+        assert_eq!(parsed.diagnostics, vec![], "fixture parses");
+        check(&parsed.file)
+    }
+
+    #[test]
+    fn expand_includes_each_set_once_even_in_a_cycle() {
+        let c = checked(
+            "expectations a { attempts <= 3; use b }\n\
+             expectations b { asks_once *; use a }\n\
+             expect j.* { use a; use a; use nope; attempts <= 2 }\n",
+        );
+        let expect = &c.scope.expects[0].item;
+        let expanded = c.scope.expand(&expect.clauses);
+        let kinds: Vec<_> = expanded
+            .iter()
+            .map(|e| {
+                (
+                    e.set.map(|s| s.item.name.name.as_str()),
+                    e.via.map(|v| v.span.start),
+                )
+            })
+            .collect();
+        let first_use = expect.clauses[0].span.start + "use ".len();
+        assert_eq!(
+            kinds,
+            vec![
+                (Some("a"), Some(first_use)),
+                (Some("b"), Some(first_use)),
+                (None, None)
+            ]
+        );
+        assert!(c
+            .diagnostics
+            .iter()
+            .any(|d| d.code == diagnostic::Code::UnknownExpectationSet));
+    }
+
+    #[test]
+    fn diagnostics_come_sorted_by_position() {
+        let c = checked(
+            "expect nope.x { }\nsegment s { when 5 }\njourney j { for zz, s; goal a; path a; step a }\n",
+        );
+        let starts: Vec<_> = c
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.primary_span())
+            .map(|s| s.start)
+            .collect();
+        let mut sorted = starts.clone();
+        sorted.sort_unstable();
+        assert_eq!(starts, sorted);
+        assert_eq!(starts.len(), 3, "{:#?}", c.diagnostics);
+        assert!(c.has_errors());
+    }
+
+    #[test]
+    fn a_metric_with_a_backwards_range_is_reported() {
+        let c = checked("metric effort { range 7..1; lower is better }\n");
+        assert_eq!(c.diagnostics.len(), 1);
+        assert_eq!(
+            c.diagnostics[0].message,
+            "the range of metric `effort` is empty"
+        );
     }
 }

@@ -7,6 +7,10 @@
 
 mod check;
 mod common;
+mod eval;
+mod graph;
+mod input;
+mod profile;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -23,6 +27,12 @@ struct Cli {
 enum Command {
     /// Check policy files: syntax, names, types and journey lints.
     Check(check::CheckArgs),
+    /// Replay a log of interactions on a policy: off-path customers, broken steps, escalations.
+    Eval(eval::EvalArgs),
+    /// Print a journey's graph (the journey map) as dot, mermaid or JSON.
+    Graph(graph::GraphArgs),
+    /// Profile a log before writing a policy for it: activities, variants, timings.
+    Profile(profile::ProfileArgs),
 }
 
 /// Parse the command line and run the verb.
@@ -41,6 +51,9 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Graph(args) => graph::run(&args),
+        Command::Profile(args) => profile::run(&args),
     };
     ExitCode::from(code)
 }

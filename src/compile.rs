@@ -32,7 +32,10 @@
 //! `n - m` deep; `a{m,}` is `m` copies followed by `a*`; `a{n}` is `a{n,n}`. Copies
 //! are fresh positions, so the language is exactly that of the written-out
 //! expression. The nesting keeps the first set of the optional tail to one copy,
-//! so a deterministic `a` gives a deterministic tail.
+//! so a deterministic `a` gives a deterministic tail. When `a` is nullable, a copy
+//! can stand in for its own absence: `a{m,n}` is built as `a{0,n}` and `a{m,}`
+//! as `a*`, and the tail's copies are simply chained (a skipped copy is the same
+//! as a later one), which is the same language with a linear number of edges.
 //!
 //! `a & b` (every interleaving of a word of `a` with a word of `b`) is a product.
 //! Its nodes are triples `(x, y, side)` with `x` a position of `a` or a's start,
@@ -64,22 +67,39 @@
 //! Their weights are kept on the graph's edges ([`Edge::weight`]): an edge
 //! entering a branch's first position carries the branch's weight as a fraction,
 //! multiplied by the weights of enclosing weighted alternatives; edges of `&`
-//! products keep the weight of the component edge they copy.
+//! products keep the weight of the component edge they copy. Weights are not
+//! normalised: a weighted branch with two first positions gives both edges its
+//! weight, and an edge no weighted alternative decides has none; the simulator
+//! normalises over a node's outgoing edges.
+//!
+//! # Using the graph
+//!
+//! [`JourneyGraph::advance_into`] is the evaluator's step: the set of active
+//! nodes after an event, from flat successor tables sorted by step, allocating
+//! nothing once its buffer has grown. [`JourneyGraph::determinize`] optionally
+//! turns the graph into a [`Dfa`] (one lookup per event) within a state bound.
+//! [`JourneyGraph::detour`] names the steps a customer skipped and where to
+//! re-synchronise after a step the path does not allow.
 
 mod automaton;
+mod detour;
+mod dfa;
 mod graph;
 mod journey;
 mod lints;
 mod path;
 mod policy;
+mod product;
 mod render;
 mod rules;
 #[cfg(test)]
 mod tests;
 
+pub use detour::Detour;
+pub use dfa::Dfa;
 pub use graph::{Edge, GraphNode, JourneyGraph};
 pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};
-pub use lints::{lint_expect, lint_journey};
+pub use lints::{lint_expect, lint_expect_expanded, lint_journey};
 pub use petgraph::graph::NodeIndex;
 pub use policy::{diagnostics, MetricInfo, Policy, SegmentRule};
 pub use render::{render_dot, render_json, render_mermaid};

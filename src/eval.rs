@@ -1,1 +1,270 @@
-//! Stage `eval` (under construction).
+//! Stage `eval`: the streaming engine that replays recorded interactions on a
+//! compiled [`Policy`] and says who left the ideal journey, which touchpoints broke
+//! their expectations, and who must be alerted.
+//!
+//! One pass, event by event. Per customer, events are applied in time order: a
+//! small reorder buffer holds each customer's events for the lateness window, and
+//! an event older than what was already applied is a `late_event`. Each journey
+//! the customer is on has an *instance*: the set of graph positions they may be at
+//! (so `&` branches and ambiguous paths need no special case), visit counts, and the
+//! open time limits ("activations"). Deadlines fire in event time: before a
+//! customer's next event is applied, when [`Evaluator::advance_to`] passes them, and
+//! at [`Evaluator::finish`] against `as_of`. The library reads no clock and prints
+//! nothing; a file and a stream take the same path.
+
+mod apply;
+mod checks;
+mod condition;
+mod escalate;
+mod finding;
+mod index;
+mod instance;
+mod summary;
+mod tally;
+mod timers;
+
+pub use finding::{Category, Evidence, Finding, FindingKind, Level};
+pub use summary::{
+    EscalationRecord, FindingGroup, Health, InputCounts, JourneySummary, Report, RuleSummary,
+    StepSummary,
+};
+
+use crate::compile::Policy;
+use crate::events::{Customer, Event, Interner, Rejection, Symbol, Value};
+use index::PolicyIndex;
+use instance::CustomerState;
+use jiff::Timestamp;
+use rustc_hash::FxHashMap;
+use tally::Tally;
+
+/// How many findings the report keeps (the counts are always complete).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// Every finding.
+    All,
+    /// At most this many per kind and rule; the rest are only counted.
+    PerGroup(usize),
+    /// None: the caller takes them from `push` as they come.
+    None,
+}
+
+/// Options of an evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// How far back (seconds) a customer's events may arrive out of order and still
+    /// be put in order. Default: [`DEFAULT_LATENESS`].
+    pub lateness: u64,
+    /// Which findings the report keeps.
+    pub retention: Retention,
+}
+
+/// The default lateness window: 10 minutes.
+pub const DEFAULT_LATENESS: u64 = 600;
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            lateness: DEFAULT_LATENESS,
+            retention: Retention::All,
+        }
+    }
+}
+
+/// After this many records without news of a customer, and once the watermark has
+/// passed their last event, a customer counts as idle: their buffer is applied,
+/// their deadlines fire, and a customer with no open journey is forgotten. This
+/// keeps memory to the customers in flight on time-ordered streams, and is
+/// harmless on case-ordered logs, where a customer's records are contiguous.
+const IDLE_RECORDS: u64 = 1 << 16;
+
+/// The read-only context of an evaluator, borrowed field by field so that the
+/// customers and the tally stay free to change.
+macro_rules! context {
+    ($e:expr) => {
+        apply::Context {
+            policy: $e.policy,
+            index: &$e.index,
+            names: &$e.names,
+            profiles: &$e.profiles,
+            routes: &$e.routes,
+            lateness_ms: ($e.options.lateness as i64).saturating_mul(1000),
+        }
+    };
+}
+
+/// The evaluator: push events in, take findings out, finish with a [`Report`].
+pub struct Evaluator<'p> {
+    policy: &'p Policy,
+    index: PolicyIndex,
+    names: Interner,
+    options: EvalOptions,
+    /// Event name symbol → the journey steps it means (`None`: not yet looked up).
+    routes: Vec<Option<apply::Route>>,
+    customers: FxHashMap<Symbol, CustomerState>,
+    profiles: FxHashMap<Symbol, Vec<(Symbol, Value)>>,
+    tally: Tally,
+    /// Latest event time seen, in milliseconds.
+    max_time: Option<i64>,
+    records: u64,
+    last_sweep: u64,
+}
+
+impl<'p> Evaluator<'p> {
+    /// An evaluator of `policy`.
+    pub fn new(policy: &'p Policy, options: EvalOptions) -> Self {
+        Evaluator {
+            policy,
+            index: PolicyIndex::new(policy),
+            names: Interner::new(),
+            options,
+            routes: Vec::new(),
+            customers: FxHashMap::default(),
+            profiles: FxHashMap::default(),
+            tally: Tally::new(policy, options.retention),
+            max_time: None,
+            records: 0,
+            last_sweep: 0,
+        }
+    }
+
+    /// The names of customers, events and attributes: readers intern into it.
+    pub fn names_mut(&mut self) -> &mut Interner {
+        &mut self.names
+    }
+
+    /// The interner, for resolving symbols.
+    pub fn names(&self) -> &Interner {
+        &self.names
+    }
+
+    /// Record a customer's attributes (a customers file, XES trace attributes).
+    pub fn push_customer(&mut self, customer: Customer) {
+        let attrs = self.profiles.entry(customer.id).or_default();
+        for (key, value) in customer.attrs {
+            match attrs.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = value,
+                None => attrs.push((key, value)),
+            }
+        }
+    }
+
+    /// Record a record that could not be read: counted and reported, never dropped.
+    pub fn push_rejected(&mut self, rejection: &Rejection) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let time = self
+            .max_time
+            .map_or(Timestamp::UNIX_EPOCH, tally::timestamp);
+        self.tally.rejected(rejection, time, &mut out);
+        out
+    }
+
+    /// Apply one event; returns the findings it decided (possibly about earlier
+    /// events released from the reorder buffer, or deadlines it passed).
+    pub fn push(&mut self, event: Event) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.records += 1;
+        self.tally.input.events += 1;
+        let millis = event.time.as_millisecond();
+        self.max_time = Some(self.max_time.map_or(millis, |m| m.max(millis)));
+        if self.route(event.name).is_empty() {
+            self.tally.unmapped(&event, &self.names);
+            return out;
+        }
+        let ctx = context!(self);
+        let customer = self
+            .customers
+            .entry(event.customer)
+            .or_insert_with(|| CustomerState::new(event.customer));
+        customer.last_record = self.records;
+        apply::receive(&ctx, customer, &mut self.tally, event, &mut out);
+        if self.records - self.last_sweep >= IDLE_RECORDS {
+            self.sweep_idle(&mut out);
+        }
+        out
+    }
+
+    /// Declare that event time has reached `time` (a stream's watermark, or "now"):
+    /// every deadline before it fires.
+    pub fn advance_to(&mut self, time: Timestamp) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let until = time.as_millisecond();
+        let ctx = context!(self);
+        for id in self.sorted_customers() {
+            if let Some(customer) = self.customers.get_mut(&id) {
+                apply::flush(&ctx, customer, &mut self.tally, until, &mut out);
+                timers::fire_all(&ctx, customer, &mut self.tally, until, &mut out);
+            }
+        }
+        out
+    }
+
+    /// End of input: apply everything buffered, fire deadlines before `as_of`
+    /// (default: the latest event time seen), close open journeys as abandoned or
+    /// incomplete, and build the report.
+    pub fn finish(mut self, as_of: Option<Timestamp>) -> (Report, Vec<Finding>) {
+        let as_of_ms = as_of
+            .map(|t| t.as_millisecond())
+            .or(self.max_time)
+            .unwrap_or(0);
+        let mut out = Vec::new();
+        let ctx = context!(self);
+        for id in self.sorted_customers() {
+            if let Some(mut customer) = self.customers.remove(&id) {
+                apply::flush(&ctx, &mut customer, &mut self.tally, i64::MAX, &mut out);
+                timers::fire_all(&ctx, &mut customer, &mut self.tally, as_of_ms, &mut out);
+                apply::close_all_at_end(&ctx, &mut customer, &mut self.tally, as_of_ms, &mut out);
+            }
+        }
+        self.tally.finish_unmapped(&self.names, &mut out);
+        escalate::rates(&ctx, &mut self.tally, &mut out);
+        let report = self
+            .tally
+            .report(self.policy, &self.names, tally::timestamp(as_of_ms));
+        (report, out)
+    }
+
+    /// The journey steps an event name means, looked up once per name.
+    fn route(&mut self, name: Symbol) -> &[(usize, crate::compile::StepId)] {
+        let i = name.index();
+        if self.routes.len() <= i {
+            self.routes.resize(i + 1, None);
+        }
+        if self.routes[i].is_none() {
+            let steps = self.index.steps_named(self.names.resolve(name));
+            self.routes[i] = Some(steps.into_boxed_slice());
+        }
+        self.routes[i].as_deref().unwrap_or(&[])
+    }
+
+    /// Customers in a fixed order (by id), so output never depends on hashing.
+    fn sorted_customers(&self) -> Vec<Symbol> {
+        let mut ids: Vec<Symbol> = self.customers.keys().copied().collect();
+        ids.sort_by(|a, b| self.names.resolve(*a).cmp(self.names.resolve(*b)));
+        ids
+    }
+
+    /// Apply and forget idle customers (see [`IDLE_RECORDS`]).
+    fn sweep_idle(&mut self, out: &mut Vec<Finding>) {
+        self.last_sweep = self.records;
+        let Some(max) = self.max_time else { return };
+        let ctx = context!(self);
+        let watermark = max - ctx.lateness_ms;
+        let records = self.records;
+        let mut idle: Vec<Symbol> = self
+            .customers
+            .iter()
+            .filter(|(_, c)| records - c.last_record >= IDLE_RECORDS && c.max_seen < watermark)
+            .map(|(id, _)| *id)
+            .collect();
+        idle.sort_by(|a, b| self.names.resolve(*a).cmp(self.names.resolve(*b)));
+        for id in idle {
+            if let Some(customer) = self.customers.get_mut(&id) {
+                apply::flush(&ctx, customer, &mut self.tally, watermark, out);
+                timers::fire_all(&ctx, customer, &mut self.tally, watermark, out);
+                if customer.instances.is_empty() && customer.buffer.is_empty() {
+                    self.customers.remove(&id);
+                }
+            }
+        }
+    }
+}

@@ -1,1 +1,258 @@
-//! Stage `report` (under construction).
+//! Stage `report`: renderings of one [`Report`]. Text for a person (summary
+//! first, then findings grouped by rule with the policy line quoted); JSON comes
+//! from serde directly; NDJSON ends with [`summary_line`].
+
+use crate::eval::{Finding, Health, Report};
+use std::fmt::Write;
+
+/// What the text rendering needs beyond the report.
+#[derive(Debug, Clone, Copy)]
+pub struct TextOptions<'a> {
+    /// The policy's file name, for `file:line` references.
+    pub policy_name: &'a str,
+    /// The log's name.
+    pub log_name: &'a str,
+    /// Print rule, anchor, deadline and evidence under each finding.
+    pub explain: bool,
+    /// Findings shown per group.
+    pub show: usize,
+}
+
+/// The report as text for a person.
+pub fn render_text(report: &Report, options: &TextOptions<'_>) -> String {
+    let mut out = String::new();
+    header(&mut out, report, options);
+    journeys(&mut out, report);
+    steps(&mut out, report);
+    findings(&mut out, report, options);
+    escalations(&mut out, report, options);
+    out
+}
+
+/// The last line of NDJSON output: the summary without the findings.
+pub fn summary_line(report: &Report) -> serde_json::Result<String> {
+    let mut value = serde_json::to_value(report)?;
+    if let Some(map) = value.as_object_mut() {
+        map.remove("findings");
+        map.insert("summary".into(), serde_json::Value::Bool(true));
+    }
+    serde_json::to_string(&value)
+}
+
+fn header(out: &mut String, report: &Report, options: &TextOptions<'_>) {
+    let i = &report.input;
+    let _ = writeln!(
+        out,
+        "cxl eval {} on {} (as of {})",
+        options.policy_name, options.log_name, report.as_of
+    );
+    let _ = writeln!(
+        out,
+        "input: {} events; {} unmapped, {} late, {} duplicate, {} rejected, {} outside the journeys' segments",
+        i.events, i.unmapped, i.late, i.duplicates, i.rejected, i.out_of_segment
+    );
+}
+
+fn journeys(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "\njourneys");
+    let mut rows = vec![row(&[
+        "journey",
+        "entered",
+        "goal",
+        "conformance",
+        "median to goal",
+        "abandoned",
+        "open",
+    ])];
+    for j in &report.journeys {
+        rows.push(vec![
+            j.journey.clone(),
+            j.entered.to_string(),
+            j.reached_goal.to_string(),
+            format!("{:.1}%", j.conformance),
+            j.median_seconds_to_goal
+                .map_or("-".into(), |s| human_seconds(s as i64)),
+            j.abandoned.to_string(),
+            j.open.to_string(),
+        ]);
+    }
+    table(out, &rows);
+}
+
+fn steps(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "\nsteps");
+    let mut rows = vec![row(&[
+        "journey", "stage", "step", "visits", "yellow", "red", "health",
+    ])];
+    for s in &report.steps {
+        let step = if s.backstage {
+            format!("{} (backstage)", s.step)
+        } else {
+            s.step.clone()
+        };
+        rows.push(vec![
+            s.journey.clone(),
+            s.stage.clone().unwrap_or_else(|| "-".into()),
+            step,
+            s.visits.to_string(),
+            s.yellow.to_string(),
+            s.red.to_string(),
+            health(s.health).into(),
+        ]);
+    }
+    table(out, &rows);
+}
+
+fn health(h: Health) -> &'static str {
+    match h {
+        Health::None => "-",
+        Health::Green => "green",
+        Health::Yellow => "YELLOW",
+        Health::Red => "RED",
+    }
+}
+
+/// Findings grouped by kind and rule, most serious groups first.
+fn findings(out: &mut String, report: &Report, options: &TextOptions<'_>) {
+    let counts: Vec<String> = report
+        .level_counts
+        .iter()
+        .rev()
+        .map(|(l, n)| format!("{n} {l}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nfindings: {}",
+        if counts.is_empty() {
+            "none".to_string()
+        } else {
+            counts.join(", ")
+        }
+    );
+    for group in &report.finding_groups {
+        let place = match &group.rule {
+            Some(rule) => format!(
+                "  {}:{}  {}",
+                options.policy_name,
+                rule.line,
+                rule_text(rule)
+            ),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {} {} x{}{place}",
+            group.level, group.kind, group.count
+        );
+        let members = report
+            .findings
+            .iter()
+            .filter(|f| f.kind == group.kind && f.level == group.level && f.rule == group.rule);
+        let mut shown = 0u64;
+        for f in members.take(options.show) {
+            finding_line(out, f, options.explain);
+            shown += 1;
+        }
+        if group.count > shown {
+            let _ = writeln!(out, "      ... and {} more", group.count - shown);
+        }
+    }
+}
+
+fn rule_text(rule: &crate::compile::RuleSource) -> String {
+    let text = &rule.text;
+    match rule.set.as_ref().map(|s| (s, rule.module.as_deref())) {
+        Some((set, Some(module))) => format!("`{text}` (from `{set}` in {module})"),
+        Some((set, None)) => format!("`{text}` (from `{set}`)"),
+        None => format!("`{text}`"),
+    }
+}
+
+fn finding_line(out: &mut String, f: &Finding, explain: bool) {
+    let who = match (&f.customer, &f.journey, f.instance) {
+        (Some(c), Some(j), Some(i)) => format!("{c} {j}#{i}"),
+        (Some(c), _, _) => c.clone(),
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "      {}  {who}  {}", f.time, f.message);
+    if !explain {
+        return;
+    }
+    if let Some(rule) = &f.rule {
+        let _ = writeln!(out, "        rule: line {}: {}", rule.line, rule.text);
+    }
+    if let Some(anchor) = f.anchor {
+        let _ = writeln!(out, "        anchor: {anchor}");
+    }
+    if let Some(deadline) = f.deadline {
+        let _ = writeln!(out, "        deadline: {deadline} (inclusive)");
+    }
+    for e in &f.evidence {
+        let at = if e.line > 0 {
+            format!(" (line {})", e.line)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "        {}: `{}` at {}{at}", e.role, e.event, e.time);
+    }
+}
+
+fn escalations(out: &mut String, report: &Report, options: &TextOptions<'_>) {
+    let _ = writeln!(out, "\nescalations: {}", report.escalations.len());
+    for e in report.escalations.iter().take(options.show.max(1) * 4) {
+        let who = match (&e.customer, &e.journey, e.instance, &e.step) {
+            (Some(c), Some(j), Some(i), _) => format!("{c} {j}#{i}"),
+            (_, Some(j), _, Some(s)) => format!("{j}.{s}"),
+            _ => String::new(),
+        };
+        let by = e
+            .respond_by
+            .map_or(String::new(), |t| format!(", respond by {t}"));
+        let _ = writeln!(
+            out,
+            "  {}  {} tier {} -> \"{}\" ({}{by})  {who}: {}",
+            e.time, e.escalation, e.tier, e.recipient, e.severity, e.reason
+        );
+    }
+    let shown = report.escalations.len().min(options.show.max(1) * 4);
+    if report.escalations.len() > shown {
+        let _ = writeln!(out, "  ... and {} more", report.escalations.len() - shown);
+    }
+}
+
+fn row(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|c| c.to_string()).collect()
+}
+
+/// Left-aligned columns, two spaces apart.
+fn table(out: &mut String, rows: &[Vec<String>]) {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in rows {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
+    }
+}
+
+/// Seconds as `3d 4h`, `2h 5m`, `45s`.
+fn human_seconds(s: i64) -> String {
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}

@@ -66,3 +66,9 @@ pub fn parse(text: &str) -> ParsedFile {
         comments: split.comments,
     }
 }
+
+/// A duration as written in a policy (`30s`, `1h30m`, `1.5h`, `2d`), in seconds;
+/// for command-line flags that take one.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    literal::duration_seconds(text.trim()).map_err(|p| p.message().to_string())
+}

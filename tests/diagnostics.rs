@@ -244,3 +244,111 @@ test "late acknowledgement of a gold customer escalates" {
   expect escalation vip_off_path for c1 -> none
 }
 "#;
+
+#[test]
+fn valid_fixtures_check_clean() {
+    insta::glob!("fixtures/valid/*.cxl", |path| {
+        let text = std::fs::read_to_string(path).expect("fixture is readable");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("fixture name");
+        let (diags, _) = diagnose(&text);
+        assert_eq!(render_human(&diags, name, &text, false), "", "{name}");
+    });
+}
+
+/// A large generated policy: `journeys` journeys of `steps` steps each, an `expect`
+/// per step, a segment and an escalation per journey, and a test of 1,000 events.
+fn large_policy(journeys: usize, steps: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("use std/cx\n");
+    for j in 0..journeys {
+        let _ = writeln!(
+            out,
+            "segment s{j} {{ when tier == \"t{j}\" and spend >= {j} }}"
+        );
+        let _ = writeln!(out, "journey j{j} {{\n  for s{j}\n  goal x{}", steps - 1);
+        for s in 0..steps {
+            let _ = writeln!(out, "  step x{s} {{ via email; owner \"Team\" }}");
+        }
+        let path: Vec<String> = (0..steps).map(|s| format!("x{s}")).collect();
+        let _ = writeln!(out, "  path {}\n}}", path.join(" -> "));
+        for s in 1..steps {
+            let _ = writeln!(
+                out,
+                "expect j{j}.x{s} {{ within 1h after x0; warn after 30m after x0; use delighted; csat >= 4 else yellow }}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "escalate e{j} {{ when off_path(j{j}) and segment(s{j}); notify \"Lead\" within 4h }}"
+        );
+    }
+    out.push_str("test \"many events\" {\n  customer c1 { tier: \"t0\", spend: 5 }\n");
+    out.push_str("  c1 x0 at 2026-03-01T10:00Z\n");
+    for i in 1..1000 {
+        let _ = writeln!(out, "  c1 x{} at +1m {{ csat: 4 }}", i % steps);
+    }
+    out.push_str("}\n");
+    out
+}
+
+#[test]
+fn a_large_policy_checks_clean() {
+    let text = large_policy(20, 20);
+    let (diags, checked) = diagnose(&text);
+    assert_eq!(diags, vec![]);
+    assert_eq!(checked.scope.journeys.len(), 20);
+}
+
+/// `cargo test --test diagnostics -- --ignored --nocapture` prints the time taken.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn measure_a_large_policy() {
+    let text = large_policy(200, 50);
+    let start = std::time::Instant::now();
+    let parsed = parse(&text);
+    let parse_time = start.elapsed();
+    let checked = check(&parsed.file);
+    let check_time = start.elapsed() - parse_time;
+    assert!(parsed.diagnostics.is_empty() && checked.diagnostics.is_empty());
+    eprintln!(
+        "{} bytes, {} lines: parse {parse_time:?}, check {check_time:?}",
+        text.len(),
+        text.lines().count()
+    );
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines of real policies, to be shuffled into plausible broken ones.
+    fn lines() -> Vec<String> {
+        let mut lines: Vec<String> = CLAIM.lines().map(String::from).collect();
+        for name in cxl::stdlib::module_names() {
+            let text = cxl::stdlib::module(name).unwrap_or_default();
+            lines.extend(text.lines().map(String::from));
+        }
+        lines
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Any mix of policy lines parses and checks without a panic, and every
+        /// label points inside the text.
+        #[test]
+        fn check_never_panics_on_shuffled_policies(picks in proptest::collection::vec(any::<prop::sample::Index>(), 0..60)) {
+            let lines = lines();
+            let text: String = picks.iter().map(|i| format!("{}\n", i.get(&lines))).collect();
+            let (diags, _) = diagnose(&text);
+            for d in &diags {
+                for label in &d.labels {
+                    prop_assert!(label.span.start <= label.span.end && label.span.end <= text.len());
+                }
+            }
+        }
+    }
+}

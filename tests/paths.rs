@@ -316,15 +316,19 @@ proptest! {
         }
     }
 
-    /// `accepts` agrees with the brute-force matcher on every expression, and
-    /// with the `regex` crate on `&`-free ones.
+    /// `accepts` agrees with the brute-force matcher on every expression, with
+    /// the `regex` crate on `&`-free ones, and with the determinised graph.
     #[test]
     fn accepts_agrees_with_the_references(re in re(), seed in any::<u64>(), random in words()) {
         let Some(j) = compile(&re) else { return Ok(()) };
         let regex = (!has_par(&re))
             .then(|| regex::Regex::new(&format!("^(?:{})$", to_regex(&re))).unwrap());
+        let dfa = j.graph.determinize(1 << 14);
         for w in probes(&re, seed, &random) {
             let got = j.graph.accepts(&steps(&w));
+            if let Some(dfa) = &dfa {
+                prop_assert_eq!(got, dfa.accepts(&steps(&w)), "dfa on {:?} for {}", re, text(&w));
+            }
             prop_assert_eq!(got, matches(&re, &w), "brute force on {:?} for {}", re, text(&w));
             if let Some(regex) = &regex {
                 prop_assert_eq!(got, regex.is_match(&text(&w)), "regex on {:?} for {}", re, text(&w));
@@ -345,14 +349,63 @@ proptest! {
                 prop_assert!(next.iter().all(|&m| g.step(m) == Some(StepId(s))));
                 prop_assert_eq!(!next.is_empty() || g.reaches(n, StepId(s)),
                     g.shortest_path_to(&[n], StepId(s)).is_some());
-                if let Some(skipped) = g.shortest_path_to(&[n], StepId(s)) {
+                if let Some(detour) = g.detour(&[n], StepId(s)) {
                     let mut active = vec![n];
-                    for step in skipped.iter().chain([&StepId(s)]) {
+                    for step in detour.skipped.iter().chain([&StepId(s)]) {
                         active = g.advance(&active, *step);
                         prop_assert!(!active.is_empty());
                     }
+                    prop_assert!(active.iter().all(|t| detour.targets.contains(t)));
+                    prop_assert_eq!(g.resync(&[n], StepId(s)), detour.targets);
                 }
             }
+        }
+    }
+}
+
+/// Any AST at all, including ones the parser never makes: empty operator lists,
+/// backwards and huge repetition bounds, unknown steps.
+fn wild() -> impl Strategy<Value = PathExpr> {
+    let bound = prop_oneof![0u32..3, Just(1000u32), Just(100_000), Just(u32::MAX)];
+    let leaf = prop_oneof![(0..ALPHABET).prop_map(letter), Just("nope".to_string())]
+        .prop_map(|name| PathKind::Step { step: ident(&name) });
+    let node = |kind| PathExpr { kind, span: span() };
+    leaf.prop_map(node).prop_recursive(4, 24, 3, move |inner| {
+        let boxed = inner.clone().prop_map(Box::new);
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|parts| PathKind::Seq { parts }),
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|b| PathKind::Alt {
+                branches: b
+                    .into_iter()
+                    .map(|path| Branch { path, weight: None })
+                    .collect(),
+            }),
+            prop::collection::vec(inner.clone(), 0..4)
+                .prop_map(|branches| PathKind::Parallel { branches }),
+            boxed.clone().prop_map(|inner| PathKind::Star { inner }),
+            boxed.clone().prop_map(|inner| PathKind::Optional { inner }),
+            (boxed, bound.clone(), prop::option::of(bound.clone()))
+                .prop_map(|(inner, min, max)| PathKind::Repeat { inner, min, max }),
+        ]
+        .prop_map(node)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Compilation never panics: it builds a graph within the bounds, or reports
+    /// unknown steps (E0203) or a path too large (E0701).
+    #[test]
+    fn any_ast_compiles_or_is_refused(path in wild()) {
+        let mut items: Vec<JourneyItem> = (0..ALPHABET)
+            .map(|c| JourneyItem::Step(Step { name: ident(&letter(c)), label: None, props: vec![], span: span() }))
+            .collect();
+        items.push(JourneyItem::Path(path));
+        let journey = Journey { name: ident("j"), label: None, items, span: span() };
+        match compile_journey(&journey) {
+            Ok(j) => prop_assert!(j.graph.node_count() <= MAX_NODES),
+            Err(d) => prop_assert!(d.iter().all(|d| matches!(d.code, Code::UnknownStep | Code::PathTooLarge))),
         }
     }
 }
@@ -365,4 +418,156 @@ fn generator_makes_parallel_paths_often() {
         .filter(|_| has_par(&re().new_tree(&mut runner).unwrap().current()))
         .count();
     assert!(with_par > 60, "only {with_par} of 200 paths use `&`");
+}
+
+/// Parse `text` and compile, lint and render its journeys through the real parser.
+fn journeys_of(text: &str) -> Vec<(Journey, Result<CompiledJourney, Vec<cxl::Diagnostic>>)> {
+    let parsed = cxl::syntax::parse(text);
+    assert_eq!(parsed.diagnostics, vec![]);
+    parsed
+        .file
+        .decls
+        .iter()
+        .filter_map(|d| match d {
+            cxl::syntax::Decl::Journey(j) => Some((j.clone(), compile_journey(j))),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_design_sketch_compiles_and_lints_clean() {
+    let text = include_str!("fixtures/valid/design_sketch.cxl");
+    let parsed = cxl::syntax::parse(text);
+    let [(journey, Ok(claim))] = &journeys_of(text)[..] else {
+        panic!("one journey")
+    };
+    assert_eq!(cxl::compile::lint_journey(journey, claim), vec![]);
+    for decl in &parsed.file.decls {
+        if let cxl::syntax::Decl::Expect(e) = decl {
+            assert_eq!(cxl::compile::lint_expect(e, claim), vec![]);
+        }
+    }
+    let id = |n: &str| claim.step_id(n).unwrap();
+    let word = [
+        "report_claim",
+        "acknowledge",
+        "request_docs",
+        "appraise",
+        "decide",
+        "deny",
+        "settled",
+    ];
+    assert!(claim.graph.accepts(&word.map(id)));
+    assert_eq!(claim.graph.node_count(), 15);
+    assert_eq!(claim.abandon_after, Some(30 * 86_400));
+    assert_eq!(claim.steps[0].match_names, vec!["Claim reported"]);
+    assert!(claim.steps[2].backstage);
+}
+
+#[test]
+fn parsed_paths_keep_weights_and_report_lints() {
+    let text = "journey j {\n  goal done\n  step a step b step c step done\n  \
+                path a -> (b 80% | c 20%) -> done\n}\n\
+                journey k {\n  goal done\n  step a step deny step done\n  \
+                path a -> (deny | done)\n}\n\
+                journey big {\n  step a step b\n  path a -> (a -> b -> a -> b -> a){1,1000}\n}\n\
+                expect k.a { within 1h after done }\n";
+    let js = journeys_of(text);
+    let (_, Ok(j)) = &js[0] else {
+        panic!("j compiles")
+    };
+    let a = j.graph.nodes_of(j.step_id("a").unwrap())[0];
+    let weights: Vec<_> = j.graph.outgoing(a).into_iter().map(|(_, w)| w).collect();
+    assert_eq!(weights, vec![Some(0.8), Some(0.2)]);
+    let (k_decl, Ok(k)) = &js[1] else {
+        panic!("k compiles")
+    };
+    let lints = cxl::compile::lint_journey(k_decl, k);
+    assert_eq!(lints.len(), 1);
+    assert_eq!(&text[lints[0].primary_span().unwrap().start..][..4], "deny");
+    let expect = cxl::syntax::parse(text)
+        .file
+        .decls
+        .into_iter()
+        .find_map(|d| match d {
+            cxl::syntax::Decl::Expect(e) => Some(e),
+            _ => None,
+        });
+    let lints = cxl::compile::lint_expect(&expect.unwrap(), k);
+    assert_eq!(lints[0].code, Code::AnchorNeverPrecedes);
+    let (_, Err(big)) = &js[2] else {
+        panic!("big is too large")
+    };
+    assert_eq!(big[0].code, Code::PathTooLarge);
+    let span = big[0].primary_span().unwrap();
+    assert_eq!(
+        &text[span.start..span.end],
+        "(a -> b -> a -> b -> a){1,1000}"
+    );
+}
+
+#[test]
+fn anchors_in_used_sets_are_linted_where_they_are_written() {
+    let text = "journey k {\n  step a step b\n  path a -> b\n}\n\
+                expectations quick { within 1h after b }\n\
+                expect k.a { use quick }\n";
+    let parsed = cxl::syntax::parse(text);
+    assert_eq!(parsed.diagnostics, vec![]);
+    let checked = cxl::check::check(&parsed.file);
+    let expect = &checked.scope.expects[0].item;
+    let journey = &checked.scope.journeys["k"].item;
+    let k = compile_journey(journey).unwrap();
+    assert_eq!(
+        cxl::compile::lint_expect(expect, &k),
+        vec![],
+        "`use` is not expanded"
+    );
+    let clauses = checked.scope.expand(&expect.clauses);
+    let d = cxl::compile::lint_expect_expanded(expect, &clauses, &k);
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        d[0].message,
+        "`b` never comes before `a` on any path of journey `k`"
+    );
+    let at = |i: usize| &text[d[0].labels[i].span.start..d[0].labels[i].span.end];
+    assert_eq!((at(0), at(1), at(2)), ("b", "quick", "a"));
+}
+
+/// What the user sees for each graph diagnostic, rendered as `cxl check` shows it.
+#[test]
+fn graph_diagnostics_as_the_user_sees_them() {
+    let cases = [
+        (
+            "E0402",
+            "journey claim {\n  goal settled\n  step report step decide step settled\n  \
+             path report -> decide\n}\n",
+        ),
+        (
+            "W0403",
+            "journey claim {\n  goal settled\n  step report step deny step settled\n  \
+             path report -> (settled | deny)\n}\n",
+        ),
+        (
+            "E0404",
+            "journey claim {\n  goal settled\n  step report step ack step settled\n  \
+             path report -> ack -> settled\n}\n\
+             expect claim.ack { within 1h after settled }\n\
+             expect claim.* { warn after 2h after ack }\n",
+        ),
+        (
+            "E0701",
+            "journey claim {\n  goal settled\n  step a step b step c step settled\n  \
+             path (a -> b -> c -> a -> b){2,5} & (b -> c -> a -> b -> c){0,4} & c{30} -> settled\n}\n",
+        ),
+    ];
+    for (code, text) in cases {
+        let diags = cxl::compile::diagnostics(text);
+        assert!(
+            diags.iter().any(|d| d.code.as_str() == code),
+            "{code}: {diags:?}"
+        );
+        let shown = cxl::diagnostic::render_human(&diags, "policy.cxl", text, false);
+        insta::assert_snapshot!(code, shown);
+    }
 }

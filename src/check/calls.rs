@@ -2,8 +2,9 @@
 //! `segment(segment)` and `reached(step)`, and `rate ... over`: unknown functions
 //! (E0208), arguments of the wrong number or kind (E0303), and the names inside them.
 
-use super::exprs::{Context, Type};
-use super::names::{all_steps, has_step, unknown_step};
+use super::exprs::Context;
+use super::names::{has_step, unknown_step};
+use super::types::Type;
 use super::Cx;
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::syntax::{Duration, Expr, ExprKind, Ident, Percent, Span};
@@ -20,34 +21,11 @@ impl Cx<'_> {
     /// Check a call; its type is true/false (unknown when the function is).
     pub(super) fn check_call(&mut self, func: &Ident, args: &[Expr], ctx: Context) -> Type {
         let Some((name, takes)) = FUNCTIONS.iter().find(|(f, _)| *f == func.name) else {
-            let help =
-                did_you_mean(&func.name, FUNCTIONS.iter().map(|(f, _)| *f)).unwrap_or_else(|| {
-                    "the functions are `off_path(journey)`, `broken(journey.step)`, \
-                 `segment(segment)` and `reached(step)`"
-                        .to_string()
-                });
-            self.report(
-                Diagnostic::new(
-                    Code::UnknownFunction,
-                    format!("unknown function `{}`", func.name),
-                )
-                .with_label(func.span, "no function has this name")
-                .with_help(help),
-            );
+            self.report(unknown_function(func));
             return Type::Unknown;
         };
         if ctx == Context::Segment {
-            self.report(
-                Diagnostic::new(
-                    Code::UnknownFunction,
-                    format!("function `{name}` cannot be used in a segment condition"),
-                )
-                .with_label(func.span, "not allowed in a segment")
-                .with_help(
-                    "a customer's segments are decided from their attributes when a journey \
-                     starts; test journeys and steps in an escalation's `when` instead",
-                ),
-            );
+            self.report(not_in_segments(name, func));
             return Type::Bool;
         }
         let [arg] = args else {
@@ -62,33 +40,45 @@ impl Cx<'_> {
             return Type::Bool;
         };
         let ExprKind::Path { parts, star } = &arg.kind else {
-            let ty = self.infer(arg, ctx);
+            let ty = self.infer(arg, ctx).describe();
             self.report(
                 Diagnostic::new(
                     Code::BadArgument,
-                    format!("`{name}` takes {takes}, but this is {}", ty.describe()),
+                    format!("`{name}` takes {takes}, but this is {ty}"),
                 )
-                .with_label(arg.span, format!("this is {}", ty.describe()))
-                .with_help(format!("write a name, as in `{name}(...)` with {takes}")),
+                .with_label(arg.span, format!("this is {ty}"))
+                .with_help(call_help(name)),
             );
             return Type::Bool;
         };
-        match (*name, parts.as_slice(), star) {
+        self.check_path_arg(name, takes, parts, *star, arg.span);
+        Type::Bool
+    }
+
+    /// The one argument of a call, a name or dotted name, by function.
+    fn check_path_arg(
+        &mut self,
+        name: &str,
+        takes: &str,
+        parts: &[Ident],
+        star: Option<Span>,
+        span: Span,
+    ) {
+        match (name, parts, star) {
             ("off_path", [journey], None) => self.journey_arg(name, journey),
             ("broken", [journey], Some(_)) => {
                 self.resolve_journey(journey);
             }
             ("broken" | "reached", [journey, step], None) => self.step_arg(journey, step),
-            ("broken", [step], None) => self.bare_broken(step, arg.span),
+            ("broken", [step], None) => self.bare_broken(step, span),
             ("segment", [segment], None) => self.segment_arg(segment),
             ("reached", [step], None) => self.reached_arg(step),
             _ => self.report(
                 Diagnostic::new(Code::BadArgument, format!("`{name}` takes {takes}"))
-                    .with_label(arg.span, format!("not {takes}"))
+                    .with_label(span, format!("not {takes}"))
                     .with_help(call_help(name)),
             ),
         }
-        Type::Bool
     }
 
     /// What a bare name is, when it is something other than what was asked for.
@@ -102,7 +92,7 @@ impl Cx<'_> {
             Some("an escalation")
         } else if s.metrics.contains_key(name) {
             Some("a metric")
-        } else if all_steps(s).contains(&name) {
+        } else if self.steps.binary_search(&name).is_ok() {
             Some("a step")
         } else {
             None
@@ -179,7 +169,7 @@ impl Cx<'_> {
 
     fn reached_arg(&mut self, step: &Ident) {
         match self.kind_of(&step.name) {
-            Some(other) if !all_steps(self.scope).contains(&step.name.as_str()) => {
+            Some(other) if self.steps.binary_search(&step.name.as_str()).is_err() => {
                 self.wrong_kind("reached", "a step", step, other)
             }
             _ => self.resolve_any_step(step),
@@ -228,4 +218,32 @@ fn call_help(func: &str) -> String {
         _ => "write `reached(settled)` with a step, or `reached(claim.settled)`",
     }
     .to_string()
+}
+
+/// E0208: a function that does not exist.
+fn unknown_function(func: &Ident) -> Diagnostic {
+    let help = did_you_mean(&func.name, FUNCTIONS.iter().map(|(f, _)| *f)).unwrap_or_else(|| {
+        "the functions are `off_path(journey)`, `broken(journey.step)`, `segment(segment)` \
+         and `reached(step)`"
+            .to_string()
+    });
+    Diagnostic::new(
+        Code::UnknownFunction,
+        format!("unknown function `{}`", func.name),
+    )
+    .with_label(func.span, "no function has this name")
+    .with_help(help)
+}
+
+/// E0208: a journey function in a segment condition.
+fn not_in_segments(name: &str, func: &Ident) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnknownFunction,
+        format!("function `{name}` cannot be used in a segment condition"),
+    )
+    .with_label(func.span, "not allowed in a segment")
+    .with_help(
+        "a customer's segments are decided from their attributes when a journey starts; \
+         test journeys and steps in an escalation's `when` instead",
+    )
 }

@@ -190,7 +190,7 @@ impl<'a> Cx<'a> {
     /// Resolve a step name written on its own (`reached(settled)`, a test event):
     /// E0203 when no journey in scope has it.
     pub(super) fn resolve_any_step(&mut self, ident: &Ident) {
-        let steps = all_steps(self.scope);
+        let steps = &self.steps;
         if steps.binary_search(&ident.name.as_str()).is_ok() {
             return;
         }

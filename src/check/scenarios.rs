@@ -3,10 +3,11 @@
 //! metric values on events (E0304, E0305), and customer attribute types, which join
 //! the file's attribute table (E0304).
 
-use super::exprs::{Context, Type};
+use super::exprs::Context;
 use super::journeys::fmt_num;
 use super::names::{list, suggest};
 use super::scope::report_repeats;
+use super::types::Type;
 use super::{Cx, Origin};
 use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::syntax::{

@@ -148,13 +148,13 @@ impl JourneyGraph {
         }
     }
 
-    fn node_step(&self, node: usize) -> Option<StepId> {
+    pub(super) fn node_step(&self, node: usize) -> Option<StepId> {
         self.graph
             .node_weight(NodeIndex::new(node))
             .and_then(|n| n.step)
     }
 
-    fn succ_of(&self, node: usize) -> &[(StepId, u32)] {
+    pub(super) fn succ_of(&self, node: usize) -> &[(StepId, u32)] {
         match (self.succ_start.get(node), self.succ_start.get(node + 1)) {
             (Some(&a), Some(&b)) => self.succ.get(a as usize..b as usize).unwrap_or(&[]),
             _ => &[],
@@ -345,45 +345,5 @@ impl JourneyGraph {
     /// an accepting node).
     pub fn can_finish(&self, node: NodeIndex) -> bool {
         self.finish.get(node.index()).copied().unwrap_or(false)
-    }
-
-    /// The fewest steps the customer skipped to get from the active set `from` to
-    /// the next occurrence of `step`: the steps strictly between, in order; empty
-    /// when `step` may come next; `None` when no path leads to `step`.
-    pub fn shortest_path_to(&self, from: &[NodeIndex], step: StepId) -> Option<Vec<StepId>> {
-        let n = self.node_count();
-        let mut parent: Vec<Option<u32>> = vec![None; n];
-        let mut seen = vec![false; n];
-        let mut queue = VecDeque::new();
-        for &u in from {
-            if u.index() < n && !seen[u.index()] {
-                seen[u.index()] = true;
-                queue.push_back(u.index() as u32);
-            }
-        }
-        while let Some(u) = queue.pop_front() {
-            for &(s, v) in self.succ_of(u as usize) {
-                if s == step {
-                    return Some(self.skipped(&parent, u));
-                }
-                if !seen[v as usize] {
-                    seen[v as usize] = true;
-                    parent[v as usize] = Some(u);
-                    queue.push_back(v);
-                }
-            }
-        }
-        None
-    }
-
-    /// The steps on the BFS tree path ending at `node`, excluding the roots.
-    fn skipped(&self, parent: &[Option<u32>], mut node: u32) -> Vec<StepId> {
-        let mut steps = Vec::new();
-        while let Some(p) = parent[node as usize] {
-            steps.extend(self.node_step(node as usize));
-            node = p;
-        }
-        steps.reverse();
-        steps
     }
 }

@@ -8,8 +8,9 @@
 use super::graph::JourneyGraph;
 use super::journey::CompiledJourney;
 use super::{NodeIndex, StepId};
+use crate::check::{ExpandedClause, Origin};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::syntax::{self, Anchor, ClauseKind, Ident};
+use crate::syntax::{self, Anchor, Clause, ClauseKind, Ident};
 use std::collections::VecDeque;
 
 /// Lint a compiled journey against its declaration: E0402 when the goal is on no
@@ -98,13 +99,55 @@ fn dead_end(
     )
 }
 
-/// Lint the direct clauses of an `expect` on `compiled` (the journey its target
-/// names): E0404 for each `within` or `warn after` anchored to a step that can
-/// never come before the target step. For a `journey.*` target every step of the
-/// path except the anchor itself is checked, and each anchor is reported once,
-/// naming the steps it can never precede. Clauses pulled in by `use` are not
-/// seen here; pass an expanded `Expect` to lint them.
+/// Lint the clauses written in an `expect` block on `compiled` (the journey its
+/// target names): E0404 for each `within` or `warn after` anchored to a step that
+/// can never come before the target step. For a `journey.*` target every step of
+/// the path except the anchor itself is checked, and each clause is reported
+/// once, naming the steps its anchor can never precede. Clauses brought in by
+/// `use SET` are not seen here: see [`lint_expect_expanded`].
 pub fn lint_expect(expect: &syntax::Expect, compiled: &CompiledJourney) -> Vec<Diagnostic> {
+    let sites: Vec<Site<'_>> = expect
+        .clauses
+        .iter()
+        .map(|clause| Site { clause, via: None })
+        .collect();
+    lint_sites(expect, &sites, compiled)
+}
+
+/// [`lint_expect`] over the block's clauses with every `use SET` expanded by the
+/// checker ([`Scope::expand`](crate::check::Scope::expand)). A clause from a set
+/// declared in the same file is labelled at its anchor, with the `use` as a
+/// secondary label; one from a standard module (whose text is elsewhere) is
+/// labelled at the `use`.
+pub fn lint_expect_expanded(
+    expect: &syntax::Expect,
+    clauses: &[ExpandedClause<'_>],
+    compiled: &CompiledJourney,
+) -> Vec<Diagnostic> {
+    let sites: Vec<Site<'_>> = clauses
+        .iter()
+        .map(|e| Site {
+            clause: e.clause,
+            via: e
+                .via
+                .map(|via| (via, e.set.is_some_and(|s| s.origin == Origin::File))),
+        })
+        .collect();
+    lint_sites(expect, &sites, compiled)
+}
+
+/// A clause to lint, and the `use` that brought it in (with whether its set is
+/// declared in the file being linted).
+struct Site<'a> {
+    clause: &'a Clause,
+    via: Option<(&'a Ident, bool)>,
+}
+
+fn lint_sites(
+    expect: &syntax::Expect,
+    sites: &[Site<'_>],
+    compiled: &CompiledJourney,
+) -> Vec<Diagnostic> {
     let graph = &compiled.graph;
     let targets: Vec<StepId> = match &expect.target.step {
         Some(t) => compiled.step_id(&t.name).into_iter().collect(),
@@ -117,8 +160,8 @@ pub fn lint_expect(expect: &syntax::Expect, compiled: &CompiledJourney) -> Vec<D
         .filter(|&t| !graph.nodes_of(t).is_empty())
         .collect();
     let mut out = Vec::new();
-    for clause in &expect.clauses {
-        let anchor = match &clause.kind {
+    for site in sites {
+        let anchor = match &site.clause.kind {
             ClauseKind::Within {
                 anchor: Anchor::Step { step },
                 ..
@@ -138,7 +181,7 @@ pub fn lint_expect(expect: &syntax::Expect, compiled: &CompiledJourney) -> Vec<D
             .filter(|&t| (expect.target.step.is_some() || t != a) && !graph.can_precede(a, t))
             .collect();
         if !never.is_empty() {
-            out.push(never_precedes(expect, compiled, anchor, &never));
+            out.push(never_precedes(expect, compiled, anchor, site.via, &never));
         }
     }
     out
@@ -148,6 +191,7 @@ fn never_precedes(
     expect: &syntax::Expect,
     compiled: &CompiledJourney,
     anchor: &Ident,
+    via: Option<(&Ident, bool)>,
     never: &[StepId],
 ) -> Diagnostic {
     let names: Vec<String> = never
@@ -162,16 +206,25 @@ fn never_precedes(
             format!("the time limit is for every step, {steps} included"),
         ),
     };
-    Diagnostic::new(
+    let d = Diagnostic::new(
         Code::AnchorNeverPrecedes,
         format!(
             "`{}` never comes before {steps} on any path of journey `{}`",
             anchor.name, compiled.name
         ),
-    )
-    .with_label(anchor.span, "this anchor")
-    .with_secondary(target_span, target_note)
-    .with_help(format!(
+    );
+    let d = match via {
+        None => d.with_label(anchor.span, "this anchor"),
+        Some((via, true)) => d
+            .with_label(anchor.span, "this anchor")
+            .with_secondary(via.span, format!("brought in by this `use {}`", via.name)),
+        Some((via, false)) => d.with_label(
+            via.span,
+            format!("this set has a time limit after `{}`", anchor.name),
+        ),
+    };
+    d.with_secondary(target_span, target_note)
+        .with_help(format!(
         "a time limit is measured from the latest earlier `{}`, and no path of the journey has \
          one before {steps}, so the limit can never apply there; anchor it to a step that comes \
          earlier, or to `journey start`",

@@ -3,6 +3,7 @@
 //! construction into an E0701 diagnostic on the sub-expression that blew up.
 
 use super::automaton::{self, Fragment, Limits, TooLarge};
+use super::product;
 use super::{StepId, MAX_DEPTH, MAX_EDGES, MAX_NODES};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::syntax::{Ident, PathExpr, PathKind};
@@ -68,7 +69,7 @@ impl<'a, R: Fn(&Ident) -> Option<StepId>> PathBuilder<'a, R> {
                 let mut out = Fragment::empty();
                 for b in branches {
                     let next = self.expr(b, d)?;
-                    out = automaton::interleave(&out, &next, &limits)
+                    out = product::interleave(&out, &next, &limits)
                         .map_err(|t| self.too_large(e, t))?;
                 }
                 Ok(out)

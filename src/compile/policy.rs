@@ -3,7 +3,7 @@
 //! front end: parse, check, compile the journeys, run the graph lints.
 
 use super::journey::{compile_journey, CompiledJourney};
-use super::lints::{lint_expect, lint_journey};
+use super::lints::{lint_expect_expanded, lint_journey};
 use super::rules::{self, EscalationRule, Expectation};
 use crate::check::{self, Checked, Origin};
 use crate::diagnostic::{self, Diagnostic};
@@ -100,7 +100,8 @@ fn compile_journeys(checked: &Checked, diagnostics: &mut Vec<Diagnostic>) -> Vec
             .iter()
             .find(|j| j.name == expect.item.target.journey.name);
         if let (Some(journey), Origin::File) = (journey, &expect.origin) {
-            diagnostics.extend(lint_expect(&expect.item, journey));
+            let clauses = checked.scope.expand(&expect.item.clauses);
+            diagnostics.extend(lint_expect_expanded(&expect.item, &clauses, journey));
         }
     }
     journeys

@@ -328,3 +328,42 @@ fn journey_without_path_accepts_only_the_empty_journey() {
     assert_eq!(c.path_span, None);
     assert!(c.graph.accepts(&[]) && !c.graph.accepts(&[StepId(0)]));
 }
+
+#[test]
+fn determinized_graph_tracks_the_node_sets() {
+    let j = compile("(a -> b | a) -> b -> c*");
+    let dfa = j.graph.determinize(64).unwrap();
+    let after_a = dfa.next(dfa.start(), StepId(0)).unwrap();
+    assert_eq!(dfa.nodes(after_a).len(), 2);
+    assert!(dfa.next(after_a, StepId(2)).is_none());
+    assert!(dfa.accepts(&word("ab")) && dfa.accepts(&word("abbccc")) && !dfa.accepts(&word("a")));
+    assert_eq!(dfa.next(dfa.start(), StepId(9)), None);
+    assert!(
+        j.graph.determinize(2).is_none(),
+        "more than two states are needed"
+    );
+}
+
+#[test]
+fn detours_name_the_skipped_steps_and_resync() {
+    let j = compile("a -> (b -> c | d -> c) -> e -> c?");
+    let g = &j.graph;
+    let [a, b, c, d, e] = [0, 1, 2, 3, 4].map(StepId);
+    let after_a = g.advance(&[g.start()], a);
+    let detour = g.detour(&after_a, c).unwrap();
+    assert_eq!(
+        detour.skipped,
+        vec![b],
+        "the first of two equally short ways"
+    );
+    assert_eq!(detour.targets.len(), 2, "`c` after `b` and `c` after `d`");
+    assert!(detour.targets.iter().all(|&t| g.step(t) == Some(c)));
+    assert_eq!(g.resync(&after_a, c), detour.targets);
+    // Going back: no `a` ahead, so every `a` of the path.
+    let after_e = g.nodes_of(e).to_vec();
+    assert_eq!(g.detour(&after_e, a), None);
+    assert_eq!(g.resync(&after_e, a), g.nodes_of(a).to_vec());
+    assert_eq!(g.shortest_path_to(&after_e, c), Some(vec![]));
+    assert_eq!(g.shortest_path_to(&[g.start()], e), Some(vec![a, b, c]));
+    assert!(g.resync(&after_e, d).iter().all(|&t| g.step(t) == Some(d)));
+}

@@ -30,9 +30,12 @@ impl<'d> Builder<'d> {
     }
 
     /// The file span of `pair`.
+    /// The file span of `pair`, without the blanks and comments pest's implicit
+    /// whitespace leaves at its end, so labels underline exactly what was written.
     pub(crate) fn span(&self, pair: &P<'_>) -> Span {
         let s = pair.as_span();
-        Span::new(s.start() + self.offset, s.end() + self.offset)
+        let len = trimmed_len(pair.as_str());
+        Span::new(s.start() + self.offset, s.start() + len + self.offset)
     }
 
     /// `decl_entry = { SOI ~ decl ~ EOI }`
@@ -503,4 +506,36 @@ impl<'d> Builder<'d> {
 pub(crate) fn children<'i>(pair: &P<'i>, rule: Rule) -> impl Iterator<Item = P<'i>> {
     let inner: Pairs<'i, Rule> = pair.clone().into_inner();
     inner.filter(move |p| p.as_rule() == rule)
+}
+
+/// The length of `text` without trailing blanks and trailing `#` comments.
+fn trimmed_len(text: &str) -> usize {
+    let mut end = text.trim_end().len();
+    loop {
+        let body = &text[..end];
+        let line_start = body.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&body[line_start..]) {
+            Some(hash) => end = body[..line_start + hash].trim_end().len(),
+            None => return end,
+        }
+    }
+}
+
+/// Where a `#` comment starts in one line, outside string literals.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '\\' if in_string && !escaped => {
+                escaped = true;
+                continue;
+            }
+            '"' if !escaped => in_string = !in_string,
+            '#' if !in_string => return Some(i),
+            _ => {}
+        }
+        escaped = false;
+    }
+    None
 }

@@ -30,6 +30,11 @@ pub(crate) struct DurationProblem {
 }
 
 impl DurationProblem {
+    /// What is wrong, in one line.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The diagnostic for this problem at `span`.
     pub(crate) fn diagnostic(&self, span: Span) -> Diagnostic {
         Diagnostic::new(Code::InvalidDuration, self.message.clone())

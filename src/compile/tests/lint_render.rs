@@ -196,3 +196,58 @@ fn render_dot_of_a_nullable_star() {
     let j = compile_journey(&journey(&["a", "b"], "(a & b)*", None)).unwrap();
     insta::assert_snapshot!(render_dot(&j));
 }
+
+/// The claim journey of the language sketch, stages and all.
+fn sketch_claim() -> (syntax::Journey, CompiledJourney) {
+    let items = vec![
+        stage("intake", vec![step("report_claim"), step("acknowledge")]),
+        stage(
+            "assessment",
+            vec![
+                backstage("appraise"),
+                step("request_docs"),
+                backstage("decide"),
+            ],
+        ),
+        stage(
+            "resolution",
+            vec![
+                step("accept"),
+                step("deny"),
+                step("payout"),
+                step("settled"),
+            ],
+        ),
+    ];
+    let path = "report_claim -> acknowledge -> (appraise & request_docs{0,2}) -> decide \
+                -> (accept -> payout | deny) -> settled";
+    let j = journey_with(items, path, Some("settled"));
+    let c = compile_journey(&j).unwrap();
+    (j, c)
+}
+
+#[test]
+fn sketch_claim_compiles_and_lints_clean() {
+    let (j, c) = sketch_claim();
+    // 1 start + 2 intake + 7 for `appraise & request_docs{0,2}` + 5.
+    assert_eq!(c.graph.node_count(), 15);
+    assert_eq!(lint_journey(&j, &c), vec![]);
+    let id = |n: &str| c.step_id(n).unwrap();
+    let ok = [
+        "report_claim",
+        "acknowledge",
+        "request_docs",
+        "appraise",
+        "request_docs",
+    ];
+    let ok: Vec<StepId> = ok
+        .iter()
+        .chain(&["decide", "deny", "settled"])
+        .map(|n| id(n))
+        .collect();
+    assert!(c.graph.accepts(&ok));
+    let mut three_docs = ok.clone();
+    three_docs.insert(2, id("request_docs"));
+    assert!(!c.graph.accepts(&three_docs));
+    insta::assert_snapshot!(render_dot(&c));
+}

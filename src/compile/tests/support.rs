@@ -1,8 +1,8 @@
 //! Test support: a tiny parser for path expressions (so tests read like the
 //! language while the real parser lives elsewhere) and journey builders.
 //!
-//! Grammar: `alt := branch ('|' branch)*`, `branch := seq [NUM '%']`,
-//! `seq := par ('->' par)*`, `par := post ('&' post)*`,
+//! Grammar (the precedence of `grammar/cxl.pest`): `alt := branch ('|' branch)*`,
+//! `branch := par [NUM '%']`, `par := seq ('&' seq)*`, `seq := post ('->' post)*`,
 //! `post := atom ('?' | '*' | '+' | '{' m [',' [n]] '}')*`, `atom := NAME | '(' alt ')'`.
 
 use crate::syntax::{
@@ -57,7 +57,7 @@ impl P<'_> {
         }
     }
     fn branch(&mut self) -> Branch {
-        let path = self.seq();
+        let path = self.par();
         self.ws();
         let weight = (self.i < self.s.len() && self.s[self.i].is_ascii_digit()).then(|| {
             let start = self.i;
@@ -80,7 +80,7 @@ impl P<'_> {
         (parts, Span::new(start, self.i))
     }
     fn seq(&mut self) -> PathExpr {
-        let (mut parts, span) = self.list("->", Self::par);
+        let (mut parts, span) = self.list("->", Self::post);
         if parts.len() == 1 {
             return parts.pop().unwrap();
         }
@@ -90,7 +90,7 @@ impl P<'_> {
         }
     }
     fn par(&mut self) -> PathExpr {
-        let (mut branches, span) = self.list("&", Self::post);
+        let (mut branches, span) = self.list("&", Self::seq);
         if branches.len() == 1 {
             return branches.pop().unwrap();
         }
@@ -153,13 +153,9 @@ impl P<'_> {
         };
         PathExpr {
             kind: PathKind::Step { step },
-            span: step_span(start, self.i),
+            span: Span::new(start, self.i),
         }
     }
-}
-
-fn step_span(start: usize, end: usize) -> Span {
-    Span::new(start, end)
 }
 
 /// Parse a path expression; spans are byte offsets into `text`.

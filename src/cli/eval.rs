@@ -1,0 +1,247 @@
+//! `cxl eval POLICY LOG`: replay a log on a policy; print the summary and findings,
+//! write escalations and rejected records where asked; exit 1 when findings reach
+//! `--fail-on`.
+
+use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::input::InputArgs;
+use cxl::eval::{EvalOptions, Evaluator, Finding, Level, Report, Retention};
+use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
+use cxl::report::{self, TextOptions};
+use cxl::Policy;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+/// How the result is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalFormat {
+    /// Summary and findings grouped by rule, for a person.
+    Text,
+    /// One JSON report.
+    Json,
+    /// One finding per line as it is decided, then the summary as the last line.
+    Ndjson,
+}
+
+/// Which findings fail the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Red findings.
+    Red,
+    /// Yellow or red findings.
+    Yellow,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `cxl eval`.
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    /// The policy file.
+    policy: String,
+    /// The log: .ndjson/.jsonl/.json, .csv or .xes (optionally .gz); `-` reads stdin.
+    log: String,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: EvalFormat,
+    /// Exit 1 when there are findings at or above this level.
+    #[arg(long, value_enum, default_value = "red")]
+    fail_on: FailOn,
+    /// Judge open deadlines against this time (RFC 3339); default: the latest event time.
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<String>,
+    /// How far out of order a customer's events may arrive and still be put in order
+    /// (a duration such as `10m`, `1h`).
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    lateness: String,
+    /// Stop at the first record that cannot be read (exit 2).
+    #[arg(long)]
+    strict: bool,
+    /// Write records that could not be read to this file (NDJSON: file, line, reason, raw).
+    #[arg(long, value_name = "FILE")]
+    reject_file: Option<String>,
+    /// Write every escalation to this file, one NDJSON record per notification.
+    #[arg(long, value_name = "FILE")]
+    escalations: Option<String>,
+    /// Customer attributes, NDJSON with a `customer` key.
+    #[arg(long, value_name = "FILE")]
+    customers: Option<String>,
+    /// Show why each finding came out as it did: rule, anchor, deadline, evidence.
+    #[arg(long)]
+    explain: bool,
+    /// How many findings to show per rule in text output.
+    #[arg(long, default_value_t = 5)]
+    show: usize,
+}
+
+/// Run the evaluation.
+pub fn run(args: &EvalArgs) -> u8 {
+    match evaluate(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn evaluate(args: &EvalArgs) -> Result<u8, String> {
+    let text =
+        common::read_file(&args.policy).map_err(|_| format!("cannot read `{}`", args.policy))?;
+    let policy = match Policy::compile(&text) {
+        Ok(policy) => policy,
+        Err(diagnostics) => {
+            common::print_human(&diagnostics, &args.policy, &text);
+            return Err(format!(
+                "`{}` has errors: {}",
+                args.policy,
+                common::count_summary(&diagnostics)
+            ));
+        }
+    };
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(|t| cxl::events::time::TimeParser::default().parse_str(t))
+        .transpose()
+        .map_err(|e| format!("--as-of: {e}"))?;
+    let lateness =
+        cxl::syntax::parse_duration(&args.lateness).map_err(|e| format!("--lateness: {e}"))?;
+    let retention = match args.format {
+        EvalFormat::Text => Retention::PerGroup(args.show.max(1)),
+        EvalFormat::Json => Retention::All,
+        EvalFormat::Ndjson => Retention::None,
+    };
+    let mut evaluator = Evaluator::new(
+        &policy,
+        EvalOptions {
+            lateness,
+            retention,
+        },
+    );
+    if let Some(path) = &args.customers {
+        read_customers(&mut evaluator, path)?;
+    }
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let streaming = args.format == EvalFormat::Ndjson;
+    let sink = |findings: Vec<Finding>, out: &mut BufWriter<_>| -> Result<(), String> {
+        if streaming {
+            for f in findings {
+                let line = serde_json::to_string(&f).map_err(|e| e.to_string())?;
+                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    };
+    let (options, input, name) = args.input.open(&args.log)?;
+    let mut reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
+    let mut rejects = match &args.reject_file {
+        Some(path) => Some(RejectWriter::new(BufWriter::new(
+            File::create(path).map_err(|e| format!("cannot write `{path}`: {e}"))?,
+        ))),
+        None => None,
+    };
+    let mut input_error = None;
+    loop {
+        let record = match reader.next_record(evaluator.names_mut()) {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(error) => {
+                input_error = Some(error.to_string());
+                break;
+            }
+        };
+        match record {
+            Record::Event(event) => sink(evaluator.push(event), &mut out)?,
+            Record::Customer(customer) => evaluator.push_customer(customer),
+            Record::Rejected(rejection) => {
+                if args.strict {
+                    return Err(format!("{rejection} (--strict)"));
+                }
+                if let Some(writer) = rejects.as_mut() {
+                    writer.write(&rejection).map_err(|e| e.to_string())?;
+                }
+                sink(evaluator.push_rejected(&rejection), &mut out)?;
+            }
+        }
+    }
+    if let Some(writer) = rejects {
+        writer.finish().map_err(|e| e.to_string())?;
+    }
+    let (report, last) = evaluator.finish(as_of);
+    sink(last, &mut out)?;
+    if let Some(path) = &args.escalations {
+        write_escalations(&report, path)?;
+    }
+    let rendered = match args.format {
+        EvalFormat::Text => {
+            let options = TextOptions {
+                policy_name: &args.policy,
+                log_name: &name,
+                explain: args.explain,
+                show: args.show,
+            };
+            report::render_text(&report, &options)
+        }
+        EvalFormat::Json => {
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+        }
+        EvalFormat::Ndjson => report::summary_line(&report).map_err(|e| e.to_string())? + "\n",
+    };
+    out.write_all(rendered.as_bytes())
+        .map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())?;
+    if let Some(error) = input_error {
+        return Err(format!(
+            "{error}; {} events were read and evaluated before it",
+            report.input.events
+        ));
+    }
+    Ok(exit_code(&report, args.fail_on))
+}
+
+fn read_customers(evaluator: &mut Evaluator<'_>, path: &str) -> Result<(), String> {
+    let file = File::open(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    let mut reader = CustomersReader::new(
+        std::io::BufReader::new(file),
+        path.to_string(),
+        1,
+        "customer",
+    );
+    while let Some(record) = reader
+        .next_record(evaluator.names_mut())
+        .map_err(|e| e.to_string())?
+    {
+        match record {
+            Record::Customer(customer) => evaluator.push_customer(customer),
+            Record::Rejected(rejection) => return Err(format!("{rejection}")),
+            Record::Event(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn write_escalations(report: &Report, path: &str) -> Result<(), String> {
+    let file = File::create(path).map_err(|e| format!("cannot write `{path}`: {e}"))?;
+    let mut out = BufWriter::new(file);
+    for record in &report.escalations {
+        let line = serde_json::to_string(record).map_err(|e| e.to_string())?;
+        writeln!(out, "{line}").map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())
+}
+
+fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    let threshold = match fail_on {
+        FailOn::Red => Level::Red,
+        FailOn::Yellow => Level::Yellow,
+        FailOn::Never => return EXIT_OK,
+    };
+    if report.worst().is_some_and(|worst| worst >= threshold) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,78 @@
+//! `cxl graph POLICY [--journey J] --format dot|mermaid|json`: the journey map.
+
+use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use cxl::compile::{render_dot, render_json, render_mermaid};
+use cxl::Policy;
+
+/// The graph formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz dot.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// Nodes, edges, stages and the accepting set as JSON.
+    Json,
+}
+
+/// Arguments of `cxl graph`.
+#[derive(clap::Args)]
+pub struct GraphArgs {
+    /// The policy file.
+    policy: String,
+    /// Only this journey (default: every journey of the file).
+    #[arg(long)]
+    journey: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "dot")]
+    format: GraphFormat,
+}
+
+/// Print the graphs; exit 1 when the policy has errors, 2 for an unknown journey.
+pub fn run(args: &GraphArgs) -> u8 {
+    let text = match common::read_file(&args.policy) {
+        Ok(text) => text,
+        Err(code) => return code,
+    };
+    let policy = match Policy::compile(&text) {
+        Ok(policy) => policy,
+        Err(diagnostics) => {
+            common::print_human(&diagnostics, &args.policy, &text);
+            return EXIT_FINDINGS;
+        }
+    };
+    let journeys: Vec<_> = policy
+        .journeys
+        .iter()
+        .filter(|j| args.journey.as_ref().is_none_or(|name| &j.name == name))
+        .collect();
+    if journeys.is_empty() {
+        let names: Vec<&str> = policy.journeys.iter().map(|j| j.name.as_str()).collect();
+        eprintln!(
+            "error: no journey `{}` in `{}` (journeys: {})",
+            args.journey.as_deref().unwrap_or(""),
+            args.policy,
+            names.join(", ")
+        );
+        return EXIT_USAGE;
+    }
+    match args.format {
+        GraphFormat::Dot => journeys.iter().for_each(|j| print!("{}", render_dot(j))),
+        GraphFormat::Mermaid => journeys
+            .iter()
+            .for_each(|j| print!("{}", render_mermaid(j))),
+        GraphFormat::Json => {
+            let all: Vec<serde_json::Value> = journeys.iter().map(|j| render_json(j)).collect();
+            let value = if all.len() == 1 {
+                all.into_iter().next().unwrap_or_default()
+            } else {
+                serde_json::Value::Array(all)
+            };
+            match serde_json::to_string_pretty(&value) {
+                Ok(json) => println!("{json}"),
+                Err(_) => return EXIT_USAGE,
+            }
+        }
+    }
+    EXIT_OK
+}

@@ -1,0 +1,81 @@
+//! The flags every verb that reads a log shares, and opening the log with them.
+
+use cxl::events::time::{fixed_zone, TimeParser};
+use cxl::events::{InputFormat, ReadOptions};
+use std::io::Read;
+use std::path::Path;
+
+/// How to read a log: its format, field mapping, time zone and XES choices.
+#[derive(clap::Args, Debug, Clone)]
+pub struct InputArgs {
+    /// The log's format, when its name does not say (ndjson, csv, xes).
+    #[arg(long, value_name = "FORMAT")]
+    pub input_format: Option<String>,
+    /// Field mapping, e.g. `customer=case_id,step=activity,time=timestamp`;
+    /// `step=a+b` joins fields.
+    #[arg(long, value_name = "MAP")]
+    pub map: Option<String>,
+    /// Zone for times without an offset: `UTC` (default), `+01:00`, or an IANA
+    /// name such as `Europe/Amsterdam` (needs the system time-zone database).
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+    /// XES: use this declared classifier's keys as the step name.
+    #[arg(long, value_name = "NAME")]
+    pub classifier: Option<String>,
+    /// XES: keep events of every lifecycle transition, not only `complete`.
+    #[arg(long)]
+    pub all_lifecycle: bool,
+    /// CSV delimiter (one character).
+    #[arg(long, default_value = ",")]
+    pub delimiter: char,
+}
+
+/// Read options, the opened input, and its display name.
+pub type Opened = (ReadOptions, Box<dyn Read>, String);
+
+impl InputArgs {
+    /// Options from the flags, and `log` opened (`-` is stdin, read as NDJSON
+    /// unless `--input-format` says otherwise).
+    pub fn open(&self, log: &str) -> Result<Opened, String> {
+        let stdin = log == "-";
+        let format = match &self.input_format {
+            Some(text) => text.parse::<InputFormat>().map_err(|e| e.to_string())?,
+            None if stdin => InputFormat::Ndjson,
+            None => InputFormat::from_path(Path::new(log)).ok_or_else(|| {
+                format!("cannot tell the format of `{log}` from its name: use --input-format ndjson|csv|xes")
+            })?,
+        };
+        let mut options = ReadOptions::new(format);
+        if let Some(map) = &self.map {
+            options.mapping = options
+                .mapping
+                .parse_overrides(map)
+                .map_err(|e| e.to_string())?;
+        }
+        if let Some(zone) = &self.timezone {
+            options.time = TimeParser::new(zone_named(zone)?);
+        }
+        options.classifier.clone_from(&self.classifier);
+        options.all_lifecycle = self.all_lifecycle;
+        options.delimiter = u8::try_from(self.delimiter).map_err(|_| {
+            format!(
+                "--delimiter `{}` is not a single-byte character",
+                self.delimiter
+            )
+        })?;
+        if stdin {
+            return Ok((options, Box::new(std::io::stdin()), "<stdin>".into()));
+        }
+        let file = std::fs::File::open(log).map_err(|e| format!("cannot read `{log}`: {e}"))?;
+        Ok((options, Box::new(file), log.to_string()))
+    }
+}
+
+fn zone_named(text: &str) -> Result<jiff::tz::TimeZone, String> {
+    if let Some(zone) = fixed_zone(text) {
+        return Ok(zone);
+    }
+    jiff::tz::TimeZone::get(text).map_err(|e| {
+        format!("unknown time zone `{text}` ({e}); use UTC, an offset like +01:00, or an IANA name")
+    })
+}

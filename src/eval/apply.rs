@@ -1,0 +1,682 @@
+//! Applying one customer's events: duplicates and lateness, the reorder buffer,
+//! then for each journey step the event means: open or advance the instance,
+//! check the step's expectations, fulfil and open time limits.
+
+use super::checks;
+use super::condition::{self, Facts};
+use super::escalate;
+use super::finding::{Evidence, Finding, FindingKind, Level};
+use super::index::PolicyIndex;
+use super::instance::{Activation, ActivationState, CustomerState, Instance};
+use super::tally::{timestamp, Site, Tally, Verdict};
+use super::timers;
+use crate::compile::{AnchorRef, Check, CompiledJourney, NodeIndex, Policy, StepId};
+use crate::events::{Event, Interner, Symbol, Value};
+use crate::syntax::Ident;
+use rustc_hash::FxHashMap;
+use std::cell::Cell;
+
+/// The journey steps one event name means.
+pub(crate) type Route = Box<[(usize, StepId)]>;
+
+/// What every step of the evaluation reads and never changes.
+pub(crate) struct Context<'a> {
+    pub policy: &'a Policy,
+    pub index: &'a PolicyIndex,
+    pub names: &'a Interner,
+    pub profiles: &'a FxHashMap<Symbol, Vec<(Symbol, Value)>>,
+    pub routes: &'a [Option<Route>],
+    pub lateness_ms: i64,
+}
+
+impl Context<'_> {
+    /// The journey steps an event name means (already looked up by the evaluator).
+    pub(crate) fn route(&self, name: Symbol) -> &[(usize, StepId)] {
+        self.routes
+            .get(name.index())
+            .and_then(|r| r.as_deref())
+            .unwrap_or(&[])
+    }
+
+    /// Evidence for an event.
+    pub(crate) fn evidence(
+        &self,
+        name: Symbol,
+        time: i64,
+        line: u64,
+        role: &'static str,
+    ) -> Evidence {
+        Evidence {
+            event: self.names.resolve(name).to_string(),
+            time: timestamp(time),
+            line,
+            role,
+        }
+    }
+}
+
+/// Take one event of a customer: drop duplicates, apply late events where they
+/// can be, and put the rest in order through the reorder buffer.
+pub(crate) fn receive(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    event: Event,
+    out: &mut Vec<Finding>,
+) {
+    let t = event.time.as_millisecond();
+    let key = (event.name, t, event.channel);
+    let duplicate = cust.last_applied == Some(key)
+        || cust
+            .buffer
+            .iter()
+            .any(|e| (e.name, e.time.as_millisecond(), e.channel) == key);
+    if duplicate {
+        let mut f = Finding::new(
+            FindingKind::DuplicateEvent,
+            Level::Info,
+            event.time,
+            format!(
+                "`{}` recorded twice at the same time",
+                ctx.names.resolve(event.name)
+            ),
+        );
+        f.customer = Some(ctx.names.resolve(cust.id).to_string());
+        f.evidence
+            .push(ctx.evidence(event.name, t, event.origin.line, "event"));
+        tally.emit(Site::input(), f, out);
+        return;
+    }
+    if t < cust.applied_max {
+        let mut f = Finding::new(
+            FindingKind::LateEvent,
+            Level::Yellow,
+            event.time,
+            format!(
+                "`{}` arrived after events up to {} were applied: more than the lateness window out of order",
+                ctx.names.resolve(event.name),
+                timestamp(cust.applied_max)
+            ),
+        );
+        f.customer = Some(ctx.names.resolve(cust.id).to_string());
+        f.evidence
+            .push(ctx.evidence(event.name, t, event.origin.line, "event"));
+        tally.emit(Site::input(), f, out);
+        apply_late(ctx, cust, tally, &event, out);
+        return;
+    }
+    cust.max_seen = cust.max_seen.max(t);
+    let at = cust
+        .buffer
+        .partition_point(|e| e.time.as_millisecond() <= t);
+    cust.buffer.insert(at, event);
+    release(ctx, cust, tally, cust.max_seen - ctx.lateness_ms, out);
+}
+
+/// Apply buffered events up to `until` (ms, inclusive).
+pub(crate) fn flush(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    until: i64,
+    out: &mut Vec<Finding>,
+) {
+    release(ctx, cust, tally, until, out);
+}
+
+fn release(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    until: i64,
+    out: &mut Vec<Finding>,
+) {
+    while cust
+        .buffer
+        .front()
+        .is_some_and(|e| e.time.as_millisecond() <= until)
+    {
+        if let Some(event) = cust.buffer.pop_front() {
+            apply_event(ctx, cust, tally, &event, out);
+        }
+    }
+}
+
+/// A late event still counts where order does not matter: its attributes, its
+/// channel and metric checks. It does not move the customer along the path.
+fn apply_late(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    learn(cust, event);
+    for &(j, step) in ctx.route(event.name) {
+        if let Some(k) = cust.instances.iter().position(|i| i.journey == j) {
+            let mut inst = cust.instances.swap_remove(k);
+            checks::order_free(ctx, cust, &mut inst, tally, step, event, out);
+            cust.instances.push(inst);
+        }
+    }
+}
+
+/// Merge an event's attributes into what is known of the customer.
+fn learn(cust: &mut CustomerState, event: &Event) {
+    for (key, value) in &event.attrs {
+        match cust.attrs.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value.clone(),
+            None => cust.attrs.push((*key, value.clone())),
+        }
+    }
+}
+
+fn apply_event(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    let t = event.time.as_millisecond();
+    learn(cust, event);
+    cust.applied_max = cust.applied_max.max(t);
+    cust.last_applied = Some((event.name, t, event.channel));
+    for &(j, step) in ctx.route(event.name) {
+        // Deadlines strictly before this event fire first: `within` is inclusive.
+        timers::fire_journey(ctx, cust, tally, j, t, out);
+        let k = match cust.instances.iter().position(|i| i.journey == j) {
+            Some(k) => k,
+            None => match open(ctx, cust, tally, j, t) {
+                Some(k) => k,
+                None => continue,
+            },
+        };
+        let mut inst = cust.instances.swap_remove(k);
+        on_step(ctx, cust, &mut inst, tally, step, event, out);
+        let journey = &ctx.policy.journeys[j];
+        if inst.at_end(journey) {
+            close(ctx, cust, inst, tally, t, true, out);
+        } else {
+            cust.instances.push(inst);
+        }
+    }
+}
+
+/// Open an instance of journey `j` if the customer is in one of its segments.
+fn open(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    j: usize,
+    t: i64,
+) -> Option<usize> {
+    let journey = &ctx.policy.journeys[j];
+    let facts = CustomerFacts::new(ctx, cust, None);
+    let segments: Vec<usize> = ctx
+        .policy
+        .segments
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| facts.in_segment(&s.name))
+        .map(|(i, _)| i)
+        .collect();
+    let wanted = &journey.segments;
+    if !wanted.is_empty()
+        && !wanted.iter().any(|w| {
+            ctx.index
+                .segments
+                .get(w)
+                .is_some_and(|i| segments.contains(i))
+        })
+    {
+        tally.out_of_segment(j);
+        return None;
+    }
+    let number = cust.next_number(j);
+    let mut inst = Instance::new(j, journey, number, t, segments);
+    for &e in &ctx.index.anchored_at_start[j] {
+        activate(ctx, &mut inst, e, t, Symbol(u32::MAX), 0);
+    }
+    tally.entered(j);
+    cust.instances.push(inst);
+    Some(cust.instances.len() - 1)
+}
+
+/// Open a time limit anchored at `t`, if it applies to the instance's segments.
+fn activate(ctx: &Context<'_>, inst: &mut Instance, e: usize, t: i64, name: Symbol, line: u64) {
+    let expectation = &ctx.policy.expectations[e];
+    if !in_scope(&expectation.segments, inst, ctx) {
+        return;
+    }
+    let limit = match expectation.check {
+        Check::Within { limit, .. } | Check::WarnAfter { limit, .. } => limit,
+        _ => return,
+    };
+    inst.activations.push(Activation {
+        expectation: e,
+        anchor: t,
+        anchor_event: name,
+        anchor_line: line,
+        due: t.saturating_add((limit as i64).saturating_mul(1000)),
+        state: ActivationState::Pending,
+    });
+}
+
+/// True when an expectation scoped to `segments` applies to the instance.
+pub(crate) fn in_scope(segments: &[String], inst: &Instance, ctx: &Context<'_>) -> bool {
+    segments.is_empty()
+        || segments.iter().any(|s| {
+            ctx.index
+                .segments
+                .get(s)
+                .is_some_and(|i| inst.segments.contains(i))
+        })
+}
+
+/// The customer met `step` of the instance's journey.
+fn on_step(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    let t = event.time.as_millisecond();
+    let journey = &ctx.policy.journeys[inst.journey];
+    advance(ctx, cust, inst, tally, step, event, out);
+    let s = step.index();
+    inst.visits[s] = inst.visits[s].saturating_add(1);
+    tally.visit(inst.journey, step, t);
+    checks::order_free(ctx, cust, inst, tally, step, event, out);
+    checks::attempts(ctx, cust, inst, tally, step, event, out);
+    checks::since_anchor(ctx, cust, inst, tally, step, event, out);
+    checks::fulfil(ctx, cust, inst, tally, step, event, out);
+    inst.last_seen[s] = t;
+    inst.last_event[s] = (event.name, event.origin.line);
+    inst.last_progress = t;
+    for &e in &ctx.index.anchored_at[inst.journey][s] {
+        if ctx.policy.expectations[e].step != Some(step) {
+            activate(ctx, inst, e, t, event.name, event.origin.line);
+        }
+    }
+    if journey.goal == Some(step) && !inst.reached_goal {
+        inst.reached_goal = true;
+        tally.reached_goal(inst.journey, t - inst.started);
+    }
+    escalate::check_customer(ctx, cust, inst, tally, t, out);
+}
+
+/// Move the instance along its graph, reporting steps the path does not allow.
+fn advance(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    let journey = &ctx.policy.journeys[inst.journey];
+    let mut next = Vec::with_capacity(inst.positions.len());
+    journey.graph.advance_into(&inst.positions, step, &mut next);
+    if !next.is_empty() {
+        inst.positions = next;
+        return;
+    }
+    let name = journey.step_name(step);
+    let t = event.time.as_millisecond();
+    let from: Vec<NodeIndex> = inst
+        .positions
+        .iter()
+        .map(|&n| NodeIndex::new(n as usize))
+        .collect();
+    let skipped = journey.graph.shortest_path_to(&from, step);
+    if skipped.is_none() && inst.visits[step.index()] > 0 {
+        let allowed = inst.visits[step.index()];
+        let message = format!(
+            "`{name}` again: the path does not allow visit {} here",
+            allowed + 1
+        );
+        let f = finding(
+            ctx,
+            cust,
+            inst,
+            FindingKind::TooManyRepeats,
+            Level::Yellow,
+            t,
+            Some(step),
+            message,
+        );
+        report(
+            ctx,
+            inst,
+            tally,
+            f.with_event(ctx, event, "event"),
+            Site::step(inst.journey, step),
+            out,
+        );
+        return;
+    }
+    let message = match &skipped {
+        Some(steps) if !steps.is_empty() => {
+            let names: Vec<String> = steps
+                .iter()
+                .map(|s| format!("`{}`", journey.step_name(*s)))
+                .collect();
+            format!("`{name}` came without {} first", names.join(", "))
+        }
+        _ => format!(
+            "`{name}` is out of order here: {}",
+            position_text(journey, inst)
+        ),
+    };
+    let f = finding(
+        ctx,
+        cust,
+        inst,
+        FindingKind::UnexpectedStep,
+        Level::Yellow,
+        t,
+        Some(step),
+        message,
+    );
+    report(
+        ctx,
+        inst,
+        tally,
+        f.with_event(ctx, event, "event"),
+        Site::step(inst.journey, step),
+        out,
+    );
+    // Re-synchronise at the step, as token replay does, and go on.
+    inst.positions = journey
+        .graph
+        .nodes_of(step)
+        .iter()
+        .map(|n| n.index() as u32)
+        .collect();
+}
+
+/// "after `decide`" or "at the start".
+fn position_text(journey: &CompiledJourney, inst: &Instance) -> String {
+    let mut names: Vec<&str> = inst
+        .positions
+        .iter()
+        .filter_map(|&n| journey.graph.step(NodeIndex::new(n as usize)))
+        .map(|s| journey.step_name(s))
+        .collect();
+    names.dedup();
+    if names.is_empty() {
+        "the journey has not started".to_string()
+    } else {
+        format!("it cannot follow `{}`", names.join("`/`"))
+    }
+}
+
+/// A finding about an instance, with customer, journey, instance and step filled in.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finding(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &Instance,
+    kind: FindingKind,
+    level: Level,
+    time: i64,
+    step: Option<StepId>,
+    message: String,
+) -> Finding {
+    let journey = &ctx.policy.journeys[inst.journey];
+    let mut f = Finding::new(kind, level, timestamp(time), message);
+    f.customer = Some(ctx.names.resolve(cust.id).to_string());
+    f.journey = Some(journey.name.clone());
+    f.instance = Some(inst.number);
+    f.step = step.map(|s| journey.step_name(s).to_string());
+    f
+}
+
+/// Builder sugar for evidence.
+pub(crate) trait WithEvidence {
+    fn with_event(self, ctx: &Context<'_>, event: &Event, role: &'static str) -> Self;
+}
+
+impl WithEvidence for Finding {
+    fn with_event(mut self, ctx: &Context<'_>, event: &Event, role: &'static str) -> Finding {
+        self.evidence.push(ctx.evidence(
+            event.name,
+            event.time.as_millisecond(),
+            event.origin.line,
+            role,
+        ));
+        self
+    }
+}
+
+/// Emit a finding about an instance: mark the instance off path or broken, count it.
+pub(crate) fn report(
+    ctx: &Context<'_>,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    f: Finding,
+    site: Site,
+    out: &mut Vec<Finding>,
+) {
+    let _ = ctx;
+    match f.kind.category() {
+        super::Category::OffPath if f.kind != FindingKind::Incomplete => inst.off_path = true,
+        super::Category::BrokenStep => {
+            if let Some(s) = site.step {
+                if let Some(b) = inst.broken.get_mut(s.index()) {
+                    *b = true;
+                }
+            }
+        }
+        _ => {}
+    }
+    tally.emit(site, f, out);
+}
+
+/// Close an instance: completed (it reached an end) or ended otherwise.
+pub(crate) fn close(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: Instance,
+    tally: &mut Tally,
+    t: i64,
+    completed: bool,
+    out: &mut Vec<Finding>,
+) {
+    let _ = (cust, t, out);
+    for a in &inst.activations {
+        if a.state == ActivationState::Pending {
+            let verdict = if completed {
+                Verdict::NotApplicable
+            } else {
+                Verdict::Missed
+            };
+            tally.verdict(a.expectation, verdict);
+        }
+    }
+    let _ = ctx;
+    tally.closed(inst.journey, inst.off_path, completed);
+}
+
+/// End of input: every open instance is finished, incomplete, or still pending.
+pub(crate) fn close_all_at_end(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    as_of: i64,
+    out: &mut Vec<Finding>,
+) {
+    let mut instances = std::mem::take(&mut cust.instances);
+    instances.sort_by_key(|i| i.journey);
+    for mut inst in instances {
+        let journey = &ctx.policy.journeys[inst.journey];
+        for a in &inst.activations {
+            if a.state == ActivationState::Pending {
+                let at_risk = ctx.index.warn_for[a.expectation]
+                    .is_some_and(|w| as_of > a.anchor.saturating_add(w as i64 * 1000));
+                tally.verdict(
+                    a.expectation,
+                    if at_risk {
+                        Verdict::AtRisk
+                    } else {
+                        Verdict::Pending
+                    },
+                );
+            }
+        }
+        inst.activations
+            .retain(|a| a.state != ActivationState::Pending);
+        let completed = inst.can_stop(journey);
+        if !completed {
+            let message = format!(
+                "journey `{}` not finished at the end of input: {}",
+                journey.name,
+                next_steps_text(journey, &inst)
+            );
+            let f = finding(
+                ctx,
+                cust,
+                &inst,
+                FindingKind::Incomplete,
+                Level::Info,
+                as_of,
+                None,
+                message,
+            );
+            let site = Site::journey(inst.journey);
+            report(ctx, &mut inst, tally, f, site, out);
+        }
+        tally.still_open(inst.journey, inst.off_path, completed);
+    }
+}
+
+/// "next: `accept`, `deny`".
+pub(crate) fn next_steps_text(journey: &CompiledJourney, inst: &Instance) -> String {
+    let mut next: Vec<&str> = inst
+        .positions
+        .iter()
+        .flat_map(|&n| journey.graph.successors(NodeIndex::new(n as usize)))
+        .filter_map(|n| journey.graph.step(n))
+        .map(|s| journey.step_name(s))
+        .collect();
+    next.sort_unstable();
+    next.dedup();
+    if next.is_empty() {
+        "no step can follow".to_string()
+    } else {
+        format!("next could be `{}`", next.join("`, `"))
+    }
+}
+
+/// Conditions see the customer's attributes (events, then the profile) and the
+/// customer's journey instances.
+pub(crate) struct CustomerFacts<'a> {
+    ctx: &'a Context<'a>,
+    attrs: &'a [(Symbol, Value)],
+    profile: &'a [(Symbol, Value)],
+    instances: &'a [Instance],
+    current: Option<&'a Instance>,
+    depth: Cell<u8>,
+}
+
+impl<'a> CustomerFacts<'a> {
+    pub(crate) fn new(
+        ctx: &'a Context<'a>,
+        cust: &'a CustomerState,
+        current: Option<&'a Instance>,
+    ) -> Self {
+        CustomerFacts {
+            ctx,
+            attrs: &cust.attrs,
+            profile: ctx.profiles.get(&cust.id).map_or(&[], Vec::as_slice),
+            instances: &cust.instances,
+            current,
+            depth: Cell::new(0),
+        }
+    }
+
+    fn instance(&self, journey: &str) -> Option<&Instance> {
+        let j = *self.ctx.index.journeys.get(journey)?;
+        self.current
+            .filter(|i| i.journey == j)
+            .or_else(|| self.instances.iter().find(|i| i.journey == j))
+    }
+}
+
+impl Facts for CustomerFacts<'_> {
+    fn attr(&self, path: &[Ident]) -> Option<&Value> {
+        let key = match path {
+            [one] => self.ctx.names.get(&one.name)?,
+            _ => {
+                let joined: Vec<&str> = path.iter().map(|p| p.name.as_str()).collect();
+                self.ctx.names.get(&joined.join("."))?
+            }
+        };
+        let find = |attrs: &[(Symbol, Value)]| attrs.iter().position(|(k, _)| *k == key);
+        match find(self.attrs) {
+            Some(i) => Some(&self.attrs[i].1),
+            None => find(self.profile).map(|i| &self.profile[i].1),
+        }
+    }
+
+    fn in_segment(&self, segment: &str) -> bool {
+        let Some(&i) = self.ctx.index.segments.get(segment) else {
+            return false;
+        };
+        // Segments that name each other in a cycle must not recurse forever.
+        if self.depth.get() > 16 {
+            return false;
+        }
+        self.depth.set(self.depth.get() + 1);
+        let held = self.ctx.policy.segments[i]
+            .when
+            .as_ref()
+            .is_some_and(|w| condition::holds(w, self));
+        self.depth.set(self.depth.get() - 1);
+        held
+    }
+
+    fn off_path(&self, journey: &str) -> bool {
+        self.instance(journey).is_some_and(|i| i.off_path)
+    }
+
+    fn broken(&self, journey: &str, step: Option<&str>) -> bool {
+        let Some(inst) = self.instance(journey) else {
+            return false;
+        };
+        match step.and_then(|s| self.ctx.policy.journeys[inst.journey].step_id(s)) {
+            Some(s) => inst.broken.get(s.index()).copied().unwrap_or(false),
+            None if step.is_none() => inst.broken.iter().any(|b| *b),
+            None => false,
+        }
+    }
+
+    fn reached(&self, journey: Option<&str>, step: &str) -> bool {
+        let visited = |inst: &Instance| {
+            self.ctx.policy.journeys[inst.journey]
+                .step_id(step)
+                .is_some_and(|s| inst.visits[s.index()] > 0)
+        };
+        match journey {
+            Some(j) => self.instance(j).is_some_and(visited),
+            None => self.current.is_some_and(visited) || self.instances.iter().any(visited),
+        }
+    }
+}
+
+/// The anchor time of a time limit for an instance, if its anchor has happened.
+pub(crate) fn anchor_time(inst: &Instance, anchor: AnchorRef) -> Option<i64> {
+    match anchor {
+        AnchorRef::JourneyStart => Some(inst.started),
+        AnchorRef::Step(a) => inst
+            .last_seen
+            .get(a.index())
+            .copied()
+            .filter(|t| *t != i64::MIN),
+    }
+}

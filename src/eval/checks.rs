@@ -1,0 +1,397 @@
+//! The expectations checked when a step happens: channel, metrics, repeated asks,
+//! attempt limits, time since an anchor (for `J.*` targets), and the fulfilment of
+//! open time limits. Each rule gets its own verdict; of several rules broken by
+//! one event in the same way (two thresholds on `csat`), only the most severe
+//! becomes a finding.
+
+use super::apply::{anchor_time, finding, in_scope, report, Context, WithEvidence};
+use super::finding::{Finding, FindingKind, Level};
+use super::instance::{ActivationState, CustomerState, Instance};
+use super::tally::{Site, Tally, Verdict};
+use crate::compile::{Check, StepId};
+use crate::events::{Event, Value};
+use crate::syntax::CmpOp;
+
+/// A candidate finding: the rule, its kind, a key that says "the same problem"
+/// (the metric name, the asked item), and the finding.
+type Candidate = (usize, FindingKind, String, Finding);
+
+/// Checks that do not depend on event order: channel, metrics, repeated asks.
+pub(crate) fn order_free(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut asked_now: Vec<String> = Vec::new();
+    let t = event.time.as_millisecond();
+    for &e in &ctx.index.at_step[inst.journey][step.index()] {
+        let expectation = &ctx.policy.expectations[e];
+        if !in_scope(&expectation.segments, inst, ctx) {
+            continue;
+        }
+        let level = Level::from(expectation.severity);
+        let made =
+            |kind, message: String| finding(ctx, cust, inst, kind, level, t, Some(step), message);
+        match &expectation.check {
+            Check::Channel { allowed } => {
+                let Some(channel) = event.channel.map(|c| ctx.names.resolve(c)) else {
+                    continue;
+                };
+                if allowed.iter().any(|a| a == channel) {
+                    tally.verdict(e, Verdict::Met);
+                } else {
+                    tally.verdict(e, Verdict::Missed);
+                    let message = format!(
+                        "`{}` via `{channel}`, expected {}",
+                        name(ctx, inst, step),
+                        list(allowed)
+                    );
+                    candidates.push((
+                        e,
+                        FindingKind::WrongChannel,
+                        String::new(),
+                        made(FindingKind::WrongChannel, message),
+                    ));
+                }
+            }
+            Check::Metric { metric, op, value } => {
+                let Some(actual) = ctx
+                    .names
+                    .get(metric)
+                    .and_then(|k| event.attr(k))
+                    .and_then(number)
+                else {
+                    continue;
+                };
+                if op.holds(actual, *value) {
+                    tally.verdict(e, Verdict::Met);
+                    continue;
+                }
+                tally.verdict(e, Verdict::Missed);
+                let below = matches!(op, CmpOp::Ge | CmpOp::Gt)
+                    || (matches!(op, CmpOp::Eq | CmpOp::Ne) && actual < *value);
+                let kind = if below {
+                    FindingKind::MetricBelow
+                } else {
+                    FindingKind::MetricAbove
+                };
+                let message = format!(
+                    "{metric} {} at `{}`: expected {metric} {} {}",
+                    fmt(actual),
+                    name(ctx, inst, step),
+                    op.as_str(),
+                    fmt(*value)
+                );
+                candidates.push((e, kind, metric.clone(), made(kind, message)));
+            }
+            Check::AsksOnce { items } => {
+                for item in asked_items(ctx, event) {
+                    if !items.is_empty() && !items.contains(&item) {
+                        continue;
+                    }
+                    match inst.asked.iter().find(|(i, ..)| *i == item) {
+                        Some((_, first_t, first_name, first_line)) => {
+                            tally.verdict(e, Verdict::Missed);
+                            let message =
+                                format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
+                            let mut f = made(FindingKind::RepeatedAsk, message);
+                            f.evidence.push(ctx.evidence(
+                                *first_name,
+                                *first_t,
+                                *first_line,
+                                "first ask",
+                            ));
+                            candidates.push((e, FindingKind::RepeatedAsk, item.clone(), f));
+                        }
+                        None => {
+                            tally.verdict(e, Verdict::Met);
+                            if !asked_now.contains(&item) {
+                                asked_now.push(item);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for item in asked_now {
+        inst.asked.push((item, t, event.name, event.origin.line));
+    }
+    emit_most_severe(ctx, inst, tally, step, event, candidates, out);
+}
+
+/// Attempt limits: the number of visits of the step in this instance. Each rule
+/// reports once per instance.
+pub(crate) fn attempts(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let visits = inst.visits[step.index()] as f64;
+    for &e in &ctx.index.at_step[inst.journey][step.index()] {
+        let expectation = &ctx.policy.expectations[e];
+        let Check::Attempts { op, value } = expectation.check else {
+            continue;
+        };
+        if !in_scope(&expectation.segments, inst, ctx) || inst.reported.contains(&e) {
+            continue;
+        }
+        if op.holds(visits, value) {
+            continue;
+        }
+        inst.reported.push(e);
+        tally.verdict(e, Verdict::Missed);
+        let message = format!(
+            "`{}` tried {} times: expected attempts {} {}",
+            name(ctx, inst, step),
+            fmt(visits),
+            op.as_str(),
+            fmt(value)
+        );
+        let f = finding(
+            ctx,
+            cust,
+            inst,
+            FindingKind::TooManyAttempts,
+            expectation.severity.into(),
+            event.time.as_millisecond(),
+            Some(step),
+            message,
+        );
+        candidates.push((e, FindingKind::TooManyAttempts, String::new(), f));
+    }
+    emit_most_severe(ctx, inst, tally, step, event, candidates, out);
+}
+
+/// Time limits on `J.*` targets: checked when a step happens, against the
+/// latest anchor before it (no absence detection: not every step must happen).
+pub(crate) fn since_anchor(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let t = event.time.as_millisecond();
+    for &e in &ctx.index.at_step[inst.journey][step.index()] {
+        let expectation = &ctx.policy.expectations[e];
+        let (limit, anchor, warn) = match expectation.check {
+            Check::Within { limit, anchor } => (limit, anchor, false),
+            Check::WarnAfter { limit, anchor } => (limit, anchor, true),
+            _ => continue,
+        };
+        if anchor == crate::compile::AnchorRef::Step(step)
+            || !in_scope(&expectation.segments, inst, ctx)
+        {
+            continue;
+        }
+        let Some(from) = anchor_time(inst, anchor) else {
+            continue;
+        };
+        let due = from.saturating_add(limit as i64 * 1000);
+        if t <= due {
+            tally.verdict(e, Verdict::Met);
+            continue;
+        }
+        tally.verdict(e, Verdict::Missed);
+        let kind = if warn {
+            FindingKind::SlaWarning
+        } else {
+            FindingKind::SlaBreach
+        };
+        let message = format!(
+            "`{}` {} after {}, limit {}",
+            name(ctx, inst, step),
+            duration(t - from),
+            anchor_name(ctx, inst, anchor),
+            duration(limit as i64 * 1000)
+        );
+        let mut f = finding(
+            ctx,
+            cust,
+            inst,
+            kind,
+            expectation.severity.into(),
+            t,
+            Some(step),
+            message,
+        );
+        f.anchor = Some(super::tally::timestamp(from));
+        f.deadline = Some(super::tally::timestamp(due));
+        candidates.push((e, kind, String::new(), f));
+    }
+    emit_most_severe(ctx, inst, tally, step, event, candidates, out);
+}
+
+/// The step happened: it fulfils the oldest open activation of each time limit
+/// that targets it. In time: met. After its deadline: a late `sla_breach`.
+pub(crate) fn fulfil(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    let t = event.time.as_millisecond();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for &e in &ctx.index.fulfilled_by[inst.journey][step.index()] {
+        let Some(k) = inst.activations.iter().position(|a| a.expectation == e) else {
+            continue;
+        };
+        let a = inst.activations.remove(k);
+        let expectation = &ctx.policy.expectations[e];
+        match (a.state, &expectation.check) {
+            (ActivationState::Pending, _) => tally.verdict(e, Verdict::Met),
+            (ActivationState::Overdue, Check::Within { anchor, .. }) => {
+                let message = format!(
+                    "`{}` {} after {}, {} late",
+                    name(ctx, inst, step),
+                    duration(t - a.anchor),
+                    anchor_name(ctx, inst, *anchor),
+                    duration(t - a.due)
+                );
+                let mut f = finding(
+                    ctx,
+                    cust,
+                    inst,
+                    FindingKind::SlaBreach,
+                    expectation.severity.into(),
+                    t,
+                    Some(step),
+                    message,
+                );
+                f.anchor = Some(super::tally::timestamp(a.anchor));
+                f.deadline = Some(super::tally::timestamp(a.due));
+                if a.anchor_event.0 != u32::MAX {
+                    f.evidence.push(ctx.evidence(
+                        a.anchor_event,
+                        a.anchor,
+                        a.anchor_line,
+                        "anchor",
+                    ));
+                }
+                candidates.push((e, FindingKind::SlaBreach, String::new(), f));
+            }
+            _ => {}
+        }
+    }
+    emit_most_severe(ctx, inst, tally, step, event, candidates, out);
+}
+
+/// Of candidates of the same kind and key, emit only the most severe (the first
+/// in policy order among equals), with the event as evidence.
+fn emit_most_severe(
+    ctx: &Context<'_>,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    mut candidates: Vec<Candidate>,
+    out: &mut Vec<Finding>,
+) {
+    // Stable sort: most severe first, policy order among equals.
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.3.level));
+    let mut seen: Vec<(FindingKind, String)> = Vec::new();
+    for (e, kind, key, f) in candidates {
+        if seen.contains(&(kind, key.clone())) {
+            continue;
+        }
+        seen.push((kind, key));
+        let mut f = f.with_event(ctx, event, "event");
+        f.rule = Some(ctx.policy.expectations[e].source.clone());
+        report(ctx, inst, tally, f, Site::rule(inst.journey, step, e), out);
+    }
+}
+
+fn name<'a>(ctx: &'a Context<'_>, inst: &Instance, step: StepId) -> &'a str {
+    ctx.policy.journeys[inst.journey].step_name(step)
+}
+
+pub(crate) fn anchor_name(
+    ctx: &Context<'_>,
+    inst: &Instance,
+    anchor: crate::compile::AnchorRef,
+) -> String {
+    match anchor {
+        crate::compile::AnchorRef::JourneyStart => "journey start".to_string(),
+        crate::compile::AnchorRef::Step(a) => format!("`{}`", name(ctx, inst, a)),
+    }
+}
+
+fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    quoted.join(" or ")
+}
+
+/// The items an event says it asked the customer for: its `asked` attribute, a
+/// list or a comma-separated text.
+fn asked_items(ctx: &Context<'_>, event: &Event) -> Vec<String> {
+    let Some(value) = ctx.names.get("asked").and_then(|k| event.attr(k)) else {
+        return Vec::new();
+    };
+    let mut items = Vec::new();
+    collect_items(value, &mut items);
+    items
+}
+
+fn collect_items(value: &Value, items: &mut Vec<String>) {
+    match value {
+        Value::Text(t) => items.extend(
+            t.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from),
+        ),
+        Value::List(list) => list.iter().for_each(|v| collect_items(v, items)),
+        other => items.push(other.to_text()),
+    }
+}
+
+/// A metric value: a number, or text that reads as one.
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => Some(*n),
+        Value::Text(t) => t.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A number without a needless `.0`.
+pub(crate) fn fmt(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        format!("{n}")
+    }
+}
+
+/// Milliseconds as a short duration: `2h 5m`, `45s`, `3d 4h`.
+pub(crate) fn duration(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{sec}s"),
+        (0, 0, _) if sec == 0 => format!("{m}m"),
+        (0, 0, _) => format!("{m}m {sec}s"),
+        (0, _, 0) => format!("{h}h"),
+        (0, _, _) => format!("{h}h {m}m"),
+        (_, 0, _) => format!("{d}d"),
+        _ => format!("{d}d {h}h"),
+    }
+}

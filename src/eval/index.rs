@@ -1,0 +1,116 @@
+//! Lookup tables built once per evaluation, so the per-event path only indexes
+//! vectors: which steps an event name means, which expectations apply at a step,
+//! which time limits a step (or a journey's start) opens.
+
+use crate::compile::{AnchorRef, Check, Policy, StepId};
+use std::collections::HashMap;
+
+/// Expectation indices by journey and step.
+type ByStep = Vec<Vec<Vec<usize>>>;
+
+/// The tables.
+pub(crate) struct PolicyIndex {
+    by_event_name: HashMap<String, Vec<(usize, StepId)>>,
+    /// Expectations checked when a step happens (all but the specific time limits).
+    pub at_step: ByStep,
+    /// Time limits whose target is this step (fulfilled when it happens).
+    pub fulfilled_by: ByStep,
+    /// Time limits opened when this step happens (their anchor).
+    pub anchored_at: ByStep,
+    /// Time limits opened when a journey instance starts.
+    pub anchored_at_start: Vec<Vec<usize>>,
+    /// For a `within`, the earliest `warn after` on the same target and anchor.
+    pub warn_for: Vec<Option<u64>>,
+    /// Segment rules by name.
+    pub segments: HashMap<String, usize>,
+    /// Journeys by name.
+    pub journeys: HashMap<String, usize>,
+}
+
+impl PolicyIndex {
+    pub(crate) fn new(policy: &Policy) -> PolicyIndex {
+        let mut by_event_name: HashMap<String, Vec<(usize, StepId)>> = HashMap::new();
+        let empty = || -> ByStep {
+            policy
+                .journeys
+                .iter()
+                .map(|j| vec![Vec::new(); j.steps.len()])
+                .collect()
+        };
+        let (mut at_step, mut fulfilled_by, mut anchored_at) = (empty(), empty(), empty());
+        let mut anchored_at_start = vec![Vec::new(); policy.journeys.len()];
+        for (j, journey) in policy.journeys.iter().enumerate() {
+            for (i, step) in journey.steps.iter().enumerate() {
+                for name in &step.match_names {
+                    let entry = by_event_name.entry(name.clone()).or_default();
+                    if !entry.contains(&(j, StepId(i as u32))) {
+                        entry.push((j, StepId(i as u32)));
+                    }
+                }
+            }
+        }
+        for (e, expectation) in policy.expectations.iter().enumerate() {
+            let j = expectation.journey;
+            let steps: Vec<usize> = match expectation.step {
+                Some(s) => vec![s.index()],
+                None => (0..policy.journeys[j].steps.len()).collect(),
+            };
+            let anchor = match expectation.check {
+                Check::Within { anchor, .. } | Check::WarnAfter { anchor, .. } => Some(anchor),
+                _ => None,
+            };
+            match (anchor, expectation.step) {
+                (Some(anchor), Some(target)) => {
+                    fulfilled_by[j][target.index()].push(e);
+                    match anchor {
+                        AnchorRef::Step(a) => anchored_at[j][a.index()].push(e),
+                        AnchorRef::JourneyStart => anchored_at_start[j].push(e),
+                    }
+                }
+                _ => steps.iter().for_each(|&s| at_step[j][s].push(e)),
+            }
+        }
+        let warn_for = policy
+            .expectations
+            .iter()
+            .map(|e| match e.check {
+                Check::Within { anchor, .. } => policy
+                    .expectations
+                    .iter()
+                    .filter(|w| w.journey == e.journey && w.step == e.step)
+                    .filter_map(|w| match w.check {
+                        Check::WarnAfter { limit, anchor: a } if a == anchor => Some(limit),
+                        _ => None,
+                    })
+                    .min(),
+                _ => None,
+            })
+            .collect();
+        PolicyIndex {
+            by_event_name,
+            at_step,
+            fulfilled_by,
+            anchored_at,
+            anchored_at_start,
+            warn_for,
+            segments: policy
+                .segments
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.name.clone(), i))
+                .collect(),
+            journeys: policy
+                .journeys
+                .iter()
+                .enumerate()
+                .map(|(i, j)| (j.name.clone(), i))
+                .collect(),
+        }
+    }
+
+    /// The journey steps an event name means (by the steps' `match` names, or
+    /// their own names when they have none).
+    pub(crate) fn steps_named(&self, name: &str) -> Vec<(usize, StepId)> {
+        self.by_event_name.get(name).cloned().unwrap_or_default()
+    }
+}

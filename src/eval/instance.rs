@@ -1,0 +1,183 @@
+//! Per-customer state: attributes, the reorder buffer, and one open instance per
+//! journey with its graph positions, visits and open time limits.
+
+use crate::compile::CompiledJourney;
+use crate::events::{Event, Symbol, Value};
+use std::collections::VecDeque;
+
+/// Everything the evaluator keeps about one customer in flight.
+pub(crate) struct CustomerState {
+    pub id: Symbol,
+    /// Attributes learnt from this customer's events (the profile is separate).
+    pub attrs: Vec<(Symbol, Value)>,
+    /// Events not yet applied, in time order (equal times in arrival order).
+    pub buffer: VecDeque<Event>,
+    /// Latest event time seen (ms), applied or buffered.
+    pub max_seen: i64,
+    /// Latest event time applied (ms).
+    pub applied_max: i64,
+    /// The last applied event, for duplicate detection: (name, time, channel).
+    pub last_applied: Option<(Symbol, i64, Option<Symbol>)>,
+    /// Open journey instances.
+    pub instances: Vec<Instance>,
+    /// How many instances each journey has had, by journey index.
+    pub opened: Vec<(usize, u32)>,
+    /// The record count when this customer was last heard of.
+    pub last_record: u64,
+}
+
+impl CustomerState {
+    pub(crate) fn new(id: Symbol) -> Self {
+        CustomerState {
+            id,
+            attrs: Vec::new(),
+            buffer: VecDeque::new(),
+            max_seen: i64::MIN,
+            applied_max: i64::MIN,
+            last_applied: None,
+            instances: Vec::new(),
+            opened: Vec::new(),
+            last_record: 0,
+        }
+    }
+
+    /// The next instance number for journey `j`.
+    pub(crate) fn next_number(&mut self, j: usize) -> u32 {
+        match self.opened.iter_mut().find(|(k, _)| *k == j) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.opened.push((j, 1));
+                1
+            }
+        }
+    }
+}
+
+/// Whether an open time limit is still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ActivationState {
+    /// The deadline has not passed.
+    Pending,
+    /// The deadline passed without the target; it may still come, late.
+    Overdue,
+}
+
+/// One activation of a time limit: its anchor happened, its target is awaited.
+#[derive(Debug, Clone)]
+pub(crate) struct Activation {
+    pub expectation: usize,
+    /// Anchor time (ms) and the anchor event's name and line.
+    pub anchor: i64,
+    pub anchor_event: Symbol,
+    pub anchor_line: u64,
+    /// Deadline (ms): anchor + limit.
+    pub due: i64,
+    pub state: ActivationState,
+}
+
+/// An escalation that fired for an instance, and its next tier.
+#[derive(Debug, Clone)]
+pub(crate) struct FiredEscalation {
+    pub rule: usize,
+    /// Index of the next tier to consider.
+    pub next_tier: usize,
+    /// When the next tier is due (ms).
+    pub due: i64,
+    /// Level of what triggered it.
+    pub level: super::Level,
+}
+
+/// One customer's instance of one journey.
+#[derive(Debug, Clone)]
+pub(crate) struct Instance {
+    pub journey: usize,
+    pub number: u32,
+    /// Start time (ms) and the starting event.
+    pub started: i64,
+    pub last_progress: i64,
+    /// Active graph nodes, sorted.
+    pub positions: Vec<u32>,
+    /// Visits per step.
+    pub visits: Vec<u32>,
+    /// Latest occurrence (ms) per step; `i64::MIN` when never.
+    pub last_seen: Vec<i64>,
+    /// Event name and line of the latest occurrence per step, for evidence.
+    pub last_event: Vec<(Symbol, u64)>,
+    pub activations: Vec<Activation>,
+    /// Information items asked so far: (item, time ms, event name, line).
+    pub asked: Vec<(String, i64, Symbol, u64)>,
+    /// Expectations already reported for this instance (attempt limits fire once).
+    pub reported: Vec<usize>,
+    pub off_path: bool,
+    pub broken: Vec<bool>,
+    pub reached_goal: bool,
+    pub escalations: Vec<FiredEscalation>,
+    /// Segments (by index) the customer was in when the instance started.
+    pub segments: Vec<usize>,
+}
+
+impl Instance {
+    pub(crate) fn new(
+        journey: usize,
+        compiled: &CompiledJourney,
+        number: u32,
+        started: i64,
+        segments: Vec<usize>,
+    ) -> Self {
+        let steps = compiled.steps.len();
+        Instance {
+            journey,
+            number,
+            started,
+            last_progress: started,
+            positions: vec![0],
+            visits: vec![0; steps],
+            last_seen: vec![i64::MIN; steps],
+            last_event: vec![(Symbol(0), 0); steps],
+            activations: Vec::new(),
+            asked: Vec::new(),
+            reported: Vec::new(),
+            off_path: false,
+            broken: vec![false; steps],
+            reached_goal: false,
+            escalations: Vec::new(),
+            segments,
+        }
+    }
+
+    /// True when the customer may stop here: some active node is accepting.
+    pub(crate) fn can_stop(&self, journey: &CompiledJourney) -> bool {
+        self.positions.iter().any(|&n| {
+            journey
+                .graph
+                .is_accepting(crate::compile::NodeIndex::new(n as usize))
+        })
+    }
+
+    /// True when no step can follow: every active node is a sink.
+    pub(crate) fn at_end(&self, journey: &CompiledJourney) -> bool {
+        self.positions.iter().all(|&n| {
+            journey
+                .graph
+                .successors(crate::compile::NodeIndex::new(n as usize))
+                .next()
+                .is_none()
+        })
+    }
+
+    /// True when `step` can still happen from where the customer is.
+    pub(crate) fn can_reach(
+        &self,
+        journey: &CompiledJourney,
+        step: crate::compile::StepId,
+    ) -> bool {
+        self.positions.iter().any(|&n| {
+            journey
+                .graph
+                .reaches(crate::compile::NodeIndex::new(n as usize), step)
+        })
+    }
+}

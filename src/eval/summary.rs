@@ -1,0 +1,223 @@
+//! [`Report`]: the result of an evaluation, ready for any renderer: input counts,
+//! per-journey and per-step summaries with health, per-rule verdicts, findings
+//! and escalations.
+
+use super::finding::{Finding, FindingKind, Level};
+use crate::compile::RuleSource;
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What came in, and what became of it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InputCounts {
+    /// Events pushed into the evaluator.
+    pub events: u64,
+    /// Events that matched no step (see `unmapped`).
+    pub unmapped: u64,
+    /// Events older than the lateness window.
+    pub late: u64,
+    /// Events recorded twice.
+    pub duplicates: u64,
+    /// Records that could not be read.
+    pub rejected: u64,
+    /// Events of customers outside every segment of the journey.
+    pub out_of_segment: u64,
+}
+
+/// One journey, over all customers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JourneySummary {
+    /// The journey.
+    pub journey: String,
+    /// Its label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Instances started.
+    pub entered: u64,
+    /// Instances that reached the goal.
+    pub reached_goal: u64,
+    /// Instances that ended at an end of the path.
+    pub completed: u64,
+    /// Instances abandoned.
+    pub abandoned: u64,
+    /// Instances still open, not at an end, at `as_of`.
+    pub open: u64,
+    /// Instances with at least one off-path finding.
+    pub off_path: u64,
+    /// Share of instances with no off-path finding, in percent.
+    pub conformance: f64,
+    /// Median time from start to goal, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_seconds_to_goal: Option<u64>,
+}
+
+/// The seed's coloured dots: how a step is doing across customers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    /// Not visited: nothing to judge.
+    None,
+    /// Working well.
+    Green,
+    /// Making people unhappy.
+    Yellow,
+    /// Making people very unhappy.
+    Red,
+}
+
+/// Health thresholds: a step is red when red findings reach this share of its
+/// visits, and yellow when findings of any colour reach [`YELLOW_SHARE`].
+pub const RED_SHARE: f64 = 0.10;
+/// See [`RED_SHARE`].
+pub const YELLOW_SHARE: f64 = 0.05;
+
+impl Health {
+    /// Health from visits and finding counts, by [`RED_SHARE`] and [`YELLOW_SHARE`].
+    pub fn judge(visits: u64, yellow: u64, red: u64) -> Health {
+        if visits == 0 {
+            return Health::None;
+        }
+        let share = |n: u64| n as f64 / visits as f64;
+        if share(red) >= RED_SHARE {
+            Health::Red
+        } else if share(red + yellow) >= YELLOW_SHARE {
+            Health::Yellow
+        } else {
+            Health::Green
+        }
+    }
+}
+
+/// One step, over all customers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepSummary {
+    /// The journey.
+    pub journey: String,
+    /// The step.
+    pub step: String,
+    /// Its stage, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// Below the line of visibility.
+    pub backstage: bool,
+    /// Times a customer met it.
+    pub visits: u64,
+    /// Yellow findings at it.
+    pub yellow: u64,
+    /// Red findings at it.
+    pub red: u64,
+    /// Its health.
+    pub health: Health,
+}
+
+/// Verdicts of one expectation rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleSummary {
+    /// The journey.
+    pub journey: String,
+    /// The step, or `*`.
+    pub step: String,
+    /// Where the rule is written.
+    pub rule: RuleSource,
+    /// Met.
+    pub met: u64,
+    /// Missed.
+    pub missed: u64,
+    /// Open and fine at `as_of`.
+    pub pending: u64,
+    /// Open and past the warning at `as_of`.
+    pub pending_at_risk: u64,
+    /// Opened, then moot: the customer took a branch without the step.
+    pub not_applicable: u64,
+    /// True when the rule was never triggered at all.
+    pub vacuous: bool,
+}
+
+/// One notification of an escalation tier: a record a pipeline can route.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EscalationRecord {
+    /// The escalation's name.
+    pub escalation: String,
+    /// Which tier, from 1.
+    pub tier: usize,
+    /// Who is notified.
+    pub recipient: String,
+    /// How serious.
+    pub severity: Level,
+    /// When it fired (event time).
+    pub time: Timestamp,
+    /// When the recipient must respond by, if the tier says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub respond_by: Option<Timestamp>,
+    /// The customer, for customer-level escalations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// The journey.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journey: Option<String>,
+    /// The journey instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<u32>,
+    /// The step, for step-level escalations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// The rule.
+    pub rule: RuleSource,
+}
+
+/// How many findings one rule produced at one level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingGroup {
+    /// Their kind.
+    pub kind: FindingKind,
+    /// Their level.
+    pub level: Level,
+    /// The rule, for findings that come from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleSource>,
+    /// How many.
+    pub count: u64,
+}
+
+/// The result of an evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The time deadlines were judged against at the end.
+    pub as_of: Timestamp,
+    /// Input counts.
+    pub input: InputCounts,
+    /// Per journey.
+    pub journeys: Vec<JourneySummary>,
+    /// Per step, journeys in order, steps in declaration order.
+    pub steps: Vec<StepSummary>,
+    /// Per expectation rule.
+    pub rules: Vec<RuleSummary>,
+    /// Findings counted by kind (all of them, kept or not).
+    pub finding_counts: BTreeMap<FindingKind, u64>,
+    /// Findings counted by level.
+    pub level_counts: BTreeMap<Level, u64>,
+    /// Findings counted by kind, level and rule: the groups of the text output.
+    pub finding_groups: Vec<FindingGroup>,
+    /// The findings kept (see [`super::Retention`]), in report order.
+    pub findings: Vec<Finding>,
+    /// Findings not kept, by retention.
+    pub findings_not_kept: u64,
+    /// Escalations fired, in time order.
+    pub escalations: Vec<EscalationRecord>,
+    /// Events that matched no step, by name.
+    pub unmapped: BTreeMap<String, u64>,
+}
+
+impl Report {
+    /// The most serious level of any finding, if any.
+    pub fn worst(&self) -> Option<Level> {
+        self.level_counts
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(l, _)| *l)
+            .max()
+    }
+}

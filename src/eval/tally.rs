@@ -1,0 +1,471 @@
+//! Running counts of an evaluation, and the [`Report`] built from them at the
+//! end. Every finding passes through [`Tally::emit`], which counts it for its
+//! kind, step health, rule and rate windows, and keeps it if retention allows.
+
+use super::escalate::bucket_width;
+use super::finding::{Category, Finding, FindingKind, Level};
+use super::summary::{
+    EscalationRecord, FindingGroup, Health, InputCounts, JourneySummary, Report, RuleSummary,
+    StepSummary,
+};
+use super::Retention;
+use crate::compile::{Policy, StepId, Trigger};
+use crate::events::{Event, Interner, Rejection, Symbol};
+use jiff::Timestamp;
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, HashMap};
+
+/// Milliseconds since the epoch as a timestamp (clamped into jiff's range).
+pub(crate) fn timestamp(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
+}
+
+/// The outcome of one activation or evaluation of an expectation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Met,
+    Missed,
+    Pending,
+    AtRisk,
+    NotApplicable,
+}
+
+/// Where a finding belongs, for counting.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Site {
+    pub journey: Option<usize>,
+    pub step: Option<StepId>,
+    pub rule: Option<usize>,
+}
+
+impl Site {
+    pub(crate) fn input() -> Site {
+        Site {
+            journey: None,
+            step: None,
+            rule: None,
+        }
+    }
+    pub(crate) fn journey(j: usize) -> Site {
+        Site {
+            journey: Some(j),
+            step: None,
+            rule: None,
+        }
+    }
+    pub(crate) fn step(j: usize, s: StepId) -> Site {
+        Site {
+            journey: Some(j),
+            step: Some(s),
+            rule: None,
+        }
+    }
+    pub(crate) fn rule(j: usize, s: StepId, e: usize) -> Site {
+        Site {
+            journey: Some(j),
+            step: Some(s),
+            rule: Some(e),
+        }
+    }
+}
+
+#[derive(Default, Clone)]
+struct JourneyTally {
+    entered: u64,
+    reached_goal: u64,
+    completed: u64,
+    abandoned: u64,
+    open: u64,
+    off_path: u64,
+    times_to_goal: Vec<i64>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct StepTally {
+    visits: u64,
+    yellow: u64,
+    red: u64,
+}
+
+#[derive(Default, Clone, Copy)]
+struct RuleTally {
+    met: u64,
+    missed: u64,
+    pending: u64,
+    at_risk: u64,
+    not_applicable: u64,
+}
+
+/// A step-level escalation's counts: (journey, step or any, off-path?, bucket width).
+struct RateCounter {
+    journey: usize,
+    step: Option<StepId>,
+    off_path: bool,
+    width: i64,
+    buckets: BTreeMap<i64, (u64, u64)>,
+}
+
+/// The running counts.
+pub(crate) struct Tally {
+    retention: Retention,
+    pub input: InputCounts,
+    journeys: Vec<JourneyTally>,
+    steps: Vec<Vec<StepTally>>,
+    rules: Vec<RuleTally>,
+    kinds: BTreeMap<FindingKind, u64>,
+    levels: BTreeMap<Level, u64>,
+    kept: Vec<Finding>,
+    not_kept: u64,
+    groups: HashMap<(FindingKind, Option<usize>, Level), u64>,
+    escalations: Vec<EscalationRecord>,
+    unmapped: FxHashMap<Symbol, (u64, Timestamp, u64)>,
+    rates: Vec<Option<RateCounter>>,
+}
+
+impl Tally {
+    pub(crate) fn new(policy: &Policy, retention: Retention) -> Tally {
+        let rates = policy
+            .escalations
+            .iter()
+            .map(|e| match e.trigger {
+                Trigger::Rate {
+                    journey,
+                    step,
+                    off_path,
+                    window,
+                    ..
+                } => Some(RateCounter {
+                    journey,
+                    step,
+                    off_path,
+                    width: bucket_width(window),
+                    buckets: BTreeMap::new(),
+                }),
+                Trigger::Customer { .. } => None,
+            })
+            .collect();
+        Tally {
+            retention,
+            input: InputCounts::default(),
+            journeys: vec![JourneyTally::default(); policy.journeys.len()],
+            steps: policy
+                .journeys
+                .iter()
+                .map(|j| vec![StepTally::default(); j.steps.len()])
+                .collect(),
+            rules: vec![RuleTally::default(); policy.expectations.len()],
+            kinds: BTreeMap::new(),
+            levels: BTreeMap::new(),
+            kept: Vec::new(),
+            not_kept: 0,
+            groups: HashMap::new(),
+            escalations: Vec::new(),
+            unmapped: FxHashMap::default(),
+            rates,
+        }
+    }
+
+    /// Count a finding and keep it if retention allows; hand it to the caller too.
+    pub(crate) fn emit(&mut self, site: Site, finding: Finding, out: &mut Vec<Finding>) {
+        *self.kinds.entry(finding.kind).or_default() += 1;
+        *self.levels.entry(finding.level).or_default() += 1;
+        match finding.kind {
+            FindingKind::LateEvent => self.input.late += 1,
+            FindingKind::DuplicateEvent => self.input.duplicates += 1,
+            _ => {}
+        }
+        if let (Some(j), Some(s)) = (site.journey, site.step) {
+            if let Some(step) = self.steps.get_mut(j).and_then(|st| st.get_mut(s.index())) {
+                match finding.level {
+                    Level::Red => step.red += 1,
+                    Level::Yellow => step.yellow += 1,
+                    Level::Info => {}
+                }
+            }
+            let t = finding.time.as_millisecond();
+            let off_path = finding.kind.category() == Category::OffPath;
+            let broken = finding.kind.category() == Category::BrokenStep;
+            for rate in self.rates.iter_mut().flatten() {
+                if rate.journey == j
+                    && rate.step.is_none_or(|rs| rs == s)
+                    && ((rate.off_path && off_path) || (!rate.off_path && broken))
+                {
+                    rate.buckets.entry(t.div_euclid(rate.width)).or_default().1 += 1;
+                }
+            }
+        }
+        let count = self
+            .groups
+            .entry((finding.kind, site.rule, finding.level))
+            .or_default();
+        *count += 1;
+        let keep = match self.retention {
+            Retention::All => true,
+            Retention::None => false,
+            Retention::PerGroup(n) => *count <= n as u64,
+        };
+        if keep {
+            self.kept.push(finding.clone());
+        } else {
+            self.not_kept += 1;
+        }
+        out.push(finding);
+    }
+
+    pub(crate) fn verdict(&mut self, e: usize, verdict: Verdict) {
+        let Some(rule) = self.rules.get_mut(e) else {
+            return;
+        };
+        match verdict {
+            Verdict::Met => rule.met += 1,
+            Verdict::Missed => rule.missed += 1,
+            Verdict::Pending => rule.pending += 1,
+            Verdict::AtRisk => rule.at_risk += 1,
+            Verdict::NotApplicable => rule.not_applicable += 1,
+        }
+    }
+
+    pub(crate) fn visit(&mut self, j: usize, s: StepId, t: i64) {
+        if let Some(step) = self.steps.get_mut(j).and_then(|st| st.get_mut(s.index())) {
+            step.visits += 1;
+        }
+        for rate in self.rates.iter_mut().flatten() {
+            if rate.journey == j && rate.step.is_none_or(|rs| rs == s) {
+                rate.buckets.entry(t.div_euclid(rate.width)).or_default().0 += 1;
+            }
+        }
+    }
+
+    pub(crate) fn entered(&mut self, j: usize) {
+        self.journeys[j].entered += 1;
+    }
+
+    pub(crate) fn out_of_segment(&mut self, j: usize) {
+        let _ = j;
+        self.input.out_of_segment += 1;
+    }
+
+    pub(crate) fn reached_goal(&mut self, j: usize, elapsed_ms: i64) {
+        self.journeys[j].reached_goal += 1;
+        self.journeys[j].times_to_goal.push(elapsed_ms);
+    }
+
+    /// An instance ended before the end of input.
+    pub(crate) fn closed(&mut self, j: usize, off_path: bool, completed: bool) {
+        let tally = &mut self.journeys[j];
+        if completed {
+            tally.completed += 1;
+        } else {
+            tally.abandoned += 1;
+        }
+        tally.off_path += u64::from(off_path);
+    }
+
+    /// An instance open at the end of input.
+    pub(crate) fn still_open(&mut self, j: usize, off_path: bool, completed: bool) {
+        let tally = &mut self.journeys[j];
+        if completed {
+            tally.completed += 1;
+        } else {
+            tally.open += 1;
+        }
+        tally.off_path += u64::from(off_path);
+    }
+
+    pub(crate) fn escalation(&mut self, record: EscalationRecord) {
+        self.escalations.push(record);
+    }
+
+    pub(crate) fn unmapped(&mut self, event: &Event, names: &Interner) {
+        let _ = names;
+        self.input.unmapped += 1;
+        let entry = self
+            .unmapped
+            .entry(event.name)
+            .or_insert((0, event.time, event.origin.line));
+        entry.0 += 1;
+    }
+
+    pub(crate) fn rejected(
+        &mut self,
+        rejection: &Rejection,
+        time: Timestamp,
+        out: &mut Vec<Finding>,
+    ) {
+        self.input.rejected += 1;
+        let mut f = Finding::new(
+            FindingKind::RejectedRecord,
+            Level::Yellow,
+            time,
+            rejection.to_string(),
+        );
+        f.evidence.push(super::Evidence {
+            event: rejection.raw.chars().take(200).collect(),
+            time,
+            line: rejection.line.unwrap_or(0),
+            role: "record",
+        });
+        self.emit(Site::input(), f, out);
+    }
+
+    /// One `unmapped_event` finding per name, with its count.
+    pub(crate) fn finish_unmapped(&mut self, names: &Interner, out: &mut Vec<Finding>) {
+        let mut entries: Vec<(String, (u64, Timestamp, u64))> = self
+            .unmapped
+            .iter()
+            .map(|(s, v)| (names.resolve(*s).to_string(), *v))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, (count, first, line)) in entries {
+            let message = format!("`{name}` matches no step of any journey ({count} events)");
+            let mut f = Finding::new(FindingKind::UnmappedEvent, Level::Info, first, message);
+            f.count = Some(count);
+            f.evidence.push(super::Evidence {
+                event: name,
+                time: first,
+                line,
+                role: "first",
+            });
+            self.emit(Site::input(), f, out);
+        }
+    }
+
+    pub(crate) fn rate_buckets(&self, rule: usize) -> impl Iterator<Item = (i64, (u64, u64))> + '_ {
+        self.rates
+            .get(rule)
+            .and_then(Option::as_ref)
+            .into_iter()
+            .flat_map(|r| r.buckets.iter().map(|(b, v)| (*b, *v)))
+    }
+
+    /// The report, from the counts.
+    pub(crate) fn report(mut self, policy: &Policy, names: &Interner, as_of: Timestamp) -> Report {
+        self.kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.escalations.sort_by(|a, b| {
+            (a.time, &a.escalation, &a.customer, a.tier).cmp(&(
+                b.time,
+                &b.escalation,
+                &b.customer,
+                b.tier,
+            ))
+        });
+        let journeys = policy
+            .journeys
+            .iter()
+            .zip(&mut self.journeys)
+            .map(|(j, t)| {
+                t.times_to_goal.sort_unstable();
+                let median = t
+                    .times_to_goal
+                    .get(t.times_to_goal.len().saturating_sub(1) / 2)
+                    .map(|ms| (*ms / 1000) as u64);
+                let finished = t.completed + t.abandoned + t.open;
+                JourneySummary {
+                    journey: j.name.clone(),
+                    label: j.label.clone(),
+                    entered: t.entered,
+                    reached_goal: t.reached_goal,
+                    completed: t.completed,
+                    abandoned: t.abandoned,
+                    open: t.open,
+                    off_path: t.off_path,
+                    conformance: if finished == 0 {
+                        100.0
+                    } else {
+                        100.0 * (finished - t.off_path) as f64 / finished as f64
+                    },
+                    median_seconds_to_goal: if t.times_to_goal.is_empty() {
+                        None
+                    } else {
+                        median
+                    },
+                }
+            })
+            .collect();
+        let steps = policy
+            .journeys
+            .iter()
+            .zip(&self.steps)
+            .flat_map(|(j, tallies)| {
+                j.steps.iter().zip(tallies).map(move |(s, t)| StepSummary {
+                    journey: j.name.clone(),
+                    step: s.name.clone(),
+                    stage: s
+                        .stage
+                        .and_then(|i| j.stages.get(i))
+                        .map(|st| st.name.clone()),
+                    backstage: s.backstage,
+                    visits: t.visits,
+                    yellow: t.yellow,
+                    red: t.red,
+                    health: Health::judge(t.visits, t.yellow, t.red),
+                })
+            })
+            .collect();
+        let rules = policy
+            .expectations
+            .iter()
+            .zip(&self.rules)
+            .map(|(e, t)| {
+                let journey = &policy.journeys[e.journey];
+                RuleSummary {
+                    journey: journey.name.clone(),
+                    step: e
+                        .step
+                        .map_or_else(|| "*".to_string(), |s| journey.step_name(s).to_string()),
+                    rule: e.source.clone(),
+                    met: t.met,
+                    missed: t.missed,
+                    pending: t.pending,
+                    pending_at_risk: t.at_risk,
+                    not_applicable: t.not_applicable,
+                    vacuous: t.met + t.missed + t.pending + t.at_risk + t.not_applicable == 0,
+                }
+            })
+            .collect();
+        let mut finding_groups: Vec<FindingGroup> = self
+            .groups
+            .iter()
+            .map(|((kind, rule, level), count)| FindingGroup {
+                kind: *kind,
+                level: *level,
+                rule: rule.map(|e| policy.expectations[e].source.clone()),
+                count: *count,
+            })
+            .collect();
+        finding_groups.sort_by(|a, b| {
+            (
+                std::cmp::Reverse(a.level),
+                a.kind,
+                a.rule.as_ref().map(|r| (r.line, r.span.start)),
+            )
+                .cmp(&(
+                    std::cmp::Reverse(b.level),
+                    b.kind,
+                    b.rule.as_ref().map(|r| (r.line, r.span.start)),
+                ))
+        });
+        Report {
+            as_of,
+            finding_groups,
+            input: self.input,
+            journeys,
+            steps,
+            rules,
+            finding_counts: self.kinds,
+            level_counts: self.levels,
+            findings: self.kept,
+            findings_not_kept: self.not_kept,
+            escalations: self.escalations,
+            unmapped: self
+                .unmapped
+                .iter()
+                .map(|(s, v)| (names.resolve(*s).to_string(), v.0))
+                .collect(),
+        }
+    }
+}

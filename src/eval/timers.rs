@@ -1,0 +1,185 @@
+//! Deadlines in event time: time limits that pass without their step (`stalled`,
+//! `sla_warning`), journeys without progress (`abandoned`), and escalation tiers
+//! that come due. Everything due strictly before `until` fires, earliest first;
+//! a step at exactly its deadline is in time.
+
+use super::apply::{close, finding, report, Context};
+use super::checks::{anchor_name, duration};
+use super::escalate;
+use super::finding::{Finding, FindingKind, Level};
+use super::instance::{ActivationState, CustomerState, Instance};
+use super::tally::{timestamp, Site, Tally, Verdict};
+use crate::compile::Check;
+
+/// What comes due next in an instance.
+enum Due {
+    Activation(usize),
+    Abandon,
+    Escalation(usize),
+}
+
+/// Fire everything due before `until` in every open instance of the customer.
+pub(crate) fn fire_all(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    until: i64,
+    out: &mut Vec<Finding>,
+) {
+    let mut journeys: Vec<usize> = cust.instances.iter().map(|i| i.journey).collect();
+    journeys.sort_unstable();
+    for j in journeys {
+        fire_journey(ctx, cust, tally, j, until, out);
+    }
+}
+
+/// Fire everything due before `until` in the customer's instance of journey `j`.
+pub(crate) fn fire_journey(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    j: usize,
+    until: i64,
+    out: &mut Vec<Finding>,
+) {
+    let Some(k) = cust.instances.iter().position(|i| i.journey == j) else {
+        return;
+    };
+    let mut inst = cust.instances.swap_remove(k);
+    while let Some((at, due)) = next_due(ctx, &inst).filter(|(at, _)| *at < until) {
+        match due {
+            Due::Activation(a) => deadline(ctx, cust, &mut inst, tally, a, out),
+            Due::Escalation(x) => escalate::tier_due(ctx, cust, &mut inst, tally, x, out),
+            Due::Abandon => {
+                let journey = &ctx.policy.journeys[j];
+                if inst.can_stop(journey) {
+                    close(ctx, cust, inst, tally, at, true, out);
+                } else {
+                    let message = format!(
+                        "no progress on journey `{}` for {} after `{}`",
+                        journey.name,
+                        duration(at - inst.last_progress),
+                        last_step_name(ctx, &inst)
+                    );
+                    let f = finding(
+                        ctx,
+                        cust,
+                        &inst,
+                        FindingKind::Abandoned,
+                        Level::Red,
+                        at,
+                        None,
+                        message,
+                    );
+                    report(ctx, &mut inst, tally, f, Site::journey(j), out);
+                    close(ctx, cust, inst, tally, at, false, out);
+                }
+                return;
+            }
+        }
+    }
+    cust.instances.push(inst);
+}
+
+fn last_step_name<'a>(ctx: &'a Context<'_>, inst: &Instance) -> &'a str {
+    let journey = &ctx.policy.journeys[inst.journey];
+    inst.last_seen
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| **t != i64::MIN)
+        .max_by_key(|(_, t)| **t)
+        .map_or("start", |(s, _)| journey.steps[s].name.as_str())
+}
+
+/// The earliest thing due in the instance, with its time.
+fn next_due(ctx: &Context<'_>, inst: &Instance) -> Option<(i64, Due)> {
+    let mut best: Option<(i64, Due)> = None;
+    let mut consider = |at: i64, due: Due| {
+        if best.as_ref().is_none_or(|(b, _)| at < *b) {
+            best = Some((at, due));
+        }
+    };
+    for (i, a) in inst.activations.iter().enumerate() {
+        if a.state == ActivationState::Pending {
+            consider(a.due, Due::Activation(i));
+        }
+    }
+    for (i, x) in inst.escalations.iter().enumerate() {
+        if x.due != i64::MAX {
+            consider(x.due, Due::Escalation(i));
+        }
+    }
+    if let Some(after) = ctx.policy.journeys[inst.journey].abandon_after {
+        consider(
+            inst.last_progress.saturating_add(after as i64 * 1000),
+            Due::Abandon,
+        );
+    }
+    best
+}
+
+/// A time limit's deadline passed without its step.
+fn deadline(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    a: usize,
+    out: &mut Vec<Finding>,
+) {
+    let activation = inst.activations[a].clone();
+    let e = activation.expectation;
+    let expectation = &ctx.policy.expectations[e];
+    let journey = &ctx.policy.journeys[inst.journey];
+    let Some(step) = expectation.step else {
+        inst.activations.remove(a);
+        return;
+    };
+    if !inst.can_reach(journey, step) {
+        // The customer took another branch: this limit no longer applies.
+        tally.verdict(e, Verdict::NotApplicable);
+        inst.activations.remove(a);
+        return;
+    }
+    inst.activations[a].state = ActivationState::Overdue;
+    tally.verdict(e, Verdict::Missed);
+    let (kind, limit, anchor) = match expectation.check {
+        Check::Within { limit, anchor } => (FindingKind::Stalled, limit, anchor),
+        Check::WarnAfter { limit, anchor } => (FindingKind::SlaWarning, limit, anchor),
+        _ => return,
+    };
+    let verb = if kind == FindingKind::Stalled {
+        "still no"
+    } else {
+        "at risk: no"
+    };
+    let message = format!(
+        "{verb} `{}` {} after {}",
+        journey.step_name(step),
+        duration(limit as i64 * 1000),
+        anchor_name(ctx, inst, anchor)
+    );
+    let mut f = finding(
+        ctx,
+        cust,
+        inst,
+        kind,
+        expectation.severity.into(),
+        activation.due,
+        Some(step),
+        message,
+    );
+    f.anchor = Some(timestamp(activation.anchor));
+    f.deadline = Some(timestamp(activation.due));
+    f.rule = Some(expectation.source.clone());
+    if activation.anchor_event.0 != u32::MAX {
+        f.evidence.push(ctx.evidence(
+            activation.anchor_event,
+            activation.anchor,
+            activation.anchor_line,
+            "anchor",
+        ));
+    }
+    report(ctx, inst, tally, f, Site::rule(inst.journey, step, e), out);
+    escalate::check_customer(ctx, cust, inst, tally, activation.due, out);
+}
