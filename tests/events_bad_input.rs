@@ -391,3 +391,19 @@ fn truncated_gzip_is_an_error_after_the_records_read() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_json_array_is_not_ndjson() {
+    let text = b"\n[{\"customer\":\"c1\",\"step\":\"a\",\"time\":\"2026-03-01\"}]\n".to_vec();
+    let got = read_from(
+        std::io::Cursor::new(text),
+        "a.json",
+        ReadOptions::new(InputFormat::Ndjson),
+    );
+    assert_eq!(got.stats.read, 0);
+    let err = got.error.expect("fatal").to_string();
+    assert_eq!(
+        err,
+        "a.json: line 2: a JSON array, not NDJSON (one object per line); convert it with `jq -c '.[]'`"
+    );
+}

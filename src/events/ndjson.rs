@@ -40,6 +40,8 @@ struct Ctx {
     file_index: u32,
     mode: Mode,
     done: bool,
+    /// True once a non-blank line has been read.
+    seen_record: bool,
     max_line: usize,
 }
 
@@ -70,6 +72,7 @@ impl<R: BufRead> NdjsonReader<R> {
                 file_index,
                 mode: Mode::Events,
                 done: false,
+                seen_record: false,
                 max_line,
             },
         }
@@ -116,6 +119,17 @@ impl<R: BufRead> NdjsonReader<R> {
             if text.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            if !ctx.seen_record && text.trim_ascii_start().starts_with(b"[") {
+                ctx.done = true;
+                return Err(InputError::NotALog {
+                    file: ctx.file.clone(),
+                    message: format!(
+                        "line {line_no}: a JSON array, not NDJSON (one object per line); \
+                         convert it with `jq -c '.[]'`"
+                    ),
+                });
+            }
+            ctx.seen_record = true;
             let mut parsed = Parsed::default();
             let seed = LineSeed {
                 keys: &ctx.keys,
