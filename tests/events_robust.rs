@@ -139,3 +139,69 @@ fn invalid_utf8_in_ndjson_and_csv_is_a_rejection_with_a_line() {
     assert_eq!(got.rejected[0].reason, "not valid UTF-8 in field 1");
     assert_eq!(got.rejected[0].raw, "c\u{fffd},b,2026-03-01");
 }
+
+#[test]
+fn xes_trace_attributes_after_events_still_reach_the_customer() {
+    let got = events_common::read(&fixture("late-attrs.xes"));
+    assert!(got.error.is_none(), "{:?}", got.error);
+    got.assert_nothing_lost();
+    let customers: Vec<(String, usize)> = got
+        .customers
+        .iter()
+        .map(|c| (got.interner.resolve(c.id).to_string(), c.attrs.len()))
+        .collect();
+    // c1: announced before its first event, then its late `tier` in a second record;
+    // c2: its event waits until `concept:name` is read.
+    assert_eq!(
+        customers,
+        [("c1".into(), 0), ("c1".into(), 1), ("c2".into(), 1)]
+    );
+    let owners: Vec<&str> = got.events.iter().map(|e| got.customer(e)).collect();
+    assert_eq!(owners, ["c1", "c1", "c2"]);
+}
+
+/// Counts the bytes a reader has taken from its input.
+struct Counted(
+    std::io::Cursor<Vec<u8>>,
+    std::rc::Rc<std::cell::Cell<usize>>,
+);
+
+impl std::io::Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1.set(self.1.get() + n);
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_long_xes_trace_is_streamed_not_held() {
+    let mut xes = String::from("<log><trace><string key=\"concept:name\" value=\"c1\"/>\n");
+    for i in 0..50_000 {
+        xes.push_str(&format!(
+            "<event><string key=\"concept:name\" value=\"s{i}\"/>\
+             <date key=\"time:timestamp\" value=\"2026-03-01T10:00:00Z\"/></event>\n"
+        ));
+    }
+    xes.push_str("</trace></log>\n");
+    let total = xes.len();
+    let taken = std::rc::Rc::new(std::cell::Cell::new(0));
+    let input = Counted(std::io::Cursor::new(xes.into_bytes()), taken.clone());
+    let options = ReadOptions::new(InputFormat::Xes);
+    let mut reader = cxl::events::EventReader::new(input, "long.xes", 0, &options).expect("reader");
+    let mut interner = Interner::new();
+    let mut events = 0;
+    while let Some(record) = reader.next_record(&mut interner).expect("readable") {
+        if matches!(record, Record::Event(_)) {
+            events += 1;
+            if events == 10 {
+                assert!(
+                    taken.get() < total / 10,
+                    "read {} of {total} bytes",
+                    taken.get()
+                );
+            }
+        }
+    }
+    assert_eq!(events, 50_000);
+}

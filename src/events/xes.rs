@@ -1,10 +1,13 @@
-//! The XES reader (IEEE 1849): streams `<trace>` by `<trace>` with quick-xml,
-//! holding one trace in memory at a time.
+//! The XES reader (IEEE 1849): streams the log with quick-xml, event by event.
+//! A trace's events go out as soon as its customer id is known (XES puts trace
+//! attributes first); only events read before that wait, so memory does not
+//! grow with the log, nor with a long trace.
 //!
 //! - Trace attributes become a [`Record::Customer`], given before the trace's
-//!   events; the customer id is the trace's `concept:name` by default
-//!   (`case:KEY` in a mapping names a trace attribute; a plain key is looked up
-//!   on the event first, then on the trace).
+//!   events (attributes that come after events follow in a second one); the
+//!   customer id is the trace's `concept:name` by default (`case:KEY` in a
+//!   mapping names a trace attribute; a plain key is looked up on the event
+//!   first, then on the trace).
 //! - Event attributes of every XES type become typed attributes: `string`,
 //!   `id` → text, `date` → time, `int`, `float` → number, `boolean`, and
 //!   `list`/`container` → a list of their children's values. Meta-attributes
@@ -21,9 +24,9 @@
 //!   events, events without the attribute, and events with non-standard values
 //!   (BPIC 2013's `In Progress`, `Awaiting Assignment`) are kept. All are kept
 //!   with the option, or when the step name itself includes `lifecycle:transition`.
-//! - Malformed XML stops reading: the events of the trace read so far are still
-//!   handed out, the event being read is rejected, then an [`InputError::Xml`]
-//!   names the line and the element.
+//! - Malformed XML stops reading: the events read so far are handed out, the
+//!   event being read is rejected, then an [`InputError::Xml`] names the line and
+//!   the element.
 
 mod attrs;
 mod xml;
@@ -84,6 +87,8 @@ pub(crate) struct XesReader<R: BufRead> {
     all_lifecycle: bool,
     keys: Option<Keys>,
     phase: Phase,
+    /// The trace being read, if any.
+    trace: Option<trace::TraceRead>,
     queue: VecDeque<Record>,
     error: Option<InputError>,
     event_defaults: Vec<(String, String)>,
@@ -110,6 +115,7 @@ impl<R: BufRead> XesReader<R> {
             all_lifecycle: options.all_lifecycle,
             keys: None,
             phase: Phase::Start,
+            trace: None,
             queue: VecDeque::new(),
             error: None,
             event_defaults: Vec::new(),
@@ -140,6 +146,7 @@ impl<R: BufRead> XesReader<R> {
             match self.phase {
                 Phase::Done => return Ok(None),
                 Phase::Start => self.find_log(),
+                Phase::Log if self.trace.is_some() => self.trace_item(interner),
                 Phase::Log => self.log_item(interner),
             }
         }
@@ -193,7 +200,7 @@ impl<R: BufRead> XesReader<R> {
                     return;
                 }
                 if elem.tag == Tag::Trace {
-                    self.read_trace(&elem, interner);
+                    self.start_trace(&elem, interner);
                 } else {
                     self.read_stray_event(&elem, interner);
                 }
