@@ -216,20 +216,33 @@ fn skip(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec<F
 fn swap(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
     let s = ideal(t)?;
     let pre = prefixes(journey, &s);
-    let candidates: Vec<usize> = (0..s.len().saturating_sub(1))
-        .filter(|&i| s[i] != s[i + 1] && !allows(journey, &pre[i], s[i + 1]))
+    // Swap steps i and i+1 where the path refuses the second first, and the step
+    // after the pair follows the first one again (the evaluator re-synchronises
+    // at each step out of order), so the customer is back on the path at once.
+    let candidates: Vec<usize> = (0..s.len().saturating_sub(2))
+        .filter(|&i| {
+            let back: Vec<u32> = journey
+                .graph
+                .nodes_of(s[i])
+                .iter()
+                .map(|n| n.index() as u32)
+                .collect();
+            s[i] != s[i + 1]
+                && !allows(journey, &pre[i], s[i + 1])
+                && allows(journey, &back, s[i + 2])
+        })
         .collect();
     let i = *rng.pick(&candidates)?;
-    let (first, second) = (t.events[i].time, t.events[i + 1].time);
+    let first = t.events[i].time;
     let mut a = t.events[i].clone();
     let mut b = t.events[i + 1].clone();
-    // Back to back: the second right after the first's time.
-    std::mem::swap(&mut a.time, &mut b.time);
-    a.time = first + 1;
+    // Back to back, and the next step right after: no time limit moves later.
     b.time = first;
+    a.time = first + 1;
     t.events[i] = b;
     t.events[i + 1] = a;
-    shift(t, i + 2, first + 1 - second);
+    let next = t.events[i + 2].time;
+    shift(t, i + 2, first + 2 - next);
     profile_first(t);
     Some(vec![FindingKind::UnexpectedStep])
 }
@@ -242,11 +255,9 @@ fn delay(
 ) -> Option<Vec<FindingKind>> {
     let s = ideal(t)?;
     let plan = sim.plan(t.journey);
+    let segment = t.segment.clone();
     let applies = |l: &Limit| {
-        l.segments.is_empty()
-            || t.segment
-                .as_ref()
-                .is_some_and(|seg| l.segments.contains(seg))
+        l.segments.is_empty() || segment.as_ref().is_some_and(|seg| l.segments.contains(seg))
     };
     // (target event index, anchor event index, limit) of each within that a step fulfils.
     let mut candidates: Vec<(usize, usize, u64)> = Vec::new();
@@ -271,7 +282,20 @@ fn delay(
     let late_by = rng.between(60, 3600.min(limit.max(60))) as i64;
     shift(t, k, due + late_by - t.events[k].time);
     let mut expected = vec![FindingKind::Stalled, FindingKind::SlaBreach];
-    if plan.limits.iter().any(|l| l.warn && l.target == Some(s[k])) {
+    // A `warn after` on the same step whose time has now passed warns too.
+    let warned = plan
+        .limits
+        .iter()
+        .filter(|l| l.warn && applies(l))
+        .any(|l| {
+            let anchor = match l.anchor {
+                AnchorRef::JourneyStart => Some(0),
+                AnchorRef::Step(x) => (0..k).find(|&i| s[i] == x),
+            };
+            l.target == Some(s[k])
+                && anchor.is_some_and(|i| t.events[i].time + (l.limit as i64) < t.events[k].time)
+        });
+    if warned {
         expected.push(FindingKind::SlaWarning);
     }
     Some(expected)
@@ -377,7 +401,7 @@ fn too_many_attempts(
     let k = *rng.pick(&candidates)?;
     let max = plan.steps[s[k].index()].max_visits.unwrap_or(1);
     let visits = s.iter().filter(|&&x| x == s[k]).count() as u32;
-    if visits >= max + 1 {
+    if visits > max {
         return None;
     }
     // Enough extra attempts to pass the limit, one second apart.
@@ -400,8 +424,8 @@ fn repeat(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec
     // Repeat step k right after event j (k <= j < last) where it cannot come again.
     let mut candidates: Vec<(usize, usize)> = Vec::new();
     for j in 0..s.len().saturating_sub(1) {
-        for k in 0..=j {
-            if !reaches(&journey.graph, &pre[j + 1], s[k])
+        for (k, &step) in s.iter().enumerate().take(j + 1) {
+            if !reaches(&journey.graph, &pre[j + 1], step)
                 && t.events[j + 1].time - t.events[j].time > 1
             {
                 candidates.push((k, j));
