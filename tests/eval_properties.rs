@@ -42,7 +42,7 @@ proptest! {
     #[test]
     fn ideal_traces_are_clean(text in policies(), seed in any::<u64>(), customers in 1u64..40, concurrency in 1usize..20) {
         let policy = policy(text);
-        let sim = Simulator::new(&policy, options(seed, customers, concurrency)).unwrap();
+        let sim = Simulator::new(&policy, options(seed, customers, concurrency)).expect("a simulator");
         let events: Vec<_> = sim.stream().collect();
         let (report, findings) = evaluate(&policy, ndjson(&events));
         prop_assert!(findings.is_empty(), "seed {seed}: {:#?}", findings.first());
@@ -63,7 +63,7 @@ proptest! {
         victim in any::<prop::sample::Index>(),
     ) {
         let policy = policy(text);
-        let sim = Simulator::new(&policy, options(seed, customers, 4)).unwrap();
+        let sim = Simulator::new(&policy, options(seed, customers, 4)).expect("a simulator");
         let start = sim.options().start.as_second();
         let mut traces: Vec<Trace> = (0..customers).map(|n| sim.ideal(n, start + n as i64 * 1800)).collect();
         let v = victim.index(traces.len());
@@ -71,9 +71,9 @@ proptest! {
         let mut rng = Rng::new(seed ^ 0xABCD);
         let deviated = sim.deviate(&traces[v], deviation, &mut rng);
         prop_assume!(deviated.is_some());
-        traces[v] = deviated.unwrap();
+        traces[v] = deviated.expect("assumed");
         let expected: BTreeSet<FindingKind> =
-            traces[v].deviation.as_ref().unwrap().expected.iter().copied().collect();
+            traces[v].deviation.as_ref().expect("deviated").expected.iter().copied().collect();
         let (_, findings) = evaluate(&policy, ndjson(&merge(&traces)));
         let victim_id = traces[v].customer.clone();
         let got: BTreeSet<FindingKind> = findings
@@ -101,7 +101,7 @@ proptest! {
             Deviation::BadMetric, Deviation::RepeatedAsk, Deviation::TooManyAttempts,
             Deviation::Repeat, Deviation::Abandon,
         ];
-        let sim = Simulator::new(&policy, o).unwrap();
+        let sim = Simulator::new(&policy, o).expect("a simulator");
         let events: Vec<_> = sim.stream().collect();
         let (before, _) = evaluate(&policy, ndjson(&events));
         // Arrival = time + a jitter under half the window: two events of a
@@ -126,10 +126,10 @@ proptest! {
         let run = || {
             let mut o = options(seed, customers, 5);
             o.deviation_rate = 0.4;
-            let sim = Simulator::new(&policy, o).unwrap();
+            let sim = Simulator::new(&policy, o).expect("a simulator");
             let log = ndjson(&sim.stream().collect::<Vec<_>>());
             let (report, _) = evaluate(&policy, log.clone());
-            (log, serde_json::to_string(&report).unwrap())
+            (log, serde_json::to_string(&report).expect("json"))
         };
         let (log1, json1) = run();
         let (log2, json2) = run();
