@@ -476,7 +476,7 @@ fn late(sim: &Simulator<'_>, t: &mut Trace, rng: &mut Rng) -> Option<Vec<Finding
     let k = *rng.pick(&candidates)?;
     let event = t.events.remove(k);
     t.events.push(event);
-    Some(vec![FindingKind::LateEvent, FindingKind::UnexpectedStep])
+    Some(vec![FindingKind::LateEvent])
 }
 
 /// Insert an extra record between two of the trace's events.
