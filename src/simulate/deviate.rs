@@ -351,17 +351,39 @@ fn bad_metric(sim: &Simulator<'_>, t: &mut Trace, rng: &mut Rng) -> Option<Vec<F
 
 fn repeated_ask(sim: &Simulator<'_>, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
     let plan = sim.plan(t.journey);
-    let item = rng.pick(&plan.ask_items)?.clone();
-    if t.events.len() < 2 {
-        return None;
+    // A rule that applies to this customer, and two events at steps it covers
+    // (the evaluator remembers asks only where an `asks_once` applies).
+    let mut candidates: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (r, rule) in plan.ask_rules.iter().enumerate() {
+        let applies = rule.segments.is_empty()
+            || t.segment
+                .as_ref()
+                .is_some_and(|s| rule.segments.contains(s));
+        let covered: Vec<usize> = (0..t.events.len())
+            .filter(|&k| match t.events[k].kind {
+                RecordKind::Step(s) => rule.step.is_none_or(|x| x == s),
+                _ => false,
+            })
+            .collect();
+        if applies && covered.len() >= 2 {
+            candidates.push((r, covered));
+        }
     }
-    let first = rng.index(t.events.len() - 1);
-    let second = first + 1 + rng.index(t.events.len() - first - 1);
+    let (r, covered) = rng.pick(&candidates)?.clone();
+    let rule = &plan.ask_rules[r];
+    let items = if rule.items.is_empty() {
+        &plan.ask_items
+    } else {
+        &rule.items
+    };
+    let item = rng.pick(items)?.clone();
+    let a = rng.index(covered.len() - 1);
+    let b = a + 1 + rng.index(covered.len() - a - 1);
     for e in t.events.iter_mut() {
         e.attrs
             .retain(|(k, v)| !(k == "asked" && *v == AttrValue::Text(item.clone())));
     }
-    for k in [first, second] {
+    for k in [covered[a], covered[b]] {
         let e = &mut t.events[k];
         e.attrs.retain(|(k, _)| k != "asked");
         e.attrs

@@ -39,6 +39,16 @@ pub(crate) struct MetricPlan {
     pub targeted: bool,
 }
 
+/// An `asks_once` rule: where it applies and which items it names.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AskRule {
+    /// The step it is expected at; `None` for `J.*`.
+    pub step: Option<StepId>,
+    pub segments: Vec<String>,
+    /// The items it names; empty: every item.
+    pub items: Vec<String>,
+}
+
 /// One step, ready to be played.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct StepPlan {
@@ -63,6 +73,8 @@ pub(crate) struct JourneyPlan {
     pub limits: Vec<Limit>,
     /// Items the customer may be asked for (`asked`), when an `asks_once` applies.
     pub ask_items: Vec<String>,
+    /// The `asks_once` rules, for a repeated-ask deviation.
+    pub ask_rules: Vec<AskRule>,
 }
 
 /// Items asked for when `asks_once *` names none.
@@ -87,7 +99,7 @@ impl JourneyPlan {
             .collect();
         let mut limits = Vec::new();
         let mut ask_items: Vec<String> = Vec::new();
-        let mut asks = false;
+        let mut ask_rules = Vec::new();
         for e in policy.expectations.iter().filter(|e| e.journey == j) {
             match &e.check {
                 Check::Within { limit, anchor } | Check::WarnAfter { limit, anchor } => limits
@@ -99,7 +111,11 @@ impl JourneyPlan {
                         segments: e.segments.clone(),
                     }),
                 Check::AsksOnce { items } => {
-                    asks = true;
+                    ask_rules.push(AskRule {
+                        step: e.step,
+                        segments: e.segments.clone(),
+                        items: items.clone(),
+                    });
                     for item in items {
                         if !ask_items.contains(item) {
                             ask_items.push(item.clone());
@@ -109,13 +125,14 @@ impl JourneyPlan {
                 _ => {}
             }
         }
-        if asks && ask_items.is_empty() {
+        if !ask_rules.is_empty() && ask_items.is_empty() {
             ask_items = DEFAULT_ITEMS.iter().map(|s| s.to_string()).collect();
         }
         JourneyPlan {
             steps,
             limits,
             ask_items,
+            ask_rules,
         }
     }
 }
