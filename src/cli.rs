@@ -12,6 +12,7 @@ mod graph;
 mod input;
 mod profile;
 mod simulate;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,6 +37,8 @@ enum Command {
     Profile(profile::ProfileArgs),
     /// Play the ideal journeys of a policy as an event log, with deviations on request.
     Simulate(simulate::SimulateArgs),
+    /// Run the inline `test` blocks of policy files.
+    Test(test::TestArgs),
 }
 
 /// Parse the command line and run the verb.
@@ -58,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args),
         Command::Profile(args) => profile::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     ExitCode::from(code)
 }

@@ -78,7 +78,7 @@ pub enum Code {
     StepNotInPath,
     /// E0402: the goal cannot be reached by any path.
     GoalUnreachable,
-    /// W0403: a step from which no path leads to the end of the journey.
+    /// W0403: a step from which no path reaches the journey's goal.
     DeadEndStep,
     /// E0404: a time limit anchored to a step that can never come before its target.
     AnchorNeverPrecedes,
