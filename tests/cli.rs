@@ -470,7 +470,7 @@ fn eval_explain_shows_rule_anchor_deadline_and_evidence() {
     let ran = run(&["eval", "--explain", POLICY, LOG]);
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     let breach =
-        "      2026-03-01T11:30:00Z  c3 claim#1  `acknowledge` 1h 30m after `report`, 30m late\n\
+        "      2026-03-01T11:30:00Z  c3 claim#1  `acknowledge` 1h 30m after `report`, 30m late (reported `stalled` at the deadline)\n\
                   \x20       rule: line 18: within 1h after report\n\
                   \x20       anchor: 2026-03-01T10:00:00Z\n\
                   \x20       deadline: 2026-03-01T11:00:00Z (inclusive)\n\
