@@ -112,10 +112,11 @@ pub struct Evaluator<'p> {
 impl<'p> Evaluator<'p> {
     /// An evaluator of `policy`.
     pub fn new(policy: &'p Policy, options: EvalOptions) -> Self {
+        let mut names = Interner::new();
         Evaluator {
             policy,
-            index: PolicyIndex::new(policy),
-            names: Interner::new(),
+            index: PolicyIndex::new(policy, &mut names),
+            names,
             options,
             routes: Vec::new(),
             customers: FxHashMap::default(),
@@ -191,7 +192,7 @@ impl<'p> Evaluator<'p> {
         let ctx = context!(self);
         for id in self.sorted_customers() {
             if let Some(customer) = self.customers.get_mut(&id) {
-                apply::flush(&ctx, customer, &mut self.tally, until, &mut out);
+                apply::release(&ctx, customer, &mut self.tally, until, &mut out);
                 timers::fire_all(&ctx, customer, &mut self.tally, until, &mut out);
             }
         }
@@ -210,7 +211,7 @@ impl<'p> Evaluator<'p> {
         let ctx = context!(self);
         for id in self.sorted_customers() {
             if let Some(mut customer) = self.customers.remove(&id) {
-                apply::flush(&ctx, &mut customer, &mut self.tally, i64::MAX, &mut out);
+                apply::release(&ctx, &mut customer, &mut self.tally, i64::MAX, &mut out);
                 timers::fire_all(&ctx, &mut customer, &mut self.tally, as_of_ms, &mut out);
                 apply::close_all_at_end(&ctx, &mut customer, &mut self.tally, as_of_ms, &mut out);
             }
@@ -259,7 +260,7 @@ impl<'p> Evaluator<'p> {
         idle.sort_by(|a, b| self.names.resolve(*a).cmp(self.names.resolve(*b)));
         for id in idle {
             if let Some(customer) = self.customers.get_mut(&id) {
-                apply::flush(&ctx, customer, &mut self.tally, watermark, out);
+                apply::release(&ctx, customer, &mut self.tally, watermark, out);
                 timers::fire_all(&ctx, customer, &mut self.tally, watermark, out);
                 if customer.instances.is_empty() && customer.buffer.is_empty() {
                     self.customers.remove(&id);

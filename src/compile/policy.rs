@@ -46,6 +46,8 @@ pub struct Policy {
     pub tests: Vec<TestCase>,
     /// Warnings found on the way (errors stop compilation).
     pub warnings: Vec<Diagnostic>,
+    /// Per journey (same order), the `abandon after` clause, for `abandoned` findings.
+    pub abandon_rules: Vec<Option<rules::RuleSource>>,
 }
 
 impl Policy {
@@ -196,6 +198,10 @@ fn build(
             .filter(|t| t.origin == Origin::File)
             .map(|t| t.item.clone())
             .collect(),
+        abandon_rules: journeys
+            .iter()
+            .map(|j| abandon_rule(checked, &j.name, text))
+            .collect(),
         journeys,
         expectations,
         escalations,
@@ -230,4 +236,24 @@ fn step_channel_expectations(journeys: &[CompiledJourney], text: &str) -> Vec<Ex
         }
     }
     out
+}
+
+/// The `abandon after D` clause of a journey declared in the file, as a rule source.
+fn abandon_rule(checked: &Checked, journey: &str, text: &str) -> Option<rules::RuleSource> {
+    let declared = checked
+        .scope
+        .journeys
+        .get(journey)
+        .filter(|d| d.origin == Origin::File)?;
+    let duration = declared.item.abandon_after()?;
+    // The clause starts at its `abandon` keyword, the last one before the duration.
+    let start = text.get(..duration.span.start)?.rfind("abandon")?;
+    let span = crate::syntax::Span::new(start, duration.span.end);
+    Some(rules::RuleSource {
+        span,
+        line: diagnostic::line_col(text, start).0,
+        text: text.get(span.start..span.end)?.to_string(),
+        set: None,
+        module: None,
+    })
 }

@@ -66,11 +66,11 @@ pub(crate) fn receive(
 ) {
     let t = event.time.as_millisecond();
     let key = (event.name, t, event.channel);
-    let duplicate = cust.last_applied == Some(key)
+    let duplicate = cust.recent.contains(&key)
         || cust
             .buffer
             .iter()
-            .any(|e| (e.name, e.time.as_millisecond(), e.channel) == key);
+            .any(|(ms, e)| (e.name, *ms, e.channel) == key);
     if duplicate {
         let mut f = Finding::new(
             FindingKind::DuplicateEvent,
@@ -106,37 +106,21 @@ pub(crate) fn receive(
         return;
     }
     cust.max_seen = cust.max_seen.max(t);
-    let at = cust
-        .buffer
-        .partition_point(|e| e.time.as_millisecond() <= t);
-    cust.buffer.insert(at, event);
+    let at = cust.buffer.partition_point(|(ms, _)| *ms <= t);
+    cust.buffer.insert(at, (t, event));
     release(ctx, cust, tally, cust.max_seen - ctx.lateness_ms, out);
 }
 
 /// Apply buffered events up to `until` (ms, inclusive).
-pub(crate) fn flush(
+pub(crate) fn release(
     ctx: &Context<'_>,
     cust: &mut CustomerState,
     tally: &mut Tally,
     until: i64,
     out: &mut Vec<Finding>,
 ) {
-    release(ctx, cust, tally, until, out);
-}
-
-fn release(
-    ctx: &Context<'_>,
-    cust: &mut CustomerState,
-    tally: &mut Tally,
-    until: i64,
-    out: &mut Vec<Finding>,
-) {
-    while cust
-        .buffer
-        .front()
-        .is_some_and(|e| e.time.as_millisecond() <= until)
-    {
-        if let Some(event) = cust.buffer.pop_front() {
+    while cust.buffer.front().is_some_and(|(ms, _)| *ms <= until) {
+        if let Some((_, event)) = cust.buffer.pop_front() {
             apply_event(ctx, cust, tally, &event, out);
         }
     }
@@ -153,7 +137,11 @@ fn apply_late(
 ) {
     learn(cust, event);
     for &(j, step) in ctx.route(event.name) {
-        if let Some(k) = cust.instances.iter().position(|i| i.journey == j) {
+        if let Some(k) = cust
+            .instances
+            .iter()
+            .position(|i| i.journey == j && !i.ended)
+        {
             let mut inst = cust.instances.swap_remove(k);
             checks::order_free(ctx, cust, &mut inst, tally, step, event, out);
             cust.instances.push(inst);
@@ -165,7 +153,8 @@ fn apply_late(
 fn learn(cust: &mut CustomerState, event: &Event) {
     for (key, value) in &event.attrs {
         match cust.attrs.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value.clone(),
+            Some(slot) if slot.1 != *value => slot.1 = value.clone(),
+            Some(_) => {}
             None => cust.attrs.push((*key, value.clone())),
         }
     }
@@ -181,13 +170,20 @@ fn apply_event(
     let t = event.time.as_millisecond();
     learn(cust, event);
     cust.applied_max = cust.applied_max.max(t);
-    cust.last_applied = Some((event.name, t, event.channel));
+    if cust.recent.len() == super::instance::RECENT {
+        cust.recent.pop_front();
+    }
+    cust.recent.push_back((event.name, t, event.channel));
     for &(j, step) in ctx.route(event.name) {
         // Deadlines strictly before this event fire first: `within` is inclusive.
         timers::fire_journey(ctx, cust, tally, j, t, out);
-        let k = match cust.instances.iter().position(|i| i.journey == j) {
+        let k = match cust
+            .instances
+            .iter()
+            .position(|i| i.journey == j && !i.ended)
+        {
             Some(k) => k,
-            None => match open(ctx, cust, tally, j, t) {
+            None => match open(ctx, cust, tally, j, event) {
                 Some(k) => k,
                 None => continue,
             },
@@ -196,8 +192,10 @@ fn apply_event(
         on_step(ctx, cust, &mut inst, tally, step, event, out);
         let journey = &ctx.policy.journeys[j];
         if inst.at_end(journey) {
-            close(ctx, cust, inst, tally, t, true, out);
-        } else {
+            close(ctx, cust, &mut inst, tally, t, true, out);
+        }
+        // An ended instance stays only while escalation tiers are still due.
+        if !inst.ended || inst.escalations.iter().any(|x| x.due != i64::MAX) {
             cust.instances.push(inst);
         }
     }
@@ -209,8 +207,9 @@ fn open(
     cust: &mut CustomerState,
     tally: &mut Tally,
     j: usize,
-    t: i64,
+    event: &Event,
 ) -> Option<usize> {
+    let t = event.time.as_millisecond();
     let journey = &ctx.policy.journeys[j];
     let facts = CustomerFacts::new(ctx, cust, None);
     let segments: Vec<usize> = ctx
@@ -234,9 +233,10 @@ fn open(
         return None;
     }
     let number = cust.next_number(j);
-    let mut inst = Instance::new(j, journey, number, t, segments);
+    let mut inst = Box::new(Instance::new(j, journey, number, t, segments));
     for &e in &ctx.index.anchored_at_start[j] {
-        activate(ctx, &mut inst, e, t, Symbol(u32::MAX), 0);
+        // The opening event anchors `after journey start`, and is its evidence.
+        activate(ctx, &mut inst, e, t, event.name, event.origin.line);
     }
     tally.entered(j);
     cust.instances.push(inst);
@@ -320,10 +320,11 @@ fn advance(
     out: &mut Vec<Finding>,
 ) {
     let journey = &ctx.policy.journeys[inst.journey];
-    let mut next = Vec::with_capacity(inst.positions.len());
-    journey.graph.advance_into(&inst.positions, step, &mut next);
-    if !next.is_empty() {
-        inst.positions = next;
+    journey
+        .graph
+        .advance_into(&inst.positions, step, &mut inst.scratch);
+    if !inst.scratch.is_empty() {
+        std::mem::swap(&mut inst.positions, &mut inst.scratch);
         return;
     }
     let name = journey.step_name(step);
@@ -464,6 +465,8 @@ pub(crate) fn report(
     out: &mut Vec<Finding>,
 ) {
     let _ = ctx;
+    inst.findings = inst.findings.saturating_add(1);
+    inst.worst = inst.worst.max(f.level);
     match f.kind.category() {
         super::Category::OffPath if f.kind != FindingKind::Incomplete => inst.off_path = true,
         super::Category::BrokenStep => {
@@ -482,7 +485,7 @@ pub(crate) fn report(
 pub(crate) fn close(
     ctx: &Context<'_>,
     cust: &CustomerState,
-    inst: Instance,
+    inst: &mut Instance,
     tally: &mut Tally,
     t: i64,
     completed: bool,
@@ -500,6 +503,8 @@ pub(crate) fn close(
         }
     }
     let _ = ctx;
+    inst.activations.clear();
+    inst.ended = true;
     tally.closed(inst.journey, inst.off_path, completed);
 }
 
@@ -512,8 +517,9 @@ pub(crate) fn close_all_at_end(
     out: &mut Vec<Finding>,
 ) {
     let mut instances = std::mem::take(&mut cust.instances);
-    instances.sort_by_key(|i| i.journey);
-    for mut inst in instances {
+    instances.sort_by_key(|i| (i.journey, i.number));
+    // Ended instances were counted when they ended.
+    for mut inst in instances.into_iter().filter(|i| !i.ended) {
         let journey = &ctx.policy.journeys[inst.journey];
         for a in &inst.activations {
             if a.state == ActivationState::Pending {
@@ -579,7 +585,7 @@ pub(crate) struct CustomerFacts<'a> {
     ctx: &'a Context<'a>,
     attrs: &'a [(Symbol, Value)],
     profile: &'a [(Symbol, Value)],
-    instances: &'a [Instance],
+    instances: &'a [Box<Instance>],
     current: Option<&'a Instance>,
     depth: Cell<u8>,
 }
@@ -604,7 +610,7 @@ impl<'a> CustomerFacts<'a> {
         let j = *self.ctx.index.journeys.get(journey)?;
         self.current
             .filter(|i| i.journey == j)
-            .or_else(|| self.instances.iter().find(|i| i.journey == j))
+            .or_else(|| self.instances.iter().map(|i| &**i).find(|i| i.journey == j))
     }
 }
 
@@ -628,6 +634,10 @@ impl Facts for CustomerFacts<'_> {
         let Some(&i) = self.ctx.index.segments.get(segment) else {
             return false;
         };
+        // Membership is decided when an instance starts, from what was known then.
+        if let Some(inst) = self.current {
+            return inst.segments.contains(&i);
+        }
         // Segments that name each other in a cycle must not recurse forever.
         if self.depth.get() > 16 {
             return false;
@@ -664,7 +674,7 @@ impl Facts for CustomerFacts<'_> {
         };
         match journey {
             Some(j) => self.instance(j).is_some_and(visited),
-            None => self.current.is_some_and(visited) || self.instances.iter().any(visited),
+            None => self.current.is_some_and(visited) || self.instances.iter().any(|i| visited(i)),
         }
     }
 }

@@ -39,13 +39,14 @@ pub(crate) fn order_free(
             |kind, message: String| finding(ctx, cust, inst, kind, level, t, Some(step), message);
         match &expectation.check {
             Check::Channel { allowed } => {
-                let Some(channel) = event.channel.map(|c| ctx.names.resolve(c)) else {
+                let Some(symbol) = event.channel else {
                     continue;
                 };
-                if allowed.iter().any(|a| a == channel) {
+                if ctx.index.channel_symbols[e].contains(&symbol) {
                     tally.verdict(e, Verdict::Met);
                 } else {
                     tally.verdict(e, Verdict::Missed);
+                    let channel = ctx.names.resolve(symbol);
                     let message = format!(
                         "`{}` via `{channel}`, expected {}",
                         name(ctx, inst, step),
@@ -60,9 +61,7 @@ pub(crate) fn order_free(
                 }
             }
             Check::Metric { metric, op, value } => {
-                let Some(actual) = ctx
-                    .names
-                    .get(metric)
+                let Some(actual) = ctx.index.metric_symbol[e]
                     .and_then(|k| event.attr(k))
                     .and_then(number)
                 else {
@@ -251,7 +250,14 @@ pub(crate) fn fulfil(
     let t = event.time.as_millisecond();
     let mut candidates: Vec<Candidate> = Vec::new();
     for &e in &ctx.index.fulfilled_by[inst.journey][step.index()] {
-        let Some(k) = inst.activations.iter().position(|a| a.expectation == e) else {
+        // The oldest pending activation; only when none is pending, the oldest
+        // overdue one (which makes this step late).
+        let pending = inst
+            .activations
+            .iter()
+            .position(|a| a.expectation == e && a.state == ActivationState::Pending);
+        let Some(k) = pending.or_else(|| inst.activations.iter().position(|a| a.expectation == e))
+        else {
             continue;
         };
         let a = inst.activations.remove(k);
@@ -342,7 +348,7 @@ fn list(items: &[String]) -> String {
 /// The items an event says it asked the customer for: its `asked` attribute, a
 /// list or a comma-separated text.
 fn asked_items(ctx: &Context<'_>, event: &Event) -> Vec<String> {
-    let Some(value) = ctx.names.get("asked").and_then(|k| event.attr(k)) else {
+    let Some(value) = event.attr(ctx.index.asked) else {
         return Vec::new();
     };
     let mut items = Vec::new();

@@ -29,10 +29,17 @@ pub(crate) fn check_customer(
     out: &mut Vec<Finding>,
 ) {
     let _ = out;
+    // Rules that depend only on findings (and segments, fixed at the start) need
+    // no new look while the instance has no new finding.
+    let new_findings = inst.findings_at_escalation_check != Some(inst.findings);
+    inst.findings_at_escalation_check = Some(inst.findings);
     for (r, rule) in ctx.policy.escalations.iter().enumerate() {
         let Trigger::Customer { when } = &rule.trigger else {
             continue;
         };
+        if !new_findings && !ctx.index.escalation_every_step[r] {
+            continue;
+        }
         if !rule.journeys.is_empty() && !rule.journeys.contains(&inst.journey) {
             continue;
         }
@@ -43,7 +50,11 @@ pub(crate) fn check_customer(
         if !holds {
             continue;
         }
-        let level = rule.tiers[0].severity.map_or(Level::Yellow, Level::from);
+        // Without a severity of its own, a tier is as serious as the worst
+        // finding of the instance so far.
+        let level = rule.tiers[0]
+            .severity
+            .map_or(inst.worst.max(Level::Yellow), Level::from);
         tally.escalation(record(
             ctx,
             cust,
@@ -177,7 +188,13 @@ pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally, out: &mut Vec<Finding>
         );
         let how = if *off_path { "off path" } else { "broken" };
         let mut previous = false;
+        let mut last_bucket = i64::MIN;
         for state in &states {
+            // Buckets without data for a whole window: the rate fell back to nothing.
+            if state.bucket.saturating_sub(last_bucket) >= BUCKETS_PER_WINDOW {
+                previous = false;
+            }
+            last_bucket = state.bucket;
             if state.holds && !previous {
                 let reason = format!(
                     "{what} {how} on {:.1}% of {} visits in {} (threshold {} {}%)",

@@ -3,7 +3,8 @@
 //! which time limits a step (or a journey's start) opens.
 
 use crate::compile::{AnchorRef, Check, Policy, StepId};
-use std::collections::HashMap;
+use crate::events::{Interner, Symbol};
+use rustc_hash::FxHashMap as HashMap;
 
 /// Expectation indices by journey and step.
 type ByStep = Vec<Vec<Vec<usize>>>;
@@ -25,11 +26,20 @@ pub(crate) struct PolicyIndex {
     pub segments: HashMap<String, usize>,
     /// Journeys by name.
     pub journeys: HashMap<String, usize>,
+    /// For a metric expectation, the symbol of its attribute name.
+    pub metric_symbol: Vec<Option<Symbol>>,
+    /// The symbol of the `asked` attribute that `asks_once` reads.
+    pub asked: Symbol,
+    /// For a channel expectation, the symbols of its allowed channels.
+    pub channel_symbols: Vec<Vec<Symbol>>,
+    /// For an escalation, whether its condition can change without a new finding
+    /// (it reads attributes or `reached`), so it is looked at on every step.
+    pub escalation_every_step: Vec<bool>,
 }
 
 impl PolicyIndex {
-    pub(crate) fn new(policy: &Policy) -> PolicyIndex {
-        let mut by_event_name: HashMap<String, Vec<(usize, StepId)>> = HashMap::new();
+    pub(crate) fn new(policy: &Policy, names: &mut Interner) -> PolicyIndex {
+        let mut by_event_name: HashMap<String, Vec<(usize, StepId)>> = HashMap::default();
         let empty = || -> ByStep {
             policy
                 .journeys
@@ -86,7 +96,35 @@ impl PolicyIndex {
                 _ => None,
             })
             .collect();
+        let metric_symbol = policy
+            .expectations
+            .iter()
+            .map(|e| match &e.check {
+                Check::Metric { metric, .. } => Some(names.intern(metric)),
+                _ => None,
+            })
+            .collect();
+        let channel_symbols = policy
+            .expectations
+            .iter()
+            .map(|e| match &e.check {
+                Check::Channel { allowed } => allowed.iter().map(|c| names.intern(c)).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let escalation_every_step = policy
+            .escalations
+            .iter()
+            .map(|e| match &e.trigger {
+                crate::compile::Trigger::Customer { when } => reads_more_than_findings(when),
+                crate::compile::Trigger::Rate { .. } => false,
+            })
+            .collect();
         PolicyIndex {
+            channel_symbols,
+            escalation_every_step,
+            metric_symbol,
+            asked: names.intern("asked"),
             by_event_name,
             at_step,
             fulfilled_by,
@@ -112,5 +150,21 @@ impl PolicyIndex {
     /// their own names when they have none).
     pub(crate) fn steps_named(&self, name: &str) -> Vec<(usize, StepId)> {
         self.by_event_name.get(name).cloned().unwrap_or_default()
+    }
+}
+
+/// True when a condition reads something besides findings and segments:
+/// attributes, or `reached(...)`.
+fn reads_more_than_findings(expr: &crate::syntax::Expr) -> bool {
+    use crate::syntax::ExprKind::*;
+    match &expr.kind {
+        Path { .. } => true,
+        Call { func, .. } => func.name == "reached",
+        Not { inner } => reads_more_than_findings(inner),
+        Logic { lhs, rhs, .. } | Compare { lhs, rhs, .. } | In { lhs, list: rhs } => {
+            reads_more_than_findings(lhs) || reads_more_than_findings(rhs)
+        }
+        List { items } => items.iter().any(reads_more_than_findings),
+        _ => false,
     }
 }

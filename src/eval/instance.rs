@@ -5,21 +5,26 @@ use crate::compile::CompiledJourney;
 use crate::events::{Event, Symbol, Value};
 use std::collections::VecDeque;
 
+/// How many applied events a customer remembers to recognise a repeated record.
+pub(crate) const RECENT: usize = 16;
+
 /// Everything the evaluator keeps about one customer in flight.
 pub(crate) struct CustomerState {
     pub id: Symbol,
     /// Attributes learnt from this customer's events (the profile is separate).
     pub attrs: Vec<(Symbol, Value)>,
-    /// Events not yet applied, in time order (equal times in arrival order).
-    pub buffer: VecDeque<Event>,
+    /// Events not yet applied with their time in ms, in time order (equal
+    /// times in arrival order).
+    pub buffer: VecDeque<(i64, Event)>,
     /// Latest event time seen (ms), applied or buffered.
     pub max_seen: i64,
     /// Latest event time applied (ms).
     pub applied_max: i64,
-    /// The last applied event, for duplicate detection: (name, time, channel).
-    pub last_applied: Option<(Symbol, i64, Option<Symbol>)>,
-    /// Open journey instances.
-    pub instances: Vec<Instance>,
+    /// The last few applied events, for duplicate detection: (name, time, channel).
+    pub recent: VecDeque<(Symbol, i64, Option<Symbol>)>,
+    /// Open journey instances (boxed: they move in and out while a step is applied).
+    #[expect(clippy::vec_box, reason = "an instance is large and moves out and back on every step")]
+    pub instances: Vec<Box<Instance>>,
     /// How many instances each journey has had, by journey index.
     pub opened: Vec<(usize, u32)>,
     /// The record count when this customer was last heard of.
@@ -34,7 +39,7 @@ impl CustomerState {
             buffer: VecDeque::new(),
             max_seen: i64::MIN,
             applied_max: i64::MIN,
-            last_applied: None,
+            recent: VecDeque::new(),
             instances: Vec::new(),
             opened: Vec::new(),
             last_record: 0,
@@ -100,6 +105,8 @@ pub(crate) struct Instance {
     pub last_progress: i64,
     /// Active graph nodes, sorted.
     pub positions: Vec<u32>,
+    /// Room for the next positions, reused so a step allocates nothing.
+    pub scratch: Vec<u32>,
     /// Visits per step.
     pub visits: Vec<u32>,
     /// Latest occurrence (ms) per step; `i64::MIN` when never.
@@ -114,6 +121,15 @@ pub(crate) struct Instance {
     pub off_path: bool,
     pub broken: Vec<bool>,
     pub reached_goal: bool,
+    /// Completed or abandoned, kept only for escalation tiers still due.
+    pub ended: bool,
+    /// Findings reported so far, and how many there were when escalations were
+    /// last evaluated: a rule that depends on findings only needs no new look
+    /// until this changes.
+    pub findings: u32,
+    /// The most serious level of those findings.
+    pub worst: super::Level,
+    pub findings_at_escalation_check: Option<u32>,
     pub escalations: Vec<FiredEscalation>,
     /// Segments (by index) the customer was in when the instance started.
     pub segments: Vec<usize>,
@@ -134,6 +150,7 @@ impl Instance {
             started,
             last_progress: started,
             positions: vec![0],
+            scratch: Vec::with_capacity(4),
             visits: vec![0; steps],
             last_seen: vec![i64::MIN; steps],
             last_event: vec![(Symbol(0), 0); steps],
@@ -143,6 +160,10 @@ impl Instance {
             off_path: false,
             broken: vec![false; steps],
             reached_goal: false,
+            ended: false,
+            findings: 0,
+            worst: super::Level::Info,
+            findings_at_escalation_check: None,
             escalations: Vec::new(),
             segments,
         }

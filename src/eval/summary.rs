@@ -74,11 +74,14 @@ pub const YELLOW_SHARE: f64 = 0.05;
 
 impl Health {
     /// Health from visits and finding counts, by [`RED_SHARE`] and [`YELLOW_SHARE`].
+    /// A step nobody reached while customers waited for it (`stalled`) is judged
+    /// on its findings: the share is taken of visits or findings, whichever is more.
     pub fn judge(visits: u64, yellow: u64, red: u64) -> Health {
-        if visits == 0 {
+        let base = visits.max(yellow + red);
+        if base == 0 {
             return Health::None;
         }
-        let share = |n: u64| n as f64 / visits as f64;
+        let share = |n: u64| n as f64 / base as f64;
         if share(red) >= RED_SHARE {
             Health::Red
         } else if share(red + yellow) >= YELLOW_SHARE {

@@ -33,7 +33,8 @@ pub(crate) fn fire_all(
     }
 }
 
-/// Fire everything due before `until` in the customer's instance of journey `j`.
+/// Fire everything due before `until` in the customer's instances of journey `j`
+/// (the open one, and an abandoned one whose escalation tiers are still due).
 pub(crate) fn fire_journey(
     ctx: &Context<'_>,
     cust: &mut CustomerState,
@@ -42,43 +43,81 @@ pub(crate) fn fire_journey(
     until: i64,
     out: &mut Vec<Finding>,
 ) {
-    let Some(k) = cust.instances.iter().position(|i| i.journey == j) else {
-        return;
-    };
-    let mut inst = cust.instances.swap_remove(k);
-    while let Some((at, due)) = next_due(ctx, &inst).filter(|(at, _)| *at < until) {
+    while let Some(k) = cust
+        .instances
+        .iter()
+        .position(|i| i.journey == j && next_due(ctx, i).is_some_and(|(at, _)| at < until))
+    {
+        let mut inst = cust.instances.swap_remove(k);
+        if fire_instance(ctx, cust, &mut inst, tally, until, out) {
+            cust.instances.push(inst);
+        }
+    }
+}
+
+/// Fire what is due in one instance; false when the instance is done with.
+fn fire_instance(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    until: i64,
+    out: &mut Vec<Finding>,
+) -> bool {
+    while let Some((at, due)) = next_due(ctx, inst).filter(|(at, _)| *at < until) {
         match due {
-            Due::Activation(a) => deadline(ctx, cust, &mut inst, tally, a, out),
-            Due::Escalation(x) => escalate::tier_due(ctx, cust, &mut inst, tally, x, out),
+            Due::Activation(a) => deadline(ctx, cust, inst, tally, a, out),
+            Due::Escalation(x) => escalate::tier_due(ctx, cust, inst, tally, x, out),
             Due::Abandon => {
-                let journey = &ctx.policy.journeys[j];
+                let journey = &ctx.policy.journeys[inst.journey];
                 if inst.can_stop(journey) {
                     close(ctx, cust, inst, tally, at, true, out);
-                } else {
-                    let message = format!(
-                        "no progress on journey `{}` for {} after `{}`",
-                        journey.name,
-                        duration(at - inst.last_progress),
-                        last_step_name(ctx, &inst)
-                    );
-                    let f = finding(
-                        ctx,
-                        cust,
-                        &inst,
-                        FindingKind::Abandoned,
-                        Level::Red,
-                        at,
-                        None,
-                        message,
-                    );
-                    report(ctx, &mut inst, tally, f, Site::journey(j), out);
-                    close(ctx, cust, inst, tally, at, false, out);
+                    return false;
                 }
-                return;
+                abandon(ctx, cust, inst, tally, at, out);
             }
         }
     }
-    cust.instances.push(inst);
+    // An ended instance stays only while escalation tiers are still due.
+    !inst.ended || inst.escalations.iter().any(|x| x.due != i64::MAX)
+}
+
+/// No progress for the journey's `abandon after` time: report it, let escalations
+/// see it, and end the instance.
+fn abandon(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    at: i64,
+    out: &mut Vec<Finding>,
+) {
+    let journey = &ctx.policy.journeys[inst.journey];
+    let message = format!(
+        "no progress on journey `{}` for {} after `{}`",
+        journey.name,
+        duration(at - inst.last_progress),
+        last_step_name(ctx, inst)
+    );
+    let mut f = finding(
+        ctx,
+        cust,
+        inst,
+        FindingKind::Abandoned,
+        Level::Red,
+        at,
+        None,
+        message,
+    );
+    f.rule = ctx
+        .policy
+        .abandon_rules
+        .get(inst.journey)
+        .cloned()
+        .flatten();
+    report(ctx, inst, tally, f, Site::journey(inst.journey), out);
+    escalate::check_customer(ctx, cust, inst, tally, at, out);
+    close(ctx, cust, inst, tally, at, false, out);
 }
 
 fn last_step_name<'a>(ctx: &'a Context<'_>, inst: &Instance) -> &'a str {
@@ -94,13 +133,14 @@ fn last_step_name<'a>(ctx: &'a Context<'_>, inst: &Instance) -> &'a str {
 /// The earliest thing due in the instance, with its time.
 fn next_due(ctx: &Context<'_>, inst: &Instance) -> Option<(i64, Due)> {
     let mut best: Option<(i64, Due)> = None;
+    let ended = inst.ended;
     let mut consider = |at: i64, due: Due| {
         if best.as_ref().is_none_or(|(b, _)| at < *b) {
             best = Some((at, due));
         }
     };
     for (i, a) in inst.activations.iter().enumerate() {
-        if a.state == ActivationState::Pending {
+        if a.state == ActivationState::Pending && !ended {
             consider(a.due, Due::Activation(i));
         }
     }
@@ -109,7 +149,10 @@ fn next_due(ctx: &Context<'_>, inst: &Instance) -> Option<(i64, Due)> {
             consider(x.due, Due::Escalation(i));
         }
     }
-    if let Some(after) = ctx.policy.journeys[inst.journey].abandon_after {
+    if let Some(after) = ctx.policy.journeys[inst.journey]
+        .abandon_after
+        .filter(|_| !ended)
+    {
         consider(
             inst.last_progress.saturating_add(after as i64 * 1000),
             Due::Abandon,
