@@ -134,6 +134,54 @@ fn summarise(policy: &str, log: &str, extra: &[&str]) -> Value {
     s
 }
 
+/// `cxl check --format json` on one policy: the diagnostic codes, sorted.
+fn check_codes(policy: &str) -> Vec<String> {
+    let output = Command::cargo_bin("cxl")
+        .expect("the cxl binary")
+        .args(["check", "--format", "json"])
+        .arg(format!("{POLICIES}{policy}"))
+        .output()
+        .expect("cxl runs");
+    assert!(output.status.success(), "cxl check {policy} failed");
+    let diagnostics: Value = serde_json::from_slice(&output.stdout).expect("JSON diagnostics");
+    let mut codes: Vec<String> = diagnostics
+        .as_array()
+        .expect("an array of diagnostics")
+        .iter()
+        .filter_map(|d| d["code"].as_str().map(str::to_string))
+        .collect();
+    codes.sort();
+    codes
+}
+
+#[test]
+fn every_policy_checks_with_only_the_intended_warnings() {
+    let expected: &[(&str, &[&str])] = &[
+        ("running_example.cxl", &["W0403"]),
+        ("road_traffic.cxl", &[]),
+        ("repair.cxl", &[]),
+        ("teleclaims.cxl", &[]),
+        ("receipt.cxl", &[]),
+        ("bpic2013_closed.cxl", &[]),
+        ("bpic2013_incidents.cxl", &[]),
+        ("helpdesk.cxl", &[]),
+        ("bpic2012.cxl", &["W0403", "W0403", "W0403", "W0408"]),
+    ];
+    let on_disk = std::fs::read_dir(POLICIES)
+        .expect("examples/real")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "cxl"))
+        .count();
+    assert_eq!(
+        on_disk,
+        expected.len(),
+        "a policy in examples/real is not listed here"
+    );
+    for (policy, codes) in expected {
+        assert_eq!(check_codes(policy), *codes, "{policy}");
+    }
+}
+
 #[test]
 fn running_example_xes_and_csv_agree() {
     let xes = summarise("running_example.cxl", "running-example.xes", &[]);
