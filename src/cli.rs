@@ -11,6 +11,7 @@ mod eval;
 mod graph;
 mod input;
 mod profile;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Profile a log before writing a policy for it: activities, variants, timings.
     Profile(profile::ProfileArgs),
+    /// Run the inline `test` blocks of policy files.
+    Test(test::TestArgs),
 }
 
 /// Parse the command line and run the verb.
@@ -54,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Profile(args) => profile::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     ExitCode::from(code)
 }

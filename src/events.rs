@@ -14,6 +14,28 @@
 //!
 //! Attributes are kept in input order; [`Event::attr`] returns the first one with
 //! a key. The library opens no files: callers pass any `Read`.
+//!
+//! ```
+//! use cxl::events::{EventReader, InputFormat, Interner, ReadOptions, Record};
+//!
+//! let log: &[u8] = br#"{"customer":"c1","step":"Claim reported","time":"2026-03-01T10:00:00Z","csat":5}
+//! {"customer":"c1","step":"acknowledge"}
+//! "#;
+//! let options = ReadOptions::new(InputFormat::Ndjson);
+//! let mut reader = EventReader::new(log, "claims.ndjson", 0, &options)?;
+//! let mut interner = Interner::new();
+//! let reported = interner.intern("Claim reported");
+//! while let Some(record) = reader.next_record(&mut interner)? {
+//!     match record {
+//!         Record::Event(event) => assert_eq!(event.name, reported),
+//!         Record::Rejected(bad) => assert_eq!(bad.to_string(), "claims.ndjson:2: missing time field `time`"),
+//!         Record::Customer(_) => {}
+//!     }
+//! }
+//! let stats = reader.stats();
+//! assert_eq!((stats.read, stats.accepted, stats.rejected), (2, 1, 1));
+//! # Ok::<(), cxl::events::InputError>(())
+//! ```
 
 mod csv;
 mod intern;
@@ -42,7 +64,8 @@ pub type Attrs = Vec<(Symbol, Value)>;
 pub enum Value {
     /// A number (JSON number, XES `int`/`float`, a CSV cell that reads as one).
     Number(f64),
-    /// Text.
+    /// Text. Not interned: attribute values may be unique (ids, free text), and
+    /// interning them would grow memory with the log.
     Text(Box<str>),
     /// A boolean.
     Bool(bool),
@@ -53,6 +76,14 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value as text, borrowed when it is text already.
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Value::Text(text) => std::borrow::Cow::Borrowed(text),
+            other => std::borrow::Cow::Owned(other.to_text()),
+        }
+    }
+
     /// The value as a display string (numbers without a trailing `.0`).
     pub fn to_text(&self) -> String {
         match self {

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod events;
 pub mod profile;
 pub mod report;
+pub mod scenario;
 pub mod stdlib;
 pub mod syntax;
 

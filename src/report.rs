@@ -252,7 +252,9 @@ fn human_seconds(s: i64) -> String {
     match (d, h, m) {
         (0, 0, 0) => format!("{s}s"),
         (0, 0, _) => format!("{m}m"),
+        (0, _, 0) => format!("{h}h"),
         (0, _, _) => format!("{h}h {m}m"),
+        (_, 0, _) => format!("{d}d"),
         _ => format!("{d}d {h}h"),
     }
 }

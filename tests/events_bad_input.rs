@@ -67,7 +67,8 @@ fn ndjson_good_lines_are_typed() {
         ]))
     );
     assert_eq!(attr("meta"), Some(Value::Text("{\"k\":1}".into())));
-    assert_eq!(i.get("note"), None, "null attributes are absent");
+    assert_eq!(attr("note"), None, "null attributes are absent");
+    assert_eq!(first.attrs.len(), 5);
     assert_eq!(first.channel.map(|c| i.resolve(c)), Some("web"));
     let second = &got.events[1];
     assert_eq!(second.time.to_string(), "2026-03-01T09:30:00Z");
@@ -389,4 +390,20 @@ fn truncated_gzip_is_an_error_after_the_records_read() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_json_array_is_not_ndjson() {
+    let text = b"\n[{\"customer\":\"c1\",\"step\":\"a\",\"time\":\"2026-03-01\"}]\n".to_vec();
+    let got = read_from(
+        std::io::Cursor::new(text),
+        "a.json",
+        ReadOptions::new(InputFormat::Ndjson),
+    );
+    assert_eq!(got.stats.read, 0);
+    let err = got.error.expect("fatal").to_string();
+    assert_eq!(
+        err,
+        "a.json: line 2: a JSON array, not NDJSON (one object per line); convert it with `jq -c '.[]'`"
+    );
 }

@@ -55,7 +55,8 @@ pub enum Category {
 pub enum FindingKind {
     /// A step the path does not allow from where the customer is.
     UnexpectedStep,
-    /// A deadline passed and the expected step did not happen.
+    /// A deadline passed and the expected step did not happen (a broken step:
+    /// see [`FindingKind::category`]).
     Stalled,
     /// No progress for the journey's `abandon after` time.
     Abandoned,
@@ -89,12 +90,17 @@ pub enum FindingKind {
 
 impl FindingKind {
     /// The family of this kind.
+    ///
+    /// `stalled` counts as a broken step, not as leaving the path: the awaited
+    /// touchpoint failed its time promise while the customer waited on the path.
+    /// (The design sketch listed it under off-path, yet its own example expects a
+    /// late acknowledgement to be `broken` and not to trigger `off_path`.)
     pub fn category(self) -> Category {
         use FindingKind::*;
         match self {
-            UnexpectedStep | Stalled | Abandoned | Incomplete | TooManyRepeats => Category::OffPath,
-            SlaBreach | SlaWarning | WrongChannel | MetricBelow | MetricAbove | RepeatedAsk
-            | TooManyAttempts => Category::BrokenStep,
+            UnexpectedStep | Abandoned | Incomplete | TooManyRepeats => Category::OffPath,
+            Stalled | SlaBreach | SlaWarning | WrongChannel | MetricBelow | MetricAbove
+            | RepeatedAsk | TooManyAttempts => Category::BrokenStep,
             UnmappedEvent | LateEvent | DuplicateEvent | RejectedRecord => Category::DataQuality,
         }
     }

@@ -23,7 +23,10 @@ pub(crate) struct CustomerState {
     /// The last few applied events, for duplicate detection: (name, time, channel).
     pub recent: VecDeque<(Symbol, i64, Option<Symbol>)>,
     /// Open journey instances (boxed: they move in and out while a step is applied).
-    #[expect(clippy::vec_box, reason = "an instance is large and moves out and back on every step")]
+    #[expect(
+        clippy::vec_box,
+        reason = "an instance is large and moves out and back on every step"
+    )]
     pub instances: Vec<Box<Instance>>,
     /// How many instances each journey has had, by journey index.
     pub opened: Vec<(usize, u32)>,

@@ -110,25 +110,38 @@ impl<R: BufRead> CsvReader<R> {
         if self.attrs.is_none() {
             self.attrs = Some(self.attr_columns(interner));
         }
-        match self.reader.read_record(&mut self.record) {
-            Ok(true) => Ok(Some(self.row(interner))),
+        let mut bytes = ::csv::ByteRecord::from(std::mem::take(&mut self.record));
+        match self.reader.read_byte_record(&mut bytes) {
+            Ok(true) => {}
             Ok(false) => {
                 self.done = true;
-                Ok(None)
-            }
-            Err(e) if matches!(e.kind(), ::csv::ErrorKind::Utf8 { .. }) => {
-                let line = e.position().map(|p| p.line() + self.line_shift);
-                Ok(Some(Record::Rejected(Rejection {
-                    file: self.file.clone(),
-                    line,
-                    element: None,
-                    reason: format!("not valid UTF-8: {e}"),
-                    raw: String::new(),
-                })))
+                return Ok(None);
             }
             Err(e) => {
                 self.done = true;
-                Err(csv_fatal(&self.file, e))
+                return Err(csv_fatal(&self.file, e));
+            }
+        }
+        match ::csv::StringRecord::from_byte_record(bytes) {
+            Ok(record) => {
+                self.record = record;
+                Ok(Some(self.row(interner)))
+            }
+            Err(e) => {
+                let line = e.utf8_error().field() + 1;
+                let bytes = e.into_byte_record();
+                let position = bytes.position().map_or(0, |p| p.line() + self.line_shift);
+                let fields: Vec<String> = bytes
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                Ok(Some(Record::Rejected(Rejection {
+                    file: self.file.clone(),
+                    line: Some(position),
+                    element: None,
+                    reason: format!("not valid UTF-8 in field {line}"),
+                    raw: fields.join(&char::from(self.delimiter).to_string()),
+                })))
             }
         }
     }

@@ -84,7 +84,7 @@ impl FromStr for InputFormat {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.to_ascii_lowercase().as_str() {
             "ndjson" | "jsonl" | "json" => Ok(InputFormat::Ndjson),
-            "csv" | "tsv" => Ok(InputFormat::Csv),
+            "csv" => Ok(InputFormat::Csv),
             "xes" => Ok(InputFormat::Xes),
             _ => Err(MappingError(format!(
                 "unknown input format `{text}`: expected ndjson, csv or xes"

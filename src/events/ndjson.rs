@@ -7,11 +7,13 @@
 //! strings with an offset become times), booleans, arrays as lists, nested
 //! objects as their JSON text; `null` means absent.
 
+mod cache;
 mod json;
 
 use super::lines::{Line, LineReader};
 use super::time::TimeParser;
 use super::{Customer, Event, InputError, Interner, Mapping, Origin, Record, Rejection};
+use cache::KeyCache;
 use json::{Keys, LineSeed, Parsed};
 use serde::de::DeserializeSeed;
 use std::io::{BufRead, ErrorKind};
@@ -32,11 +34,14 @@ pub(crate) struct NdjsonReader<R> {
 /// Everything but the line reader, so a borrowed line and the context can be used together.
 struct Ctx {
     keys: Keys,
+    cache: KeyCache,
     time: TimeParser,
     file: String,
     file_index: u32,
     mode: Mode,
     done: bool,
+    /// True once a non-blank line has been read.
+    seen_record: bool,
     max_line: usize,
 }
 
@@ -61,11 +66,13 @@ impl<R: BufRead> NdjsonReader<R> {
             lines: LineReader::new(input, max_line),
             ctx: Ctx {
                 keys,
+                cache: KeyCache::default(),
                 time,
                 file,
                 file_index,
                 mode: Mode::Events,
                 done: false,
+                seen_record: false,
                 max_line,
             },
         }
@@ -112,14 +119,32 @@ impl<R: BufRead> NdjsonReader<R> {
             if text.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            if !ctx.seen_record && text.trim_ascii_start().starts_with(b"[") {
+                ctx.done = true;
+                return Err(InputError::NotALog {
+                    file: ctx.file.clone(),
+                    message: format!(
+                        "line {line_no}: a JSON array, not NDJSON (one object per line); \
+                         convert it with `jq -c '.[]'`"
+                    ),
+                });
+            }
+            ctx.seen_record = true;
             let mut parsed = Parsed::default();
-            let result = parse_line(text, &ctx.keys, interner, &ctx.time, &mut parsed);
+            let seed = LineSeed {
+                keys: &ctx.keys,
+                cache: &mut ctx.cache,
+                interner,
+                time: &ctx.time,
+                parsed: &mut parsed,
+            };
+            let result = parse_line(text, seed);
             let origin = Origin {
                 file: ctx.file_index,
                 line: line_no,
             };
             let outcome = match result {
-                Err(e) => Err(json_error(&e)),
+                Err(reason) => Err(reason),
                 Ok(()) => ctx.build(parsed, origin, interner),
             };
             return Ok(Some(match outcome {
@@ -234,22 +259,14 @@ fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
-fn parse_line(
-    text: &[u8],
-    keys: &Keys,
-    interner: &mut Interner,
-    time: &TimeParser,
-    parsed: &mut Parsed,
-) -> Result<(), serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(text);
-    LineSeed {
-        keys,
-        interner,
-        time,
-        parsed,
-    }
-    .deserialize(&mut de)?;
-    de.end()
+/// Parses one line. The whole line is checked as UTF-8 once (fast), so
+/// serde_json need not check each string again.
+fn parse_line(text: &[u8], seed: LineSeed<'_>) -> Result<(), String> {
+    let text = std::str::from_utf8(text)
+        .map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    seed.deserialize(&mut de).map_err(|e| json_error(&e))?;
+    de.end().map_err(|e| json_error(&e))
 }
 
 /// Reads a customers file: NDJSON lines with a customer key (by default

@@ -1,10 +1,13 @@
-//! The XES reader (IEEE 1849): streams `<trace>` by `<trace>` with quick-xml,
-//! holding one trace in memory at a time.
+//! The XES reader (IEEE 1849): streams the log with quick-xml, event by event.
+//! A trace's events go out as soon as its customer id is known (XES puts trace
+//! attributes first); only events read before that wait, so memory does not
+//! grow with the log, nor with a long trace.
 //!
 //! - Trace attributes become a [`Record::Customer`], given before the trace's
-//!   events; the customer id is the trace's `concept:name` by default
-//!   (`case:KEY` in a mapping names a trace attribute; a plain key is looked up
-//!   on the event first, then on the trace).
+//!   events (attributes that come after events follow in a second one); the
+//!   customer id is the trace's `concept:name` by default (`case:KEY` in a
+//!   mapping names a trace attribute; a plain key is looked up on the event
+//!   first, then on the trace).
 //! - Event attributes of every XES type become typed attributes: `string`,
 //!   `id` → text, `date` → time, `int`, `float` → number, `boolean`, and
 //!   `list`/`container` → a list of their children's values. Meta-attributes
@@ -21,17 +24,19 @@
 //!   events, events without the attribute, and events with non-standard values
 //!   (BPIC 2013's `In Progress`, `Awaiting Assignment`) are kept. All are kept
 //!   with the option, or when the step name itself includes `lifecycle:transition`.
-//! - Malformed XML stops reading: the events of the trace read so far are still
-//!   handed out, the event being read is rejected, then an [`InputError::Xml`]
-//!   names the line and the element.
+//! - Malformed XML stops reading: the events read so far are handed out, the
+//!   event being read is rejected, then an [`InputError::Xml`] names the line and
+//!   the element.
 
+mod attrs;
 mod xml;
 
 use super::time::TimeParser;
 use super::{InputError, Interner, Mapping, Origin, ReadOptions, Record, Rejection, Symbol, Value};
+use attrs::split_keys;
 use std::collections::VecDeque;
 use std::io::{BufRead, ErrorKind};
-use xml::{next_item, typed_value, Counting, Elem, Item, Kind, Tag};
+use xml::{next_item, Counting, Elem, Item, Tag};
 
 /// Lists nested deeper than this are cut (a guard against a stack overflow).
 const MAX_DEPTH: u32 = 32;
@@ -82,6 +87,8 @@ pub(crate) struct XesReader<R: BufRead> {
     all_lifecycle: bool,
     keys: Option<Keys>,
     phase: Phase,
+    /// The trace being read, if any.
+    trace: Option<trace::TraceRead>,
     queue: VecDeque<Record>,
     error: Option<InputError>,
     event_defaults: Vec<(String, String)>,
@@ -108,6 +115,7 @@ impl<R: BufRead> XesReader<R> {
             all_lifecycle: options.all_lifecycle,
             keys: None,
             phase: Phase::Start,
+            trace: None,
             queue: VecDeque::new(),
             error: None,
             event_defaults: Vec::new(),
@@ -138,6 +146,7 @@ impl<R: BufRead> XesReader<R> {
             match self.phase {
                 Phase::Done => return Ok(None),
                 Phase::Start => self.find_log(),
+                Phase::Log if self.trace.is_some() => self.trace_item(interner),
                 Phase::Log => self.log_item(interner),
             }
         }
@@ -191,7 +200,7 @@ impl<R: BufRead> XesReader<R> {
                     return;
                 }
                 if elem.tag == Tag::Trace {
-                    self.read_trace(&elem, interner);
+                    self.start_trace(&elem, interner);
                 } else {
                     self.read_stray_event(&elem, interner);
                 }
@@ -213,87 +222,6 @@ impl<R: BufRead> XesReader<R> {
         if let (Some(name), Some(keys)) = (&elem.name, &elem.keys) {
             self.classifiers.push((name.clone(), split_keys(keys)));
         }
-    }
-
-    /// Records `<global scope="event">` defaults.
-    fn read_global(&mut self, elem: &Elem) -> Result<(), Fail> {
-        let scope_event = elem.scope.as_deref() == Some("event");
-        if elem.empty {
-            return Ok(());
-        }
-        loop {
-            match self.next()? {
-                Item::Start(child) => {
-                    if let (true, Some(key), Some(value)) = (scope_event, &child.key, &child.value)
-                    {
-                        self.event_defaults.push((key.clone(), value.clone()));
-                    }
-                    self.skip(&child)?;
-                }
-                Item::End(_) => return Ok(()),
-                Item::Eof => return Err(Fail::Eof("global")),
-            }
-        }
-    }
-
-    /// Skips an element and everything in it.
-    fn skip(&mut self, elem: &Elem) -> Result<(), Fail> {
-        if elem.empty {
-            return Ok(());
-        }
-        let mut depth = 1u32;
-        while depth > 0 {
-            match self.next()? {
-                Item::Start(child) if !child.empty => depth += 1,
-                Item::Start(_) => {}
-                Item::End(_) => depth -= 1,
-                Item::Eof => return Err(Fail::Eof("element")),
-            }
-        }
-        Ok(())
-    }
-
-    /// Reads one attribute element, with its children for lists and containers.
-    fn read_attr(
-        &mut self,
-        elem: &Elem,
-        depth: u32,
-    ) -> Result<(String, Result<Value, String>), Fail> {
-        let key = elem.key.clone().unwrap_or_default();
-        let Tag::Attr(kind) = elem.tag else {
-            self.skip(elem)?;
-            return Ok((key, Err("not an attribute".into())));
-        };
-        let is_list = matches!(kind, Kind::List | Kind::Container);
-        let mut value = match &elem.value {
-            Some(text) => typed_value(kind, text, &self.time),
-            None if is_list => Ok(Value::List(Vec::new())),
-            None => Err(format!("`<{}>` has no `value`", kind_name(kind))),
-        };
-        if elem.empty {
-            return Ok((key, value));
-        }
-        let mut items = Vec::new();
-        loop {
-            match self.next()? {
-                Item::Start(child) if child.tag == Tag::Values => {}
-                Item::Start(child) if is_list && depth < MAX_DEPTH => {
-                    let (_, item) = self.read_attr(&child, depth + 1)?;
-                    items.push(item);
-                }
-                Item::Start(child) => self.skip(&child)?,
-                Item::End(Tag::Values) => {}
-                Item::End(_) => break,
-                Item::Eof => return Err(Fail::Eof("attribute")),
-            }
-        }
-        if is_list {
-            value = items
-                .into_iter()
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::List);
-        }
-        Ok((key, value))
     }
 
     /// Turns a failure into the error that stops reading.
@@ -408,32 +336,4 @@ impl<R: BufRead> XesReader<R> {
             line,
         }
     }
-}
-
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Str => "string",
-        Kind::Date => "date",
-        Kind::Int => "int",
-        Kind::Float => "float",
-        Kind::Boolean => "boolean",
-        Kind::Id => "id",
-        Kind::List => "list",
-        Kind::Container => "container",
-    }
-}
-
-/// Splits classifier keys: whitespace-separated, `'quoted keys'` may hold spaces.
-fn split_keys(keys: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = keys.trim_start();
-    while !rest.is_empty() {
-        let (key, tail) = match rest.strip_prefix('\'') {
-            Some(quoted) => quoted.split_once('\'').unwrap_or((quoted, "")),
-            None => rest.split_once(char::is_whitespace).unwrap_or((rest, "")),
-        };
-        out.push(key.to_string());
-        rest = tail.trim_start();
-    }
-    out
 }

@@ -2,6 +2,7 @@
 //! mapped fields and typed attributes, borrowing strings from the line and
 //! interning them without allocating when the name is already known.
 
+use super::cache::{KeyCache, Slot, CACHED_KEYS};
 use crate::events::time::TimeParser;
 use crate::events::{Interner, Symbol, Value};
 use jiff::Timestamp;
@@ -36,6 +37,7 @@ pub(crate) struct Parsed {
 /// Deserializes one line into a [`Parsed`].
 pub(crate) struct LineSeed<'s> {
     pub(crate) keys: &'s Keys,
+    pub(crate) cache: &'s mut KeyCache,
     pub(crate) interner: &'s mut Interner,
     pub(crate) time: &'s TimeParser,
     pub(crate) parsed: &'s mut Parsed,
@@ -57,29 +59,76 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let mut position = 0;
         while let Some(Str(key)) = map.next_key::<Str<'de>>()? {
             let key: &str = &key;
-            if key == self.keys.customer {
-                let value = map.next_value::<Scalar<'de>>()?;
-                self.parsed.customer = self.symbol(key, value);
-            } else if key == self.keys.time {
-                let value = map.next_value::<Scalar<'de>>()?;
-                self.parsed.time = self.time_of(key, value);
-            } else if let Some(i) = self.keys.step.iter().position(|k| k == key) {
-                let value = map.next_value::<Scalar<'de>>()?;
-                self.step(i, key, value);
-            } else if self.keys.channel.as_deref() == Some(key) {
-                let value = map.next_value::<Scalar<'de>>()?;
-                self.parsed.channel = self.symbol(key, value);
-            } else if self.keys.actor.as_deref() == Some(key) {
-                let value = map.next_value::<Scalar<'de>>()?;
-                self.parsed.actor = self.symbol(key, value);
-            } else if let Some(value) = map.next_value::<Attr>()?.0 {
-                let key = self.interner.intern(key);
-                self.parsed.attrs.push((key, value));
+            let slot = self.slot(position, key);
+            position += 1;
+            match slot {
+                Slot::Customer => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.parsed.customer = self.customer(key, value);
+                }
+                Slot::Time => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.parsed.time = self.time_of(key, value);
+                }
+                Slot::Step(i) => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.step(i, key, value);
+                }
+                Slot::Channel => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.parsed.channel = self.name(key, value);
+                }
+                Slot::Actor => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.parsed.actor = self.name(key, value);
+                }
+                Slot::Attr(symbol) => {
+                    if let Some(value) = map.next_value::<Attr>()?.0 {
+                        self.parsed.attrs.push((symbol, value));
+                    }
+                }
             }
         }
         Ok(())
+    }
+}
+
+impl LineSeed<'_> {
+    fn slot(&mut self, position: usize, key: &str) -> Slot {
+        if let Some((cached, slot)) = self.cache.keys.get(position) {
+            if **cached == *key {
+                return *slot;
+            }
+        }
+        let slot = self.classify(key);
+        let entry = (Box::from(key), slot);
+        let cache = &mut self.cache.keys;
+        if position < cache.len() {
+            cache[position] = entry;
+        } else if position == cache.len() && position < CACHED_KEYS {
+            cache.push(entry);
+        }
+        slot
+    }
+
+    fn classify(&mut self, key: &str) -> Slot {
+        let keys = self.keys;
+        if key == keys.customer {
+            Slot::Customer
+        } else if key == keys.time {
+            Slot::Time
+        } else if let Some(i) = keys.step.iter().position(|k| k == key) {
+            Slot::Step(i)
+        } else if keys.channel.as_deref() == Some(key) {
+            Slot::Channel
+        } else if keys.actor.as_deref() == Some(key) {
+            Slot::Actor
+        } else {
+            Slot::Attr(self.interner.intern(key))
+        }
     }
 }
 
@@ -99,9 +148,43 @@ impl LineSeed<'_> {
         }
     }
 
+    /// The customer, checked against the previous line's first.
+    fn customer(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
+        let Scalar::Str(text) = value else {
+            return self.symbol(key, value);
+        };
+        if let Some((last, symbol)) = &self.cache.last_customer {
+            if **last == *text {
+                return Some(*symbol);
+            }
+        }
+        let symbol = self.interner.intern(&text);
+        let last = self
+            .cache
+            .last_customer
+            .get_or_insert_with(|| (String::new(), symbol));
+        last.0.clear();
+        last.0.push_str(&text);
+        last.1 = symbol;
+        Some(symbol)
+    }
+
+    /// Like [`Self::symbol`], through the small cache of names that repeat
+    /// (steps, channels, actors), which keeps them out of the big table.
+    fn name(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
+        match value.text() {
+            Ok(Some(text)) => Some(self.cache.names.intern(&text, self.interner)),
+            Ok(None) => None,
+            Err(kind) => {
+                self.problem(format!("field `{key}` holds {kind}, expected a string"));
+                None
+            }
+        }
+    }
+
     fn step(&mut self, index: usize, key: &str, value: Scalar<'_>) {
         if self.keys.step.len() == 1 {
-            self.parsed.step = self.symbol(key, value);
+            self.parsed.step = self.name(key, value);
             return;
         }
         match value.text() {

@@ -6,63 +6,155 @@ use crate::events::xes::xml::{Elem, Item, Tag};
 use crate::events::{Customer, Event, Interner, Record, Symbol, Value};
 use std::io::BufRead;
 
-/// A trace as read.
-struct TraceRead {
+/// A trace being read. Its events go out as soon as its customer is known
+/// (trace attributes come before events in XES), so memory does not grow with
+/// the length of a trace; events read before that wait here.
+pub(super) struct TraceRead {
     index: u64,
     line: u64,
     attrs: Vec<(Symbol, Value)>,
     problem: Option<String>,
-    events: Vec<Pending>,
+    /// The customer id, once its attribute has been read.
+    customer: Option<Symbol>,
+    /// True once the customer record is queued: events then go straight out.
+    announced: bool,
+    /// Trace attributes read after the customer record was queued.
+    late: Vec<(Symbol, Value)>,
+    /// Events read before the customer was known.
+    waiting: Vec<Pending>,
+    /// Events read so far, for numbering.
+    count: u64,
 }
 
 impl<R: BufRead> XesReader<R> {
-    /// Reads a whole `<trace>` and queues its records.
-    pub(super) fn read_trace(&mut self, elem: &Elem, interner: &mut Interner) {
+    /// Starts reading a `<trace>`.
+    pub(super) fn start_trace(&mut self, elem: &Elem, interner: &mut Interner) {
         self.traces += 1;
-        let mut trace = TraceRead {
+        let trace = TraceRead {
             index: self.traces,
             line: self.line(),
             attrs: Vec::new(),
             problem: None,
-            events: Vec::new(),
+            customer: None,
+            announced: false,
+            late: Vec::new(),
+            waiting: Vec::new(),
+            count: 0,
         };
-        let fail = if elem.empty {
-            None
+        if elem.empty {
+            self.finish_trace(trace, interner);
         } else {
-            self.trace_body(&mut trace, interner).err()
-        };
-        let described = self.describe(&trace, interner);
-        self.finish_trace(trace, interner);
-        if let Some(fail) = fail {
-            self.fail(fail, &described);
+            self.trace = Some(trace);
         }
     }
 
-    fn trace_body(&mut self, trace: &mut TraceRead, interner: &mut Interner) -> Result<(), Fail> {
-        loop {
-            match self.next()? {
-                Item::Start(child) if child.tag == Tag::Event => {
-                    let index = trace.events.len() as u64 + 1;
-                    let (pending, fail) = self.read_event(&child, index, interner);
-                    trace.events.push(pending);
-                    if let Some(fail) = fail {
-                        return Err(fail);
-                    }
-                }
-                Item::Start(child) if matches!(child.tag, Tag::Attr(_)) => {
-                    match self.read_attr(&child, 0)? {
-                        (key, Ok(value)) => trace.attrs.push((interner.intern(&key), value)),
-                        (key, Err(reason)) => {
-                            trace
-                                .problem
-                                .get_or_insert(format!("trace attribute `{key}`: {reason}"));
-                        }
-                    }
-                }
-                Item::Start(child) => self.skip(&child)?,
-                Item::End(_) => return Ok(()),
-                Item::Eof => return Err(Fail::Eof("trace")),
+    /// Reads one item of the current trace.
+    pub(super) fn trace_item(&mut self, interner: &mut Interner) {
+        let Some(mut trace) = self.trace.take() else {
+            return;
+        };
+        match self.trace_step(&mut trace, interner) {
+            Ok(true) => self.trace = Some(trace),
+            Ok(false) => self.finish_trace(trace, interner),
+            Err(fail) => {
+                let described = describe(&trace, interner);
+                self.finish_trace(trace, interner);
+                self.fail(fail, &described);
             }
+        }
+    }
+
+    /// Reads one child of `<trace>`; `Ok(false)` at `</trace>`.
+    fn trace_step(&mut self, trace: &mut TraceRead, interner: &mut Interner) -> Result<bool, Fail> {
+        match self.next()? {
+            Item::Start(child) if child.tag == Tag::Event => {
+                trace.count += 1;
+                let (pending, fail) = self.read_event(&child, trace.count, interner);
+                self.trace_event(trace, pending, interner);
+                fail.map_or(Ok(true), Err)
+            }
+            Item::Start(child) if matches!(child.tag, Tag::Attr(_)) => {
+                let (key, value) = self.read_attr(child, 0)?;
+                let key = interner.intern(&key);
+                match value {
+                    Ok(value) => self.trace_attr(trace, key, value, interner),
+                    Err(reason) => {
+                        let key = interner.resolve(key);
+                        let reason = format!("trace attribute `{key}`: {reason}");
+                        trace.problem.get_or_insert(reason);
+                    }
+                }
+                Ok(true)
+            }
+            Item::Start(child) => self.skip(&child).map(|()| true),
+            Item::End(_) => Ok(false),
+            Item::Eof => Err(Fail::Eof("trace")),
+        }
+    }
+
+    fn trace_attr(
+        &self,
+        trace: &mut TraceRead,
+        key: Symbol,
+        value: Value,
+        interner: &mut Interner,
+    ) {
+        let is_customer = self.keys.as_ref().is_some_and(|k| k.customer == key);
+        if is_customer && trace.customer.is_none() {
+            trace.customer = Some(interner.intern(&value.as_text()));
+        }
+        if trace.announced {
+            trace.late.push((key, value));
+        } else {
+            trace.attrs.push((key, value));
+        }
+    }
+
+    /// Sends an event on, or keeps it until the customer is known.
+    fn trace_event(&mut self, trace: &mut TraceRead, pending: Pending, interner: &mut Interner) {
+        let ready = trace.customer.is_some() && trace.problem.is_none();
+        if !trace.announced && ready && trace.waiting.is_empty() {
+            self.announce(trace);
+        }
+        if !trace.announced {
+            trace.waiting.push(pending);
+            return;
+        }
+        let (problem, customer, index) = (&trace.problem, trace.customer, trace.index);
+        if let Some(record) = self.event_record(problem, customer, index, pending, interner) {
+            self.queue.push_back(record);
+        }
+    }
+
+    /// Queues the customer record of the trace's attributes.
+    fn announce(&mut self, trace: &mut TraceRead) {
+        trace.announced = true;
+        let (Some(id), Some(keys)) = (trace.customer, &self.keys) else {
+            return;
+        };
+        let mut attrs = std::mem::take(&mut trace.attrs);
+        attrs.retain(|(k, _)| *k != keys.customer);
+        let origin = self.origin(trace.line);
+        self.queue
+            .push_back(Record::Customer(Customer { id, attrs, origin }));
+    }
+
+    /// Queues what the trace still holds, at its end (or where reading stopped).
+    fn finish_trace(&mut self, mut trace: TraceRead, interner: &mut Interner) {
+        if !trace.announced && trace.customer.is_some() && trace.problem.is_none() {
+            self.announce(&mut trace);
+        }
+        for pending in std::mem::take(&mut trace.waiting) {
+            let (problem, customer, index) = (&trace.problem, trace.customer, trace.index);
+            if let Some(record) = self.event_record(problem, customer, index, pending, interner) {
+                self.queue.push_back(record);
+            }
+        }
+        if let (Some(id), false) = (trace.customer, trace.late.is_empty()) {
+            let origin = self.origin(trace.line);
+            let attrs = std::mem::take(&mut trace.late);
+            self.queue
+                .push_back(Record::Customer(Customer { id, attrs, origin }));
         }
     }
 
@@ -89,7 +181,7 @@ impl<R: BufRead> XesReader<R> {
                 Ok(Item::Eof) => break Fail::Eof("event"),
                 Err(fail) => break fail,
             };
-            match self.read_attr(&child, 0) {
+            match self.read_attr(child, 0) {
                 Ok((key, Ok(value))) => pending.attrs.push((interner.intern(&key), value)),
                 Ok((key, Err(reason))) => {
                     pending
@@ -123,34 +215,6 @@ impl<R: BufRead> XesReader<R> {
         }
     }
 
-    /// Queues the trace's customer record and its events (or rejections).
-    fn finish_trace(&mut self, trace: TraceRead, interner: &mut Interner) {
-        let Some(keys) = &self.keys else { return };
-        let customer = trace
-            .attrs
-            .iter()
-            .find(|(k, _)| *k == keys.customer)
-            .map(|(_, v)| interner.intern(&v.to_text()));
-        if let (Some(id), None) = (customer, &trace.problem) {
-            let attrs = trace
-                .attrs
-                .iter()
-                .filter(|(k, _)| *k != keys.customer)
-                .cloned()
-                .collect();
-            let origin = self.origin(trace.line);
-            self.queue
-                .push_back(Record::Customer(Customer { id, attrs, origin }));
-        }
-        for pending in trace.events {
-            if let Some(record) =
-                self.event_record(&trace.problem, customer, trace.index, pending, interner)
-            {
-                self.queue.push_back(record);
-            }
-        }
-    }
-
     /// The record of one event: an event, a rejection, or `None` when filtered out.
     fn event_record(
         &mut self,
@@ -169,10 +233,11 @@ impl<R: BufRead> XesReader<R> {
             pending.index
         );
         let line = pending.line;
-        let problem = pending.problem.clone().or_else(|| trace_problem.clone());
+        let mut pending = pending;
+        let problem = pending.problem.take().or_else(|| trace_problem.clone());
         let outcome = match problem {
             Some(reason) => Err(reason),
-            None => self.map_event(customer, pending.attrs.clone(), line, interner),
+            None => self.map_event(customer, &mut pending.attrs, line, interner),
         };
         match outcome {
             Ok(Some(event)) => Some(Record::Event(event)),
@@ -188,67 +253,40 @@ impl<R: BufRead> XesReader<R> {
     fn map_event(
         &self,
         trace_customer: Option<Symbol>,
-        mut attrs: Vec<(Symbol, Value)>,
+        attrs: &mut Vec<(Symbol, Value)>,
         line: u64,
         interner: &mut Interner,
     ) -> Result<Option<Event>, String> {
         let Some(keys) = &self.keys else {
             return Err("no header".into());
         };
-        let get = |attrs: &[(Symbol, Value)], key: Symbol| {
-            attrs
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.clone())
-        };
+        let get = |key: Symbol| attrs.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
         if !keys.keep_all {
-            if let Some(lifecycle) = get(&attrs, keys.lifecycle) {
-                if is_standard_non_complete(&lifecycle.to_text()) {
-                    return Ok(None);
-                }
+            let lifecycle = get(keys.lifecycle).map(Value::as_text);
+            if lifecycle.is_some_and(|l| is_standard_non_complete(&l)) {
+                return Ok(None);
             }
         }
-        let event_customer = if keys.customer_trace_only {
-            None
-        } else {
-            get(&attrs, keys.customer)
-        };
+        let event_customer = get(keys.customer).filter(|_| !keys.customer_trace_only);
         let customer = match event_customer {
-            Some(value) => interner.intern(&value.to_text()),
+            Some(value) => interner.intern(&value.as_text()),
             None => trace_customer.ok_or_else(|| {
-                format!(
-                    "missing customer: the trace has no `{}`",
-                    interner.resolve(keys.customer)
-                )
+                let key = interner.resolve(keys.customer);
+                format!("missing customer: the trace has no `{key}`")
             })?,
         };
-        let mut name = String::new();
-        for (i, (&key, default)) in keys.step.iter().zip(&keys.step_defaults).enumerate() {
-            let part = match (get(&attrs, key), default) {
-                (Some(value), _) => value.to_text(),
-                (None, Some(default)) => default.clone(),
-                (None, None) => {
-                    return Err(format!("missing step field `{}`", interner.resolve(key)))
-                }
-            };
-            if i > 0 {
-                name.push('+');
-            }
-            name.push_str(&part);
-        }
-        let time = match get(&attrs, keys.time) {
-            Some(Value::Time(ts)) => ts,
-            Some(other) => self.time.parse_str(&other.to_text())?,
+        let name = self.step_name(keys, &get, interner)?;
+        let time = match get(keys.time) {
+            Some(Value::Time(ts)) => *ts,
+            Some(other) => self.time.parse_str(&other.as_text())?,
             None => {
-                return Err(format!(
-                    "missing time field `{}`",
-                    interner.resolve(keys.time)
-                ))
+                let key = interner.resolve(keys.time);
+                return Err(format!("missing time field `{key}`"));
             }
         };
         let mut text_of = |key: Option<Symbol>| {
-            key.and_then(|k| get(&attrs, k))
-                .map(|v| interner.intern(&v.to_text()))
+            let value = key.and_then(&get)?;
+            Some(interner.intern(&value.as_text()))
         };
         let channel = text_of(keys.channel);
         let actor = text_of(keys.actor);
@@ -262,32 +300,54 @@ impl<R: BufRead> XesReader<R> {
         attrs.retain(|(k, _)| !mapped(k));
         Ok(Some(Event {
             customer,
-            name: interner.intern(&name),
+            name,
             time,
             channel,
             actor,
-            attrs,
+            attrs: std::mem::take(attrs),
             origin: self.origin(line),
         }))
     }
 
-    fn describe(&self, trace: &TraceRead, interner: &Interner) -> String {
-        let id = self
-            .keys
-            .as_ref()
-            .and_then(|keys| trace.attrs.iter().find(|(k, _)| *k == keys.customer));
-        match id {
-            Some((_, v)) => format!(
-                "<trace> {} (`{}`, opened at line {})",
-                trace.index,
-                v.to_text(),
-                trace.line
-            ),
-            None => {
-                let _ = interner;
-                format!("<trace> {} (opened at line {})", trace.index, trace.line)
+    /// The step name: the step keys' values joined by `+` (later keys may take
+    /// a `<global>` default).
+    fn step_name<'a>(
+        &self,
+        keys: &super::Keys,
+        get: &dyn Fn(Symbol) -> Option<&'a Value>,
+        interner: &mut Interner,
+    ) -> Result<Symbol, String> {
+        let mut name = String::new();
+        for (i, (&key, default)) in keys.step.iter().zip(&keys.step_defaults).enumerate() {
+            let part = match (get(key), default) {
+                (Some(value), _) => value.as_text(),
+                (None, Some(default)) => default.as_str().into(),
+                (None, None) => {
+                    return Err(format!("missing step field `{}`", interner.resolve(key)))
+                }
+            };
+            if keys.step.len() == 1 {
+                return Ok(interner.intern(&part));
             }
+            if i > 0 {
+                name.push('+');
+            }
+            name.push_str(&part);
         }
+        Ok(interner.intern(&name))
+    }
+}
+
+/// The trace, for messages: its number, customer and first line.
+fn describe(trace: &TraceRead, interner: &Interner) -> String {
+    match trace.customer {
+        Some(id) => format!(
+            "<trace> {} (`{}`, opened at line {})",
+            trace.index,
+            interner.resolve(id),
+            trace.line
+        ),
+        None => format!("<trace> {} (opened at line {})", trace.index, trace.line),
     }
 }
 

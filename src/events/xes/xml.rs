@@ -164,11 +164,11 @@ fn elem(e: &BytesStart<'_>, empty: bool) -> Result<Elem, quick_xml::Error> {
 }
 
 /// The typed value of an attribute element without children.
-pub(crate) fn typed_value(kind: Kind, text: &str, time: &TimeParser) -> Result<Value, String> {
+pub(crate) fn typed_value(kind: Kind, text: String, time: &TimeParser) -> Result<Value, String> {
     let trimmed = text.trim();
     match kind {
-        Kind::Str | Kind::Id => Ok(Value::Text(text.into())),
-        Kind::Date => time.parse_str(text).map(Value::Time),
+        Kind::Str | Kind::Id => Ok(Value::Text(text.into_boxed_str())),
+        Kind::Date => time.parse_str(&text).map(Value::Time),
         Kind::Int => trimmed
             .parse::<i64>()
             .map(|i| Value::Number(i as f64))

@@ -1,0 +1,116 @@
+//! `cxl test FILES`: run the policies' inline tests; text or JUnit XML for CI.
+
+use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use cxl::scenario::{run_tests, TestResult};
+use cxl::Policy;
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TestFormat {
+    /// One line per test, failures explained.
+    Text,
+    /// JUnit XML, for CI systems.
+    Junit,
+}
+
+/// Arguments of `cxl test`.
+#[derive(clap::Args)]
+pub struct TestArgs {
+    /// Policy files whose tests to run.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: TestFormat,
+}
+
+/// Run every test; exit 1 when one fails, 2 when a policy does not compile.
+pub fn run(args: &TestArgs) -> u8 {
+    let mut suites = Vec::new();
+    for path in &args.files {
+        let text = match common::read_file(path) {
+            Ok(text) => text,
+            Err(code) => return code,
+        };
+        match Policy::compile(&text) {
+            Ok(policy) => suites.push((path.clone(), run_tests(&policy, &text))),
+            Err(diagnostics) => {
+                common::print_human(&diagnostics, path, &text);
+                eprintln!("{path}: {}", common::count_summary(&diagnostics));
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let out = match args.format {
+        TestFormat::Text => text(&suites),
+        TestFormat::Junit => junit(&suites),
+    };
+    print!("{out}");
+    let failed = suites.iter().flat_map(|(_, r)| r).any(|r| !r.passed());
+    if failed {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn text(suites: &[(String, Vec<TestResult>)]) -> String {
+    let mut out = String::new();
+    let (mut passed, mut failed) = (0, 0);
+    for (path, results) in suites {
+        for r in results {
+            if r.passed() {
+                passed += 1;
+                out.push_str(&format!("ok    {path}:{}  {}\n", r.line, r.name));
+            } else {
+                failed += 1;
+                out.push_str(&format!("FAIL  {path}:{}  {}\n", r.line, r.name));
+                for why in &r.failures {
+                    out.push_str(&format!("        {why}\n"));
+                }
+            }
+        }
+    }
+    out.push_str(&format!("\n{passed} passed, {failed} failed\n"));
+    out
+}
+
+fn junit(suites: &[(String, Vec<TestResult>)]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for (path, results) in suites {
+        let failures = results.iter().filter(|r| !r.passed()).count();
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
+            xml(path),
+            results.len()
+        ));
+        for r in results {
+            out.push_str(&format!(
+                "    <testcase name=\"{}\" classname=\"{}\"",
+                xml(&r.name),
+                xml(path)
+            ));
+            if r.passed() {
+                out.push_str("/>\n");
+            } else {
+                out.push_str(">\n");
+                out.push_str(&format!(
+                    "      <failure message=\"{}\">{}</failure>\n",
+                    xml(r.failures.first().map_or("", String::as_str)),
+                    xml(&r.failures.join("\n"))
+                ));
+                out.push_str("    </testcase>\n");
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

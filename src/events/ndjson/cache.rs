@@ -1,0 +1,70 @@
+//! Caches that keep NDJSON reading fast: the slot of each key position (lines
+//! of one log usually share their keys and key order), a small direct-mapped
+//! cache of names that repeat (steps, channels, actors), and the previous
+//! line's customer.
+
+use crate::events::{Interner, Symbol};
+
+/// What a key holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Customer,
+    Time,
+    Step(usize),
+    Channel,
+    Actor,
+    Attr(Symbol),
+}
+
+/// How many key positions are remembered.
+pub(crate) const CACHED_KEYS: usize = 64;
+
+/// The slot of each key position of the last lines: lines of one log usually
+/// have the same keys in the same order, so one string compare replaces the
+/// mapped-key tests and the interning of attribute keys.
+#[derive(Debug, Default)]
+pub(crate) struct KeyCache {
+    /// Key text and slot per key position.
+    pub(crate) keys: Vec<(Box<str>, Slot)>,
+    /// Names that repeat.
+    pub(crate) names: NameCache,
+    /// The previous line's customer: logs grouped by customer hit it every time.
+    pub(crate) last_customer: Option<(String, Symbol)>,
+}
+
+/// How many names the small cache holds (a power of two).
+const CACHED_NAMES: usize = 64;
+
+/// A direct-mapped cache of names that repeat on many lines (a log has few
+/// steps, channels and actors but many customers): a hit costs one short
+/// compare in a small table instead of a probe of the big interner table.
+#[derive(Debug)]
+pub(crate) struct NameCache(Vec<Option<(Box<str>, Symbol)>>);
+
+impl Default for NameCache {
+    fn default() -> Self {
+        NameCache(vec![None; CACHED_NAMES])
+    }
+}
+
+impl NameCache {
+    /// The symbol of `name`, from the cache when it is there.
+    pub(crate) fn intern(&mut self, name: &str, interner: &mut Interner) -> Symbol {
+        let b = name.as_bytes();
+        let mix = b.len()
+            ^ usize::from(b.first().copied().unwrap_or(0)) << 1
+            ^ usize::from(b.last().copied().unwrap_or(0)) << 2
+            ^ usize::from(b.get(b.len() / 2).copied().unwrap_or(0)) << 3;
+        let index = mix % CACHED_NAMES;
+        if let Some(Some((cached, symbol))) = self.0.get(index) {
+            if **cached == *name {
+                return *symbol;
+            }
+        }
+        let symbol = interner.intern(name);
+        if let Some(entry) = self.0.get_mut(index) {
+            *entry = Some((Box::from(name), symbol));
+        }
+        symbol
+    }
+}

@@ -1,0 +1,118 @@
+//! Reading XES attribute elements (typed values, lists and containers), the
+//! `<global>` defaults, and skipping what XES readers need not look at.
+
+use super::xml::{typed_value, Elem, Item, Kind, Tag};
+use super::{Fail, XesReader, MAX_DEPTH};
+use crate::events::Value;
+use std::io::BufRead;
+
+impl<R: BufRead> XesReader<R> {
+    /// Records `<global scope="event">` defaults.
+    pub(super) fn read_global(&mut self, elem: &Elem) -> Result<(), Fail> {
+        let scope_event = elem.scope.as_deref() == Some("event");
+        if elem.empty {
+            return Ok(());
+        }
+        loop {
+            match self.next()? {
+                Item::Start(child) => {
+                    if let (true, Some(key), Some(value)) = (scope_event, &child.key, &child.value)
+                    {
+                        self.event_defaults.push((key.clone(), value.clone()));
+                    }
+                    self.skip(&child)?;
+                }
+                Item::End(_) => return Ok(()),
+                Item::Eof => return Err(Fail::Eof("global")),
+            }
+        }
+    }
+
+    /// Skips an element and everything in it.
+    pub(super) fn skip(&mut self, elem: &Elem) -> Result<(), Fail> {
+        if elem.empty {
+            return Ok(());
+        }
+        let mut depth = 1u32;
+        while depth > 0 {
+            match self.next()? {
+                Item::Start(child) if !child.empty => depth += 1,
+                Item::Start(_) => {}
+                Item::End(_) => depth -= 1,
+                Item::Eof => return Err(Fail::Eof("element")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one attribute element, with its children for lists and containers.
+    pub(super) fn read_attr(
+        &mut self,
+        mut elem: Elem,
+        depth: u32,
+    ) -> Result<(String, Result<Value, String>), Fail> {
+        let key = elem.key.take().unwrap_or_default();
+        let Tag::Attr(kind) = elem.tag else {
+            self.skip(&elem)?;
+            return Ok((key, Err("not an attribute".into())));
+        };
+        let is_list = matches!(kind, Kind::List | Kind::Container);
+        let mut value = match elem.value {
+            Some(text) => typed_value(kind, text, &self.time),
+            None if is_list => Ok(Value::List(Vec::new())),
+            None => Err(format!("`<{}>` has no `value`", kind_name(kind))),
+        };
+        if elem.empty {
+            return Ok((key, value));
+        }
+        let mut items = Vec::new();
+        loop {
+            match self.next()? {
+                Item::Start(child) if child.tag == Tag::Values => {}
+                Item::Start(child) if is_list && depth < MAX_DEPTH => {
+                    let (_, item) = self.read_attr(child, depth + 1)?;
+                    items.push(item);
+                }
+                Item::Start(child) => self.skip(&child)?,
+                Item::End(Tag::Values) => {}
+                Item::End(_) => break,
+                Item::Eof => return Err(Fail::Eof("attribute")),
+            }
+        }
+        if is_list {
+            value = items
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::List);
+        }
+        Ok((key, value))
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Str => "string",
+        Kind::Date => "date",
+        Kind::Int => "int",
+        Kind::Float => "float",
+        Kind::Boolean => "boolean",
+        Kind::Id => "id",
+        Kind::List => "list",
+        Kind::Container => "container",
+    }
+}
+
+/// Splits classifier keys: whitespace-separated, `'quoted keys'` may hold spaces.
+pub(super) fn split_keys(keys: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = keys.trim_start();
+    while !rest.is_empty() {
+        let (key, tail) = match rest.strip_prefix('\'') {
+            Some(quoted) => quoted.split_once('\'').unwrap_or((quoted, "")),
+            None => rest.split_once(char::is_whitespace).unwrap_or((rest, "")),
+        };
+        out.push(key.to_string());
+        rest = tail.trim_start();
+    }
+    out
+}
