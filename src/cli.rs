@@ -11,6 +11,7 @@ mod eval;
 mod graph;
 mod input;
 mod profile;
+mod simulate;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +35,8 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Profile a log before writing a policy for it: activities, variants, timings.
     Profile(profile::ProfileArgs),
+    /// Play the ideal journeys of a policy as an event log, with deviations on request.
+    Simulate(simulate::SimulateArgs),
     /// Run the inline `test` blocks of policy files.
     Test(test::TestArgs),
 }
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Profile(args) => profile::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
         Command::Test(args) => test::run(&args),
     };
     ExitCode::from(code)

@@ -14,6 +14,7 @@ pub mod events;
 pub mod profile;
 pub mod report;
 pub mod scenario;
+pub mod simulate;
 pub mod stdlib;
 pub mod syntax;
 

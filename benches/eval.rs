@@ -1,0 +1,260 @@
+//! The speed benchmark: `cargo bench --bench eval`.
+//!
+//! Generates a log of simulated claims (examples/claims.cxl when present, else
+//! the design sketch) with 5% deviations and reports, single-threaded:
+//! (a) the floor: bare serde_json parsing of its lines into a small borrowed
+//! struct; (b) end to end: `EventReader` + `Evaluator` from the file, events/s;
+//! (c) peak RSS (VmHWM) of an evaluation of 1M and of 10M events with the same
+//! number of customers in flight, each in its own child process of this binary,
+//! fed by the simulator on the fly (no 10M-line file on disk). Memory should grow
+//! with customers in flight, not with the log.
+//!
+//! Environment: `CXL_BENCH_EVENTS` (default 1000000) sizes (a) and (b);
+//! `CXL_BENCH_RSS` (default `1000000,10000000`) lists the RSS runs, empty to skip.
+
+use cxl::eval::{EvalOptions, Evaluator, Retention};
+use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
+use cxl::simulate::{write, SimOptions, Simulator, Stream};
+use cxl::Policy;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::process::Command;
+use std::time::Instant;
+
+/// Customers in flight in every run.
+const CONCURRENCY: usize = 2000;
+/// The child-process marker: `CXL_BENCH_CHILD=<events>` runs one RSS measurement.
+const CHILD: &str = "CXL_BENCH_CHILD";
+
+fn policy_text() -> (String, &'static str) {
+    for path in [
+        "examples/claims.cxl",
+        "tests/fixtures/valid/design_sketch.cxl",
+    ] {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return (text, path);
+        }
+    }
+    panic!("run from the package root: no policy found");
+}
+
+fn sim_options(customers: u64) -> SimOptions {
+    SimOptions {
+        customers,
+        seed: 42,
+        deviation_rate: 0.05,
+        concurrency: CONCURRENCY,
+        stagger: 30,
+        ..SimOptions::default()
+    }
+}
+
+/// Roughly how many customers make `events` events (measured on a sample).
+fn customers_for(sim_policy: &Policy, events: u64) -> u64 {
+    let sim = Simulator::new(sim_policy, sim_options(2000)).expect("a simulator");
+    let sample = sim.stream().count() as f64 / 2000.0;
+    ((events as f64 / sample).ceil() as u64).max(1)
+}
+
+/// The simulated log as NDJSON bytes on demand: a `Read` over a stream.
+struct SimReader {
+    stream: Stream<'static, 'static>,
+    buf: Vec<u8>,
+    pos: usize,
+    left: u64,
+}
+
+impl Read for SimReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            for _ in 0..256 {
+                if self.left == 0 {
+                    break;
+                }
+                match self.stream.next() {
+                    Some(e) => write::ndjson_line(&mut self.buf, &e)?,
+                    None => break,
+                }
+                self.left -= 1;
+            }
+            if self.buf.is_empty() {
+                return Ok(0);
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u64) {
+    let mut evaluator = Evaluator::new(
+        policy,
+        EvalOptions {
+            retention: Retention::PerGroup(5),
+            ..EvalOptions::default()
+        },
+    );
+    let options = ReadOptions::new(InputFormat::Ndjson);
+    let mut reader = EventReader::new(input, name, 0, &options).expect("a reader");
+    let mut findings = 0u64;
+    while let Some(record) = reader.next_record(evaluator.names_mut()).expect("readable") {
+        findings += match record {
+            Record::Event(e) => evaluator.push(e).len() as u64,
+            Record::Customer(c) => {
+                evaluator.push_customer(c);
+                0
+            }
+            Record::Rejected(r) => evaluator.push_rejected(&r).len() as u64,
+        };
+    }
+    let stats = reader.stats();
+    let (report, last) = evaluator.finish(None);
+    findings += last.len() as u64;
+    assert_eq!(report.input.events + stats.rejected, stats.read);
+    (stats.read, findings)
+}
+
+fn status(field: &str) -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .map(|l| l[field.len()..].trim().to_string())
+        .unwrap_or_else(|| "n/a".to_string())
+}
+
+/// One RSS measurement in this (child) process.
+fn child(events: u64) {
+    let (text, _) = policy_text();
+    let policy: &'static Policy = Box::leak(Box::new(Policy::compile(&text).expect("compiles")));
+    let customers = customers_for(policy, events);
+    let sim: &'static Simulator<'static> = Box::leak(Box::new(
+        Simulator::new(policy, sim_options(customers)).expect("a simulator"),
+    ));
+    let before = status("VmRSS:");
+    let reader = SimReader {
+        stream: sim.stream(),
+        buf: Vec::new(),
+        pos: 0,
+        left: events,
+    };
+    let start = Instant::now();
+    let (read, _) = evaluate(policy, reader, "simulated");
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{read}\t{customers}\t{before}\t{}\t{secs:.1}",
+        status("VmHWM:")
+    );
+}
+
+fn generate(policy: &Policy, events: u64, path: &std::path::Path) -> u64 {
+    let sim =
+        Simulator::new(policy, sim_options(customers_for(policy, events))).expect("a simulator");
+    let mut out = BufWriter::new(std::fs::File::create(path).expect("a temp file"));
+    let mut n = 0;
+    for e in sim.stream().take(events as usize) {
+        write::ndjson_line(&mut out, &e).expect("writable");
+        n += 1;
+    }
+    out.flush().expect("writable");
+    n
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Line<'a> {
+    customer: &'a str,
+    step: &'a str,
+    time: &'a str,
+    #[serde(default)]
+    channel: Option<&'a str>,
+}
+
+fn floor(path: &std::path::Path) -> (u64, f64) {
+    let start = Instant::now();
+    let mut reader =
+        BufReader::with_capacity(1 << 16, std::fs::File::open(path).expect("readable"));
+    let mut line = String::new();
+    let mut parsed = 0u64;
+    while reader.read_line(&mut line).expect("readable") > 0 {
+        if serde_json::from_str::<Line<'_>>(line.trim_end()).is_ok() {
+            parsed += 1;
+        }
+        line.clear();
+    }
+    (parsed, start.elapsed().as_secs_f64())
+}
+
+fn main() {
+    if let Ok(events) = std::env::var(CHILD) {
+        child(events.parse().expect("a number of events"));
+        return;
+    }
+    let events: u64 = std::env::var("CXL_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let (text, policy_path) = policy_text();
+    let policy = Policy::compile(&text).expect("the policy compiles");
+    let path = std::env::temp_dir().join(format!("cxl-bench-{}.ndjson", std::process::id()));
+    let start = Instant::now();
+    let written = generate(&policy, events, &path);
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "policy {policy_path}; {written} events ({:.0} MB) simulated in {:.1}s, {CONCURRENCY} customers in flight",
+        size as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    let (parsed, floor_secs) = floor(&path);
+    let start = Instant::now();
+    let file = std::fs::File::open(&path).expect("readable");
+    let (read, findings) = evaluate(&policy, file, "bench.ndjson");
+    let eval_secs = start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&path);
+    println!();
+    println!("| measure | events | seconds | events/s |");
+    println!("|---|---|---|---|");
+    println!(
+        "| (a) serde_json floor, borrowed struct | {parsed} | {floor_secs:.2} | {:.0} |",
+        parsed as f64 / floor_secs
+    );
+    println!(
+        "| (b) EventReader + Evaluator, end to end | {read} | {eval_secs:.2} | {:.0} |",
+        read as f64 / eval_secs
+    );
+    println!("(b) found {findings} findings");
+    let runs = std::env::var("CXL_BENCH_RSS").unwrap_or_else(|_| "1000000,10000000".to_string());
+    let runs: Vec<u64> = runs
+        .split(',')
+        .filter_map(|r| r.trim().parse().ok())
+        .collect();
+    if runs.is_empty() {
+        return;
+    }
+    println!();
+    println!("| (c) peak RSS | events | customers | RSS before | peak RSS (VmHWM) | seconds |");
+    println!("|---|---|---|---|---|---|");
+    let exe = std::env::current_exe().expect("this binary");
+    for n in runs {
+        let out = Command::new(&exe)
+            .env(CHILD, n.to_string())
+            .output()
+            .expect("the child runs");
+        let line = String::from_utf8_lossy(&out.stdout);
+        let cells: Vec<&str> = line.trim().split('\t').collect();
+        if !out.status.success() || cells.len() != 5 {
+            println!(
+                "| {n} | failed: {} |",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            continue;
+        }
+        println!(
+            "| {} events, {CONCURRENCY} in flight | {} | {} | {} | {} | {} |",
+            n, cells[0], cells[1], cells[2], cells[3], cells[4]
+        );
+    }
+}

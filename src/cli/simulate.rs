@@ -1,0 +1,166 @@
+//! `cxl simulate POLICY`: play the ideal journey for many customers, with
+//! deviations on request, and write the events to stdout as NDJSON or CSV, in
+//! time order. A summary of what was injected goes to stderr.
+
+use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use cxl::simulate::{write, Deviation, SimOptions, Simulator};
+use cxl::Policy;
+use std::io::{BufWriter, Write};
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimFormat {
+    /// One JSON object per line.
+    Ndjson,
+    /// Comma-separated values with a header.
+    Csv,
+}
+
+/// Arguments of `cxl simulate`.
+#[derive(clap::Args)]
+pub struct SimulateArgs {
+    /// The policy file.
+    policy: String,
+    /// How many customers.
+    #[arg(long, default_value_t = 100)]
+    customers: u64,
+    /// The seed: the same seed gives the same output.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Share of customers (0 to 1) that get one deviation from the ideal journey.
+    #[arg(long, default_value_t = 0.0)]
+    deviations: f64,
+    /// Only these deviations, comma-separated (skip_step, swap_steps, delay,
+    /// wrong_channel, bad_metric, repeated_ask, too_many_attempts, repeat,
+    /// abandon, duplicate, late, unmapped, malformed); default: all.
+    #[arg(long, value_name = "LIST")]
+    only: Option<String>,
+    /// When the first customer starts (RFC 3339).
+    #[arg(long, default_value = "2026-03-01T00:00Z")]
+    start: String,
+    /// Most customers in flight at once.
+    #[arg(long, default_value_t = 50)]
+    concurrency: usize,
+    /// Mean gap between customer starts (a duration such as `5m`).
+    #[arg(long, default_value = "5m")]
+    stagger: String,
+    /// Only this journey (default: any journey, chosen at random per customer).
+    #[arg(long)]
+    journey: Option<String>,
+    /// The evaluator's lateness window that late events must exceed.
+    #[arg(long, default_value = "10m")]
+    lateness: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "ndjson")]
+    format: SimFormat,
+}
+
+/// Run the simulation; exit 1 when the policy has errors, 2 for bad usage.
+pub fn run(args: &SimulateArgs) -> u8 {
+    let text = match common::read_file(&args.policy) {
+        Ok(text) => text,
+        Err(code) => return code,
+    };
+    let policy = match Policy::compile(&text) {
+        Ok(policy) => policy,
+        Err(diagnostics) => {
+            common::print_human(&diagnostics, &args.policy, &text);
+            return EXIT_FINDINGS;
+        }
+    };
+    let options = match options(args) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let sim = match Simulator::new(&policy, options) {
+        Ok(sim) => sim,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    match emit(&sim, args.format) {
+        Ok(()) => EXIT_OK,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(error) => {
+            eprintln!("error: cannot write: {error}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn options(args: &SimulateArgs) -> Result<SimOptions, String> {
+    let start = cxl::events::time::TimeParser::default()
+        .parse_str(&args.start)
+        .map_err(|e| format!("--start: {e}"))?;
+    let stagger =
+        cxl::syntax::parse_duration(&args.stagger).map_err(|e| format!("--stagger: {e}"))?;
+    let lateness =
+        cxl::syntax::parse_duration(&args.lateness).map_err(|e| format!("--lateness: {e}"))?;
+    if !(0.0..=1.0).contains(&args.deviations) {
+        return Err("--deviations: a share between 0 and 1".to_string());
+    }
+    let deviations = match &args.only {
+        None => Deviation::ALL.to_vec(),
+        Some(list) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Deviation::parse(s).ok_or_else(|| format!("--only: no deviation `{s}`")))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok(SimOptions {
+        customers: args.customers,
+        seed: args.seed,
+        deviation_rate: args.deviations,
+        deviations,
+        start,
+        concurrency: args.concurrency.max(1),
+        stagger,
+        journey: args.journey.clone(),
+        lateness,
+    })
+}
+
+fn emit(sim: &Simulator<'_>, format: SimFormat) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut stream = sim.stream();
+    let mut records = 0u64;
+    match format {
+        SimFormat::Ndjson => {
+            for e in stream.by_ref() {
+                write::ndjson_line(&mut out, &e)?;
+                records += 1;
+            }
+        }
+        SimFormat::Csv => {
+            let columns = write::csv_columns(sim);
+            write::csv_header(&mut out, &columns)?;
+            for e in stream.by_ref() {
+                write::csv_row(&mut out, &columns, &e)?;
+                records += 1;
+            }
+        }
+    }
+    out.flush()?;
+    let mut injected: Vec<String> = stream
+        .deviations()
+        .iter()
+        .map(|(d, n)| format!("{} {n}", d.as_str()))
+        .collect();
+    injected.sort();
+    eprintln!(
+        "simulated {} customers, {records} records; deviations: {}",
+        stream.started(),
+        if injected.is_empty() {
+            "none".to_string()
+        } else {
+            injected.join(", ")
+        }
+    );
+    Ok(())
+}
