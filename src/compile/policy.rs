@@ -116,7 +116,8 @@ fn build(
     warnings: Vec<Diagnostic>,
 ) -> Policy {
     let scope = &checked.scope;
-    let mut expectations = step_channel_expectations(&journeys, text);
+    let lines = diagnostic::LineIndex::new(text);
+    let mut expectations = step_channel_expectations(&journeys, &lines);
     for expect in &scope.expects {
         let Some(j) = journeys
             .iter()
@@ -139,7 +140,7 @@ fn build(
             .map(|s| s.name.clone())
             .collect();
         for clause in scope.expand(&expect.item.clauses) {
-            let source = rules::clause_source(&clause, text);
+            let source = rules::clause_source(&clause, text, &lines);
             expectations.extend(rules::expectation(
                 j, journey, step, &segments, &clause, source,
             ));
@@ -161,7 +162,7 @@ fn build(
                 journeys: named,
                 source: rules::RuleSource {
                     span: when.span,
-                    line: diagnostic::line_col(text, when.span.start).0,
+                    line: lines.line(when.span.start),
                     text: text
                         .get(when.span.start..when.span.end)
                         .unwrap_or_default()
@@ -200,7 +201,7 @@ fn build(
             .collect(),
         abandon_rules: journeys
             .iter()
-            .map(|j| abandon_rule(checked, &j.name, text))
+            .map(|j| abandon_rule(checked, &j.name, text, &lines))
             .collect(),
         journeys,
         expectations,
@@ -210,7 +211,10 @@ fn build(
 }
 
 /// A step's own `via` is an expectation too: a wrong channel there is yellow.
-fn step_channel_expectations(journeys: &[CompiledJourney], text: &str) -> Vec<Expectation> {
+fn step_channel_expectations(
+    journeys: &[CompiledJourney],
+    lines: &diagnostic::LineIndex,
+) -> Vec<Expectation> {
     let mut out = Vec::new();
     for (j, journey) in journeys.iter().enumerate() {
         for (i, step) in journey.steps.iter().enumerate() {
@@ -227,7 +231,7 @@ fn step_channel_expectations(journeys: &[CompiledJourney], text: &str) -> Vec<Ex
                 severity: syntax::Severity::Yellow,
                 source: rules::RuleSource {
                     span: step.span,
-                    line: diagnostic::line_col(text, step.span.start).0,
+                    line: lines.line(step.span.start),
                     text: format!("step {} {{ via {} }}", step.name, step.channels.join(", ")),
                     set: None,
                     module: None,
@@ -239,7 +243,12 @@ fn step_channel_expectations(journeys: &[CompiledJourney], text: &str) -> Vec<Ex
 }
 
 /// The `abandon after D` clause of a journey declared in the file, as a rule source.
-fn abandon_rule(checked: &Checked, journey: &str, text: &str) -> Option<rules::RuleSource> {
+fn abandon_rule(
+    checked: &Checked,
+    journey: &str,
+    text: &str,
+    lines: &diagnostic::LineIndex,
+) -> Option<rules::RuleSource> {
     let declared = checked
         .scope
         .journeys
@@ -251,7 +260,7 @@ fn abandon_rule(checked: &Checked, journey: &str, text: &str) -> Option<rules::R
     let span = crate::syntax::Span::new(start, duration.span.end);
     Some(rules::RuleSource {
         span,
-        line: diagnostic::line_col(text, start).0,
+        line: lines.line(start),
         text: text.get(span.start..span.end)?.to_string(),
         set: None,
         module: None,
