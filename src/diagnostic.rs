@@ -64,6 +64,10 @@ pub enum Code {
     DuplicateClause,
     /// E0212: a clause that is required is missing (a journey with no `path`).
     MissingClause,
+    /// E0213: a `source` setting that does not exist.
+    UnknownSetting,
+    /// E0214: a `source` setting with a value it cannot take.
+    InvalidSetting,
     /// E0301: two sides of a comparison have types that cannot be compared.
     TypeMismatch,
     /// E0302: a condition that is not true/false.
@@ -119,6 +123,8 @@ impl Code {
         Code::UnknownEscalation,
         Code::DuplicateClause,
         Code::MissingClause,
+        Code::UnknownSetting,
+        Code::InvalidSetting,
         Code::TypeMismatch,
         Code::NotBoolean,
         Code::BadArgument,
@@ -159,6 +165,8 @@ impl Code {
             Code::UnknownEscalation => "E0210",
             Code::DuplicateClause => "E0211",
             Code::MissingClause => "E0212",
+            Code::UnknownSetting => "E0213",
+            Code::InvalidSetting => "E0214",
             Code::TypeMismatch => "E0301",
             Code::NotBoolean => "E0302",
             Code::BadArgument => "E0303",

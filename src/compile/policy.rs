@@ -48,6 +48,45 @@ pub struct Policy {
     pub warnings: Vec<Diagnostic>,
     /// Per journey (same order), the `abandon after` clause, for `abandoned` findings.
     pub abandon_rules: Vec<Option<rules::RuleSource>>,
+    /// The file's `source` settings: defaults for reading its logs.
+    pub source: SourceSettings,
+}
+
+/// A policy's `source` settings, each `None` when not given. The command line's
+/// input flags override them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceSettings {
+    /// `format "csv"`.
+    pub format: Option<String>,
+    /// Field mapping as `field=column` pairs (`step` columns joined with `+`).
+    pub fields: Vec<(String, String)>,
+    /// `timezone "+01:00"`.
+    pub timezone: Option<String>,
+    /// `classifier "Activity classifier"`.
+    pub classifier: Option<String>,
+    /// `lifecycle "all"` (true) or `"complete"` (false).
+    pub all_lifecycle: Option<bool>,
+    /// `delimiter ";"`.
+    pub delimiter: Option<char>,
+}
+
+impl SourceSettings {
+    fn from_ast(source: &crate::syntax::Source) -> Self {
+        let mut settings = SourceSettings::default();
+        for s in &source.settings {
+            let values: Vec<String> = s.values.iter().map(|v| v.value.clone()).collect();
+            let first = values.first().cloned().unwrap_or_default();
+            match s.key.name.as_str() {
+                "format" => settings.format = Some(first),
+                "timezone" => settings.timezone = Some(first),
+                "classifier" => settings.classifier = Some(first),
+                "lifecycle" => settings.all_lifecycle = Some(first == "all"),
+                "delimiter" => settings.delimiter = first.chars().next(),
+                field => settings.fields.push((field.to_string(), values.join("+"))),
+            }
+        }
+        settings
+    }
 }
 
 impl Policy {
@@ -203,6 +242,12 @@ fn build(
             .iter()
             .map(|j| abandon_rule(checked, &j.name, text, &lines))
             .collect(),
+        source: scope
+            .sources
+            .iter()
+            .find(|s| s.origin == Origin::File)
+            .map(|s| SourceSettings::from_ast(&s.item))
+            .unwrap_or_default(),
         journeys,
         expectations,
         escalations,
