@@ -14,8 +14,10 @@ use crate::eval::FindingKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Deviation {
     /// Leave out a step the path requires: `unexpected_step` at the next one.
+    /// Only where no time limit passes because of it.
     SkipStep,
-    /// Two steps back to back in the wrong order: `unexpected_step`.
+    /// Two steps back to back in the wrong order: `unexpected_step`. Only where
+    /// no time limit passes because of it.
     SwapSteps,
     /// A step after its `within` deadline: `stalled`, then `sla_breach`.
     Delay,
@@ -101,8 +103,8 @@ pub(super) fn apply(
     let journey = &sim.policy.journeys[trace.journey];
     let mut t = trace.clone();
     let expected = match d {
-        Deviation::SkipStep => skip(journey, &mut t, rng)?,
-        Deviation::SwapSteps => swap(journey, &mut t, rng)?,
+        Deviation::SkipStep => skip(sim, journey, &mut t, rng)?,
+        Deviation::SwapSteps => swap(sim, journey, &mut t, rng)?,
         Deviation::Delay => delay(sim, journey, &mut t, rng)?,
         Deviation::WrongChannel => wrong_channel(sim, &mut t, rng)?,
         Deviation::BadMetric => bad_metric(sim, &mut t, rng)?,
@@ -198,45 +200,85 @@ fn shift(t: &mut Trace, from: usize, delta: i64) {
     }
 }
 
-fn skip(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
+fn skip(
+    sim: &Simulator<'_>,
+    journey: &CompiledJourney,
+    t: &mut Trace,
+    rng: &mut Rng,
+) -> Option<Vec<FindingKind>> {
     let s = ideal(t)?;
     let pre = prefixes(journey, &s);
     let candidates: Vec<usize> = (0..s.len().saturating_sub(1))
         .filter(|&i| !allows(journey, &pre[i], s[i + 1]))
-        .collect();
-    let i = *rng.pick(&candidates)?;
-    let removed = t.events.remove(i);
-    // The next step takes the skipped one's time, so no time limit moves later.
-    let back = t.events[i].time - removed.time;
-    shift(t, i, -back);
-    profile_first(t);
-    Some(vec![FindingKind::UnexpectedStep])
-}
-
-fn swap(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
-    let s = ideal(t)?;
-    let pre = prefixes(journey, &s);
-    // Swap steps i and i+1 where the path refuses the second first, and the step
-    // after the pair follows the first one again (the evaluator re-synchronises
-    // at each step out of order), so the customer is back on the path at once.
-    let candidates: Vec<usize> = (0..s.len().saturating_sub(2))
         .filter(|&i| {
-            let back: Vec<u32> = journey
-                .graph
-                .nodes_of(s[i])
-                .iter()
-                .map(|n| n.index() as u32)
-                .collect();
-            s[i] != s[i + 1]
-                && !allows(journey, &pre[i], s[i + 1])
-                && allows(journey, &back, s[i + 2])
+            let mut u = t.clone();
+            skip_at(&mut u, i);
+            on_time(sim, journey, &u)
         })
         .collect();
     let i = *rng.pick(&candidates)?;
+    skip_at(t, i);
+    Some(vec![FindingKind::UnexpectedStep])
+}
+
+/// Leave out event `i`; the next step takes its time, so no time limit moves later.
+fn skip_at(t: &mut Trace, i: usize) {
+    let removed = t.events.remove(i);
+    let back = t.events[i].time - removed.time;
+    shift(t, i, -back);
+    profile_first(t);
+}
+
+/// True when a (deviated) trace meets every time limit of its customer, as the
+/// evaluator follows it: the deviation then shows as itself alone.
+fn on_time(sim: &Simulator<'_>, journey: &CompiledJourney, t: &Trace) -> bool {
+    let limits = customer_limits(sim, t);
+    let steps = steps(t);
+    let times: Vec<i64> = t.events.iter().map(|e| e.time).collect();
+    super::timing::late_kinds(&limits, &journey.graph, &steps, &times).is_empty()
+}
+
+/// The time limits that apply to the trace's customer.
+fn customer_limits(sim: &Simulator<'_>, t: &Trace) -> Vec<Limit> {
+    sim.plan(t.journey)
+        .limits
+        .iter()
+        .filter(|l| {
+            l.segments.is_empty() || t.segment.as_ref().is_some_and(|s| l.segments.contains(s))
+        })
+        .cloned()
+        .collect()
+}
+
+fn swap(
+    sim: &Simulator<'_>,
+    journey: &CompiledJourney,
+    t: &mut Trace,
+    rng: &mut Rng,
+) -> Option<Vec<FindingKind>> {
+    let s = ideal(t)?;
+    let pre = prefixes(journey, &s);
+    // Steps i and i+1 where the path refuses the second first, with a step
+    // after the pair; the swap must not make a time limit pass as well.
+    let candidates: Vec<usize> = (0..s.len().saturating_sub(2))
+        .filter(|&i| s[i] != s[i + 1] && !allows(journey, &pre[i], s[i + 1]))
+        .filter(|&i| {
+            let mut u = t.clone();
+            swap_at(&mut u, i);
+            on_time(sim, journey, &u)
+        })
+        .collect();
+    let i = *rng.pick(&candidates)?;
+    swap_at(t, i);
+    Some(vec![FindingKind::UnexpectedStep])
+}
+
+/// Swap events i and i+1, back to back, with the next step right after them, so
+/// no time limit moves later.
+fn swap_at(t: &mut Trace, i: usize) {
     let first = t.events[i].time;
     let mut a = t.events[i].clone();
     let mut b = t.events[i + 1].clone();
-    // Back to back, and the next step right after: no time limit moves later.
     b.time = first;
     a.time = first + 1;
     t.events[i] = b;
@@ -244,7 +286,6 @@ fn swap(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec<F
     let next = t.events[i + 2].time;
     shift(t, i + 2, first + 2 - next);
     profile_first(t);
-    Some(vec![FindingKind::UnexpectedStep])
 }
 
 fn delay(
@@ -281,23 +322,10 @@ fn delay(
     let due = t.events[a].time + limit as i64;
     let late_by = rng.between(60, 3600.min(limit.max(60))) as i64;
     shift(t, k, due + late_by - t.events[k].time);
-    let mut expected = vec![FindingKind::Stalled, FindingKind::SlaBreach];
-    // A `warn after` on the same step whose time has now passed warns too.
-    let warned = plan
-        .limits
-        .iter()
-        .filter(|l| l.warn && applies(l))
-        .any(|l| {
-            let anchor = match l.anchor {
-                AnchorRef::JourneyStart => Some(0),
-                AnchorRef::Step(x) => (0..k).find(|&i| s[i] == x),
-            };
-            l.target == Some(s[k])
-                && anchor.is_some_and(|i| t.events[i].time + (l.limit as i64) < t.events[k].time)
-        });
-    if warned {
-        expected.push(FindingKind::SlaWarning);
-    }
+    // Everything the shift makes late, for this customer's segment.
+    let limits = customer_limits(sim, t);
+    let times: Vec<i64> = t.events.iter().map(|e| e.time).collect();
+    let expected = super::timing::late_kinds(&limits, &journey.graph, &s, &times);
     Some(expected)
 }
 
