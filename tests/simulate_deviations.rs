@@ -101,12 +101,10 @@ fn every_deviation_gives_its_findings_on_the_claims_example() {
 
 #[test]
 fn every_deviation_gives_its_findings_on_the_telecom_example() {
+    // Asks and attempt limits are on the steps of the contact round, which the
+    // ideal trace plays once: those deviations add a second round.
     for d in Deviation::ALL {
         let applied = check(TELECOM, d);
-        // The ideal trace has one round of contact, and the asks and attempt
-        // limits are on steps of that round: they cannot repeat without a
-        // second round, which these deviations do not make.
-        let inapplicable = matches!(d, Deviation::RepeatedAsk | Deviation::TooManyAttempts);
-        assert_eq!(applied == 0, inapplicable, "{d:?} applied {applied} times");
+        assert!(applied > 0, "{d:?} never applied to the telecom example");
     }
 }

@@ -397,6 +397,9 @@ fn repeated_ask(sim: &Simulator<'_>, t: &mut Trace, rng: &mut Rng) -> Option<Vec
             candidates.push((r, covered));
         }
     }
+    if candidates.is_empty() {
+        return asked_again_in_a_round(sim, t, rng);
+    }
     let (r, covered) = rng.pick(&candidates)?.clone();
     let rule = &plan.ask_rules[r];
     let items = if rule.items.is_empty() {
@@ -420,6 +423,61 @@ fn repeated_ask(sim: &Simulator<'_>, t: &mut Trace, rng: &mut Rng) -> Option<Vec
     Some(vec![FindingKind::RepeatedAsk])
 }
 
+/// A repeated ask through a second round of steps (a customer who comes back
+/// and is asked again): the round's copy of a step an `asks_once` covers asks
+/// for the same item as the original.
+fn asked_again_in_a_round(
+    sim: &Simulator<'_>,
+    t: &mut Trace,
+    rng: &mut Rng,
+) -> Option<Vec<FindingKind>> {
+    let journey = &sim.policy.journeys[t.journey];
+    let plan = sim.plan(t.journey);
+    let rule = plan.ask_rules.iter().find(|r| {
+        r.segments.is_empty() || t.segment.as_ref().is_some_and(|s| r.segments.contains(s))
+    })?;
+    let covers = |e: &SimEvent| match e.kind {
+        RecordKind::Step(s) => rule.step.is_none_or(|x| x == s),
+        _ => false,
+    };
+    let gap = rng.between(60, 3600) as i64;
+    let candidates: Vec<(usize, usize)> = rounds(sim, journey, t, gap)
+        .into_iter()
+        .filter(|&(k, j)| t.events[k..=j].iter().any(covers))
+        .collect();
+    let &(k, j) = rng.pick(&candidates)?;
+    let x = (k..=j).find(|&x| covers(&t.events[x]))?;
+    let items = if rule.items.is_empty() {
+        &plan.ask_items
+    } else {
+        &rule.items
+    };
+    let item = rng.pick(items)?.clone();
+    insert_round(t, k, j, gap);
+    let copy = j + 1 + (x - k);
+    for e in t.events.iter_mut() {
+        e.attrs
+            .retain(|(k, v)| !(k == "asked" && *v == AttrValue::Text(item.clone())));
+    }
+    for at in [x, copy] {
+        let e = &mut t.events[at];
+        e.attrs.retain(|(k, _)| k != "asked");
+        e.attrs
+            .push(("asked".to_string(), AttrValue::Text(item.clone())));
+    }
+    let mut expected = vec![FindingKind::RepeatedAsk];
+    let s = steps(t);
+    let over = (k..=j).any(|y| {
+        plan.steps[s[y].index()]
+            .max_visits
+            .is_some_and(|m| s.iter().filter(|&&z| z == s[y]).count() as u32 > m)
+    });
+    if over {
+        expected.push(FindingKind::TooManyAttempts);
+    }
+    Some(expected)
+}
+
 /// A copy of event `k` at `time`, without its customer or ask attributes.
 fn again(t: &Trace, k: usize, time: i64) -> SimEvent {
     let mut copy = t.events[k].clone();
@@ -437,35 +495,67 @@ fn too_many_attempts(
 ) -> Option<Vec<FindingKind>> {
     let s = ideal(t)?;
     let plan = sim.plan(t.journey);
-    let pre = prefixes(journey, &s);
-    let candidates: Vec<usize> = (0..s.len())
-        .filter(|&k| {
-            let step = s[k];
-            plan.steps[step.index()].max_visits.is_some() && allows(journey, &pre[k + 1], step) && {
-                let mut twice = Vec::new();
-                journey.graph.advance_into(&pre[k + 1], step, &mut twice);
-                s.get(k + 1).is_none_or(|&n| allows(journey, &twice, n))
-            }
-        })
+    let at_limit = |x: StepId| {
+        plan.steps[x.index()]
+            .max_visits
+            .is_some_and(|m| s.iter().filter(|&&y| y == x).count() as u32 == m)
+    };
+    let gap = rng.between(60, 3600) as i64;
+    let candidates: Vec<(usize, usize)> = rounds(sim, journey, t, gap)
+        .into_iter()
+        .filter(|&(k, j)| s[k..=j].iter().any(|&x| at_limit(x)))
         .collect();
-    let k = *rng.pick(&candidates)?;
-    let max = plan.steps[s[k].index()].max_visits.unwrap_or(1);
-    let visits = s.iter().filter(|&&x| x == s[k]).count() as u32;
-    if visits > max {
-        return None;
-    }
-    // Enough extra attempts to pass the limit, one second apart.
-    let extra = max + 1 - visits;
-    let next_time = t.events.get(k + 1).map(|e| e.time);
-    let base = t.events[k].time;
-    if next_time.is_some_and(|n| n - base <= extra as i64) {
-        return None;
-    }
-    for i in 0..extra {
-        let copy = again(t, k, base + 1 + i as i64);
-        t.events.insert(k + 1 + i as usize, copy);
-    }
+    let &(k, j) = rng.pick(&candidates)?;
+    insert_round(t, k, j, gap);
     Some(vec![FindingKind::TooManyAttempts])
+}
+
+/// Rounds `(k, j)`: steps `k..=j` that the path allows again right after `j`,
+/// with the rest of the trace still on the path after them, and no time limit
+/// passing when they are inserted `gap` seconds after event `j`.
+fn rounds(
+    sim: &Simulator<'_>,
+    journey: &CompiledJourney,
+    t: &Trace,
+    gap: i64,
+) -> Vec<(usize, usize)> {
+    let Some(s) = ideal(t) else {
+        return Vec::new();
+    };
+    let pre = prefixes(journey, &s);
+    let mut out = Vec::new();
+    for j in 0..s.len() {
+        for k in 0..=j {
+            let mut p = pre[j + 1].clone();
+            let mut next = Vec::new();
+            let on_path = s[k..=j].iter().all(|&x| {
+                journey.graph.advance_into(&p, x, &mut next);
+                std::mem::swap(&mut p, &mut next);
+                !p.is_empty()
+            }) && s.get(j + 1).is_none_or(|&n| allows(journey, &p, n));
+            if on_path {
+                let mut u = t.clone();
+                insert_round(&mut u, k, j, gap);
+                if on_time(sim, journey, &u) {
+                    out.push((k, j));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Insert copies of events `k..=j` (their gaps kept) `gap` seconds after event
+/// `j`, and move the rest of the trace later by as much.
+fn insert_round(t: &mut Trace, k: usize, j: usize, gap: i64) {
+    let base = t.events[k].time;
+    let end = t.events[j].time;
+    let copies: Vec<SimEvent> = (k..=j)
+        .map(|x| again(t, x, end + gap + (t.events[x].time - base)))
+        .collect();
+    shift(t, j + 1, gap + (end - base));
+    let at = j + 1;
+    t.events.splice(at..at, copies);
 }
 
 fn repeat(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
