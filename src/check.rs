@@ -42,6 +42,7 @@ mod journeys;
 mod names;
 mod scenarios;
 mod scope;
+mod source;
 mod types;
 
 use crate::diagnostic::{self, Diagnostic};
@@ -92,6 +93,8 @@ pub struct Scope {
     pub expects: Vec<Declared<Expect>>,
     /// `test` blocks in order.
     pub tests: Vec<Declared<TestCase>>,
+    /// `source` declarations in order (one is allowed; more are reported).
+    pub sources: Vec<Declared<crate::syntax::Source>>,
 }
 
 /// One clause of an `expect` block after `use SET` is expanded.
@@ -181,6 +184,7 @@ pub fn check(file: &PolicyFile) -> Checked {
     expects::check_all(&mut cx);
     escalations::check_all(&mut cx);
     scenarios::check_all(&mut cx);
+    source::check(&scope, &mut cx.diags);
     cx.lint_unused_segments();
     let attribute_types = cx.attrs.types();
     diags.append(&mut cx.diags);

@@ -101,7 +101,7 @@ pub use graph::{Edge, GraphNode, JourneyGraph};
 pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};
 pub use lints::{lint_expect, lint_expect_expanded, lint_journey};
 pub use petgraph::graph::NodeIndex;
-pub use policy::{diagnostics, MetricInfo, Policy, SegmentRule};
+pub use policy::{diagnostics, MetricInfo, Policy, SegmentRule, SourceSettings};
 pub use render::{render_dot, render_json, render_mermaid};
 pub use rules::{AnchorRef, Check, EscalationRule, Expectation, RuleSource, TierRule, Trigger};
 

@@ -64,6 +64,10 @@ pub enum Code {
     DuplicateClause,
     /// E0212: a clause that is required is missing (a journey with no `path`).
     MissingClause,
+    /// E0213: a `source` setting that does not exist.
+    UnknownSetting,
+    /// E0214: a `source` setting with a value it cannot take.
+    InvalidSetting,
     /// E0301: two sides of a comparison have types that cannot be compared.
     TypeMismatch,
     /// E0302: a condition that is not true/false.
@@ -119,6 +123,8 @@ impl Code {
         Code::UnknownEscalation,
         Code::DuplicateClause,
         Code::MissingClause,
+        Code::UnknownSetting,
+        Code::InvalidSetting,
         Code::TypeMismatch,
         Code::NotBoolean,
         Code::BadArgument,
@@ -159,6 +165,8 @@ impl Code {
             Code::UnknownEscalation => "E0210",
             Code::DuplicateClause => "E0211",
             Code::MissingClause => "E0212",
+            Code::UnknownSetting => "E0213",
+            Code::InvalidSetting => "E0214",
             Code::TypeMismatch => "E0301",
             Code::NotBoolean => "E0302",
             Code::BadArgument => "E0303",
@@ -413,4 +421,26 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// Where each line of a text starts, for turning many offsets into line numbers
+/// without rescanning the text each time.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Index the lines of `text`.
+    pub fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// The 1-based line of byte `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
 }

@@ -470,7 +470,7 @@ fn eval_explain_shows_rule_anchor_deadline_and_evidence() {
     let ran = run(&["eval", "--explain", POLICY, LOG]);
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     let breach =
-        "      2026-03-01T11:30:00Z  c3 claim#1  `acknowledge` 1h 30m after `report`, 30m late\n\
+        "      2026-03-01T11:30:00Z  c3 claim#1  `acknowledge` 1h 30m after `report`, 30m late (reported `stalled` at the deadline)\n\
                   \x20       rule: line 18: within 1h after report\n\
                   \x20       anchor: 2026-03-01T10:00:00Z\n\
                   \x20       deadline: 2026-03-01T11:00:00Z (inclusive)\n\
@@ -574,4 +574,41 @@ fn eval_unknown_log_format_is_exit_2() {
     let ran = run(&["eval", POLICY, "tests/fixtures/eval/claims.cxl"]);
     assert_eq!(ran.code, 2);
     assert!(ran.stderr.contains("--input-format"), "{}", ran.stderr);
+}
+
+// ---- the policy's own `source` ----------------------------------------------------
+
+#[test]
+fn eval_reads_a_csv_export_by_the_policys_source_settings() {
+    let policy = "tests/fixtures/eval/crm_source.cxl";
+    let log = "tests/fixtures/eval/crm_export.csv";
+    let ran = run(&["eval", "--format", "json", policy, log]);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let report = json(&ran.stdout);
+    assert_eq!(report["input"]["events"], 6);
+    assert_eq!(report["input"]["unmapped"], 0);
+    let found: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (s("kind"), s("customer"), s("time"))
+        })
+        .collect();
+    // 09:30 at +01:00 is 08:30Z: four hours later the answer has not come.
+    let expected = [
+        ("stalled", "T-2", "2026-03-01T12:30:00Z"),
+        ("sla_breach", "T-2", "2026-03-01T14:30:00Z"),
+        ("wrong_channel", "T-2", "2026-03-01T14:30:00Z"),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(found, expected);
+    // A flag still wins over the policy: a comma delimiter reads no `Ticket ID` column.
+    let flagged = run(&["eval", "--delimiter", ",", policy, log]);
+    assert_eq!(flagged.code, 2, "{}", flagged.stdout);
+    assert!(flagged.stderr.contains("Ticket ID"), "{}", flagged.stderr);
 }

@@ -17,6 +17,7 @@ fn design_sketch_parses_cleanly() {
         .iter()
         .map(|d| match d {
             Decl::Use(_) => "use",
+            Decl::Source(_) => "source",
             Decl::Metric(_) => "metric",
             Decl::Segment(_) => "segment",
             Decl::Journey(_) => "journey",

@@ -142,6 +142,10 @@ fn add_decl(scope: &mut Scope, decl: &Decl, origin: Origin, diags: &mut Vec<Diag
             item: d.clone(),
             origin,
         }),
+        Decl::Source(d) => scope.sources.push(Declared {
+            item: d.clone(),
+            origin,
+        }),
     }
 }
 

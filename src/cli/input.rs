@@ -1,5 +1,6 @@
 //! The flags every verb that reads a log shares, and opening the log with them.
 
+use cxl::compile::SourceSettings;
 use cxl::events::time::{fixed_zone, TimeParser};
 use cxl::events::{InputFormat, ReadOptions};
 use std::io::Read;
@@ -25,9 +26,9 @@ pub struct InputArgs {
     /// XES: keep events of every lifecycle transition, not only `complete`.
     #[arg(long)]
     pub all_lifecycle: bool,
-    /// CSV delimiter (one character).
-    #[arg(long, default_value = ",")]
-    pub delimiter: char,
+    /// CSV delimiter (one character; default `,`).
+    #[arg(long)]
+    pub delimiter: Option<char>,
 }
 
 /// Read options, the opened input, and its display name.
@@ -37,8 +38,14 @@ impl InputArgs {
     /// Options from the flags, and `log` opened (`-` is stdin, read as NDJSON
     /// unless `--input-format` says otherwise).
     pub fn open(&self, log: &str) -> Result<Opened, String> {
+        self.open_with(log, &SourceSettings::default())
+    }
+
+    /// As [`InputArgs::open`], with a policy's `source` settings as defaults that
+    /// the flags override field by field.
+    pub fn open_with(&self, log: &str, source: &SourceSettings) -> Result<Opened, String> {
         let stdin = log == "-";
-        let format = match &self.input_format {
+        let format = match self.input_format.as_ref().or(source.format.as_ref()) {
             Some(text) => text.parse::<InputFormat>().map_err(|e| e.to_string())?,
             None if stdin => InputFormat::Ndjson,
             None => InputFormat::from_path(Path::new(log)).ok_or_else(|| {
@@ -46,23 +53,34 @@ impl InputArgs {
             })?,
         };
         let mut options = ReadOptions::new(format);
+        let from_policy: Vec<String> = source
+            .fields
+            .iter()
+            .map(|(f, c)| format!("{f}={c}"))
+            .collect();
+        if !from_policy.is_empty() {
+            options.mapping = options
+                .mapping
+                .parse_overrides(&from_policy.join(","))
+                .map_err(|e| format!("the policy's `source`: {e}"))?;
+        }
         if let Some(map) = &self.map {
             options.mapping = options
                 .mapping
                 .parse_overrides(map)
                 .map_err(|e| e.to_string())?;
         }
-        if let Some(zone) = &self.timezone {
+        if let Some(zone) = self.timezone.as_ref().or(source.timezone.as_ref()) {
             options.time = TimeParser::new(zone_named(zone)?);
         }
-        options.classifier.clone_from(&self.classifier);
-        options.all_lifecycle = self.all_lifecycle;
-        options.delimiter = u8::try_from(self.delimiter).map_err(|_| {
-            format!(
-                "--delimiter `{}` is not a single-byte character",
-                self.delimiter
-            )
-        })?;
+        options.classifier = self
+            .classifier
+            .clone()
+            .or_else(|| source.classifier.clone());
+        options.all_lifecycle = self.all_lifecycle || source.all_lifecycle.unwrap_or(false);
+        let delimiter = self.delimiter.or(source.delimiter).unwrap_or(',');
+        options.delimiter = u8::try_from(delimiter)
+            .map_err(|_| format!("delimiter `{delimiter}` is not a single-byte character"))?;
         if stdin {
             return Ok((options, Box::new(std::io::stdin()), "<stdin>".into()));
         }

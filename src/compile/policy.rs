@@ -48,6 +48,45 @@ pub struct Policy {
     pub warnings: Vec<Diagnostic>,
     /// Per journey (same order), the `abandon after` clause, for `abandoned` findings.
     pub abandon_rules: Vec<Option<rules::RuleSource>>,
+    /// The file's `source` settings: defaults for reading its logs.
+    pub source: SourceSettings,
+}
+
+/// A policy's `source` settings, each `None` when not given. The command line's
+/// input flags override them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceSettings {
+    /// `format "csv"`.
+    pub format: Option<String>,
+    /// Field mapping as `field=column` pairs (`step` columns joined with `+`).
+    pub fields: Vec<(String, String)>,
+    /// `timezone "+01:00"`.
+    pub timezone: Option<String>,
+    /// `classifier "Activity classifier"`.
+    pub classifier: Option<String>,
+    /// `lifecycle "all"` (true) or `"complete"` (false).
+    pub all_lifecycle: Option<bool>,
+    /// `delimiter ";"`.
+    pub delimiter: Option<char>,
+}
+
+impl SourceSettings {
+    fn from_ast(source: &crate::syntax::Source) -> Self {
+        let mut settings = SourceSettings::default();
+        for s in &source.settings {
+            let values: Vec<String> = s.values.iter().map(|v| v.value.clone()).collect();
+            let first = values.first().cloned().unwrap_or_default();
+            match s.key.name.as_str() {
+                "format" => settings.format = Some(first),
+                "timezone" => settings.timezone = Some(first),
+                "classifier" => settings.classifier = Some(first),
+                "lifecycle" => settings.all_lifecycle = Some(first == "all"),
+                "delimiter" => settings.delimiter = first.chars().next(),
+                field => settings.fields.push((field.to_string(), values.join("+"))),
+            }
+        }
+        settings
+    }
 }
 
 impl Policy {
@@ -116,7 +155,8 @@ fn build(
     warnings: Vec<Diagnostic>,
 ) -> Policy {
     let scope = &checked.scope;
-    let mut expectations = step_channel_expectations(&journeys, text);
+    let lines = diagnostic::LineIndex::new(text);
+    let mut expectations = step_channel_expectations(&journeys, &lines);
     for expect in &scope.expects {
         let Some(j) = journeys
             .iter()
@@ -139,7 +179,7 @@ fn build(
             .map(|s| s.name.clone())
             .collect();
         for clause in scope.expand(&expect.item.clauses) {
-            let source = rules::clause_source(&clause, text);
+            let source = rules::clause_source(&clause, text, &lines);
             expectations.extend(rules::expectation(
                 j, journey, step, &segments, &clause, source,
             ));
@@ -161,7 +201,7 @@ fn build(
                 journeys: named,
                 source: rules::RuleSource {
                     span: when.span,
-                    line: diagnostic::line_col(text, when.span.start).0,
+                    line: lines.line(when.span.start),
                     text: text
                         .get(when.span.start..when.span.end)
                         .unwrap_or_default()
@@ -200,8 +240,14 @@ fn build(
             .collect(),
         abandon_rules: journeys
             .iter()
-            .map(|j| abandon_rule(checked, &j.name, text))
+            .map(|j| abandon_rule(checked, &j.name, text, &lines))
             .collect(),
+        source: scope
+            .sources
+            .iter()
+            .find(|s| s.origin == Origin::File)
+            .map(|s| SourceSettings::from_ast(&s.item))
+            .unwrap_or_default(),
         journeys,
         expectations,
         escalations,
@@ -210,7 +256,10 @@ fn build(
 }
 
 /// A step's own `via` is an expectation too: a wrong channel there is yellow.
-fn step_channel_expectations(journeys: &[CompiledJourney], text: &str) -> Vec<Expectation> {
+fn step_channel_expectations(
+    journeys: &[CompiledJourney],
+    lines: &diagnostic::LineIndex,
+) -> Vec<Expectation> {
     let mut out = Vec::new();
     for (j, journey) in journeys.iter().enumerate() {
         for (i, step) in journey.steps.iter().enumerate() {
@@ -227,7 +276,7 @@ fn step_channel_expectations(journeys: &[CompiledJourney], text: &str) -> Vec<Ex
                 severity: syntax::Severity::Yellow,
                 source: rules::RuleSource {
                     span: step.span,
-                    line: diagnostic::line_col(text, step.span.start).0,
+                    line: lines.line(step.span.start),
                     text: format!("step {} {{ via {} }}", step.name, step.channels.join(", ")),
                     set: None,
                     module: None,
@@ -239,7 +288,12 @@ fn step_channel_expectations(journeys: &[CompiledJourney], text: &str) -> Vec<Ex
 }
 
 /// The `abandon after D` clause of a journey declared in the file, as a rule source.
-fn abandon_rule(checked: &Checked, journey: &str, text: &str) -> Option<rules::RuleSource> {
+fn abandon_rule(
+    checked: &Checked,
+    journey: &str,
+    text: &str,
+    lines: &diagnostic::LineIndex,
+) -> Option<rules::RuleSource> {
     let declared = checked
         .scope
         .journeys
@@ -251,7 +305,7 @@ fn abandon_rule(checked: &Checked, journey: &str, text: &str) -> Option<rules::R
     let span = crate::syntax::Span::new(start, duration.span.end);
     Some(rules::RuleSource {
         span,
-        line: diagnostic::line_col(text, start).0,
+        line: lines.line(start),
         text: text.get(span.start..span.end)?.to_string(),
         set: None,
         module: None,

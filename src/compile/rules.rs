@@ -182,7 +182,11 @@ pub(crate) fn expectation(
 
 /// The source of an expanded clause: in the file, the clause itself; from a set,
 /// the `use SET` line in the file, with the set and module named.
-pub(crate) fn clause_source(clause: &ExpandedClause<'_>, text: &str) -> RuleSource {
+pub(crate) fn clause_source(
+    clause: &ExpandedClause<'_>,
+    text: &str,
+    lines: &crate::diagnostic::LineIndex,
+) -> RuleSource {
     let module = clause.set.and_then(|s| match &s.origin {
         Origin::Module(m) => Some(m.clone()),
         Origin::File => None,
@@ -195,7 +199,7 @@ pub(crate) fn clause_source(clause: &ExpandedClause<'_>, text: &str) -> RuleSour
     let span = clause.via.map_or(clause.clause.span, |v| v.span);
     RuleSource {
         span,
-        line: crate::diagnostic::line_col(text, span.start).0,
+        line: lines.line(span.start),
         text: clause_text.unwrap_or_default().to_string(),
         set: clause.set.map(|s| s.item.name.name.clone()),
         module,

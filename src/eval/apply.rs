@@ -66,7 +66,8 @@ pub(crate) fn receive(
 ) {
     let t = event.time.as_millisecond();
     let key = (event.name, t, event.channel);
-    let duplicate = cust.recent.contains(&key)
+    // Only an event no newer than what was applied can repeat an applied one.
+    let duplicate = (t <= cust.applied_max && cust.recent.contains(&key))
         || cust
             .buffer
             .iter()
@@ -135,7 +136,7 @@ fn apply_late(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
-    learn(cust, event);
+    learn(ctx, cust, event);
     for &(j, step) in ctx.route(event.name) {
         if let Some(k) = cust
             .instances
@@ -149,9 +150,14 @@ fn apply_late(
     }
 }
 
-/// Merge an event's attributes into what is known of the customer.
-fn learn(cust: &mut CustomerState, event: &Event) {
+/// Merge an event's attributes into what is known of the customer. Only the
+/// attributes some condition of the policy reads are kept: the rest (a survey
+/// score, what was asked) describe the event, not the customer.
+fn learn(ctx: &Context<'_>, cust: &mut CustomerState, event: &Event) {
     for (key, value) in &event.attrs {
+        if !ctx.index.customer_attrs.contains(key) {
+            continue;
+        }
         match cust.attrs.iter_mut().find(|(k, _)| k == key) {
             Some(slot) if slot.1 != *value => slot.1 = value.clone(),
             Some(_) => {}
@@ -168,7 +174,7 @@ fn apply_event(
     out: &mut Vec<Finding>,
 ) {
     let t = event.time.as_millisecond();
-    learn(cust, event);
+    learn(ctx, cust, event);
     cust.applied_max = cust.applied_max.max(t);
     if cust.recent.len() == super::instance::RECENT {
         cust.recent.pop_front();

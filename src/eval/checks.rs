@@ -266,18 +266,20 @@ pub(crate) fn fulfil(
             (ActivationState::Pending, _) => tally.verdict(e, Verdict::Met),
             (ActivationState::Overdue, Check::Within { anchor, .. }) => {
                 let message = format!(
-                    "`{}` {} after {}, {} late",
+                    "`{}` {} after {}, {} late (reported `stalled` at the deadline)",
                     name(ctx, inst, step),
                     duration(t - a.anchor),
                     anchor_name(ctx, inst, *anchor),
                     duration(t - a.due)
                 );
+                // The miss was counted, at the rule's level, when the step stalled;
+                // its late arrival is recorded, but does not count twice.
                 let mut f = finding(
                     ctx,
                     cust,
                     inst,
                     FindingKind::SlaBreach,
-                    expectation.severity.into(),
+                    Level::Info,
                     t,
                     Some(step),
                     message,

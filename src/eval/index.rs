@@ -30,6 +30,9 @@ pub(crate) struct PolicyIndex {
     pub metric_symbol: Vec<Option<Symbol>>,
     /// The symbol of the `asked` attribute that `asks_once` reads.
     pub asked: Symbol,
+    /// Attributes that segment and escalation conditions read: the ones worth
+    /// remembering about a customer from their events.
+    pub customer_attrs: Vec<Symbol>,
     /// For a channel expectation, the symbols of its allowed channels.
     pub channel_symbols: Vec<Vec<Symbol>>,
     /// For an escalation, whether its condition can change without a new finding
@@ -120,7 +123,31 @@ impl PolicyIndex {
                 crate::compile::Trigger::Rate { .. } => false,
             })
             .collect();
+        let mut customer_attrs = Vec::new();
+        let conditions = policy
+            .segments
+            .iter()
+            .filter_map(|s| s.when.as_ref())
+            .chain(policy.escalations.iter().filter_map(|e| match &e.trigger {
+                crate::compile::Trigger::Customer { when } => Some(when),
+                crate::compile::Trigger::Rate { .. } => None,
+            }))
+            .chain(
+                policy
+                    .escalations
+                    .iter()
+                    .flat_map(|e| e.tiers.iter().filter_map(|t| t.unless.as_ref())),
+            );
+        for condition in conditions {
+            attribute_names(condition, &mut |name| {
+                let symbol = names.intern(name);
+                if !customer_attrs.contains(&symbol) {
+                    customer_attrs.push(symbol);
+                }
+            });
+        }
         PolicyIndex {
+            customer_attrs,
             channel_symbols,
             escalation_every_step,
             metric_symbol,
@@ -166,5 +193,25 @@ fn reads_more_than_findings(expr: &crate::syntax::Expr) -> bool {
         }
         List { items } => items.iter().any(reads_more_than_findings),
         _ => false,
+    }
+}
+
+/// Call `found` with every attribute name a condition reads (dotted paths joined).
+fn attribute_names(expr: &crate::syntax::Expr, found: &mut dyn FnMut(&str)) {
+    use crate::syntax::ExprKind::*;
+    match &expr.kind {
+        Path { parts, .. } => {
+            let joined: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+            found(&joined.join("."));
+        }
+        // Arguments of calls name journeys, steps and segments, not attributes.
+        Call { .. } => {}
+        Not { inner } => attribute_names(inner, found),
+        Logic { lhs, rhs, .. } | Compare { lhs, rhs, .. } | In { lhs, list: rhs } => {
+            attribute_names(lhs, found);
+            attribute_names(rhs, found);
+        }
+        List { items } => items.iter().for_each(|i| attribute_names(i, found)),
+        _ => {}
     }
 }

@@ -84,6 +84,8 @@ pub struct PolicyFile {
 pub enum Decl {
     /// `use std/cx`
     Use(Use),
+    /// `source { format "csv"; customer "case_id" }`
+    Source(Source),
     /// `metric csat "Customer satisfaction" { range 1..5; higher is better }`
     Metric(Metric),
     /// `segment gold { when tier == "gold" }`
@@ -105,6 +107,7 @@ impl Decl {
     pub fn span(&self) -> Span {
         match self {
             Decl::Use(d) => d.span,
+            Decl::Source(d) => d.span,
             Decl::Metric(d) => d.span,
             Decl::Segment(d) => d.span,
             Decl::Journey(d) => d.span,
@@ -134,6 +137,27 @@ impl Use {
             .collect::<Vec<_>>()
             .join("/")
     }
+}
+
+/// `source { ... }`: where a policy's interactions come from and how their fields
+/// map, so a policy and its log format travel together.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    /// The settings in source order.
+    pub settings: Vec<SourceSetting>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// One setting: `step "concept:name", "lifecycle:transition"`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceSetting {
+    /// The setting's name (`format`, `customer`, `step`, ...).
+    pub key: Ident,
+    /// Its values, one or more.
+    pub values: Vec<Text>,
+    /// The whole setting.
+    pub span: Span,
 }
 
 /// Which direction of a metric is good.

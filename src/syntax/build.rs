@@ -47,6 +47,7 @@ impl<'d> Builder<'d> {
     fn decl(&mut self, pair: P<'_>) -> Option<Decl> {
         Some(match pair.as_rule() {
             Rule::use_decl => Decl::Use(self.use_decl(pair)?),
+            Rule::source_decl => Decl::Source(self.source_decl(pair)),
             Rule::metric_decl => Decl::Metric(self.metric_decl(pair)?),
             Rule::segment_decl => Decl::Segment(self.segment_decl(pair)?),
             Rule::journey_decl => Decl::Journey(self.journey_decl(pair)?),
@@ -96,6 +97,26 @@ impl<'d> Builder<'d> {
             path: path.into_inner().map(|p| self.ident(&p)).collect(),
             span: self.span(&pair),
         })
+    }
+
+    fn source_decl(&mut self, pair: P<'_>) -> Source {
+        let settings = children(&pair, Rule::source_setting)
+            .filter_map(|setting| {
+                let key = self.name(&setting)?;
+                let values = children(&setting, Rule::string)
+                    .map(|s| self.text(&s))
+                    .collect();
+                Some(SourceSetting {
+                    key,
+                    values,
+                    span: self.span(&setting),
+                })
+            })
+            .collect();
+        Source {
+            settings,
+            span: self.span(&pair),
+        }
     }
 
     fn metric_decl(&mut self, pair: P<'_>) -> Option<Metric> {

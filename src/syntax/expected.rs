@@ -8,7 +8,7 @@ use pest::error::{Error, ErrorVariant};
 const GROUPS: &[(&[Rule], &str)] = &[
     (
         &[Rule::k_use, Rule::k_segment, Rule::k_journey],
-        "a declaration (`use`, `metric`, `segment`, `journey`, `expect`, `expectations`, `escalate` or `test`)",
+        "a declaration (`use`, `source`, `metric`, `segment`, `journey`, `expect`, `expectations`, `escalate` or `test`)",
     ),
     (
         &[Rule::k_goal, Rule::k_stage, Rule::k_path],
@@ -75,6 +75,8 @@ fn rule_phrase(rule: Rule, after_arrow: bool) -> Option<&'static str> {
         event_step => "a step name",
         EOI => "the end of the declaration",
         k_use => "`use`",
+        k_source => "`source`",
+        source_setting => "a source setting such as `step \"activity\"`",
         k_metric => "`metric`",
         k_segment => "`segment`",
         k_journey => "`journey`",

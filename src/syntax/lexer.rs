@@ -40,6 +40,7 @@ pub(crate) enum Token {
 /// Keywords that begin a top-level declaration.
 const DECLARATION_KEYWORDS: &[&str] = &[
     "use",
+    "source",
     "metric",
     "segment",
     "journey",

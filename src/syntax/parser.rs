@@ -17,8 +17,18 @@ pub(crate) struct CxlParser;
 
 /// Parse one chunk into a declaration, or a syntax diagnostic.
 pub(crate) fn parse_chunk(chunk: &Chunk, diagnostics: &mut Vec<Diagnostic>) -> Option<Decl> {
-    pest::set_error_detail(true);
-    match CxlParser::parse(Rule::decl_entry, &chunk.text) {
+    // pest's error detail costs time on every parse and is only needed to explain
+    // a failure, so a failed chunk is parsed again with it. The switch is global:
+    // it is only ever turned on (never off), so parses on other threads can never
+    // lose the detail they need.
+    let result = match CxlParser::parse(Rule::decl_entry, &chunk.text) {
+        Ok(pairs) => Ok(pairs),
+        Err(_) => {
+            pest::set_error_detail(true);
+            CxlParser::parse(Rule::decl_entry, &chunk.text)
+        }
+    };
+    match result {
         Ok(mut pairs) => {
             let entry = pairs.next()?;
             let mut builder = Builder::new(chunk.start, diagnostics);
