@@ -99,7 +99,7 @@ proptest! {
         o.deviations = vec![
             Deviation::SkipStep, Deviation::SwapSteps, Deviation::Delay, Deviation::WrongChannel,
             Deviation::BadMetric, Deviation::RepeatedAsk, Deviation::TooManyAttempts,
-            Deviation::Repeat, Deviation::Abandon,
+            Deviation::Repeat, Deviation::Abandon, Deviation::Duplicate, Deviation::Unmapped,
         ];
         let sim = Simulator::new(&policy, o).expect("a simulator");
         let events: Vec<_> = sim.stream().collect();
