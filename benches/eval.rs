@@ -89,7 +89,8 @@ impl Read for SimReader {
     }
 }
 
-fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u64) {
+/// Evaluate a log: (records read, findings, interned names at the end).
+fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u64, usize) {
     let mut evaluator = Evaluator::new(
         policy,
         EvalOptions {
@@ -111,10 +112,11 @@ fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u6
         };
     }
     let stats = reader.stats();
+    let symbols = evaluator.names().len();
     let (report, last) = evaluator.finish(None);
     findings += last.len() as u64;
     assert_eq!(report.input.events + stats.rejected, stats.read);
-    (stats.read, findings)
+    (stats.read, findings, symbols)
 }
 
 fn status(field: &str) -> String {
@@ -142,10 +144,10 @@ fn child(events: u64) {
         left: events,
     };
     let start = Instant::now();
-    let (read, _) = evaluate(policy, reader, "simulated");
+    let (read, _, symbols) = evaluate(policy, reader, "simulated");
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "{read}\t{customers}\t{before}\t{}\t{secs:.1}",
+        "{read}\t{customers}\t{symbols}\t{before}\t{}\t{secs:.1}",
         status("VmHWM:")
     );
 }
@@ -211,7 +213,7 @@ fn main() {
     let (parsed, floor_secs) = floor(&path);
     let start = Instant::now();
     let file = std::fs::File::open(&path).expect("readable");
-    let (read, findings) = evaluate(&policy, file, "bench.ndjson");
+    let (read, findings, _) = evaluate(&policy, file, "bench.ndjson");
     let eval_secs = start.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&path);
     println!();
@@ -235,8 +237,10 @@ fn main() {
         return;
     }
     println!();
-    println!("| (c) peak RSS | events | customers | RSS before | peak RSS (VmHWM) | seconds |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| (c) peak RSS | events | customers | interned names | RSS before | peak RSS (VmHWM) | seconds |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     let exe = std::env::current_exe().expect("this binary");
     for n in runs {
         let out = Command::new(&exe)
@@ -245,7 +249,7 @@ fn main() {
             .expect("the child runs");
         let line = String::from_utf8_lossy(&out.stdout);
         let cells: Vec<&str> = line.trim().split('\t').collect();
-        if !out.status.success() || cells.len() != 5 {
+        if !out.status.success() || cells.len() != 6 {
             println!(
                 "| {n} | failed: {} |",
                 String::from_utf8_lossy(&out.stderr).trim()
@@ -253,8 +257,8 @@ fn main() {
             continue;
         }
         println!(
-            "| {} events, {CONCURRENCY} in flight | {} | {} | {} | {} | {} |",
-            n, cells[0], cells[1], cells[2], cells[3], cells[4]
+            "| {n} events, {CONCURRENCY} in flight | {} | {} | {} | {} | {} | {} |",
+            cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]
         );
     }
 }

@@ -26,6 +26,20 @@
 //!   one asked before, when an `asks_once` applies.
 //! - **Event names**: the step's first `match` name (or its own name).
 //!
+//! **Deviations** ([`Deviation`]) are injected into ideal traces and say which
+//! finding kinds they produce ([`Applied::expected`]). Those that move steps or
+//! times (skip, swap, delay, a second round) are checked against the time
+//! limits as the evaluator follows the customer (including its
+//! re-synchronisation after a step out of order), so a skipped or swapped step
+//! shows as `unexpected_step` alone and a delay names every limit it breaks.
+//!
+//! Limitations: one constraint per attribute is solved (`age > 20 and age < 30`
+//! gives 21, which happens to hold; contradictory bounds are not detected);
+//! segment scopes of time limits, channels and metrics are all honoured at once
+//! (an ideal trace meets the rules of every segment); a step's `takes` gives way
+//! to the time limits; loops are played at most as often as attempt limits
+//! allow, and 64 steps at most.
+//!
 //! Reproducible: everything comes from one seed through a splitmix64 [`Rng`],
 //! and each customer draws from its own derived generator, so customer `n` is
 //! the same whatever the concurrency. The library reads no clock: the start time

@@ -8,7 +8,7 @@ use cxl::eval::{Category, Finding, FindingKind};
 use cxl::simulate::{Deviation, Rng, SimOptions, Simulator, Trace};
 use proptest::prelude::*;
 use simulate_common::{
-    evaluate, merge, ndjson, policy, report_json_without_lines, SKETCH, SUPPORT,
+    evaluate, merge, ndjson, policy, report_json_without_lines, CLAIMS, SKETCH, SUPPORT, TELECOM,
 };
 use std::collections::BTreeSet;
 
@@ -31,11 +31,11 @@ fn off_path_or_sla(f: &Finding) -> bool {
 }
 
 fn policies() -> impl Strategy<Value = &'static str> {
-    prop_oneof![Just(SKETCH), Just(SUPPORT)]
+    prop_oneof![Just(SKETCH), Just(SUPPORT), Just(CLAIMS), Just(TELECOM)]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     /// (a) Every simulated ideal trace evaluates with no finding at all (so no
     /// off-path and no SLA finding).
@@ -99,7 +99,7 @@ proptest! {
         o.deviations = vec![
             Deviation::SkipStep, Deviation::SwapSteps, Deviation::Delay, Deviation::WrongChannel,
             Deviation::BadMetric, Deviation::RepeatedAsk, Deviation::TooManyAttempts,
-            Deviation::Repeat, Deviation::Abandon,
+            Deviation::Repeat, Deviation::Abandon, Deviation::Duplicate, Deviation::Unmapped,
         ];
         let sim = Simulator::new(&policy, o).expect("a simulator");
         let events: Vec<_> = sim.stream().collect();

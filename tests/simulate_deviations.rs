@@ -6,7 +6,7 @@ mod simulate_common;
 
 use cxl::eval::FindingKind;
 use cxl::simulate::{Deviation, Rng, SimOptions, Simulator, Trace};
-use simulate_common::{evaluate, merge, ndjson, policy, SKETCH, SUPPORT};
+use simulate_common::{evaluate, merge, ndjson, policy, CLAIMS, SKETCH, SUPPORT, TELECOM};
 
 /// Kinds reported about the input as a whole, without a customer.
 fn input_wide(kind: FindingKind) -> bool {
@@ -89,4 +89,22 @@ fn deviation_names_round_trip() {
         assert_eq!(Deviation::parse(d.as_str()), Some(d));
     }
     assert_eq!(Deviation::parse("nope"), None);
+}
+
+#[test]
+fn every_deviation_gives_its_findings_on_the_claims_example() {
+    for d in Deviation::ALL {
+        let applied = check(CLAIMS, d);
+        assert!(applied > 0, "{d:?} never applied to the claims example");
+    }
+}
+
+#[test]
+fn every_deviation_gives_its_findings_on_the_telecom_example() {
+    // Asks and attempt limits are on the steps of the contact round, which the
+    // ideal trace plays once: those deviations add a second round.
+    for d in Deviation::ALL {
+        let applied = check(TELECOM, d);
+        assert!(applied > 0, "{d:?} never applied to the telecom example");
+    }
 }

@@ -2,7 +2,7 @@
 //! segment's `when` condition. It reads comparisons of an attribute with a literal
 //! (`tier == "gold"`, `tenure_days < 90`, `lifetime_value >= 50_000`), `in` lists,
 //! bare boolean attributes, `not`, `and`, `or` (one side, chosen at random) and
-//! `segment(other)`. Anything else (calls on journeys, comparisons of two
+//! `segment(other)` should the language allow it there. Anything else (calls on journeys, comparisons of two
 //! attributes) is left unsatisfied: the customer gets no attribute for it.
 
 use super::rng::Rng;
@@ -167,5 +167,61 @@ pub(crate) fn names(expr: &Expr, out: &mut Vec<String>) {
         ExprKind::In { lhs, .. } => names(lhs, out),
         ExprKind::Not { inner } => names(inner, out),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solve(policy_text: &str, segment: &str, seed: u64) -> Vec<(String, AttrValue)> {
+        let policy = Policy::compile(policy_text).expect("compiles");
+        let rule = policy
+            .segments
+            .iter()
+            .find(|s| s.name == segment)
+            .expect("the segment");
+        for_segment(&policy, rule, &mut Rng::new(seed))
+    }
+
+    const TEXT: &str = r#"
+segment gold { when tier == "gold" or lifetime_value >= 50_000 }
+segment young { when age < 30 and not churned and plan in ["basic", "plus"] }
+segment mixed { when (tier == "gold" or vip) and score > 2.5 and not (age >= 65) }
+journey j { for gold, young, mixed
+  goal a
+  step a
+  path a }
+"#;
+
+    #[test]
+    fn comparisons_lists_negations_and_references_are_satisfied() {
+        let young = solve(TEXT, "young", 1);
+        assert!(young.contains(&("age".to_string(), AttrValue::Number(29.0))));
+        assert!(young.contains(&("churned".to_string(), AttrValue::Bool(false))));
+        assert!(young
+            .iter()
+            .any(|(k, v)| k == "plan"
+                && matches!(v, AttrValue::Text(t) if t == "basic" || t == "plus")));
+        let mixed = solve(TEXT, "mixed", 3);
+        assert!(mixed.contains(&("score".to_string(), AttrValue::Number(3.0))));
+        assert!(mixed.contains(&("age".to_string(), AttrValue::Number(64.0))));
+        assert!(mixed.iter().any(|(k, v)| (k == "tier"
+            && *v == AttrValue::Text("gold".to_string()))
+            || (k == "vip" && *v == AttrValue::Bool(true))));
+    }
+
+    #[test]
+    fn either_side_of_an_or_is_chosen() {
+        let sides: Vec<String> = (0..20)
+            .map(|seed| solve(TEXT, "gold", seed)[0].0.clone())
+            .collect();
+        assert!(sides.iter().any(|k| k == "tier"));
+        assert!(sides.iter().any(|k| k == "lifetime_value"));
+        let gold = solve(TEXT, "gold", 0);
+        assert!(
+            gold == vec![("tier".to_string(), AttrValue::Text("gold".to_string()))]
+                || gold == vec![("lifetime_value".to_string(), AttrValue::Number(50_000.0))]
+        );
     }
 }

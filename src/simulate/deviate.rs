@@ -3,19 +3,23 @@
 //! cannot apply to a trace (no step with a channel rule, no time limit, a path
 //! with nothing to skip) returns `None`, and the stream tries another.
 
+mod order;
+mod touch;
+
 use super::plan::Limit;
 use super::rng::Rng;
-use super::timing::reaches;
-use super::{Applied, AttrValue, RecordKind, SimEvent, Simulator, Trace};
-use crate::compile::{AnchorRef, CompiledJourney, StepId};
+use super::{Applied, RecordKind, SimEvent, Simulator, Trace};
+use crate::compile::{CompiledJourney, StepId};
 use crate::eval::FindingKind;
 
 /// One kind of deviation from the ideal journey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Deviation {
     /// Leave out a step the path requires: `unexpected_step` at the next one.
+    /// Only where no time limit passes because of it.
     SkipStep,
-    /// Two steps back to back in the wrong order: `unexpected_step`.
+    /// Two steps back to back in the wrong order: `unexpected_step`. Only where
+    /// no time limit passes because of it.
     SwapSteps,
     /// A step after its `within` deadline: `stalled`, then `sla_breach`.
     Delay,
@@ -101,22 +105,22 @@ pub(super) fn apply(
     let journey = &sim.policy.journeys[trace.journey];
     let mut t = trace.clone();
     let expected = match d {
-        Deviation::SkipStep => skip(journey, &mut t, rng)?,
-        Deviation::SwapSteps => swap(journey, &mut t, rng)?,
-        Deviation::Delay => delay(sim, journey, &mut t, rng)?,
-        Deviation::WrongChannel => wrong_channel(sim, &mut t, rng)?,
-        Deviation::BadMetric => bad_metric(sim, &mut t, rng)?,
-        Deviation::RepeatedAsk => repeated_ask(sim, &mut t, rng)?,
-        Deviation::TooManyAttempts => too_many_attempts(sim, journey, &mut t, rng)?,
-        Deviation::Repeat => repeat(journey, &mut t, rng)?,
-        Deviation::Abandon => abandon(journey, &mut t, rng)?,
+        Deviation::SkipStep => order::skip(sim, journey, &mut t, rng)?,
+        Deviation::SwapSteps => order::swap(sim, journey, &mut t, rng)?,
+        Deviation::Delay => touch::delay(sim, journey, &mut t, rng)?,
+        Deviation::WrongChannel => touch::wrong_channel(sim, &mut t, rng)?,
+        Deviation::BadMetric => touch::bad_metric(sim, &mut t, rng)?,
+        Deviation::RepeatedAsk => touch::repeated_ask(sim, &mut t, rng)?,
+        Deviation::TooManyAttempts => order::too_many_attempts(sim, journey, &mut t, rng)?,
+        Deviation::Repeat => order::repeat(journey, &mut t, rng)?,
+        Deviation::Abandon => order::abandon(journey, &mut t, rng)?,
         Deviation::Duplicate => {
             let k = rng.index(t.events.len());
             let copy = t.events.get(k)?.clone();
             t.events.insert(k + 1, copy);
             vec![FindingKind::DuplicateEvent]
         }
-        Deviation::Late => late(sim, &mut t, rng)?,
+        Deviation::Late => touch::late(sim, &mut t, rng)?,
         Deviation::Unmapped => {
             let names: Vec<&str> = UNMAPPED
                 .into_iter()
@@ -128,12 +132,12 @@ pub(super) fn apply(
                 })
                 .collect();
             let name = rng.pick(&names)?.to_string();
-            insert_extra(&mut t, rng, name, RecordKind::Unmapped)?;
+            touch::insert_extra(&mut t, rng, name, RecordKind::Unmapped)?;
             vec![FindingKind::UnmappedEvent]
         }
         Deviation::Malformed => {
             let name = t.events.first()?.name.clone();
-            insert_extra(&mut t, rng, name, RecordKind::Malformed)?;
+            touch::insert_extra(&mut t, rng, name, RecordKind::Malformed)?;
             vec![FindingKind::RejectedRecord]
         }
     };
@@ -198,198 +202,25 @@ fn shift(t: &mut Trace, from: usize, delta: i64) {
     }
 }
 
-fn skip(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
-    let s = ideal(t)?;
-    let pre = prefixes(journey, &s);
-    let candidates: Vec<usize> = (0..s.len().saturating_sub(1))
-        .filter(|&i| !allows(journey, &pre[i], s[i + 1]))
-        .collect();
-    let i = *rng.pick(&candidates)?;
-    let removed = t.events.remove(i);
-    // The next step takes the skipped one's time, so no time limit moves later.
-    let back = t.events[i].time - removed.time;
-    shift(t, i, -back);
-    profile_first(t);
-    Some(vec![FindingKind::UnexpectedStep])
+/// True when a (deviated) trace meets every time limit of its customer, as the
+/// evaluator follows it: the deviation then shows as itself alone.
+fn on_time(sim: &Simulator<'_>, journey: &CompiledJourney, t: &Trace) -> bool {
+    let limits = customer_limits(sim, t);
+    let steps = steps(t);
+    let times: Vec<i64> = t.events.iter().map(|e| e.time).collect();
+    super::timing::late_kinds(&limits, &journey.graph, &steps, &times).is_empty()
 }
 
-fn swap(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
-    let s = ideal(t)?;
-    let pre = prefixes(journey, &s);
-    // Swap steps i and i+1 where the path refuses the second first, and the step
-    // after the pair follows the first one again (the evaluator re-synchronises
-    // at each step out of order), so the customer is back on the path at once.
-    let candidates: Vec<usize> = (0..s.len().saturating_sub(2))
-        .filter(|&i| {
-            let back: Vec<u32> = journey
-                .graph
-                .nodes_of(s[i])
-                .iter()
-                .map(|n| n.index() as u32)
-                .collect();
-            s[i] != s[i + 1]
-                && !allows(journey, &pre[i], s[i + 1])
-                && allows(journey, &back, s[i + 2])
-        })
-        .collect();
-    let i = *rng.pick(&candidates)?;
-    let first = t.events[i].time;
-    let mut a = t.events[i].clone();
-    let mut b = t.events[i + 1].clone();
-    // Back to back, and the next step right after: no time limit moves later.
-    b.time = first;
-    a.time = first + 1;
-    t.events[i] = b;
-    t.events[i + 1] = a;
-    let next = t.events[i + 2].time;
-    shift(t, i + 2, first + 2 - next);
-    profile_first(t);
-    Some(vec![FindingKind::UnexpectedStep])
-}
-
-fn delay(
-    sim: &Simulator<'_>,
-    journey: &CompiledJourney,
-    t: &mut Trace,
-    rng: &mut Rng,
-) -> Option<Vec<FindingKind>> {
-    let s = ideal(t)?;
-    let plan = sim.plan(t.journey);
-    let segment = t.segment.clone();
-    let applies = |l: &Limit| {
-        l.segments.is_empty() || segment.as_ref().is_some_and(|seg| l.segments.contains(seg))
-    };
-    // (target event index, anchor event index, limit) of each within that a step fulfils.
-    let mut candidates: Vec<(usize, usize, u64)> = Vec::new();
-    for l in plan.limits.iter().filter(|l| !l.warn && applies(l)) {
-        let Some(target) = l.target else { continue };
-        let too_long = journey.abandon_after.is_some_and(|a| l.limit >= a / 2);
-        if too_long {
-            continue;
-        }
-        for k in (0..s.len()).filter(|&k| s[k] == target) {
-            let anchor = match l.anchor {
-                AnchorRef::JourneyStart => Some(0),
-                AnchorRef::Step(a) => (0..k).find(|&i| s[i] == a),
-            };
-            if let Some(a) = anchor.filter(|&a| a < k) {
-                candidates.push((k, a, l.limit));
-            }
-        }
-    }
-    let &(k, a, limit) = rng.pick(&candidates)?;
-    let due = t.events[a].time + limit as i64;
-    let late_by = rng.between(60, 3600.min(limit.max(60))) as i64;
-    shift(t, k, due + late_by - t.events[k].time);
-    let mut expected = vec![FindingKind::Stalled, FindingKind::SlaBreach];
-    // A `warn after` on the same step whose time has now passed warns too.
-    let warned = plan
+/// The time limits that apply to the trace's customer.
+fn customer_limits(sim: &Simulator<'_>, t: &Trace) -> Vec<Limit> {
+    sim.plan(t.journey)
         .limits
         .iter()
-        .filter(|l| l.warn && applies(l))
-        .any(|l| {
-            let anchor = match l.anchor {
-                AnchorRef::JourneyStart => Some(0),
-                AnchorRef::Step(x) => (0..k).find(|&i| s[i] == x),
-            };
-            l.target == Some(s[k])
-                && anchor.is_some_and(|i| t.events[i].time + (l.limit as i64) < t.events[k].time)
-        });
-    if warned {
-        expected.push(FindingKind::SlaWarning);
-    }
-    Some(expected)
-}
-
-fn wrong_channel(sim: &Simulator<'_>, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
-    let plan = sim.plan(t.journey);
-    let candidates: Vec<usize> = (0..t.events.len())
-        .filter(|&k| match t.events[k].kind {
-            RecordKind::Step(s) => !plan.steps[s.index()].channels.is_empty(),
-            _ => false,
+        .filter(|l| {
+            l.segments.is_empty() || t.segment.as_ref().is_some_and(|s| l.segments.contains(s))
         })
-        .collect();
-    let k = *rng.pick(&candidates)?;
-    let RecordKind::Step(s) = t.events[k].kind else {
-        return None;
-    };
-    let named = &plan.steps[s.index()].named_channels;
-    let wrong: Vec<&str> = CHANNELS
-        .into_iter()
-        .filter(|c| !named.iter().any(|n| n == c))
-        .collect();
-    t.events[k].channel = Some(rng.pick(&wrong)?.to_string());
-    Some(vec![FindingKind::WrongChannel])
-}
-
-fn bad_metric(sim: &Simulator<'_>, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
-    let plan = sim.plan(t.journey);
-    let mut candidates: Vec<(usize, usize, f64, FindingKind)> = Vec::new();
-    for (k, e) in t.events.iter().enumerate() {
-        let RecordKind::Step(s) = e.kind else {
-            continue;
-        };
-        for (a, (key, _)) in e.attrs.iter().enumerate() {
-            let Some(m) = plan.steps[s.index()]
-                .metrics
-                .iter()
-                .find(|m| &m.name == key)
-            else {
-                continue;
-            };
-            if m.lo > m.range.0 {
-                candidates.push((k, a, m.range.0, FindingKind::MetricBelow));
-            } else if m.hi < m.range.1 {
-                candidates.push((k, a, m.range.1, FindingKind::MetricAbove));
-            }
-        }
-    }
-    let &(k, a, value, kind) = rng.pick(&candidates)?;
-    t.events[k].attrs[a].1 = AttrValue::Number(value);
-    Some(vec![kind])
-}
-
-fn repeated_ask(sim: &Simulator<'_>, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
-    let plan = sim.plan(t.journey);
-    // A rule that applies to this customer, and two events at steps it covers
-    // (the evaluator remembers asks only where an `asks_once` applies).
-    let mut candidates: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (r, rule) in plan.ask_rules.iter().enumerate() {
-        let applies = rule.segments.is_empty()
-            || t.segment
-                .as_ref()
-                .is_some_and(|s| rule.segments.contains(s));
-        let covered: Vec<usize> = (0..t.events.len())
-            .filter(|&k| match t.events[k].kind {
-                RecordKind::Step(s) => rule.step.is_none_or(|x| x == s),
-                _ => false,
-            })
-            .collect();
-        if applies && covered.len() >= 2 {
-            candidates.push((r, covered));
-        }
-    }
-    let (r, covered) = rng.pick(&candidates)?.clone();
-    let rule = &plan.ask_rules[r];
-    let items = if rule.items.is_empty() {
-        &plan.ask_items
-    } else {
-        &rule.items
-    };
-    let item = rng.pick(items)?.clone();
-    let a = rng.index(covered.len() - 1);
-    let b = a + 1 + rng.index(covered.len() - a - 1);
-    for e in t.events.iter_mut() {
-        e.attrs
-            .retain(|(k, v)| !(k == "asked" && *v == AttrValue::Text(item.clone())));
-    }
-    for k in [covered[a], covered[b]] {
-        let e = &mut t.events[k];
-        e.attrs.retain(|(k, _)| k != "asked");
-        e.attrs
-            .push(("asked".to_string(), AttrValue::Text(item.clone())));
-    }
-    Some(vec![FindingKind::RepeatedAsk])
+        .cloned()
+        .collect()
 }
 
 /// A copy of event `k` at `time`, without its customer or ask attributes.
@@ -399,121 +230,4 @@ fn again(t: &Trace, k: usize, time: i64) -> SimEvent {
     copy.attrs
         .retain(|(key, _)| key != "asked" && !t.profile.iter().any(|(p, _)| p == key));
     copy
-}
-
-fn too_many_attempts(
-    sim: &Simulator<'_>,
-    journey: &CompiledJourney,
-    t: &mut Trace,
-    rng: &mut Rng,
-) -> Option<Vec<FindingKind>> {
-    let s = ideal(t)?;
-    let plan = sim.plan(t.journey);
-    let pre = prefixes(journey, &s);
-    let candidates: Vec<usize> = (0..s.len())
-        .filter(|&k| {
-            let step = s[k];
-            plan.steps[step.index()].max_visits.is_some() && allows(journey, &pre[k + 1], step) && {
-                let mut twice = Vec::new();
-                journey.graph.advance_into(&pre[k + 1], step, &mut twice);
-                s.get(k + 1).is_none_or(|&n| allows(journey, &twice, n))
-            }
-        })
-        .collect();
-    let k = *rng.pick(&candidates)?;
-    let max = plan.steps[s[k].index()].max_visits.unwrap_or(1);
-    let visits = s.iter().filter(|&&x| x == s[k]).count() as u32;
-    if visits > max {
-        return None;
-    }
-    // Enough extra attempts to pass the limit, one second apart.
-    let extra = max + 1 - visits;
-    let next_time = t.events.get(k + 1).map(|e| e.time);
-    let base = t.events[k].time;
-    if next_time.is_some_and(|n| n - base <= extra as i64) {
-        return None;
-    }
-    for i in 0..extra {
-        let copy = again(t, k, base + 1 + i as i64);
-        t.events.insert(k + 1 + i as usize, copy);
-    }
-    Some(vec![FindingKind::TooManyAttempts])
-}
-
-fn repeat(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
-    let s = ideal(t)?;
-    let pre = prefixes(journey, &s);
-    // Repeat step k right after event j (k <= j < last) where it cannot come again.
-    let mut candidates: Vec<(usize, usize)> = Vec::new();
-    for j in 0..s.len().saturating_sub(1) {
-        for (k, &step) in s.iter().enumerate().take(j + 1) {
-            if !reaches(&journey.graph, &pre[j + 1], step)
-                && t.events[j + 1].time - t.events[j].time > 1
-            {
-                candidates.push((k, j));
-            }
-        }
-    }
-    let &(k, j) = rng.pick(&candidates)?;
-    let copy = again(t, k, t.events[j].time + 1);
-    t.events.insert(j + 1, copy);
-    Some(vec![FindingKind::TooManyRepeats])
-}
-
-fn abandon(journey: &CompiledJourney, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
-    let s = ideal(t)?;
-    let pre = prefixes(journey, &s);
-    let candidates: Vec<usize> = (1..s.len())
-        .filter(|&k| {
-            !pre[k].iter().any(|&n| {
-                journey
-                    .graph
-                    .is_accepting(crate::compile::NodeIndex::new(n as usize))
-            })
-        })
-        .collect();
-    let k = *rng.pick(&candidates)?;
-    t.events.truncate(k);
-    let kind = if journey.abandon_after.is_some() {
-        FindingKind::Abandoned
-    } else {
-        FindingKind::Incomplete
-    };
-    Some(vec![kind])
-}
-
-fn late(sim: &Simulator<'_>, t: &mut Trace, rng: &mut Rng) -> Option<Vec<FindingKind>> {
-    ideal(t)?;
-    let lateness = sim.options.lateness as i64;
-    let last = t.events.last()?.time;
-    // Event k is late when some later event i, released before the trace ends
-    // (at most `last - lateness`), is applied before it arrives.
-    let candidates: Vec<usize> = (1..t.events.len().saturating_sub(1))
-        .filter(|&k| {
-            t.events[k + 1..]
-                .iter()
-                .any(|e| e.time > t.events[k].time && e.time <= last - lateness)
-        })
-        .collect();
-    let k = *rng.pick(&candidates)?;
-    let event = t.events.remove(k);
-    t.events.push(event);
-    Some(vec![FindingKind::LateEvent])
-}
-
-/// Insert an extra record between two of the trace's events.
-fn insert_extra(t: &mut Trace, rng: &mut Rng, name: String, kind: RecordKind) -> Option<()> {
-    let k = rng.index(t.events.len());
-    let base = t.events.get(k)?;
-    let record = SimEvent {
-        customer: base.customer.clone(),
-        name,
-        kind,
-        time: base.time,
-        channel: None,
-        actor: None,
-        attrs: Vec::new(),
-    };
-    t.events.insert(k + 1, record);
-    Some(())
 }

@@ -15,6 +15,7 @@
 use super::plan::Limit;
 use super::rng::Rng;
 use crate::compile::{AnchorRef, JourneyGraph, NodeIndex, StepId};
+use crate::eval::FindingKind;
 
 /// Default gap before a step without `takes`: 2 minutes to 6 hours.
 const DEFAULT_TAKES: (u64, u64) = (120, 6 * 3600);
@@ -34,6 +35,9 @@ pub(crate) struct Tracker<'a> {
     last_seen: Vec<Option<usize>>,
     /// Intervals that must stay within their limits.
     pub constraints: Vec<Constraint>,
+    /// For each constraint: the limit, and whether the event at its end is the
+    /// limit's target (which then fulfils it, late if the interval is too long).
+    pub tags: Vec<(usize, bool)>,
     /// How many events so far.
     pub len: usize,
 }
@@ -45,6 +49,7 @@ impl<'a> Tracker<'a> {
             pending: Vec::new(),
             last_seen: vec![None; steps],
             constraints: Vec::new(),
+            tags: Vec::new(),
             len: 0,
         }
     }
@@ -65,6 +70,7 @@ impl<'a> Tracker<'a> {
             let l = &self.limits[i];
             if l.target.is_some_and(|t| reaches(graph, before, t)) {
                 self.constraints.push((a, k, l.limit));
+                self.tags.push((i, l.target == Some(step)));
             }
         }
         // The step fulfils the oldest open activation of each limit on it.
@@ -76,7 +82,10 @@ impl<'a> Tracker<'a> {
             }
         }
         // `J.*` limits: since the latest earlier anchor.
-        for l in self.limits.iter().filter(|l| l.target.is_none()) {
+        for (i, l) in self.limits.iter().enumerate() {
+            if l.target.is_some() {
+                continue;
+            }
             let from = match l.anchor {
                 AnchorRef::JourneyStart => Some(0),
                 AnchorRef::Step(a) if a == step => None,
@@ -84,6 +93,7 @@ impl<'a> Tracker<'a> {
             };
             if let Some(from) = from {
                 self.constraints.push((from, k, l.limit));
+                self.tags.push((i, false));
             }
         }
         if let Some(slot) = self.last_seen.get_mut(step.index()) {
@@ -106,6 +116,77 @@ impl<'a> Tracker<'a> {
                 .is_none_or(|t| !reaches(graph, positions, t))
         })
     }
+}
+
+/// The time-limit findings a sequence of steps at `times` (seconds) gets, with
+/// the evaluator's way of following a customer who leaves the path: a
+/// `within` whose deadline passes with its target still to come is `stalled`,
+/// and `sla_breach` when the target comes; a `warn after` is `sla_warning`; a
+/// `J.*` limit is `sla_breach` (or `sla_warning`) at the step that is too late.
+pub(crate) fn late_kinds(
+    limits: &[Limit],
+    graph: &JourneyGraph,
+    steps: &[StepId],
+    times: &[i64],
+) -> Vec<FindingKind> {
+    let mut tracker = Tracker::new(limits, graph.step_count());
+    let mut positions = graph.initial();
+    let mut next = Vec::new();
+    let mut seen = vec![false; graph.step_count()];
+    for &step in steps {
+        tracker.push(graph, &positions, step);
+        graph.advance_into(&positions, step, &mut next);
+        if !next.is_empty() {
+            std::mem::swap(&mut positions, &mut next);
+        } else {
+            // As the evaluator does: a step the path cannot repeat leaves the
+            // customer where they are; any other step out of order re-synchronises
+            // at every occurrence of that step.
+            let from: Vec<NodeIndex> = positions
+                .iter()
+                .map(|&n| NodeIndex::new(n as usize))
+                .collect();
+            let repeat = graph.shortest_path_to(&from, step).is_none()
+                && seen.get(step.index()).copied().unwrap_or(false);
+            if !repeat {
+                positions = graph
+                    .nodes_of(step)
+                    .iter()
+                    .map(|n| n.index() as u32)
+                    .collect();
+            }
+        }
+        if let Some(s) = seen.get_mut(step.index()) {
+            *s = true;
+        }
+    }
+    let mut kinds = Vec::new();
+    for (&(from, to, limit), &(i, fulfils)) in tracker.constraints.iter().zip(&tracker.tags) {
+        let (Some(a), Some(b)) = (times.get(from), times.get(to)) else {
+            continue;
+        };
+        if b - a <= limit as i64 {
+            continue;
+        }
+        let l = &limits[i];
+        let found: &[FindingKind] = match (l.target.is_some(), l.warn) {
+            (_, true) => &[FindingKind::SlaWarning],
+            (true, false) if fulfils => &[FindingKind::Stalled, FindingKind::SlaBreach],
+            (true, false) => &[FindingKind::Stalled],
+            (false, false) => &[FindingKind::SlaBreach],
+        };
+        for kind in found {
+            if !kinds.contains(kind) {
+                kinds.push(*kind);
+            }
+        }
+    }
+    // A limit still open at the end, its target still possible, stalls there.
+    if !tracker.can_stop(graph, &positions) && !kinds.contains(&FindingKind::Stalled) {
+        kinds.push(FindingKind::Stalled);
+    }
+    kinds.sort();
+    kinds
 }
 
 /// True when `step` can come next or later from one of `nodes`.

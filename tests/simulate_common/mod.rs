@@ -10,6 +10,12 @@ use cxl::Policy;
 /// The design sketch's claims policy.
 pub const SKETCH: &str = include_str!("../fixtures/valid/design_sketch.cxl");
 
+/// The worked claims example.
+pub const CLAIMS: &str = include_str!("../../examples/claims.cxl");
+
+/// The telecom fault-repair example: a repeated round `{1,3}`, an optional survey.
+pub const TELECOM: &str = include_str!("../../examples/telecom_support.cxl");
+
 /// A support policy with weights, `takes`, a loop, an optional end, `J.*` and
 /// journey-start limits, and segments over `in`, `not` and comparisons.
 pub const SUPPORT: &str = include_str!("support.cxl");
