@@ -206,7 +206,19 @@ impl<'p> Evaluator<'p> {
     /// End of input: apply everything buffered, fire deadlines before `as_of`
     /// (default: the latest event time seen), close open journeys as abandoned or
     /// incomplete, and build the report.
-    pub fn finish(mut self, as_of: Option<Timestamp>) -> (Report, Vec<Finding>) {
+    /// With [`Retention::None`], take the last escalations with
+    /// [`Evaluator::finish_streaming`] instead.
+    pub fn finish(self, as_of: Option<Timestamp>) -> (Report, Vec<Finding>) {
+        let (report, findings, _) = self.finish_streaming(as_of);
+        (report, findings)
+    }
+
+    /// [`Evaluator::finish`], also returning the escalations not yet taken
+    /// (with [`Retention::None`]; empty otherwise).
+    pub fn finish_streaming(
+        mut self,
+        as_of: Option<Timestamp>,
+    ) -> (Report, Vec<Finding>, Vec<EscalationRecord>) {
         let as_of_ms = as_of
             .map(|t| t.as_millisecond())
             .or(self.max_time)
@@ -222,10 +234,11 @@ impl<'p> Evaluator<'p> {
         }
         self.tally.finish_unmapped(&self.names, &mut out);
         escalate::rates(&ctx, &mut self.tally, &mut out);
+        let fresh = self.tally.take_escalations();
         let report = self
             .tally
             .report(self.policy, &self.names, tally::timestamp(as_of_ms));
-        (report, out)
+        (report, out, fresh)
     }
 
     /// The journey steps an event name means, looked up once per name.
@@ -249,6 +262,12 @@ impl<'p> Evaluator<'p> {
         if id.index() >= self.own_names && !routed && !self.profiles.contains_key(&id) {
             self.names.forget(id);
         }
+    }
+
+    /// With [`Retention::None`], the escalations fired since the last call, for the
+    /// caller to route as they come; otherwise they wait in the report.
+    pub fn take_escalations(&mut self) -> Vec<EscalationRecord> {
+        self.tally.take_escalations()
     }
 
     /// Customers in a fixed order (by id), so output never depends on hashing.

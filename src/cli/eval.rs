@@ -4,7 +4,7 @@
 
 use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use super::input::InputArgs;
-use cxl::eval::{EvalOptions, Evaluator, Finding, Level, Report, Retention};
+use cxl::eval::{EscalationRecord, EvalOptions, Evaluator, Finding, Level, Report, Retention};
 use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
 use cxl::report::{self, TextOptions};
 use cxl::Policy;
@@ -143,6 +143,12 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
         ))),
         None => None,
     };
+    let mut escalations = match &args.escalations {
+        Some(path) => Some(BufWriter::new(
+            File::create(path).map_err(|e| format!("cannot write `{path}`: {e}"))?,
+        )),
+        None => None,
+    };
     let mut input_error = None;
     loop {
         let record = match reader.next_record(evaluator.names_mut()) {
@@ -154,7 +160,11 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
             }
         };
         match record {
-            Record::Event(event) => sink(evaluator.push(event), &mut out)?,
+            Record::Event(event) => {
+                sink(evaluator.push(event), &mut out)?;
+                // Streaming output keeps no list of escalations: route them now.
+                write_escalations(escalations.as_mut(), &evaluator.take_escalations())?;
+            }
             Record::Customer(customer) => evaluator.push_customer(customer),
             Record::Rejected(rejection) => {
                 if args.strict {
@@ -170,10 +180,12 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
     if let Some(writer) = rejects {
         writer.finish().map_err(|e| e.to_string())?;
     }
-    let (report, last) = evaluator.finish(as_of);
+    let (report, last, fresh) = evaluator.finish_streaming(as_of);
     sink(last, &mut out)?;
-    if let Some(path) = &args.escalations {
-        write_escalations(&report, path)?;
+    write_escalations(escalations.as_mut(), &fresh)?;
+    write_escalations(escalations.as_mut(), &report.escalations)?;
+    if let Some(mut writer) = escalations {
+        writer.flush().map_err(|e| e.to_string())?;
     }
     let rendered = match args.format {
         EvalFormat::Text => {
@@ -223,14 +235,17 @@ fn read_customers(evaluator: &mut Evaluator<'_>, path: &str) -> Result<(), Strin
     Ok(())
 }
 
-fn write_escalations(report: &Report, path: &str) -> Result<(), String> {
-    let file = File::create(path).map_err(|e| format!("cannot write `{path}`: {e}"))?;
-    let mut out = BufWriter::new(file);
-    for record in &report.escalations {
+/// One NDJSON line per escalation record, when an escalations file was asked for.
+fn write_escalations(
+    out: Option<&mut BufWriter<File>>,
+    records: &[EscalationRecord],
+) -> Result<(), String> {
+    let Some(out) = out else { return Ok(()) };
+    for record in records {
         let line = serde_json::to_string(record).map_err(|e| e.to_string())?;
         writeln!(out, "{line}").map_err(|e| e.to_string())?;
     }
-    out.flush().map_err(|e| e.to_string())
+    Ok(())
 }
 
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {

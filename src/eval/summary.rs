@@ -208,8 +208,11 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Findings not kept, by retention.
     pub findings_not_kept: u64,
-    /// Escalations fired, in time order.
+    /// Escalations fired, in time order (empty with `Retention::None`: the caller
+    /// took them as they came).
     pub escalations: Vec<EscalationRecord>,
+    /// How many escalation notifications fired in all.
+    pub escalations_fired: u64,
     /// Events that matched no step, by name.
     pub unmapped: BTreeMap<String, u64>,
 }

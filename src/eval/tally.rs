@@ -122,6 +122,8 @@ pub(crate) struct Tally {
     not_kept: u64,
     groups: HashMap<(FindingKind, Option<usize>, Level), u64>,
     escalations: Vec<EscalationRecord>,
+    fresh_escalations: Vec<EscalationRecord>,
+    escalations_fired: u64,
     unmapped: FxHashMap<Symbol, (u64, Timestamp, u64)>,
     rates: Vec<Option<RateCounter>>,
 }
@@ -164,6 +166,8 @@ impl Tally {
             not_kept: 0,
             groups: HashMap::new(),
             escalations: Vec::new(),
+            fresh_escalations: Vec::new(),
+            escalations_fired: 0,
             unmapped: FxHashMap::default(),
             rates,
         }
@@ -276,8 +280,21 @@ impl Tally {
         tally.off_path += u64::from(off_path);
     }
 
+    /// Record an escalation: kept for the report, or with [`Retention::None`]
+    /// only counted and handed to the caller (see `Evaluator::take_escalations`),
+    /// so a long stream keeps no growing list.
     pub(crate) fn escalation(&mut self, record: EscalationRecord) {
-        self.escalations.push(record);
+        self.escalations_fired += 1;
+        if self.retention == Retention::None {
+            self.fresh_escalations.push(record);
+        } else {
+            self.escalations.push(record);
+        }
+    }
+
+    /// The escalations recorded since the last call, with [`Retention::None`].
+    pub(crate) fn take_escalations(&mut self) -> Vec<EscalationRecord> {
+        std::mem::take(&mut self.fresh_escalations)
     }
 
     pub(crate) fn unmapped(&mut self, event: &Event, names: &Interner) {
@@ -461,6 +478,7 @@ impl Tally {
             findings: self.kept,
             findings_not_kept: self.not_kept,
             escalations: self.escalations,
+            escalations_fired: self.escalations_fired,
             unmapped: self
                 .unmapped
                 .iter()
