@@ -50,9 +50,10 @@ pub struct SimulateArgs {
     /// The evaluator's lateness window that late events must exceed.
     #[arg(long, default_value = "10m")]
     lateness: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "ndjson")]
-    format: SimFormat,
+    /// Output format (default: the policy's `source` format when it is csv,
+    /// else ndjson).
+    #[arg(long, value_enum)]
+    format: Option<SimFormat>,
 }
 
 /// Run the simulation; exit 1 when the policy has errors, 2 for bad usage.
@@ -82,7 +83,13 @@ pub fn run(args: &SimulateArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    match emit(&sim, args.format) {
+    let format = args
+        .format
+        .unwrap_or(match policy.source.format.as_deref() {
+            Some("csv") => SimFormat::Csv,
+            _ => SimFormat::Ndjson,
+        });
+    match emit(&sim, format) {
         Ok(()) => EXIT_OK,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(error) => {
@@ -130,18 +137,19 @@ fn emit(sim: &Simulator<'_>, format: SimFormat) -> std::io::Result<()> {
     let mut out = BufWriter::new(stdout.lock());
     let mut stream = sim.stream();
     let mut records = 0u64;
+    let names = write::Columns::for_policy(sim.policy());
     match format {
         SimFormat::Ndjson => {
             for e in stream.by_ref() {
-                write::ndjson_line(&mut out, &e)?;
+                write::ndjson_line_as(&mut out, &e, &names)?;
                 records += 1;
             }
         }
         SimFormat::Csv => {
-            let columns = write::csv_columns(sim);
-            write::csv_header(&mut out, &columns)?;
+            let columns = write::csv_columns(sim, &names);
+            write::csv_header(&mut out, &columns, &names)?;
             for e in stream.by_ref() {
-                write::csv_row(&mut out, &columns, &e)?;
+                write::csv_row(&mut out, &columns, &e, &names)?;
                 records += 1;
             }
         }
