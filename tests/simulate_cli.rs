@@ -140,7 +140,7 @@ expect t.closed { within 2d after opened }
         .expect("the cxl binary")
         .arg("simulate")
         .arg(&policy)
-        .args(["--customers", "40", "--seed", "3"])
+        .args(["--customers", "40", "--seed", "3", "--source"])
         .output()
         .expect("cxl runs");
     assert!(out.status.success());
@@ -172,6 +172,19 @@ expect t.closed { within 2d after opened }
         report["findings"].as_array().map(Vec::len),
         Some(0),
         "{report:#}"
+    );
+    // Without --source, cxl's own keys and NDJSON.
+    let plain = Command::cargo_bin("cxl")
+        .expect("the cxl binary")
+        .arg("simulate")
+        .arg(&policy)
+        .args(["--customers", "2"])
+        .output()
+        .expect("cxl runs");
+    let plain = String::from_utf8(plain.stdout).expect("UTF-8");
+    assert!(
+        plain.starts_with("{\"customer\":\"c000000\",\"step\":\"Opened+new\""),
+        "{plain}"
     );
     let _ = std::fs::remove_file(policy);
     let _ = std::fs::remove_file(log);

@@ -1,9 +1,10 @@
 //! Writing simulated records in the formats the evaluator reads: NDJSON (the
 //! customer, step, time, channel and actor fields, then the attributes) and CSV
 //! (a header of those columns and every attribute the simulation can write).
-//! Field names follow the policy's `source` mapping when it has one (an event
-//! name `a+b` for a `step` joined from two fields is split across them), so
-//! `cxl eval` reads the output back with no flags. A malformed record is written as a line the
+//! Field names are cxl's own by default; [`Columns::for_policy`] follows the
+//! policy's `source` mapping instead (an event name `a+b` for a `step` joined
+//! from two fields is split across them), so `cxl eval` reads the output back
+//! with no flags. A malformed record is written as a line the
 //! reader rejects: truncated JSON, or a CSV row whose time is not a time.
 
 use super::{AttrValue, RecordKind, SimEvent, Simulator};
@@ -42,6 +43,16 @@ impl Default for Columns {
 }
 
 impl Columns {
+    /// True when `key` is one of the mapped fields (an attribute of that name
+    /// cannot be written: the reader would take it for the field).
+    pub fn is_mapped(&self, key: &str) -> bool {
+        key == self.customer
+            || self.step.iter().any(|s| s == key)
+            || key == self.time
+            || key == self.channel
+            || key == self.actor
+    }
+
     /// The step fields with the parts of an event name: split on `+` when the
     /// step joins several fields and the name has as many parts, else the whole
     /// name in the first field.
@@ -100,7 +111,7 @@ pub fn ndjson_line_as(out: &mut impl Write, e: &SimEvent, c: &Columns) -> io::Re
     if let Some(actor) = &e.actor {
         write!(out, ",{}:{}", quote(&c.actor), quote(actor))?;
     }
-    for (k, v) in &e.attrs {
+    for (k, v) in e.attrs.iter().filter(|(k, _)| !c.is_mapped(k)) {
         write!(out, ",{}:{}", quote(k), json_value(v))?;
     }
     writeln!(out, "}}")
@@ -124,7 +135,11 @@ pub fn csv_columns(sim: &Simulator<'_>, c: &Columns) -> Vec<String> {
     let mut columns = vec![c.customer.clone()];
     columns.extend(c.step.iter().cloned());
     columns.extend([c.time.clone(), c.channel.clone(), c.actor.clone()]);
-    columns.extend(sim.attribute_names());
+    columns.extend(
+        sim.attribute_names()
+            .into_iter()
+            .filter(|a| !c.is_mapped(a)),
+    );
     columns
 }
 
