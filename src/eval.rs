@@ -107,15 +107,19 @@ pub struct Evaluator<'p> {
     max_time: Option<i64>,
     records: u64,
     last_sweep: u64,
+    /// How many names the evaluator interned before any input: never forgotten.
+    own_names: usize,
 }
 
 impl<'p> Evaluator<'p> {
     /// An evaluator of `policy`.
     pub fn new(policy: &'p Policy, options: EvalOptions) -> Self {
         let mut names = Interner::new();
+        let index = PolicyIndex::new(policy, &mut names);
         Evaluator {
             policy,
-            index: PolicyIndex::new(policy, &mut names),
+            index,
+            own_names: names.len(),
             names,
             options,
             routes: Vec::new(),
@@ -237,6 +241,16 @@ impl<'p> Evaluator<'p> {
         self.routes[i].as_deref().unwrap_or(&[])
     }
 
+    /// Forget a finished customer's id, so memory stays with the customers in
+    /// flight. Kept: ids with a profile (a later event must find it), ids also
+    /// used as an event name, and names the evaluator interned itself.
+    fn forget_customer(&mut self, id: Symbol) {
+        let routed = self.routes.get(id.index()).is_some_and(Option::is_some);
+        if id.index() >= self.own_names && !routed && !self.profiles.contains_key(&id) {
+            self.names.forget(id);
+        }
+    }
+
     /// Customers in a fixed order (by id), so output never depends on hashing.
     fn sorted_customers(&self) -> Vec<Symbol> {
         let mut ids: Vec<Symbol> = self.customers.keys().copied().collect();
@@ -258,14 +272,19 @@ impl<'p> Evaluator<'p> {
             .map(|(id, _)| *id)
             .collect();
         idle.sort_by(|a, b| self.names.resolve(*a).cmp(self.names.resolve(*b)));
+        let mut done = Vec::new();
         for id in idle {
             if let Some(customer) = self.customers.get_mut(&id) {
                 apply::release(&ctx, customer, &mut self.tally, watermark, out);
                 timers::fire_all(&ctx, customer, &mut self.tally, watermark, out);
                 if customer.instances.is_empty() && customer.buffer.is_empty() {
-                    self.customers.remove(&id);
+                    done.push(id);
                 }
             }
+        }
+        for id in done {
+            self.customers.remove(&id);
+            self.forget_customer(id);
         }
     }
 }

@@ -80,6 +80,8 @@ impl Symbol {
 pub struct Interner {
     map: FxHashMap<Key, u32>,
     names: Vec<Box<str>>,
+    /// Indices of forgotten names, reused by the next new names.
+    free: Vec<u32>,
 }
 
 impl Interner {
@@ -94,11 +96,33 @@ impl Interner {
         if let Some(&index) = self.map.get(name.as_bytes()) {
             return Symbol(index);
         }
-        // INVARIANT: more than u32::MAX distinct names would exhaust memory first.
-        let index = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
-        self.names.push(name.into());
+        let index = match self.free.pop() {
+            Some(index) => {
+                self.names[index as usize] = name.into();
+                index
+            }
+            None => {
+                // INVARIANT: more than u32::MAX distinct names would exhaust memory first.
+                let index = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+                self.names.push(name.into());
+                index
+            }
+        };
         self.map.insert(Key::new(name), index);
         Symbol(index)
+    }
+
+    /// Forget a name, so that memory follows the names in use rather than every
+    /// name ever seen (the evaluator forgets customers who are done). Its symbol
+    /// may be given to a later name: call this only when nothing holds `symbol`.
+    pub fn forget(&mut self, symbol: Symbol) {
+        let Some(name) = self.names.get_mut(symbol.index()) else {
+            return;
+        };
+        if self.map.remove(name.as_bytes()).is_some() {
+            *name = Box::from("");
+            self.free.push(symbol.0);
+        }
     }
 
     /// The symbol for `name` if it has been interned, without interning it.
@@ -126,6 +150,25 @@ impl Interner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forgotten_name_frees_its_symbol_for_the_next() {
+        let mut names = Interner::new();
+        let a = names.intern("customer-a");
+        let b = names.intern("customer-b");
+        names.forget(a);
+        assert_eq!(names.get("customer-a"), None);
+        assert_eq!(names.resolve(b), "customer-b");
+        let c = names.intern("customer-c");
+        assert_eq!(c, a, "the freed symbol is reused");
+        assert_eq!(names.resolve(c), "customer-c");
+        assert_eq!(
+            names.intern("customer-a").index(),
+            2,
+            "a forgotten name comes back as new"
+        );
+        names.forget(Symbol(99));
+    }
 
     #[test]
     fn interning_is_stable_and_resolves() {

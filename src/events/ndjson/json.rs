@@ -98,18 +98,20 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
 
 impl LineSeed<'_> {
     fn slot(&mut self, position: usize, key: &str) -> Slot {
+        // Lines of one log mostly repeat their keys in one order: try the key's
+        // position first, then every key seen; a new key is classified once.
         if let Some((cached, slot)) = self.cache.keys.get(position) {
             if **cached == *key {
                 return *slot;
             }
         }
+        if let Some((_, slot)) = self.cache.keys.iter().find(|(cached, _)| **cached == *key) {
+            return *slot;
+        }
         let slot = self.classify(key);
-        let entry = (Box::from(key), slot);
         let cache = &mut self.cache.keys;
-        if position < cache.len() {
-            cache[position] = entry;
-        } else if position == cache.len() && position < CACHED_KEYS {
-            cache.push(entry);
+        if cache.len() < CACHED_KEYS {
+            cache.push((Box::from(key), slot));
         }
         slot
     }
