@@ -113,3 +113,79 @@ fn usage_errors_exit_2() {
             .code(2);
     }
 }
+
+#[test]
+fn the_policy_source_mapping_is_written_and_read_back_without_flags() {
+    let policy = temp(
+        "source.cxl",
+        br#"source {
+  format "csv"
+  delimiter ";"
+  customer "Ticket ID"
+  step "activity", "status"
+  time "Logged at"
+  channel "Medium"
+}
+journey t "Ticket" {
+  goal closed
+  step opened { via web, phone; match "Opened+new" }
+  step worked { match "Work+active" }
+  step closed { via email; match "Closed+done" }
+  path opened -> worked+ -> closed
+}
+expect t.closed { within 2d after opened }
+"#,
+    );
+    let out = Command::cargo_bin("cxl")
+        .expect("the cxl binary")
+        .arg("simulate")
+        .arg(&policy)
+        .args(["--customers", "40", "--seed", "3", "--source"])
+        .output()
+        .expect("cxl runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout.clone()).expect("UTF-8");
+    assert!(
+        text.starts_with("Ticket ID;activity;status;Logged at;Medium;actor\n"),
+        "{text}"
+    );
+    assert!(text.contains(";Opened;new;"), "{text}");
+    // A `.log` name says nothing of the format: the policy's source does.
+    let log = temp("source.log", &out.stdout);
+    let out = Command::cargo_bin("cxl")
+        .expect("the cxl binary")
+        .args(["eval"])
+        .arg(&policy)
+        .arg(&log)
+        .args(["--format", "json"])
+        .output()
+        .expect("cxl runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["journeys"][0]["entered"], 40);
+    assert_eq!(
+        report["findings"].as_array().map(Vec::len),
+        Some(0),
+        "{report:#}"
+    );
+    // Without --source, cxl's own keys and NDJSON.
+    let plain = Command::cargo_bin("cxl")
+        .expect("the cxl binary")
+        .arg("simulate")
+        .arg(&policy)
+        .args(["--customers", "2"])
+        .output()
+        .expect("cxl runs");
+    let plain = String::from_utf8(plain.stdout).expect("UTF-8");
+    assert!(
+        plain.starts_with("{\"customer\":\"c000000\",\"step\":\"Opened+new\""),
+        "{plain}"
+    );
+    let _ = std::fs::remove_file(policy);
+    let _ = std::fs::remove_file(log);
+}

@@ -50,9 +50,15 @@ pub struct SimulateArgs {
     /// The evaluator's lateness window that late events must exceed.
     #[arg(long, default_value = "10m")]
     lateness: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "ndjson")]
-    format: SimFormat,
+    /// Output format (default: ndjson; with `--source`, the policy's `source`
+    /// format when it is csv).
+    #[arg(long, value_enum)]
+    format: Option<SimFormat>,
+    /// Write the fields under the names of the policy's `source` mapping (and
+    /// its CSV delimiter), so `cxl eval POLICY LOG` reads the log with no flags;
+    /// by default cxl's own keys are written: customer, step, time, channel, actor.
+    #[arg(long)]
+    source: bool,
 }
 
 /// Run the simulation; exit 1 when the policy has errors, 2 for bad usage.
@@ -82,7 +88,16 @@ pub fn run(args: &SimulateArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    match emit(&sim, args.format) {
+    let (format, names) = if args.source {
+        let format = match policy.source.format.as_deref() {
+            Some("csv") => SimFormat::Csv,
+            _ => SimFormat::Ndjson,
+        };
+        (format, write::Columns::for_policy(&policy))
+    } else {
+        (SimFormat::Ndjson, write::Columns::default())
+    };
+    match emit(&sim, args.format.unwrap_or(format), &names) {
         Ok(()) => EXIT_OK,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(error) => {
@@ -125,23 +140,29 @@ fn options(args: &SimulateArgs) -> Result<SimOptions, String> {
     })
 }
 
-fn emit(sim: &Simulator<'_>, format: SimFormat) -> std::io::Result<()> {
+fn emit(sim: &Simulator<'_>, format: SimFormat, names: &write::Columns) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut stream = sim.stream();
     let mut records = 0u64;
+    for a in sim.attribute_names().iter().filter(|a| names.is_mapped(a)) {
+        eprintln!(
+            "warning: a segment reads the attribute `{a}`, which is also a mapped field: \
+             it cannot be written on events, and customers may fall outside their segments"
+        );
+    }
     match format {
         SimFormat::Ndjson => {
             for e in stream.by_ref() {
-                write::ndjson_line(&mut out, &e)?;
+                write::ndjson_line_as(&mut out, &e, names)?;
                 records += 1;
             }
         }
         SimFormat::Csv => {
-            let columns = write::csv_columns(sim);
-            write::csv_header(&mut out, &columns)?;
+            let columns = write::csv_columns(sim, names);
+            write::csv_header(&mut out, &columns, names)?;
             for e in stream.by_ref() {
-                write::csv_row(&mut out, &columns, &e)?;
+                write::csv_row(&mut out, &columns, &e, names)?;
                 records += 1;
             }
         }

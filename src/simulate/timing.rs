@@ -107,6 +107,14 @@ impl<'a> Tracker<'a> {
         self.len += 1;
     }
 
+    /// The target of the oldest open limit that can still come from `positions`.
+    pub(crate) fn waiting_for(&self, graph: &JourneyGraph, positions: &[u32]) -> Option<StepId> {
+        self.pending
+            .iter()
+            .filter_map(|&(i, _)| self.limits[i].target)
+            .find(|&t| reaches(graph, positions, t))
+    }
+
     /// True when stopping at `positions` leaves no open limit whose target can
     /// still come (it would be reported as stalled).
     pub(crate) fn can_stop(&self, graph: &JourneyGraph, positions: &[u32]) -> bool {

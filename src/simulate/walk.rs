@@ -3,14 +3,15 @@
 //! stopping at an accepting node, share what the weights leave equally), until a
 //! sink, or an accepting node where stopping is chosen and leaves no time limit
 //! waiting for a step that could still come. Steps whose attempt limit is reached
-//! are avoided while another edge exists.
+//! are avoided while another edge exists. Loops end: past twice the journey's
+//! number of steps, the walk takes the shortest way to an accepting node.
 
 use super::plan::JourneyPlan;
 use super::rng::Rng;
 use super::timing::Tracker;
 use crate::compile::{CompiledJourney, NodeIndex, StepId};
 
-/// Longest walk: loops in a path end here.
+/// Longest walk, whatever the path.
 const MAX_STEPS: usize = 64;
 
 /// A walk: the steps in order, and the time-limit intervals they imply.
@@ -34,13 +35,35 @@ pub(crate) fn walk(journey: &CompiledJourney, plan: &JourneyPlan, rng: &mut Rng)
     let mut next = Vec::new();
     let mut visits = vec![0u32; journey.steps.len()];
     let mut steps = Vec::new();
+    let accepting: Vec<NodeIndex> = journey
+        .graph
+        .graph()
+        .node_indices()
+        .filter(|&n| journey.graph.is_accepting(n))
+        .collect();
+    let to_accept = distance_to(journey, &accepting);
+    let soft = 2 * journey.steps.len() + 4;
     while steps.len() < MAX_STEPS {
         let may_stop = !steps.is_empty()
             && positions
                 .iter()
                 .any(|&n| graph.is_accepting(NodeIndex::new(n as usize)))
             && tracker.can_stop(graph, &positions);
-        let outgoing = allowed_edges(journey, plan, node, &visits);
+        let mut outgoing = allowed_edges(journey, plan, node, &visits);
+        if steps.len() >= soft {
+            // Wind down: stop where allowed; else head for the step an open
+            // time limit waits for, or for the nearest end.
+            if may_stop {
+                break;
+            }
+            let waited = tracker.waiting_for(&journey.graph, &positions);
+            let dist = match waited {
+                Some(step) => distance_to(journey, journey.graph.nodes_of(step)),
+                None => to_accept.clone(),
+            };
+            let best = outgoing.iter().map(|(to, _)| dist[to.index()]).min();
+            outgoing.retain(|(to, _)| Some(dist[to.index()]) == best);
+        }
         let Choice::Go(to) = choose(&outgoing, may_stop, rng) else {
             break;
         };
@@ -65,6 +88,28 @@ pub(crate) fn walk(journey: &CompiledJourney, plan: &JourneyPlan, rng: &mut Rng)
         steps,
         constraints: tracker.constraints,
     }
+}
+
+/// For each node, the fewest edges to one of `targets` (`usize::MAX`: none).
+fn distance_to(journey: &CompiledJourney, targets: &[NodeIndex]) -> Vec<usize> {
+    let graph = journey.graph.graph();
+    let mut dist = vec![usize::MAX; graph.node_count()];
+    let mut queue = std::collections::VecDeque::new();
+    for &n in targets {
+        if let Some(d) = dist.get_mut(n.index()) {
+            *d = 0;
+            queue.push_back(n);
+        }
+    }
+    while let Some(v) = queue.pop_front() {
+        for u in graph.neighbors_directed(v, petgraph::Direction::Incoming) {
+            if dist[u.index()] == usize::MAX {
+                dist[u.index()] = dist[v.index()] + 1;
+                queue.push_back(u);
+            }
+        }
+    }
+    dist
 }
 
 /// The edges out of `node`, without those into a step at its attempt limit
