@@ -16,7 +16,8 @@ use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-pub use render::{human_duration, render_text};
+pub use crate::events::time::human_duration;
+pub use render::render_text;
 
 /// A log's profile.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -70,8 +70,9 @@ fn journeys(out: &mut String, report: &Report) {
             j.entered.to_string(),
             j.reached_goal.to_string(),
             format!("{:.1}%", j.conformance),
-            j.median_seconds_to_goal
-                .map_or("-".into(), |s| human_seconds(s as i64)),
+            j.median_seconds_to_goal.map_or("-".into(), |s| {
+                crate::events::time::human_duration(s as i64)
+            }),
             j.abandoned.to_string(),
             j.open.to_string(),
         ]);
@@ -243,18 +244,5 @@ fn table(out: &mut String, rows: &[Vec<String>]) {
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
         let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
-    }
-}
-
-/// Seconds as `3d 4h`, `2h 5m`, `45s`.
-fn human_seconds(s: i64) -> String {
-    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m"),
-        (0, _, 0) => format!("{h}h"),
-        (0, _, _) => format!("{h}h {m}m"),
-        (_, 0, _) => format!("{d}d"),
-        _ => format!("{d}d {h}h"),
     }
 }

@@ -391,15 +391,5 @@ pub(crate) fn fmt(n: f64) -> String {
 
 /// Milliseconds as a short duration: `2h 5m`, `45s`, `3d 4h`.
 pub(crate) fn duration(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
-    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{sec}s"),
-        (0, 0, _) if sec == 0 => format!("{m}m"),
-        (0, 0, _) => format!("{m}m {sec}s"),
-        (0, _, 0) => format!("{h}h"),
-        (0, _, _) => format!("{h}h {m}m"),
-        (_, 0, _) => format!("{d}d"),
-        _ => format!("{d}d {h}h"),
-    }
+    crate::events::time::human_duration(ms.max(0) / 1000)
 }

@@ -299,6 +299,29 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// A duration in seconds as `3d 4h`, `2h 5m`, `4m 10s` or `9s` (two largest units).
+pub fn human_duration(seconds: i64) -> String {
+    let sign = if seconds < 0 { "-" } else { "" };
+    let s = seconds.unsigned_abs();
+    let units = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
+    let Some(first) = units.iter().position(|&(size, _)| s >= size) else {
+        return "0s".into();
+    };
+    let mut out = String::from(sign);
+    let mut rest = s;
+    for &(size, unit) in units.iter().skip(first).take(2) {
+        let n = rest / size;
+        rest %= size;
+        if n > 0 {
+            if out.len() > sign.len() {
+                out.push(' ');
+            }
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{n}{unit}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

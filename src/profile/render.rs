@@ -1,30 +1,8 @@
 //! The text rendering of a [`Profile`]: aligned sections a person reads.
 
 use super::{Percentiles, Profile};
+use crate::events::time::human_duration;
 use std::fmt::Write;
-
-/// A duration in seconds as `3d 4h`, `2h 5m`, `4m 10s` or `9s` (two largest units).
-pub fn human_duration(seconds: i64) -> String {
-    let sign = if seconds < 0 { "-" } else { "" };
-    let s = seconds.unsigned_abs();
-    let units = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
-    let Some(first) = units.iter().position(|&(size, _)| s >= size) else {
-        return "0s".into();
-    };
-    let mut out = String::from(sign);
-    let mut rest = s;
-    for &(size, unit) in units.iter().skip(first).take(2) {
-        let n = rest / size;
-        rest %= size;
-        if n > 0 {
-            if out.len() > sign.len() {
-                out.push(' ');
-            }
-            let _ = write!(out, "{n}{unit}");
-        }
-    }
-    out
-}
 
 /// A name with control characters escaped, so one item stays on one line.
 fn shown(name: &str) -> String {
