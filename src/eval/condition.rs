@@ -26,13 +26,13 @@ pub(crate) trait Facts {
 
 /// A value during evaluation.
 #[derive(Debug, Clone, PartialEq)]
-enum Val {
+enum Val<'a> {
     Missing,
     Number(f64),
-    Text(String),
+    Text(&'a str),
     Bool(bool),
     Time(Timestamp),
-    List(Vec<Val>),
+    List(Vec<Val<'a>>),
 }
 
 /// True when `expr` holds.
@@ -40,14 +40,16 @@ pub(crate) fn holds(expr: &Expr, facts: &dyn Facts) -> bool {
     truthy(&eval(expr, facts))
 }
 
-fn truthy(v: &Val) -> bool {
+fn truthy(v: &Val<'_>) -> bool {
     matches!(v, Val::Bool(true))
 }
 
-fn eval(expr: &Expr, facts: &dyn Facts) -> Val {
+// Values borrow from the expression and the facts: evaluating allocates nothing
+// but lists.
+fn eval<'a>(expr: &'a Expr, facts: &'a dyn Facts) -> Val<'a> {
     match &expr.kind {
         ExprKind::Number { value } => Val::Number(*value),
-        ExprKind::Text { value } => Val::Text(value.clone()),
+        ExprKind::Text { value } => Val::Text(value),
         ExprKind::Bool { value } => Val::Bool(*value),
         ExprKind::Duration { seconds } => Val::Number(*seconds as f64),
         ExprKind::Percent { value } => Val::Number(*value),
@@ -81,10 +83,10 @@ fn eval(expr: &Expr, facts: &dyn Facts) -> Val {
     }
 }
 
-fn from_value(v: &Value) -> Val {
+fn from_value(v: &Value) -> Val<'_> {
     match v {
         Value::Number(n) => Val::Number(*n),
-        Value::Text(t) => Val::Text(t.to_string()),
+        Value::Text(t) => Val::Text(t),
         Value::Bool(b) => Val::Bool(*b),
         Value::Time(t) => Val::Time(*t),
         Value::List(items) => Val::List(items.iter().map(from_value).collect()),
@@ -117,7 +119,7 @@ fn call(func: &str, args: &[Expr], facts: &dyn Facts) -> bool {
     }
 }
 
-fn compare(op: CmpOp, lhs: &Val, rhs: &Val) -> bool {
+fn compare(op: CmpOp, lhs: &Val<'_>, rhs: &Val<'_>) -> bool {
     match ordering(lhs, rhs) {
         Some(ord) => match op {
             CmpOp::Eq => ord == Ordering::Equal,
@@ -132,7 +134,7 @@ fn compare(op: CmpOp, lhs: &Val, rhs: &Val) -> bool {
     }
 }
 
-fn ordering(lhs: &Val, rhs: &Val) -> Option<Ordering> {
+fn ordering(lhs: &Val<'_>, rhs: &Val<'_>) -> Option<Ordering> {
     match (lhs, rhs) {
         (Val::Number(a), Val::Number(b)) => a.partial_cmp(b),
         (Val::Number(a), Val::Text(b)) => {
