@@ -172,7 +172,7 @@ impl<'p> Evaluator<'p> {
         let millis = event.time.as_millisecond();
         self.max_time = Some(self.max_time.map_or(millis, |m| m.max(millis)));
         if self.route(event.name).is_empty() {
-            self.tally.unmapped(&event, &self.names);
+            self.tally.unmapped(&event);
             return out;
         }
         let ctx = context!(self);
@@ -233,7 +233,7 @@ impl<'p> Evaluator<'p> {
             }
         }
         self.tally.finish_unmapped(&self.names, &mut out);
-        escalate::rates(&ctx, &mut self.tally, &mut out);
+        escalate::rates(&ctx, &mut self.tally);
         let fresh = self.tally.take_escalations();
         let report = self
             .tally

@@ -198,7 +198,7 @@ fn apply_event(
         on_step(ctx, cust, &mut inst, tally, step, event, out);
         let journey = &ctx.policy.journeys[j];
         if inst.at_end(journey) {
-            close(ctx, cust, &mut inst, tally, t, true, out);
+            close(&mut inst, tally, true);
         }
         // An ended instance stays only while escalation tiers are still due.
         if !inst.ended || inst.escalations.iter().any(|x| x.due != i64::MAX) {
@@ -235,7 +235,7 @@ fn open(
                 .is_some_and(|i| segments.contains(i))
         })
     {
-        tally.out_of_segment(j);
+        tally.out_of_segment();
         return None;
     }
     let number = cust.next_number(j);
@@ -312,7 +312,7 @@ fn on_step(
         inst.reached_goal = true;
         tally.reached_goal(inst.journey, t - inst.started);
     }
-    escalate::check_customer(ctx, cust, inst, tally, t, out);
+    escalate::check_customer(ctx, cust, inst, tally, t);
 }
 
 /// Move the instance along its graph, reporting steps the path does not allow.
@@ -334,7 +334,6 @@ fn advance(
         return;
     }
     let name = journey.step_name(step);
-    let t = event.time.as_millisecond();
     let from: Vec<NodeIndex> = inst
         .positions
         .iter()
@@ -347,22 +346,15 @@ fn advance(
             "`{name}` again: the path does not allow visit {} here",
             allowed + 1
         );
-        let f = finding(
+        off_path_at(
             ctx,
             cust,
             inst,
-            FindingKind::TooManyRepeats,
-            Level::Yellow,
-            t,
-            Some(step),
-            message,
-        );
-        report(
-            ctx,
-            inst,
             tally,
-            f.with_event(ctx, event, "event"),
-            Site::step(inst.journey, step),
+            FindingKind::TooManyRepeats,
+            step,
+            event,
+            message,
             out,
         );
         return;
@@ -380,22 +372,15 @@ fn advance(
             position_text(journey, inst)
         ),
     };
-    let f = finding(
+    off_path_at(
         ctx,
         cust,
         inst,
-        FindingKind::UnexpectedStep,
-        Level::Yellow,
-        t,
-        Some(step),
-        message,
-    );
-    report(
-        ctx,
-        inst,
         tally,
-        f.with_event(ctx, event, "event"),
-        Site::step(inst.journey, step),
+        FindingKind::UnexpectedStep,
+        step,
+        event,
+        message,
         out,
     );
     // Re-synchronise at the step, as token replay does, and go on.
@@ -405,6 +390,28 @@ fn advance(
         .iter()
         .map(|n| n.index() as u32)
         .collect();
+}
+
+/// Report an off-path finding (yellow) at `step`, with `event` as its evidence.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a finding names customer, journey, instance, step, time, level and kind"
+)]
+fn off_path_at(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    kind: FindingKind,
+    step: StepId,
+    event: &Event,
+    message: String,
+    out: &mut Vec<Finding>,
+) {
+    let t = event.time.as_millisecond();
+    let f = finding(ctx, cust, inst, kind, Level::Yellow, t, Some(step), message);
+    let site = Site::step(inst.journey, step);
+    report(inst, tally, f.with_event(ctx, event, "event"), site, out);
 }
 
 /// "after `decide`" or "at the start".
@@ -424,7 +431,10 @@ fn position_text(journey: &CompiledJourney, inst: &Instance) -> String {
 }
 
 /// A finding about an instance, with customer, journey, instance and step filled in.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a finding names customer, journey, instance, step, time, level and kind"
+)]
 pub(crate) fn finding(
     ctx: &Context<'_>,
     cust: &CustomerState,
@@ -463,14 +473,12 @@ impl WithEvidence for Finding {
 
 /// Emit a finding about an instance: mark the instance off path or broken, count it.
 pub(crate) fn report(
-    ctx: &Context<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
     f: Finding,
     site: Site,
     out: &mut Vec<Finding>,
 ) {
-    let _ = ctx;
     inst.findings = inst.findings.saturating_add(1);
     inst.worst = inst.worst.max(f.level);
     match f.kind.category() {
@@ -488,16 +496,7 @@ pub(crate) fn report(
 }
 
 /// Close an instance: completed (it reached an end) or ended otherwise.
-pub(crate) fn close(
-    ctx: &Context<'_>,
-    cust: &CustomerState,
-    inst: &mut Instance,
-    tally: &mut Tally,
-    t: i64,
-    completed: bool,
-    out: &mut Vec<Finding>,
-) {
-    let _ = (cust, t, out);
+pub(crate) fn close(inst: &mut Instance, tally: &mut Tally, completed: bool) {
     for a in &inst.activations {
         if a.state == ActivationState::Pending {
             let verdict = if completed {
@@ -508,7 +507,6 @@ pub(crate) fn close(
             tally.verdict(a.expectation, verdict);
         }
     }
-    let _ = ctx;
     inst.activations.clear();
     inst.ended = true;
     tally.closed(inst.journey, inst.off_path, completed);
@@ -561,7 +559,7 @@ pub(crate) fn close_all_at_end(
                 message,
             );
             let site = Site::journey(inst.journey);
-            report(ctx, &mut inst, tally, f, site, out);
+            report(&mut inst, tally, f, site, out);
         }
         tally.still_open(inst.journey, inst.off_path, completed);
     }

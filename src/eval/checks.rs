@@ -323,7 +323,7 @@ fn emit_most_severe(
         seen.push((kind, key));
         let mut f = f.with_event(ctx, event, "event");
         f.rule = Some(ctx.policy.expectations[e].source.clone());
-        report(ctx, inst, tally, f, Site::rule(inst.journey, step, e), out);
+        report(inst, tally, f, Site::rule(inst.journey, step, e), out);
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::apply::{Context, CustomerFacts};
 use super::condition;
-use super::finding::{Finding, Level};
+use super::finding::Level;
 use super::instance::{CustomerState, FiredEscalation, Instance};
 use super::summary::EscalationRecord;
 use super::tally::{timestamp, Tally};
@@ -26,9 +26,7 @@ pub(crate) fn check_customer(
     inst: &mut Instance,
     tally: &mut Tally,
     t: i64,
-    out: &mut Vec<Finding>,
 ) {
-    let _ = out;
     // Rules that depend only on findings (and segments, fixed at the start) need
     // no new look while the instance has no new finding.
     let new_findings = inst.findings_at_escalation_check != Some(inst.findings);
@@ -85,9 +83,7 @@ pub(crate) fn tier_due(
     inst: &mut Instance,
     tally: &mut Tally,
     x: usize,
-    out: &mut Vec<Finding>,
 ) {
-    let _ = out;
     let fired = inst.escalations[x].clone();
     let rule = &ctx.policy.escalations[fired.rule];
     let Some(tier) = rule.tiers.get(fired.next_tier) else {
@@ -125,7 +121,10 @@ pub(crate) fn tier_due(
     });
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a finding names customer, journey, instance, step, time, level and kind"
+)]
 fn record(
     ctx: &Context<'_>,
     cust: &CustomerState,
@@ -158,8 +157,7 @@ fn record(
 /// Step-level rules: slide each rule's window over its buckets in time order; the
 /// first tier fires when the rate crosses the threshold (again only after it fell
 /// back), each later tier when due if the rate still holds then.
-pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally, out: &mut Vec<Finding>) {
-    let _ = out;
+pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally) {
     for (r, rule) in ctx.policy.escalations.iter().enumerate() {
         let Trigger::Rate {
             journey,

@@ -250,8 +250,7 @@ impl Tally {
         self.journeys[j].entered += 1;
     }
 
-    pub(crate) fn out_of_segment(&mut self, j: usize) {
-        let _ = j;
+    pub(crate) fn out_of_segment(&mut self) {
         self.input.out_of_segment += 1;
     }
 
@@ -300,8 +299,7 @@ impl Tally {
         std::mem::take(&mut self.fresh_escalations)
     }
 
-    pub(crate) fn unmapped(&mut self, event: &Event, names: &Interner) {
-        let _ = names;
+    pub(crate) fn unmapped(&mut self, event: &Event) {
         self.input.unmapped += 1;
         let entry = self
             .unmapped

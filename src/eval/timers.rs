@@ -67,11 +67,11 @@ fn fire_instance(
     while let Some((at, due)) = next_due(ctx, inst).filter(|(at, _)| *at < until) {
         match due {
             Due::Activation(a) => deadline(ctx, cust, inst, tally, a, out),
-            Due::Escalation(x) => escalate::tier_due(ctx, cust, inst, tally, x, out),
+            Due::Escalation(x) => escalate::tier_due(ctx, cust, inst, tally, x),
             Due::Abandon => {
                 let journey = &ctx.policy.journeys[inst.journey];
                 if inst.can_stop(journey) {
-                    close(ctx, cust, inst, tally, at, true, out);
+                    close(inst, tally, true);
                     return false;
                 }
                 abandon(ctx, cust, inst, tally, at, out);
@@ -115,9 +115,9 @@ fn abandon(
         .get(inst.journey)
         .cloned()
         .flatten();
-    report(ctx, inst, tally, f, Site::journey(inst.journey), out);
-    escalate::check_customer(ctx, cust, inst, tally, at, out);
-    close(ctx, cust, inst, tally, at, false, out);
+    report(inst, tally, f, Site::journey(inst.journey), out);
+    escalate::check_customer(ctx, cust, inst, tally, at);
+    close(inst, tally, false);
 }
 
 fn last_step_name<'a>(ctx: &'a Context<'_>, inst: &Instance) -> &'a str {
@@ -223,6 +223,6 @@ fn deadline(
             "anchor",
         ));
     }
-    report(ctx, inst, tally, f, Site::rule(inst.journey, step, e), out);
-    escalate::check_customer(ctx, cust, inst, tally, activation.due, out);
+    report(inst, tally, f, Site::rule(inst.journey, step, e), out);
+    escalate::check_customer(ctx, cust, inst, tally, activation.due);
 }
