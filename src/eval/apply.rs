@@ -12,7 +12,6 @@ use super::tally::{timestamp, Site, Tally, Verdict};
 use super::timers;
 use crate::compile::{AnchorRef, Check, CompiledJourney, NodeIndex, Policy, StepId};
 use crate::events::{Event, Interner, Symbol, Value};
-use crate::syntax::Ident;
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
 
@@ -218,23 +217,11 @@ fn open(
     let t = event.time.as_millisecond();
     let journey = &ctx.policy.journeys[j];
     let facts = CustomerFacts::new(ctx, cust, None);
-    let segments: Vec<usize> = ctx
-        .policy
-        .segments
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| facts.in_segment(&s.name))
-        .map(|(i, _)| i)
+    let segments: Vec<usize> = (0..ctx.policy.segments.len())
+        .filter(|&i| facts.in_segment(i))
         .collect();
-    let wanted = &journey.segments;
-    if !wanted.is_empty()
-        && !wanted.iter().any(|w| {
-            ctx.index
-                .segments
-                .get(w)
-                .is_some_and(|i| segments.contains(i))
-        })
-    {
+    let wanted = &ctx.index.journey_segments[j];
+    if !wanted.is_empty() && !wanted.iter().any(|w| segments.contains(w)) {
         tally.out_of_segment();
         return None;
     }
@@ -252,7 +239,7 @@ fn open(
 /// Open a time limit anchored at `t`, if it applies to the instance's segments.
 fn activate(ctx: &Context<'_>, inst: &mut Instance, e: usize, t: i64, name: Symbol, line: u64) {
     let expectation = &ctx.policy.expectations[e];
-    if !in_scope(&expectation.segments, inst, ctx) {
+    if !in_scope(ctx, e, inst) {
         return;
     }
     let limit = match expectation.check {
@@ -269,15 +256,10 @@ fn activate(ctx: &Context<'_>, inst: &mut Instance, e: usize, t: i64, name: Symb
     });
 }
 
-/// True when an expectation scoped to `segments` applies to the instance.
-pub(crate) fn in_scope(segments: &[String], inst: &Instance, ctx: &Context<'_>) -> bool {
-    segments.is_empty()
-        || segments.iter().any(|s| {
-            ctx.index
-                .segments
-                .get(s)
-                .is_some_and(|i| inst.segments.contains(i))
-        })
+/// True when expectation `e` applies to the instance's segments.
+pub(crate) fn in_scope(ctx: &Context<'_>, e: usize, inst: &Instance) -> bool {
+    let segments = &ctx.index.expectation_segments[e];
+    segments.is_empty() || segments.iter().any(|s| inst.segments.contains(s))
 }
 
 /// The customer met `step` of the instance's journey.
@@ -610,8 +592,7 @@ impl<'a> CustomerFacts<'a> {
         }
     }
 
-    fn instance(&self, journey: &str) -> Option<&Instance> {
-        let j = *self.ctx.index.journeys.get(journey)?;
+    fn instance(&self, j: usize) -> Option<&Instance> {
         self.current
             .filter(|i| i.journey == j)
             .or_else(|| self.instances.iter().map(|i| &**i).find(|i| i.journey == j))
@@ -619,14 +600,7 @@ impl<'a> CustomerFacts<'a> {
 }
 
 impl Facts for CustomerFacts<'_> {
-    fn attr(&self, path: &[Ident]) -> Option<&Value> {
-        let key = match path {
-            [one] => self.ctx.names.get(&one.name)?,
-            _ => {
-                let joined: Vec<&str> = path.iter().map(|p| p.name.as_str()).collect();
-                self.ctx.names.get(&joined.join("."))?
-            }
-        };
+    fn attr(&self, key: Symbol) -> Option<&Value> {
         let find = |attrs: &[(Symbol, Value)]| attrs.iter().position(|(k, _)| *k == key);
         match find(self.attrs) {
             Some(i) => Some(&self.attrs[i].1),
@@ -634,10 +608,7 @@ impl Facts for CustomerFacts<'_> {
         }
     }
 
-    fn in_segment(&self, segment: &str) -> bool {
-        let Some(&i) = self.ctx.index.segments.get(segment) else {
-            return false;
-        };
+    fn in_segment(&self, i: usize) -> bool {
         // Membership is decided when an instance starts, from what was known then.
         if let Some(inst) = self.current {
             return inst.segments.contains(&i);
@@ -647,33 +618,32 @@ impl Facts for CustomerFacts<'_> {
             return false;
         }
         self.depth.set(self.depth.get() + 1);
-        let held = self.ctx.policy.segments[i]
-            .when
+        let held = self.ctx.index.segment_when[i]
             .as_ref()
             .is_some_and(|w| condition::holds(w, self));
         self.depth.set(self.depth.get() - 1);
         held
     }
 
-    fn off_path(&self, journey: &str) -> bool {
+    fn off_path(&self, journey: usize) -> bool {
         self.instance(journey).is_some_and(|i| i.off_path)
     }
 
-    fn broken(&self, journey: &str, step: Option<&str>) -> bool {
+    fn broken(&self, journey: usize, step: Option<StepId>) -> bool {
         let Some(inst) = self.instance(journey) else {
             return false;
         };
-        match step.and_then(|s| self.ctx.policy.journeys[inst.journey].step_id(s)) {
+        match step {
             Some(s) => inst.broken.get(s.index()).copied().unwrap_or(false),
-            None if step.is_none() => inst.broken.iter().any(|b| *b),
-            None => false,
+            None => inst.broken.iter().any(|b| *b),
         }
     }
 
-    fn reached(&self, journey: Option<&str>, step: &str) -> bool {
+    fn reached(&self, journey: Option<usize>, step: &[Option<StepId>]) -> bool {
         let visited = |inst: &Instance| {
-            self.ctx.policy.journeys[inst.journey]
-                .step_id(step)
+            step.get(inst.journey)
+                .copied()
+                .flatten()
                 .is_some_and(|s| inst.visits[s.index()] > 0)
         };
         match journey {

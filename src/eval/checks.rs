@@ -31,7 +31,7 @@ pub(crate) fn order_free(
     let t = event.time.as_millisecond();
     for &e in &ctx.index.at_step[inst.journey][step.index()] {
         let expectation = &ctx.policy.expectations[e];
-        if !in_scope(&expectation.segments, inst, ctx) {
+        if !in_scope(ctx, e, inst) {
             continue;
         }
         let level = Level::from(expectation.severity);
@@ -143,7 +143,7 @@ pub(crate) fn attempts(
         let Check::Attempts { op, value } = expectation.check else {
             continue;
         };
-        if !in_scope(&expectation.segments, inst, ctx) || inst.reported.contains(&e) {
+        if !in_scope(ctx, e, inst) || inst.reported.contains(&e) {
             continue;
         }
         if op.holds(visits, value) {
@@ -193,9 +193,7 @@ pub(crate) fn since_anchor(
             Check::WarnAfter { limit, anchor } => (limit, anchor, true),
             _ => continue,
         };
-        if anchor == crate::compile::AnchorRef::Step(step)
-            || !in_scope(&expectation.segments, inst, ctx)
-        {
+        if anchor == crate::compile::AnchorRef::Step(step) || !in_scope(ctx, e, inst) {
             continue;
         }
         let Some(from) = anchor_time(inst, anchor) else {

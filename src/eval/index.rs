@@ -2,6 +2,7 @@
 //! vectors: which steps an event name means, which expectations apply at a step,
 //! which time limits a step (or a journey's start) opens.
 
+use super::condition::{Cond, Resolver};
 use crate::compile::{AnchorRef, Check, Policy, StepId};
 use crate::events::{Interner, Symbol};
 use rustc_hash::FxHashMap as HashMap;
@@ -22,10 +23,16 @@ pub(crate) struct PolicyIndex {
     pub anchored_at_start: Vec<Vec<usize>>,
     /// For a `within`, the earliest `warn after` on the same target and anchor.
     pub warn_for: Vec<Option<u64>>,
-    /// Segment rules by name.
-    pub segments: HashMap<String, usize>,
-    /// Journeys by name.
-    pub journeys: HashMap<String, usize>,
+    /// Each segment's condition, compiled.
+    pub segment_when: Vec<Option<Cond>>,
+    /// Each customer-level escalation's condition, compiled (`None` for rates).
+    pub escalation_when: Vec<Option<Cond>>,
+    /// Each escalation tier's `unless`, compiled, by escalation and tier.
+    pub tier_unless: Vec<Vec<Option<Cond>>>,
+    /// The segments (by index) each expectation is scoped to; empty: everyone.
+    pub expectation_segments: Vec<Vec<usize>>,
+    /// The segments (by index) each journey is designed for; empty: everyone.
+    pub journey_segments: Vec<Vec<usize>>,
     /// For a metric expectation, the symbol of its attribute name.
     pub metric_symbol: Vec<Option<Symbol>>,
     /// The symbol of the `asked` attribute that `asks_once` reads.
@@ -124,28 +131,62 @@ impl PolicyIndex {
             })
             .collect();
         let mut customer_attrs = Vec::new();
-        let conditions = policy
-            .segments
-            .iter()
-            .filter_map(|s| s.when.as_ref())
-            .chain(policy.escalations.iter().filter_map(|e| match &e.trigger {
-                crate::compile::Trigger::Customer { when } => Some(when),
-                crate::compile::Trigger::Rate { .. } => None,
-            }))
-            .chain(
-                policy
-                    .escalations
-                    .iter()
-                    .flat_map(|e| e.tiers.iter().filter_map(|t| t.unless.as_ref())),
-            );
-        for condition in conditions {
-            attribute_names(condition, &mut |name| {
-                let symbol = names.intern(name);
+        let mut resolver = Resolver {
+            policy,
+            names: &mut *names,
+        };
+        let mut compile = |expr: &crate::syntax::Expr| {
+            resolver.compile(expr, &mut |symbol| {
                 if !customer_attrs.contains(&symbol) {
                     customer_attrs.push(symbol);
                 }
-            });
-        }
+            })
+        };
+        let segment_when = policy
+            .segments
+            .iter()
+            .map(|s| s.when.as_ref().map(&mut compile))
+            .collect();
+        let escalation_when = policy
+            .escalations
+            .iter()
+            .map(|e| match &e.trigger {
+                crate::compile::Trigger::Customer { when } => Some(compile(when)),
+                crate::compile::Trigger::Rate { .. } => None,
+            })
+            .collect();
+        let tier_unless = policy
+            .escalations
+            .iter()
+            .map(|e| {
+                e.tiers
+                    .iter()
+                    .map(|t| t.unless.as_ref().map(&mut compile))
+                    .collect()
+            })
+            .collect();
+        let segment_index: HashMap<&str, usize> = policy
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        let resolve = |names: &[String]| -> Vec<usize> {
+            names
+                .iter()
+                .filter_map(|n| segment_index.get(n.as_str()).copied())
+                .collect()
+        };
+        let expectation_segments = policy
+            .expectations
+            .iter()
+            .map(|e| resolve(&e.segments))
+            .collect();
+        let journey_segments = policy
+            .journeys
+            .iter()
+            .map(|j| resolve(&j.segments))
+            .collect();
         PolicyIndex {
             customer_attrs,
             channel_symbols,
@@ -158,18 +199,11 @@ impl PolicyIndex {
             anchored_at,
             anchored_at_start,
             warn_for,
-            segments: policy
-                .segments
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.name.clone(), i))
-                .collect(),
-            journeys: policy
-                .journeys
-                .iter()
-                .enumerate()
-                .map(|(i, j)| (j.name.clone(), i))
-                .collect(),
+            segment_when,
+            escalation_when,
+            tier_unless,
+            expectation_segments,
+            journey_segments,
         }
     }
 
@@ -193,25 +227,5 @@ fn reads_more_than_findings(expr: &crate::syntax::Expr) -> bool {
         }
         List { items } => items.iter().any(reads_more_than_findings),
         _ => false,
-    }
-}
-
-/// Call `found` with every attribute name a condition reads (dotted paths joined).
-fn attribute_names(expr: &crate::syntax::Expr, found: &mut dyn FnMut(&str)) {
-    use crate::syntax::ExprKind::*;
-    match &expr.kind {
-        Path { parts, .. } => {
-            let joined: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
-            found(&joined.join("."));
-        }
-        // Arguments of calls name journeys, steps and segments, not attributes.
-        Call { .. } => {}
-        Not { inner } => attribute_names(inner, found),
-        Logic { lhs, rhs, .. } | Compare { lhs, rhs, .. } | In { lhs, list: rhs } => {
-            attribute_names(lhs, found);
-            attribute_names(rhs, found);
-        }
-        List { items } => items.iter().for_each(|i| attribute_names(i, found)),
-        _ => {}
     }
 }

@@ -13,7 +13,7 @@ use crate::compile::{Policy, StepId, Trigger};
 use crate::events::{Event, Interner, Rejection, Symbol};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Milliseconds since the epoch as a timestamp (clamped into jiff's range).
 pub(crate) fn timestamp(ms: i64) -> Timestamp {
@@ -122,7 +122,9 @@ pub(crate) struct Tally {
     levels: BTreeMap<Level, u64>,
     kept: Vec<Finding>,
     not_kept: u64,
-    groups: HashMap<(FindingKind, Option<usize>, Level), u64>,
+    /// Counts by kind, rule and level; ordered, so that groups whose rules share
+    /// a line (two rules of one `use`) still come out in one order.
+    groups: BTreeMap<(FindingKind, Option<usize>, Level), u64>,
     escalations: Vec<EscalationRecord>,
     fresh_escalations: Vec<EscalationRecord>,
     escalations_fired: u64,
@@ -166,7 +168,7 @@ impl Tally {
             levels: BTreeMap::new(),
             kept: Vec::new(),
             not_kept: 0,
-            groups: HashMap::new(),
+            groups: BTreeMap::new(),
             escalations: Vec::new(),
             fresh_escalations: Vec::new(),
             escalations_fired: 0,
