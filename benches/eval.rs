@@ -20,6 +20,10 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::process::Command;
 use std::time::Instant;
 
+/// The same allocator as the `cxl` binary, so the bench measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Customers in flight in every run.
 const CONCURRENCY: usize = 2000;
 /// The child-process marker: `CXL_BENCH_CHILD=<events>` runs one RSS measurement.

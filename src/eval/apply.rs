@@ -257,9 +257,12 @@ fn activate(ctx: &Context<'_>, inst: &mut Instance, e: usize, t: i64, name: Symb
 }
 
 /// True when expectation `e` applies to the instance's segments.
+#[inline]
 pub(crate) fn in_scope(ctx: &Context<'_>, e: usize, inst: &Instance) -> bool {
-    let segments = &ctx.index.expectation_segments[e];
-    segments.is_empty() || segments.iter().any(|s| inst.segments.contains(s))
+    !ctx.index.scoped[e]
+        || ctx.index.expectation_segments[e]
+            .iter()
+            .any(|s| inst.segments.contains(s))
 }
 
 /// The customer met `step` of the instance's journey.
@@ -276,14 +279,14 @@ fn on_step(
     let journey = &ctx.policy.journeys[inst.journey];
     advance(ctx, cust, inst, tally, step, event, out);
     let s = step.index();
-    inst.visits[s] = inst.visits[s].saturating_add(1);
+    inst.steps[s].visits = inst.steps[s].visits.saturating_add(1);
     tally.visit(inst.journey, step, t);
     checks::order_free(ctx, cust, inst, tally, step, event, out);
     checks::attempts(ctx, cust, inst, tally, step, event, out);
     checks::since_anchor(ctx, cust, inst, tally, step, event, out);
     checks::fulfil(ctx, cust, inst, tally, step, event, out);
-    inst.last_seen[s] = t;
-    inst.last_event[s] = (event.name, event.origin.line);
+    inst.steps[s].last_seen = t;
+    inst.steps[s].last_event = (event.name, event.origin.line);
     inst.last_progress = t;
     for &e in &ctx.index.anchored_at[inst.journey][s] {
         if ctx.policy.expectations[e].step != Some(step) {
@@ -322,8 +325,8 @@ fn advance(
         .map(|&n| NodeIndex::new(n as usize))
         .collect();
     let skipped = journey.graph.shortest_path_to(&from, step);
-    if skipped.is_none() && inst.visits[step.index()] > 0 {
-        let allowed = inst.visits[step.index()];
+    if skipped.is_none() && inst.steps[step.index()].visits > 0 {
+        let allowed = inst.steps[step.index()].visits;
         let message = format!(
             "`{name}` again: the path does not allow visit {} here",
             allowed + 1
@@ -467,8 +470,8 @@ pub(crate) fn report(
         super::Category::OffPath if f.kind != FindingKind::Incomplete => inst.off_path = true,
         super::Category::BrokenStep => {
             if let Some(s) = site.step {
-                if let Some(b) = inst.broken.get_mut(s.index()) {
-                    *b = true;
+                if let Some(state) = inst.steps.get_mut(s.index()) {
+                    state.broken = true;
                 }
             }
         }
@@ -634,8 +637,8 @@ impl Facts for CustomerFacts<'_> {
             return false;
         };
         match step {
-            Some(s) => inst.broken.get(s.index()).copied().unwrap_or(false),
-            None => inst.broken.iter().any(|b| *b),
+            Some(s) => inst.steps.get(s.index()).is_some_and(|st| st.broken),
+            None => inst.steps.iter().any(|st| st.broken),
         }
     }
 
@@ -644,7 +647,7 @@ impl Facts for CustomerFacts<'_> {
             step.get(inst.journey)
                 .copied()
                 .flatten()
-                .is_some_and(|s| inst.visits[s.index()] > 0)
+                .is_some_and(|s| inst.steps[s.index()].visits > 0)
         };
         match journey {
             Some(j) => self.instance(j).is_some_and(visited),
@@ -658,9 +661,9 @@ pub(crate) fn anchor_time(inst: &Instance, anchor: AnchorRef) -> Option<i64> {
     match anchor {
         AnchorRef::JourneyStart => Some(inst.started),
         AnchorRef::Step(a) => inst
-            .last_seen
+            .steps
             .get(a.index())
-            .copied()
+            .map(|st| st.last_seen)
             .filter(|t| *t != i64::MIN),
     }
 }

@@ -29,7 +29,11 @@ pub(crate) fn order_free(
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut asked_now: Vec<String> = Vec::new();
     let t = event.time.as_millisecond();
-    for &e in &ctx.index.at_step[inst.journey][step.index()] {
+    let rules = &ctx.index.order_free_at[inst.journey][step.index()];
+    if rules.is_empty() {
+        return;
+    }
+    for &e in rules {
         let expectation = &ctx.policy.expectations[e];
         if !in_scope(ctx, e, inst) {
             continue;
@@ -89,11 +93,14 @@ pub(crate) fn order_free(
                 candidates.push((e, kind, metric.clone(), made(kind, message)));
             }
             Check::AsksOnce { items } => {
-                for item in asked_items(ctx, event) {
-                    if !items.is_empty() && !items.contains(&item) {
-                        continue;
+                let Some(asked) = event.attr(ctx.index.asked) else {
+                    continue;
+                };
+                for_each_item(asked, &mut |item| {
+                    if !items.is_empty() && !items.iter().any(|i| i == item) {
+                        return;
                     }
-                    match inst.asked.iter().find(|(i, ..)| *i == item) {
+                    match inst.asked.iter().find(|(i, ..)| i == item) {
                         Some((_, first_t, first_name, first_line)) => {
                             tally.verdict(e, Verdict::Missed);
                             let message =
@@ -105,16 +112,16 @@ pub(crate) fn order_free(
                                 *first_line,
                                 "first ask",
                             ));
-                            candidates.push((e, FindingKind::RepeatedAsk, item.clone(), f));
+                            candidates.push((e, FindingKind::RepeatedAsk, item.to_string(), f));
                         }
                         None => {
                             tally.verdict(e, Verdict::Met);
-                            if !asked_now.contains(&item) {
-                                asked_now.push(item);
+                            if !asked_now.iter().any(|a| a == item) {
+                                asked_now.push(item.to_string());
                             }
                         }
                     }
-                }
+                });
             }
             _ => {}
         }
@@ -136,9 +143,13 @@ pub(crate) fn attempts(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let rules = &ctx.index.attempts_at[inst.journey][step.index()];
+    if rules.is_empty() {
+        return;
+    }
     let mut candidates: Vec<Candidate> = Vec::new();
-    let visits = inst.visits[step.index()] as f64;
-    for &e in &ctx.index.at_step[inst.journey][step.index()] {
+    let visits = inst.steps[step.index()].visits as f64;
+    for &e in rules {
         let expectation = &ctx.policy.expectations[e];
         let Check::Attempts { op, value } = expectation.check else {
             continue;
@@ -184,9 +195,13 @@ pub(crate) fn since_anchor(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let rules = &ctx.index.since_anchor_at[inst.journey][step.index()];
+    if rules.is_empty() {
+        return;
+    }
     let mut candidates: Vec<Candidate> = Vec::new();
     let t = event.time.as_millisecond();
-    for &e in &ctx.index.at_step[inst.journey][step.index()] {
+    for &e in rules {
         let expectation = &ctx.policy.expectations[e];
         let (limit, anchor, warn) = match expectation.check {
             Check::Within { limit, anchor } => (limit, anchor, false),
@@ -245,9 +260,13 @@ pub(crate) fn fulfil(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let rules = &ctx.index.fulfilled_by[inst.journey][step.index()];
+    if rules.is_empty() {
+        return;
+    }
     let t = event.time.as_millisecond();
     let mut candidates: Vec<Candidate> = Vec::new();
-    for &e in &ctx.index.fulfilled_by[inst.journey][step.index()] {
+    for &e in rules {
         // The oldest pending activation; only when none is pending, the oldest
         // overdue one (which makes this step late).
         let pending = inst
@@ -311,6 +330,9 @@ fn emit_most_severe(
     mut candidates: Vec<Candidate>,
     out: &mut Vec<Finding>,
 ) {
+    if candidates.is_empty() {
+        return;
+    }
     // Stable sort: most severe first, policy order among equals.
     candidates.sort_by_key(|c| std::cmp::Reverse(c.3.level));
     let mut seen: Vec<(FindingKind, String)> = Vec::new();
@@ -345,27 +367,17 @@ fn list(items: &[String]) -> String {
     quoted.join(" or ")
 }
 
-/// The items an event says it asked the customer for: its `asked` attribute, a
-/// list or a comma-separated text.
-fn asked_items(ctx: &Context<'_>, event: &Event) -> Vec<String> {
-    let Some(value) = event.attr(ctx.index.asked) else {
-        return Vec::new();
-    };
-    let mut items = Vec::new();
-    collect_items(value, &mut items);
-    items
-}
-
-fn collect_items(value: &Value, items: &mut Vec<String>) {
+/// Call `found` with each item an event says it asked the customer for: its
+/// `asked` attribute, a list or a comma-separated text.
+fn for_each_item(value: &Value, found: &mut dyn FnMut(&str)) {
     match value {
-        Value::Text(t) => items.extend(
-            t.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from),
-        ),
-        Value::List(list) => list.iter().for_each(|v| collect_items(v, items)),
-        other => items.push(other.to_text()),
+        Value::Text(t) => t
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .for_each(found),
+        Value::List(list) => list.iter().for_each(|v| for_each_item(v, found)),
+        other => found(&other.to_text()),
     }
 }
 

@@ -13,8 +13,15 @@ type ByStep = Vec<Vec<Vec<usize>>>;
 /// The tables.
 pub(crate) struct PolicyIndex {
     by_event_name: HashMap<String, Vec<(usize, StepId)>>,
-    /// Expectations checked when a step happens (all but the specific time limits).
-    pub at_step: ByStep,
+    /// Expectations checked when a step happens, one list per kind of check:
+    /// channel, metric and repeated-ask rules (order does not matter for them),
+    pub order_free_at: ByStep,
+    /// attempt limits,
+    pub attempts_at: ByStep,
+    /// and time limits on `J.*` targets, checked against their anchor.
+    pub since_anchor_at: ByStep,
+    /// Whether each expectation is scoped to segments (`for gold`).
+    pub scoped: Vec<bool>,
     /// Time limits whose target is this step (fulfilled when it happens).
     pub fulfilled_by: ByStep,
     /// Time limits opened when this step happens (their anchor).
@@ -57,7 +64,8 @@ impl PolicyIndex {
                 .map(|j| vec![Vec::new(); j.steps.len()])
                 .collect()
         };
-        let (mut at_step, mut fulfilled_by, mut anchored_at) = (empty(), empty(), empty());
+        let (mut fulfilled_by, mut anchored_at) = (empty(), empty());
+        let (mut order_free_at, mut attempts_at, mut since_anchor_at) = (empty(), empty(), empty());
         let mut anchored_at_start = vec![Vec::new(); policy.journeys.len()];
         for (j, journey) in policy.journeys.iter().enumerate() {
             for (i, step) in journey.steps.iter().enumerate() {
@@ -87,7 +95,14 @@ impl PolicyIndex {
                         AnchorRef::JourneyStart => anchored_at_start[j].push(e),
                     }
                 }
-                _ => steps.iter().for_each(|&s| at_step[j][s].push(e)),
+                (Some(_), None) => steps.iter().for_each(|&s| since_anchor_at[j][s].push(e)),
+                (None, _) => {
+                    let list = match expectation.check {
+                        Check::Attempts { .. } => &mut attempts_at,
+                        _ => &mut order_free_at,
+                    };
+                    steps.iter().for_each(|&s| list[j][s].push(e));
+                }
             }
         }
         let warn_for = policy
@@ -194,7 +209,14 @@ impl PolicyIndex {
             metric_symbol,
             asked: names.intern("asked"),
             by_event_name,
-            at_step,
+            order_free_at,
+            attempts_at,
+            since_anchor_at,
+            scoped: policy
+                .expectations
+                .iter()
+                .map(|e| !e.segments.is_empty())
+                .collect(),
             fulfilled_by,
             anchored_at,
             anchored_at_start,

@@ -122,11 +122,12 @@ fn abandon(
 
 fn last_step_name<'a>(ctx: &'a Context<'_>, inst: &Instance) -> &'a str {
     let journey = &ctx.policy.journeys[inst.journey];
-    inst.last_seen
+    inst.steps
         .iter()
+        .map(|st| st.last_seen)
         .enumerate()
-        .filter(|(_, t)| **t != i64::MIN)
-        .max_by_key(|(_, t)| **t)
+        .filter(|(_, t)| *t != i64::MIN)
+        .max_by_key(|(_, t)| *t)
         .map_or("start", |(s, _)| journey.steps[s].name.as_str())
 }
 
