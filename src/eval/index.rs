@@ -14,8 +14,12 @@ type ByStep = Vec<Vec<Vec<usize>>>;
 pub(crate) struct PolicyIndex {
     by_event_name: HashMap<String, Vec<(usize, StepId)>>,
     /// Expectations checked when a step happens, one list per kind of check:
-    /// channel, metric and repeated-ask rules (order does not matter for them),
-    pub order_free_at: ByStep,
+    /// channel rules,
+    pub channel_at: ByStep,
+    /// metric rules, with the symbol of the attribute each reads,
+    pub metric_at: Vec<Vec<Vec<(Symbol, usize)>>>,
+    /// repeated-ask rules,
+    pub asks_at: ByStep,
     /// attempt limits,
     pub attempts_at: ByStep,
     /// and time limits on `J.*` targets, checked against their anchor.
@@ -40,8 +44,6 @@ pub(crate) struct PolicyIndex {
     pub expectation_segments: Vec<Vec<usize>>,
     /// The segments (by index) each journey is designed for; empty: everyone.
     pub journey_segments: Vec<Vec<usize>>,
-    /// For a metric expectation, the symbol of its attribute name.
-    pub metric_symbol: Vec<Option<Symbol>>,
     /// The symbol of the `asked` attribute that `asks_once` reads.
     pub asked: Symbol,
     /// Attributes that segment and escalation conditions read: the ones worth
@@ -65,7 +67,13 @@ impl PolicyIndex {
                 .collect()
         };
         let (mut fulfilled_by, mut anchored_at) = (empty(), empty());
-        let (mut order_free_at, mut attempts_at, mut since_anchor_at) = (empty(), empty(), empty());
+        let (mut channel_at, mut asks_at) = (empty(), empty());
+        let (mut attempts_at, mut since_anchor_at) = (empty(), empty());
+        let mut metric_at: Vec<Vec<Vec<(Symbol, usize)>>> = policy
+            .journeys
+            .iter()
+            .map(|j| vec![Vec::new(); j.steps.len()])
+            .collect();
         let mut anchored_at_start = vec![Vec::new(); policy.journeys.len()];
         for (j, journey) in policy.journeys.iter().enumerate() {
             for (i, step) in journey.steps.iter().enumerate() {
@@ -97,9 +105,16 @@ impl PolicyIndex {
                 }
                 (Some(_), None) => steps.iter().for_each(|&s| since_anchor_at[j][s].push(e)),
                 (None, _) => {
-                    let list = match expectation.check {
+                    let list = match &expectation.check {
+                        Check::Metric { metric, .. } => {
+                            let symbol = names.intern(metric);
+                            steps.iter().for_each(|&s| metric_at[j][s].push((symbol, e)));
+                            continue;
+                        }
                         Check::Attempts { .. } => &mut attempts_at,
-                        _ => &mut order_free_at,
+                        Check::Channel { .. } => &mut channel_at,
+                        Check::AsksOnce { .. } => &mut asks_at,
+                        _ => continue,
                     };
                     steps.iter().for_each(|&s| list[j][s].push(e));
                 }
@@ -118,14 +133,6 @@ impl PolicyIndex {
                         _ => None,
                     })
                     .min(),
-                _ => None,
-            })
-            .collect();
-        let metric_symbol = policy
-            .expectations
-            .iter()
-            .map(|e| match &e.check {
-                Check::Metric { metric, .. } => Some(names.intern(metric)),
                 _ => None,
             })
             .collect();
@@ -206,10 +213,11 @@ impl PolicyIndex {
             customer_attrs,
             channel_symbols,
             escalation_every_step,
-            metric_symbol,
             asked: names.intern("asked"),
             by_event_name,
-            order_free_at,
+            channel_at,
+            metric_at,
+            asks_at,
             attempts_at,
             since_anchor_at,
             scoped: policy
