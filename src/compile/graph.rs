@@ -325,6 +325,14 @@ impl JourneyGraph {
     /// first) so the evaluator's hot loop allocates nothing once `out` has grown.
     pub fn advance_into<S: NodeSet>(&self, from: &[u32], step: StepId, out: &mut S) {
         out.clear();
+        // Mostly one node with one successor by `step`: no search, no sort.
+        if let [u] = from {
+            let succ = self.succ_of(*u as usize);
+            if succ.len() <= 8 {
+                out.extend(succ.iter().filter(|&&(s, _)| s == step).map(|&(_, v)| v));
+                return;
+            }
+        }
         for &u in from {
             let succ = self.succ_of(u as usize);
             let lo = succ.partition_point(|&(s, _)| s < step);

@@ -154,7 +154,7 @@ fn apply_late(
 /// score, what was asked) describe the event, not the customer.
 fn learn(ctx: &Context<'_>, cust: &mut CustomerState, event: &Event) {
     for (key, value) in &event.attrs {
-        if !ctx.index.customer_attrs.contains(key) {
+        if !ctx.index.is_customer_attr(*key) {
             continue;
         }
         match cust.attrs.iter_mut().find(|(k, _)| k == key) {
@@ -246,12 +246,14 @@ fn activate(ctx: &Context<'_>, inst: &mut Instance, e: usize, t: i64, name: Symb
         Check::Within { limit, .. } | Check::WarnAfter { limit, .. } => limit,
         _ => return,
     };
+    let due = t.saturating_add((limit as i64).saturating_mul(1000));
+    inst.expect_due(due);
     inst.activations.push(Activation {
         expectation: e,
         anchor: t,
         anchor_event: name,
         anchor_line: line,
-        due: t.saturating_add((limit as i64).saturating_mul(1000)),
+        due,
         state: ActivationState::Pending,
     });
 }

@@ -31,7 +31,17 @@ pub(crate) fn order_free(
     if let Some(channel) = event.channel {
         for &e in &ctx.index.channel_at[j][s] {
             if in_scope(ctx, e, inst) {
-                channel_rule(ctx, cust, inst, tally, step, event, e, channel, &mut candidates);
+                channel_rule(
+                    ctx,
+                    cust,
+                    inst,
+                    tally,
+                    step,
+                    event,
+                    e,
+                    channel,
+                    &mut candidates,
+                );
             }
         }
     }
@@ -39,13 +49,33 @@ pub(crate) fn order_free(
     for &(key, e) in &ctx.index.metric_at[j][s] {
         if let Some(actual) = event.attr(key).and_then(number) {
             if in_scope(ctx, e, inst) {
-                metric_rule(ctx, cust, inst, tally, step, event, e, actual, &mut candidates);
+                metric_rule(
+                    ctx,
+                    cust,
+                    inst,
+                    tally,
+                    step,
+                    event,
+                    e,
+                    actual,
+                    &mut candidates,
+                );
             }
         }
     }
     let asks = &ctx.index.asks_at[j][s];
     if let Some(asked) = event.attr(ctx.index.asked).filter(|_| !asks.is_empty()) {
-        asks_rules(ctx, cust, inst, tally, step, event, asks, asked, &mut candidates);
+        asks_rules(
+            ctx,
+            cust,
+            inst,
+            tally,
+            step,
+            event,
+            asks,
+            asked,
+            &mut candidates,
+        );
     }
     emit_most_severe(ctx, inst, tally, step, event, candidates, out);
 }
@@ -83,7 +113,16 @@ fn channel_rule(
     );
     let t = event.time.as_millisecond();
     let kind = FindingKind::WrongChannel;
-    let f = finding(ctx, cust, inst, kind, expectation.severity.into(), t, Some(step), message);
+    let f = finding(
+        ctx,
+        cust,
+        inst,
+        kind,
+        expectation.severity.into(),
+        t,
+        Some(step),
+        message,
+    );
     candidates.push((e, kind, String::new(), f));
 }
 
@@ -127,7 +166,16 @@ fn metric_rule(
         fmt(*value)
     );
     let t = event.time.as_millisecond();
-    let f = finding(ctx, cust, inst, kind, expectation.severity.into(), t, Some(step), message);
+    let f = finding(
+        ctx,
+        cust,
+        inst,
+        kind,
+        expectation.severity.into(),
+        t,
+        Some(step),
+        message,
+    );
     candidates.push((e, kind, metric.clone(), f));
 }
 
@@ -170,12 +218,8 @@ fn asks_rules(
                     let level = expectation.severity.into();
                     let kind = FindingKind::RepeatedAsk;
                     let mut f = finding(ctx, cust, inst, kind, level, t, Some(step), message);
-                    f.evidence.push(ctx.evidence(
-                        *first_name,
-                        *first_t,
-                        *first_line,
-                        "first ask",
-                    ));
+                    f.evidence
+                        .push(ctx.evidence(*first_name, *first_t, *first_line, "first ask"));
                     candidates.push((e, kind, item.to_string(), f));
                 }
                 None => {

@@ -67,6 +67,7 @@ pub(crate) fn check_customer(
             .tiers
             .get(1)
             .map_or(i64::MAX, |next| t.saturating_add(next.after as i64 * 1000));
+        inst.expect_due(due);
         inst.escalations.push(FiredEscalation {
             rule: r,
             next_tier: 1,

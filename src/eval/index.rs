@@ -46,9 +46,9 @@ pub(crate) struct PolicyIndex {
     pub journey_segments: Vec<Vec<usize>>,
     /// The symbol of the `asked` attribute that `asks_once` reads.
     pub asked: Symbol,
-    /// Attributes that segment and escalation conditions read: the ones worth
-    /// remembering about a customer from their events.
-    pub customer_attrs: Vec<Symbol>,
+    /// Attributes that segment and escalation conditions read, by symbol index:
+    /// the ones worth remembering about a customer from their events.
+    customer_attr_mask: Vec<bool>,
     /// For a channel expectation, the symbols of its allowed channels.
     pub channel_symbols: Vec<Vec<Symbol>>,
     /// For an escalation, whether its condition can change without a new finding
@@ -108,7 +108,9 @@ impl PolicyIndex {
                     let list = match &expectation.check {
                         Check::Metric { metric, .. } => {
                             let symbol = names.intern(metric);
-                            steps.iter().for_each(|&s| metric_at[j][s].push((symbol, e)));
+                            steps
+                                .iter()
+                                .for_each(|&s| metric_at[j][s].push((symbol, e)));
                             continue;
                         }
                         Check::Attempts { .. } => &mut attempts_at,
@@ -209,8 +211,16 @@ impl PolicyIndex {
             .iter()
             .map(|j| resolve(&j.segments))
             .collect();
+        let mut customer_attr_mask = Vec::new();
+        for symbol in &customer_attrs {
+            let i = symbol.index();
+            if customer_attr_mask.len() <= i {
+                customer_attr_mask.resize(i + 1, false);
+            }
+            customer_attr_mask[i] = true;
+        }
         PolicyIndex {
-            customer_attrs,
+            customer_attr_mask,
             channel_symbols,
             escalation_every_step,
             asked: names.intern("asked"),
@@ -235,6 +245,15 @@ impl PolicyIndex {
             expectation_segments,
             journey_segments,
         }
+    }
+
+    /// True when conditions read the attribute `key`.
+    #[inline]
+    pub(crate) fn is_customer_attr(&self, key: Symbol) -> bool {
+        self.customer_attr_mask
+            .get(key.index())
+            .copied()
+            .unwrap_or(false)
     }
 
     /// The journey steps an event name means (by the steps' `match` names, or

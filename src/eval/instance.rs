@@ -153,11 +153,20 @@ pub(crate) struct Instance {
     pub worst: super::Level,
     pub findings_at_escalation_check: Option<u32>,
     pub escalations: Vec<FiredEscalation>,
+    /// Nothing in the instance comes due before this time (ms): a lower bound,
+    /// lowered whenever a deadline is added and made exact when deadlines are
+    /// looked for, so most events need not look.
+    pub due_hint: i64,
     /// Segments (by index) the customer was in when the instance started.
     pub segments: Vec<usize>,
 }
 
 impl Instance {
+    /// Something new comes due at `at`.
+    pub(crate) fn expect_due(&mut self, at: i64) {
+        self.due_hint = self.due_hint.min(at);
+    }
+
     pub(crate) fn new(
         journey: usize,
         compiled: &CompiledJourney,
@@ -184,6 +193,7 @@ impl Instance {
             worst: super::Level::Info,
             findings_at_escalation_check: None,
             escalations: Vec::new(),
+            due_hint: i64::MIN,
             segments,
         }
     }
