@@ -425,7 +425,22 @@ pub(crate) fn fulfil(
 
 /// Of candidates of the same kind and key, emit only the most severe (the first
 /// in policy order among equals), with the event as evidence.
+#[inline]
 fn emit_most_severe(
+    ctx: &Context<'_>,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    candidates: Vec<Candidate>,
+    out: &mut Vec<Finding>,
+) {
+    if !candidates.is_empty() {
+        emit_sorted(ctx, inst, tally, step, event, candidates, out);
+    }
+}
+
+fn emit_sorted(
     ctx: &Context<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
@@ -434,9 +449,6 @@ fn emit_most_severe(
     mut candidates: Vec<Candidate>,
     out: &mut Vec<Finding>,
 ) {
-    if candidates.is_empty() {
-        return;
-    }
     // Stable sort: most severe first, policy order among equals (the checks
     // push their candidates kind by kind).
     candidates.sort_by_key(|c| (std::cmp::Reverse(c.3.level), c.0));
