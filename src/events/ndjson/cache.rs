@@ -14,6 +14,8 @@ pub(crate) enum Slot {
     Channel,
     Actor,
     Attr(Symbol),
+    /// An attribute the reader was asked to leave out.
+    Skip,
 }
 
 /// How many key positions are remembered.

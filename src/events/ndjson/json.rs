@@ -4,7 +4,7 @@
 
 use super::cache::{KeyCache, Slot, CACHED_KEYS};
 use crate::events::time::TimeParser;
-use crate::events::{Interner, Symbol, Value};
+use crate::events::{AttributeFilter, Interner, Symbol, Value};
 use jiff::Timestamp;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -40,6 +40,7 @@ pub(crate) struct LineSeed<'s> {
     pub(crate) cache: &'s mut KeyCache,
     pub(crate) interner: &'s mut Interner,
     pub(crate) time: &'s TimeParser,
+    pub(crate) attributes: &'s AttributeFilter,
     pub(crate) parsed: &'s mut Parsed,
 }
 
@@ -65,30 +66,17 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
             let slot = self.slot(position, key);
             position += 1;
             match slot {
-                Slot::Customer => {
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    self.parsed.customer = self.customer(key, value);
-                }
-                Slot::Time => {
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    self.parsed.time = self.time_of(key, value);
-                }
-                Slot::Step(i) => {
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    self.step(i, key, value);
-                }
-                Slot::Channel => {
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    self.parsed.channel = self.name(key, value);
-                }
-                Slot::Actor => {
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    self.parsed.actor = self.name(key, value);
-                }
                 Slot::Attr(symbol) => {
                     if let Some(value) = map.next_value::<Attr>()?.0 {
                         self.parsed.attrs.push((symbol, value));
                     }
+                }
+                Slot::Skip => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                slot => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.mapped(slot, key, value);
                 }
             }
         }
@@ -97,7 +85,22 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
 }
 
 impl LineSeed<'_> {
-    fn slot(&mut self, position: usize, key: &str) -> Slot {
+    /// Stores the value of a mapped field (every slot but `Attr` and `Skip`).
+    pub(super) fn mapped(&mut self, slot: Slot, key: &str, value: Scalar<'_>) {
+        match slot {
+            Slot::Customer => self.parsed.customer = self.customer(key, value),
+            Slot::Time => self.parsed.time = self.time_of(key, value),
+            Slot::Step(i) => self.step(i, key, value),
+            Slot::Channel => self.parsed.channel = self.name(key, value),
+            Slot::Actor => self.parsed.actor = self.name(key, value),
+            Slot::Attr(_) | Slot::Skip => {}
+        }
+    }
+}
+
+impl LineSeed<'_> {
+    /// The slot of the key at `position` on the line.
+    pub(super) fn slot(&mut self, position: usize, key: &str) -> Slot {
         // Lines of one log mostly repeat their keys in one order: try the key's
         // position first, then every key seen; a new key is classified once.
         if let Some((cached, slot)) = self.cache.keys.get(position) {
@@ -128,8 +131,10 @@ impl LineSeed<'_> {
             Slot::Channel
         } else if keys.actor.as_deref() == Some(key) {
             Slot::Actor
-        } else {
+        } else if self.attributes.keeps(key) {
             Slot::Attr(self.interner.intern(key))
+        } else {
+            Slot::Skip
         }
     }
 }
