@@ -145,6 +145,7 @@ impl<R: BufRead> NdjsonReader<R> {
                 });
             }
             ctx.seen_record = true;
+            ctx.cache.revalidate(interner);
             let mut parsed = Parsed::default();
             let seed = LineSeed {
                 keys: &ctx.keys,
@@ -288,7 +289,7 @@ fn parse_line(
     let text = std::str::from_utf8(text)
         .map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1))?;
     if let Some(entries) = fast {
-        if fast::scan(text, entries).is_some() {
+        if fast::scan(text, &seed.cache.keys, entries).is_some() {
             seed.apply(text, entries);
             return Ok(());
         }

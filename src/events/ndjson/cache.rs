@@ -21,17 +21,61 @@ pub(crate) enum Slot {
 /// How many key positions are remembered.
 pub(crate) const CACHED_KEYS: usize = 64;
 
+/// A key seen before, with its slot.
+#[derive(Debug)]
+pub(crate) struct CachedKey {
+    /// The key as read (unescaped).
+    pub(crate) text: Box<str>,
+    /// What it holds.
+    pub(crate) slot: Slot,
+    /// True when the key needs no escape in JSON (no quote, backslash or
+    /// control character), so the fast path may match it in a line as is.
+    pub(crate) plain: bool,
+}
+
+impl CachedKey {
+    /// A cache entry for `text`.
+    pub(crate) fn new(text: &str, slot: Slot) -> Self {
+        let plain = text.bytes().all(|c| c != b'"' && c != b'\\' && c >= 0x20);
+        CachedKey {
+            text: Box::from(text),
+            slot,
+            plain,
+        }
+    }
+}
+
 /// The slot of each key position of the last lines: lines of one log usually
 /// have the same keys in the same order, so one string compare replaces the
 /// mapped-key tests and the interning of attribute keys.
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
     /// Key text and slot per key position.
-    pub(crate) keys: Vec<(Box<str>, Slot)>,
+    pub(crate) keys: Vec<CachedKey>,
+    /// The interner's epoch when the symbols below were checked.
+    epoch: u64,
     /// Names that repeat.
     pub(crate) names: NameCache,
     /// The previous line's customer: logs grouped by customer hit it every time.
     pub(crate) last_customer: Option<(String, Symbol)>,
+}
+
+impl KeyCache {
+    /// Drops the symbols the interner may have forgotten since the last line
+    /// (the evaluator forgets customers who are done, and a freed symbol is
+    /// given to the next new name).
+    pub(crate) fn revalidate(&mut self, interner: &Interner) {
+        if self.epoch == interner.epoch() {
+            return;
+        }
+        self.epoch = interner.epoch();
+        self.keys.retain(|key| match key.slot {
+            Slot::Attr(symbol) => interner.get(&key.text) == Some(symbol),
+            _ => true,
+        });
+        self.names = NameCache::default();
+        self.last_customer = None;
+    }
 }
 
 /// How many names the small cache holds (a power of two).

@@ -14,7 +14,7 @@
 //! number token (`-0`, fractions, exponents, long integers) is read by
 //! serde_json on its own, the same code that reads it inside a line.
 
-use super::cache::Slot;
+use super::cache::{CachedKey, Slot};
 use super::json::{text_value, LineSeed, Scalar};
 use crate::events::Value;
 use serde::Deserialize;
@@ -41,12 +41,15 @@ pub(super) enum Token {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Entry {
     key: (usize, usize),
+    /// The key's slot, when it is the cached key of its position.
+    slot: Option<Slot>,
     value: Token,
 }
 
 /// Scans `line` into `out` (cleared first); `None` when the line is not in
-/// the fast subset and must be read by serde.
-pub(super) fn scan(line: &str, out: &mut Vec<Entry>) -> Option<()> {
+/// the fast subset and must be read by serde. A key equal to the cached key
+/// of its position is matched as is and takes its slot (read only here).
+pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Option<()> {
     out.clear();
     let b = line.as_bytes();
     let mut i = skip_ws(b, 0);
@@ -61,7 +64,12 @@ pub(super) fn scan(line: &str, out: &mut Vec<Entry>) -> Option<()> {
             if b.get(i) != Some(&b'"') {
                 return None;
             }
-            let key_end = string_end(b, i + 1)?;
+            let (key_end, slot) = match cached.get(out.len()) {
+                Some(c) if c.plain && key_at(b, i + 1, c.text.as_bytes()) => {
+                    (i + 1 + c.text.len(), Some(c.slot))
+                }
+                _ => (string_end(b, i + 1)?, None),
+            };
             let key = (i + 1, key_end);
             i = skip_ws(b, key_end + 1);
             if b.get(i) != Some(&b':') {
@@ -69,7 +77,7 @@ pub(super) fn scan(line: &str, out: &mut Vec<Entry>) -> Option<()> {
             }
             i = skip_ws(b, i + 1);
             let (value, next) = value(line, i)?;
-            out.push(Entry { key, value });
+            out.push(Entry { key, slot, value });
             i = skip_ws(b, next);
             match b.get(i) {
                 Some(b',') => i = skip_ws(b, i + 1),
@@ -82,6 +90,38 @@ pub(super) fn scan(line: &str, out: &mut Vec<Entry>) -> Option<()> {
         }
     }
     (skip_ws(b, i) == b.len()).then_some(())
+}
+
+/// True when the string at `start` is `key` (which needs no escapes).
+#[inline]
+fn key_at(b: &[u8], start: usize, key: &[u8]) -> bool {
+    let end = start + key.len();
+    b.get(end) == Some(&b'"') && b.get(start..end).is_some_and(|text| same(text, key))
+}
+
+/// Byte equality, quick for short slices (no library call).
+#[inline]
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    let half = |s: &[u8], at: usize| {
+        s.get(at..at + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map(u32::from_le_bytes)
+    };
+    match n {
+        0..=3 => a == b,
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
 }
 
 /// The index past JSON whitespace from `i`.
@@ -226,7 +266,11 @@ impl LineSeed<'_> {
     pub(super) fn apply(mut self, line: &str, entries: &[Entry]) {
         for (position, entry) in entries.iter().enumerate() {
             let key = line.get(entry.key.0..entry.key.1).unwrap_or("");
-            match self.slot(position, key) {
+            let slot = match entry.slot {
+                Some(slot) => slot,
+                None => self.slot(position, key),
+            };
+            match slot {
                 Slot::Attr(symbol) => {
                     if let Some(value) = entry.value.attr(line) {
                         self.parsed.attrs.push((symbol, value));

@@ -67,6 +67,8 @@ const KEYS: &[&str] = &[
     "a\\\"b",
     "\\u0063ustomer",
     "st\\u0065p",
+    "a\\tb",
+    "a\tb",
 ];
 
 const NUMBERS: &[&str] = &[
@@ -288,6 +290,22 @@ proptest! {
 }
 
 #[test]
+fn a_cached_key_with_an_escape_is_not_matched_raw() {
+    let mapping = Mapping::for_format(InputFormat::Ndjson);
+    for log in [
+        "{\"a\\tb\":1}\n{\"a\tb\":2}",
+        "{\"a\\\"b\":1}\n{\"a\"b\":2}",
+    ] {
+        let fast = read_all(log, &mapping, &AttributeFilter::All, true);
+        assert!(
+            fast.iter().any(|r| r.contains("not valid JSON")),
+            "{fast:?}"
+        );
+        assert_eq!(fast, read_all(log, &mapping, &AttributeFilter::All, false));
+    }
+}
+
+#[test]
 fn the_common_line_takes_the_fast_path() {
     let mut entries: Vec<Entry> = Vec::new();
     for line in [
@@ -296,7 +314,7 @@ fn the_common_line_takes_the_fast_path() {
         "{}",
         "{\t}",
     ] {
-        assert!(scan(line, &mut entries).is_some(), "{line}");
+        assert!(scan(line, &[], &mut entries).is_some(), "{line}");
     }
     for line in [
         r#"{"a":"\n"}"#,
@@ -310,6 +328,6 @@ fn the_common_line_takes_the_fast_path() {
         r#"["a"]"#,
         "{\"a\":\"\t\"}",
     ] {
-        assert!(scan(line, &mut entries).is_none(), "{line}");
+        assert!(scan(line, &[], &mut entries).is_none(), "{line}");
     }
 }

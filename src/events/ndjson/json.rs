@@ -2,7 +2,7 @@
 //! mapped fields and typed attributes, borrowing strings from the line and
 //! interning them without allocating when the name is already known.
 
-use super::cache::{KeyCache, Slot, CACHED_KEYS};
+use super::cache::{CachedKey, KeyCache, Slot, CACHED_KEYS};
 use crate::events::time::TimeParser;
 use crate::events::{AttributeFilter, Interner, Symbol, Value};
 use jiff::Timestamp;
@@ -103,18 +103,18 @@ impl LineSeed<'_> {
     pub(super) fn slot(&mut self, position: usize, key: &str) -> Slot {
         // Lines of one log mostly repeat their keys in one order: try the key's
         // position first, then every key seen; a new key is classified once.
-        if let Some((cached, slot)) = self.cache.keys.get(position) {
-            if **cached == *key {
-                return *slot;
+        if let Some(cached) = self.cache.keys.get(position) {
+            if *cached.text == *key {
+                return cached.slot;
             }
         }
-        if let Some((_, slot)) = self.cache.keys.iter().find(|(cached, _)| **cached == *key) {
-            return *slot;
+        if let Some(cached) = self.cache.keys.iter().find(|c| *c.text == *key) {
+            return cached.slot;
         }
         let slot = self.classify(key);
         let cache = &mut self.cache.keys;
         if cache.len() < CACHED_KEYS {
-            cache.push((Box::from(key), slot));
+            cache.push(CachedKey::new(key, slot));
         }
         slot
     }
