@@ -11,6 +11,7 @@ mod cache;
 mod fast;
 #[cfg(test)]
 mod fast_props;
+mod fields;
 mod json;
 
 use super::lines::{Line, LineReader};

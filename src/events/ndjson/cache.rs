@@ -103,7 +103,7 @@ impl NameCache {
             ^ usize::from(b.get(b.len() / 2).copied().unwrap_or(0)) << 3;
         let index = mix % CACHED_NAMES;
         if let Some(Some((cached, symbol))) = self.0.get(index) {
-            if **cached == *name {
+            if super::fast::same(cached.as_bytes(), b) {
                 return *symbol;
             }
         }

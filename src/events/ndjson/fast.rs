@@ -64,20 +64,31 @@ pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Op
             if b.get(i) != Some(&b'"') {
                 return None;
             }
+            let key_start = i + 1;
             let (key_end, slot) = match cached.get(out.len()) {
                 Some(c) if c.plain && key_at(b, i + 1, c.text.as_bytes()) => {
                     (i + 1 + c.text.len(), Some(c.slot))
                 }
-                _ => (string_end(b, i + 1)?, None),
+                _ => {
+                    let end = string_end(b, i + 1)?;
+                    let key = b.get(i + 1..end)?;
+                    let known = cached.iter().find(|c| same(c.text.as_bytes(), key));
+                    (end, known.map(|c| c.slot))
+                }
             };
-            let key = (i + 1, key_end);
             i = skip_ws(b, key_end + 1);
             if b.get(i) != Some(&b':') {
                 return None;
             }
             i = skip_ws(b, i + 1);
-            let (value, next) = value(line, i)?;
-            out.push(Entry { key, slot, value });
+            // The value is written in place (no copy of a returned token).
+            out.push(Entry {
+                key: (key_start, key_end),
+                slot,
+                value: Token::Null,
+            });
+            let entry = out.last_mut()?;
+            let next = value(line, i, &mut entry.value)?;
             i = skip_ws(b, next);
             match b.get(i) {
                 Some(b',') => i = skip_ws(b, i + 1),
@@ -165,24 +176,25 @@ fn special(w: u64) -> u64 {
     quote | backslash | control
 }
 
-/// The value at `i` and the index just past it.
-#[inline]
-fn value(line: &str, i: usize) -> Option<(Token, usize)> {
+/// Reads the value at `i` into `out`; the index just past it.
+#[inline(always)]
+fn value(line: &str, i: usize, out: &mut Token) -> Option<usize> {
     let b = line.as_bytes();
-    let literal = |text: &[u8], token: Token| {
-        b.get(i..i + text.len())
-            .filter(|s| *s == text)
-            .map(|_| (token, i + text.len()))
+    let mut literal = |text: &[u8], token: Token| {
+        let end = i + text.len();
+        (b.get(i..end)? == text).then(|| *out = token)?;
+        Some(end)
     };
     match *b.get(i)? {
         b'"' => {
             let end = string_end(b, i + 1)?;
-            Some((Token::Str(i + 1, end), end + 1))
+            *out = Token::Str(i + 1, end);
+            Some(end + 1)
         }
         b't' => literal(b"true", Token::Bool(true)),
         b'f' => literal(b"false", Token::Bool(false)),
         b'n' => literal(b"null", Token::Null),
-        b'-' | b'0'..=b'9' => number(line, i),
+        b'-' | b'0'..=b'9' => number(line, i, out),
         _ => None,
     }
 }
@@ -191,7 +203,8 @@ fn value(line: &str, i: usize) -> Option<(Token, usize)> {
 const MAX_DIGITS: usize = 18;
 
 /// A number token at `i`: a plain integer by hand, anything else by serde_json.
-fn number(line: &str, i: usize) -> Option<(Token, usize)> {
+#[inline(always)]
+fn number(line: &str, i: usize, out: &mut Token) -> Option<usize> {
     let b = line.as_bytes();
     let negative = b.get(i) == Some(&b'-');
     let digits_start = i + usize::from(negative);
@@ -208,10 +221,20 @@ fn number(line: &str, i: usize) -> Option<(Token, usize)> {
         && !(negative && n == 0)
         && !matches!(b.get(end), Some(b'.' | b'e' | b'E' | b'+' | b'-'));
     if plain {
-        let n = if negative { -n } else { n };
-        return Some((Token::Int(n), end));
+        *out = Token::Int(if negative { -n } else { n });
+        return Some(end);
     }
-    // Everything else: the whole run of number characters, read by serde_json.
+    let (token, end) = other_number(line, i)?;
+    *out = token;
+    Some(end)
+}
+
+/// Any number but a plain short integer: the whole run of number characters
+/// at `i`, read by serde_json.
+#[cold]
+#[inline(never)]
+fn other_number(line: &str, i: usize) -> Option<(Token, usize)> {
+    let b = line.as_bytes();
     let rest = b.get(i..)?;
     let len = rest
         .iter()
@@ -277,7 +300,12 @@ impl LineSeed<'_> {
                     }
                 }
                 Slot::Skip => {}
-                slot => self.mapped(slot, key, entry.value.scalar(line)),
+                slot => match entry.value {
+                    Token::Str(start, end) => {
+                        self.mapped_str(slot, line.get(start..end).unwrap_or(""))
+                    }
+                    value => self.mapped(slot, key, value.scalar(line)),
+                },
             }
         }
     }

@@ -85,20 +85,6 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
 }
 
 impl LineSeed<'_> {
-    /// Stores the value of a mapped field (every slot but `Attr` and `Skip`).
-    pub(super) fn mapped(&mut self, slot: Slot, key: &str, value: Scalar<'_>) {
-        match slot {
-            Slot::Customer => self.parsed.customer = self.customer(key, value),
-            Slot::Time => self.parsed.time = self.time_of(key, value),
-            Slot::Step(i) => self.step(i, key, value),
-            Slot::Channel => self.parsed.channel = self.name(key, value),
-            Slot::Actor => self.parsed.actor = self.name(key, value),
-            Slot::Attr(_) | Slot::Skip => {}
-        }
-    }
-}
-
-impl LineSeed<'_> {
     /// The slot of the key at `position` on the line.
     pub(super) fn slot(&mut self, position: usize, key: &str) -> Slot {
         // Lines of one log mostly repeat their keys in one order: try the key's
@@ -139,88 +125,6 @@ impl LineSeed<'_> {
     }
 }
 
-impl LineSeed<'_> {
-    fn problem(&mut self, reason: String) {
-        self.parsed.problem.get_or_insert(reason);
-    }
-
-    fn symbol(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
-        match value.text() {
-            Ok(Some(text)) => Some(self.interner.intern(&text)),
-            Ok(None) => None,
-            Err(kind) => {
-                self.problem(format!("field `{key}` holds {kind}, expected a string"));
-                None
-            }
-        }
-    }
-
-    /// The customer, checked against the previous line's first.
-    fn customer(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
-        let Scalar::Str(text) = value else {
-            return self.symbol(key, value);
-        };
-        if let Some((last, symbol)) = &self.cache.last_customer {
-            if **last == *text {
-                return Some(*symbol);
-            }
-        }
-        let symbol = self.interner.intern(&text);
-        let last = self
-            .cache
-            .last_customer
-            .get_or_insert_with(|| (String::new(), symbol));
-        last.0.clear();
-        last.0.push_str(&text);
-        last.1 = symbol;
-        Some(symbol)
-    }
-
-    /// Like [`Self::symbol`], through the small cache of names that repeat
-    /// (steps, channels, actors), which keeps them out of the big table.
-    fn name(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
-        match value.text() {
-            Ok(Some(text)) => Some(self.cache.names.intern(&text, self.interner)),
-            Ok(None) => None,
-            Err(kind) => {
-                self.problem(format!("field `{key}` holds {kind}, expected a string"));
-                None
-            }
-        }
-    }
-
-    fn step(&mut self, index: usize, key: &str, value: Scalar<'_>) {
-        if self.keys.step.len() == 1 {
-            self.parsed.step = self.name(key, value);
-            return;
-        }
-        match value.text() {
-            Ok(text) => {
-                let parts = &mut self.parsed.step_parts;
-                parts.resize(self.keys.step.len(), None);
-                if let Some(slot) = parts.get_mut(index) {
-                    *slot = text.map(Cow::into_owned);
-                }
-            }
-            Err(kind) => self.problem(format!("field `{key}` holds {kind}, expected a string")),
-        }
-    }
-
-    fn time_of(&mut self, key: &str, value: Scalar<'_>) -> Option<Timestamp> {
-        let parsed = match value {
-            Scalar::Str(text) => self.time.parse_str(&text),
-            Scalar::Num(n) => self.time.parse_number(n),
-            Scalar::Int(n) => self.time.parse_integer(n),
-            Scalar::Null => return None,
-            other => Err(format!(
-                "field `{key}` holds {}, expected a time",
-                other.kind()
-            )),
-        };
-        parsed.map_err(|reason| self.problem(reason)).ok()
-    }
-}
-
 /// A string key or value, borrowed from the line when it has no escapes.
 pub(crate) struct Str<'de>(pub(crate) Cow<'de, str>);
 
@@ -254,7 +158,8 @@ pub(crate) enum Scalar<'de> {
 }
 
 impl<'de> Scalar<'de> {
-    fn kind(&self) -> &'static str {
+    /// What the value is, for messages.
+    pub(super) fn kind(&self) -> &'static str {
         match self {
             Scalar::Str(_) => "a string",
             Scalar::Num(_) | Scalar::Int(_) => "a number",
@@ -265,7 +170,7 @@ impl<'de> Scalar<'de> {
     }
 
     /// The value as text: strings and numbers are accepted (an id may be `42`).
-    fn text(self) -> Result<Option<Cow<'de, str>>, &'static str> {
+    pub(super) fn text(self) -> Result<Option<Cow<'de, str>>, &'static str> {
         match self {
             Scalar::Str(s) => Ok(Some(s)),
             Scalar::Int(i) => Ok(Some(Cow::Owned(i.to_string()))),
