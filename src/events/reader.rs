@@ -40,6 +40,10 @@ pub struct ReadOptions {
 
 /// Which attribute keys a reader keeps.
 ///
+/// The NDJSON and CSV readers apply it (CSV `case:` columns by their name
+/// without the prefix); a left-out NDJSON value is still checked as JSON, so
+/// the same lines are rejected. The XES reader keeps every attribute.
+///
 /// A caller that needs only some attributes (the evaluator reads only those its
 /// policy names) saves the work of reading the others:
 ///
