@@ -13,6 +13,7 @@ mod fast;
 mod fast_props;
 mod fields;
 mod json;
+mod names;
 
 use super::lines::{Line, LineReader};
 use super::time::TimeParser;

@@ -66,22 +66,9 @@ impl LineSeed<'_> {
         }
     }
 
-    /// The customer, checked against the previous line's first.
+    /// The customer, through the cache of recent customers.
     fn customer(&mut self, text: &str) -> Symbol {
-        if let Some((last, symbol)) = &self.cache.last_customer {
-            if **last == *text {
-                return *symbol;
-            }
-        }
-        let symbol = self.interner.intern(text);
-        let last = self
-            .cache
-            .last_customer
-            .get_or_insert_with(|| (String::new(), symbol));
-        last.0.clear();
-        last.0.push_str(text);
-        last.1 = symbol;
-        symbol
+        self.cache.customers.intern(text, self.interner)
     }
 
     /// Like [`Self::symbol`], through the small cache of names that repeat
