@@ -40,11 +40,10 @@ impl NameCache {
         };
         let epoch = interner.epoch();
         if let Some(cached) = entry {
-            if same(cached.name.as_bytes(), b) {
-                if cached.epoch == epoch || interner.get(name) == Some(cached.symbol) {
-                    cached.epoch = epoch;
-                    return cached.symbol;
-                }
+            let valid = || cached.epoch == epoch || interner.get(name) == Some(cached.symbol);
+            if same(cached.name.as_bytes(), b) && valid() {
+                cached.epoch = epoch;
+                return cached.symbol;
             }
         }
         let symbol = interner.intern(name);
