@@ -68,7 +68,12 @@ impl TimeParser {
     /// [`Self::parse_str`], with the hand-written fast path or without it
     /// (the reference the fast path is tested against).
     fn parse_text(&self, text: &str, fast: bool) -> Result<Timestamp, String> {
-        let trimmed = text.trim();
+        // A time usually starts with a digit and ends in a letter or digit:
+        // nothing to trim.
+        let b = text.as_bytes();
+        let bare = b.first().is_some_and(u8::is_ascii_digit)
+            && b.last().is_some_and(u8::is_ascii_alphanumeric);
+        let trimmed = if bare { text } else { text.trim() };
         if let Some(civil) = parse_fast(trimmed.as_bytes()).filter(|_| fast) {
             if let Some(ts) = self.civil_to_timestamp(&civil) {
                 return Ok(ts);

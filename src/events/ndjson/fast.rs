@@ -136,7 +136,12 @@ pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The index past JSON whitespace from `i`.
+#[inline(always)]
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    // Most lines have no whitespace between tokens.
+    if b.get(i).is_some_and(|&c| c > b' ') {
+        return i;
+    }
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
         i += 1;
     }
@@ -287,11 +292,13 @@ impl Token {
 impl LineSeed<'_> {
     /// Applies a scanned line, key by key, as the serde visitor would.
     pub(super) fn apply(mut self, line: &str, entries: &[Entry]) {
+        let key = |entry: &Entry| line.get(entry.key.0..entry.key.1).unwrap_or("");
+        let attrs = entries.iter().filter(|e| !is_mapped(e.slot)).count();
+        self.parsed.attrs.reserve_exact(attrs);
         for (position, entry) in entries.iter().enumerate() {
-            let key = line.get(entry.key.0..entry.key.1).unwrap_or("");
             let slot = match entry.slot {
                 Some(slot) => slot,
-                None => self.slot(position, key),
+                None => self.slot(position, key(entry)),
             };
             match slot {
                 Slot::Attr(symbol) => {
@@ -304,9 +311,14 @@ impl LineSeed<'_> {
                     Token::Str(start, end) => {
                         self.mapped_str(slot, line.get(start..end).unwrap_or(""))
                     }
-                    value => self.mapped(slot, key, value.scalar(line)),
+                    value => self.mapped(slot, key(entry), value.scalar(line)),
                 },
             }
         }
     }
+}
+
+/// True for a key known to hold a mapped field (or to be left out).
+fn is_mapped(slot: Option<Slot>) -> bool {
+    matches!(slot, Some(slot) if !matches!(slot, Slot::Attr(_)))
 }
