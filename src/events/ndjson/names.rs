@@ -109,17 +109,14 @@ impl CustomerCache {
             return entry.symbol;
         }
         let symbol = interner.intern(id);
-        let mut bytes = [0u8; CUSTOMER_BYTES];
-        if let Some(head) = bytes.get_mut(..len) {
+        // Written in place: a whole new entry built aside costs a slow copy.
+        if let Some(head) = entry.bytes.get_mut(..len) {
             head.copy_from_slice(b);
         }
-        *entry = Recent {
-            filled: true,
-            len: len as u8,
-            bytes,
-            symbol,
-            epoch,
-        };
+        entry.filled = true;
+        entry.len = len as u8;
+        entry.symbol = symbol;
+        entry.epoch = epoch;
         symbol
     }
 }
