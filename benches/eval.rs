@@ -20,6 +20,10 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::process::Command;
 use std::time::Instant;
 
+/// The same allocator as the `cxl` binary, so the bench measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Customers in flight in every run.
 const CONCURRENCY: usize = 2000;
 /// The child-process marker: `CXL_BENCH_CHILD=<events>` runs one RSS measurement.
@@ -122,6 +126,45 @@ fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u6
     findings += last.len() as u64;
     assert_eq!(report.input.events + stats.rejected, stats.read);
     (stats.read, findings, symbols)
+}
+
+/// The evaluator's share: every record read into memory first, then only
+/// `push` and `finish` timed. Returns (events pushed, seconds).
+fn evaluate_in_memory(policy: &Policy, path: &std::path::Path) -> (u64, f64) {
+    let mut evaluator = Evaluator::new(
+        policy,
+        EvalOptions {
+            retention: Retention::None,
+            ..EvalOptions::default()
+        },
+    );
+    let options = ReadOptions::new(InputFormat::Ndjson);
+    let file = std::fs::File::open(path).expect("readable");
+    let mut reader = EventReader::new(file, "bench.ndjson", 0, &options).expect("a reader");
+    let mut records = Vec::new();
+    while let Some(record) = reader.next_record(evaluator.names_mut()).expect("readable") {
+        records.push(record);
+    }
+    let start = Instant::now();
+    let mut pushed = 0u64;
+    for record in records {
+        match record {
+            Record::Event(e) => {
+                pushed += 1;
+                drop(evaluator.push(e));
+                drop(evaluator.take_escalations());
+            }
+            Record::Customer(c) => evaluator.push_customer(c),
+            Record::Rejected(r) => drop(evaluator.push_rejected(&r)),
+        }
+    }
+    drop(evaluator.finish(None));
+    (pushed, start.elapsed().as_secs_f64())
+}
+
+fn count_lines(path: &std::path::Path) -> u64 {
+    let file = BufReader::new(std::fs::File::open(path).expect("readable"));
+    file.lines().count() as u64
 }
 
 fn status(field: &str) -> String {
@@ -230,21 +273,40 @@ fn main() {
         .unwrap_or(1_000_000);
     let (text, policy_path) = policy_text();
     let policy = Policy::compile(&text).expect("the policy compiles");
-    let path = std::env::temp_dir().join(format!("cxl-bench-{}.ndjson", std::process::id()));
+    // `CXL_BENCH_FILE` reuses a log made earlier (by `cxl simulate`), and keeps it.
+    let given = std::env::var_os("CXL_BENCH_FILE").map(std::path::PathBuf::from);
+    let path = given.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("cxl-bench-{}.ndjson", std::process::id()))
+    });
     let start = Instant::now();
-    let written = generate(&policy, events, &path);
+    let written = match &given {
+        Some(_) => count_lines(&path),
+        None => generate(&policy, events, &path),
+    };
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!(
         "policy {policy_path}; {written} events ({:.0} MB) simulated in {:.1}s, {CONCURRENCY} customers in flight",
         size as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );
+    if std::env::var_os("CXL_BENCH_ONLY_EVALUATOR").is_some() {
+        // For profiling the evaluator on its own.
+        let (n, secs) = evaluate_in_memory(&policy, &path);
+        println!(
+            "evaluator alone: {n} events in {secs:.2}s, {:.0}/s",
+            n as f64 / secs
+        );
+        return;
+    }
     let (parsed, floor_secs) = floor(&path);
     let start = Instant::now();
     let file = std::fs::File::open(&path).expect("readable");
     let (read, findings, _) = evaluate(&policy, file, "bench.ndjson");
     let eval_secs = start.elapsed().as_secs_f64();
-    let _ = std::fs::remove_file(&path);
+    let (in_memory, memory_secs) = evaluate_in_memory(&policy, &path);
+    if given.is_none() {
+        let _ = std::fs::remove_file(&path);
+    }
     println!();
     println!("| measure | events | seconds | events/s |");
     println!("|---|---|---|---|");
@@ -255,6 +317,10 @@ fn main() {
     println!(
         "| (b) EventReader + Evaluator, end to end | {read} | {eval_secs:.2} | {:.0} |",
         read as f64 / eval_secs
+    );
+    println!(
+        "| (c) Evaluator alone, events read into memory first | {in_memory} | {memory_secs:.2} | {:.0} |",
+        in_memory as f64 / memory_secs
     );
     println!("(b) found {findings} findings");
     let runs = std::env::var("CXL_BENCH_RSS").unwrap_or_else(|_| "1000000,10000000".to_string());

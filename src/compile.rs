@@ -97,7 +97,7 @@ mod tests;
 
 pub use detour::Detour;
 pub use dfa::Dfa;
-pub use graph::{Edge, GraphNode, JourneyGraph};
+pub use graph::{ActiveSet, Edge, GraphNode, JourneyGraph, NodeSet};
 pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};
 pub use lints::{lint_expect, lint_expect_expanded, lint_journey};
 pub use petgraph::graph::NodeIndex;

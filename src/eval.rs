@@ -19,6 +19,7 @@ mod escalate;
 mod finding;
 mod index;
 mod instance;
+mod median;
 mod summary;
 mod tally;
 mod timers;

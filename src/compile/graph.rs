@@ -15,6 +15,39 @@ use crate::syntax::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::VecDeque;
 
+/// A set of active graph nodes (raw indices, sorted): where a customer may be.
+/// Usually one or two nodes, so it lives inline without allocating.
+pub type ActiveSet = smallvec::SmallVec<[u32; 4]>;
+
+/// Where [`JourneyGraph::advance_into`] can write a set of nodes: a `Vec<u32>`
+/// or an [`ActiveSet`].
+pub trait NodeSet: Extend<u32> {
+    /// Empty the set, keeping its room.
+    fn clear(&mut self);
+    /// Sort and drop repeats.
+    fn sort_dedup(&mut self);
+}
+
+impl NodeSet for Vec<u32> {
+    fn clear(&mut self) {
+        Vec::clear(self);
+    }
+    fn sort_dedup(&mut self) {
+        self.sort_unstable();
+        self.dedup();
+    }
+}
+
+impl NodeSet for ActiveSet {
+    fn clear(&mut self) {
+        smallvec::SmallVec::clear(self);
+    }
+    fn sort_dedup(&mut self) {
+        self.sort_unstable();
+        self.dedup();
+    }
+}
+
 /// A node of a journey graph.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GraphNode {
@@ -290,8 +323,16 @@ impl JourneyGraph {
 
     /// [`advance`](Self::advance) on raw node indices, writing into `out` (cleared
     /// first) so the evaluator's hot loop allocates nothing once `out` has grown.
-    pub fn advance_into(&self, from: &[u32], step: StepId, out: &mut Vec<u32>) {
+    pub fn advance_into<S: NodeSet>(&self, from: &[u32], step: StepId, out: &mut S) {
         out.clear();
+        // Mostly one node with one successor by `step`: no search, no sort.
+        if let [u] = from {
+            let succ = self.succ_of(*u as usize);
+            if succ.len() <= 8 {
+                out.extend(succ.iter().filter(|&&(s, _)| s == step).map(|&(_, v)| v));
+                return;
+            }
+        }
         for &u in from {
             let succ = self.succ_of(u as usize);
             let lo = succ.partition_point(|&(s, _)| s < step);
@@ -303,8 +344,7 @@ impl JourneyGraph {
             );
         }
         if from.len() > 1 {
-            out.sort_unstable();
-            out.dedup();
+            out.sort_dedup();
         }
     }
 

@@ -12,7 +12,6 @@ use super::tally::{timestamp, Site, Tally, Verdict};
 use super::timers;
 use crate::compile::{AnchorRef, Check, CompiledJourney, NodeIndex, Policy, StepId};
 use crate::events::{Event, Interner, Symbol, Value};
-use crate::syntax::Ident;
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
 
@@ -155,7 +154,7 @@ fn apply_late(
 /// score, what was asked) describe the event, not the customer.
 fn learn(ctx: &Context<'_>, cust: &mut CustomerState, event: &Event) {
     for (key, value) in &event.attrs {
-        if !ctx.index.customer_attrs.contains(key) {
+        if !ctx.index.is_customer_attr(*key) {
             continue;
         }
         match cust.attrs.iter_mut().find(|(k, _)| k == key) {
@@ -218,23 +217,11 @@ fn open(
     let t = event.time.as_millisecond();
     let journey = &ctx.policy.journeys[j];
     let facts = CustomerFacts::new(ctx, cust, None);
-    let segments: Vec<usize> = ctx
-        .policy
-        .segments
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| facts.in_segment(&s.name))
-        .map(|(i, _)| i)
+    let segments: Vec<usize> = (0..ctx.policy.segments.len())
+        .filter(|&i| facts.in_segment(i))
         .collect();
-    let wanted = &journey.segments;
-    if !wanted.is_empty()
-        && !wanted.iter().any(|w| {
-            ctx.index
-                .segments
-                .get(w)
-                .is_some_and(|i| segments.contains(i))
-        })
-    {
+    let wanted = &ctx.index.journey_segments[j];
+    if !wanted.is_empty() && !wanted.iter().any(|w| segments.contains(w)) {
         tally.out_of_segment();
         return None;
     }
@@ -252,32 +239,32 @@ fn open(
 /// Open a time limit anchored at `t`, if it applies to the instance's segments.
 fn activate(ctx: &Context<'_>, inst: &mut Instance, e: usize, t: i64, name: Symbol, line: u64) {
     let expectation = &ctx.policy.expectations[e];
-    if !in_scope(&expectation.segments, inst, ctx) {
+    if !in_scope(ctx, e, inst) {
         return;
     }
     let limit = match expectation.check {
         Check::Within { limit, .. } | Check::WarnAfter { limit, .. } => limit,
         _ => return,
     };
+    let due = t.saturating_add((limit as i64).saturating_mul(1000));
+    inst.expect_due(due);
     inst.activations.push(Activation {
         expectation: e,
         anchor: t,
         anchor_event: name,
         anchor_line: line,
-        due: t.saturating_add((limit as i64).saturating_mul(1000)),
+        due,
         state: ActivationState::Pending,
     });
 }
 
-/// True when an expectation scoped to `segments` applies to the instance.
-pub(crate) fn in_scope(segments: &[String], inst: &Instance, ctx: &Context<'_>) -> bool {
-    segments.is_empty()
-        || segments.iter().any(|s| {
-            ctx.index
-                .segments
-                .get(s)
-                .is_some_and(|i| inst.segments.contains(i))
-        })
+/// True when expectation `e` applies to the instance's segments.
+#[inline]
+pub(crate) fn in_scope(ctx: &Context<'_>, e: usize, inst: &Instance) -> bool {
+    !ctx.index.scoped[e]
+        || ctx.index.expectation_segments[e]
+            .iter()
+            .any(|s| inst.segments.contains(s))
 }
 
 /// The customer met `step` of the instance's journey.
@@ -294,14 +281,14 @@ fn on_step(
     let journey = &ctx.policy.journeys[inst.journey];
     advance(ctx, cust, inst, tally, step, event, out);
     let s = step.index();
-    inst.visits[s] = inst.visits[s].saturating_add(1);
+    inst.steps[s].visits = inst.steps[s].visits.saturating_add(1);
     tally.visit(inst.journey, step, t);
     checks::order_free(ctx, cust, inst, tally, step, event, out);
     checks::attempts(ctx, cust, inst, tally, step, event, out);
     checks::since_anchor(ctx, cust, inst, tally, step, event, out);
     checks::fulfil(ctx, cust, inst, tally, step, event, out);
-    inst.last_seen[s] = t;
-    inst.last_event[s] = (event.name, event.origin.line);
+    inst.steps[s].last_seen = t;
+    inst.steps[s].last_event = (event.name, event.origin.line);
     inst.last_progress = t;
     for &e in &ctx.index.anchored_at[inst.journey][s] {
         if ctx.policy.expectations[e].step != Some(step) {
@@ -340,8 +327,8 @@ fn advance(
         .map(|&n| NodeIndex::new(n as usize))
         .collect();
     let skipped = journey.graph.shortest_path_to(&from, step);
-    if skipped.is_none() && inst.visits[step.index()] > 0 {
-        let allowed = inst.visits[step.index()];
+    if skipped.is_none() && inst.steps[step.index()].visits > 0 {
+        let allowed = inst.steps[step.index()].visits;
         let message = format!(
             "`{name}` again: the path does not allow visit {} here",
             allowed + 1
@@ -485,8 +472,8 @@ pub(crate) fn report(
         super::Category::OffPath if f.kind != FindingKind::Incomplete => inst.off_path = true,
         super::Category::BrokenStep => {
             if let Some(s) = site.step {
-                if let Some(b) = inst.broken.get_mut(s.index()) {
-                    *b = true;
+                if let Some(state) = inst.steps.get_mut(s.index()) {
+                    state.broken = true;
                 }
             }
         }
@@ -610,8 +597,7 @@ impl<'a> CustomerFacts<'a> {
         }
     }
 
-    fn instance(&self, journey: &str) -> Option<&Instance> {
-        let j = *self.ctx.index.journeys.get(journey)?;
+    fn instance(&self, j: usize) -> Option<&Instance> {
         self.current
             .filter(|i| i.journey == j)
             .or_else(|| self.instances.iter().map(|i| &**i).find(|i| i.journey == j))
@@ -619,14 +605,7 @@ impl<'a> CustomerFacts<'a> {
 }
 
 impl Facts for CustomerFacts<'_> {
-    fn attr(&self, path: &[Ident]) -> Option<&Value> {
-        let key = match path {
-            [one] => self.ctx.names.get(&one.name)?,
-            _ => {
-                let joined: Vec<&str> = path.iter().map(|p| p.name.as_str()).collect();
-                self.ctx.names.get(&joined.join("."))?
-            }
-        };
+    fn attr(&self, key: Symbol) -> Option<&Value> {
         let find = |attrs: &[(Symbol, Value)]| attrs.iter().position(|(k, _)| *k == key);
         match find(self.attrs) {
             Some(i) => Some(&self.attrs[i].1),
@@ -634,10 +613,7 @@ impl Facts for CustomerFacts<'_> {
         }
     }
 
-    fn in_segment(&self, segment: &str) -> bool {
-        let Some(&i) = self.ctx.index.segments.get(segment) else {
-            return false;
-        };
+    fn in_segment(&self, i: usize) -> bool {
         // Membership is decided when an instance starts, from what was known then.
         if let Some(inst) = self.current {
             return inst.segments.contains(&i);
@@ -647,34 +623,33 @@ impl Facts for CustomerFacts<'_> {
             return false;
         }
         self.depth.set(self.depth.get() + 1);
-        let held = self.ctx.policy.segments[i]
-            .when
+        let held = self.ctx.index.segment_when[i]
             .as_ref()
             .is_some_and(|w| condition::holds(w, self));
         self.depth.set(self.depth.get() - 1);
         held
     }
 
-    fn off_path(&self, journey: &str) -> bool {
+    fn off_path(&self, journey: usize) -> bool {
         self.instance(journey).is_some_and(|i| i.off_path)
     }
 
-    fn broken(&self, journey: &str, step: Option<&str>) -> bool {
+    fn broken(&self, journey: usize, step: Option<StepId>) -> bool {
         let Some(inst) = self.instance(journey) else {
             return false;
         };
-        match step.and_then(|s| self.ctx.policy.journeys[inst.journey].step_id(s)) {
-            Some(s) => inst.broken.get(s.index()).copied().unwrap_or(false),
-            None if step.is_none() => inst.broken.iter().any(|b| *b),
-            None => false,
+        match step {
+            Some(s) => inst.steps.get(s.index()).is_some_and(|st| st.broken),
+            None => inst.steps.iter().any(|st| st.broken),
         }
     }
 
-    fn reached(&self, journey: Option<&str>, step: &str) -> bool {
+    fn reached(&self, journey: Option<usize>, step: &[Option<StepId>]) -> bool {
         let visited = |inst: &Instance| {
-            self.ctx.policy.journeys[inst.journey]
-                .step_id(step)
-                .is_some_and(|s| inst.visits[s.index()] > 0)
+            step.get(inst.journey)
+                .copied()
+                .flatten()
+                .is_some_and(|s| inst.steps[s.index()].visits > 0)
         };
         match journey {
             Some(j) => self.instance(j).is_some_and(visited),
@@ -688,9 +663,9 @@ pub(crate) fn anchor_time(inst: &Instance, anchor: AnchorRef) -> Option<i64> {
     match anchor {
         AnchorRef::JourneyStart => Some(inst.started),
         AnchorRef::Step(a) => inst
-            .last_seen
+            .steps
             .get(a.index())
-            .copied()
+            .map(|st| st.last_seen)
             .filter(|t| *t != i64::MIN),
     }
 }

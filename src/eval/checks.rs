@@ -26,103 +26,214 @@ pub(crate) fn order_free(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let (j, s) = (inst.journey, step.index());
     let mut candidates: Vec<Candidate> = Vec::new();
-    let mut asked_now: Vec<String> = Vec::new();
+    if let Some(channel) = event.channel {
+        for &e in &ctx.index.channel_at[j][s] {
+            if in_scope(ctx, e, inst) {
+                channel_rule(
+                    ctx,
+                    cust,
+                    inst,
+                    tally,
+                    step,
+                    event,
+                    e,
+                    channel,
+                    &mut candidates,
+                );
+            }
+        }
+    }
+    // Most events carry no metric: a rule is only looked at when its attribute is there.
+    for &(key, e) in &ctx.index.metric_at[j][s] {
+        if let Some(actual) = event.attr(key).and_then(number) {
+            if in_scope(ctx, e, inst) {
+                metric_rule(
+                    ctx,
+                    cust,
+                    inst,
+                    tally,
+                    step,
+                    event,
+                    e,
+                    actual,
+                    &mut candidates,
+                );
+            }
+        }
+    }
+    let asks = &ctx.index.asks_at[j][s];
+    if let Some(asked) = event.attr(ctx.index.asked).filter(|_| !asks.is_empty()) {
+        asks_rules(
+            ctx,
+            cust,
+            inst,
+            tally,
+            step,
+            event,
+            asks,
+            asked,
+            &mut candidates,
+        );
+    }
+    emit_most_severe(ctx, inst, tally, step, event, candidates, out);
+}
+
+/// A channel rule: the event's channel is one the step allows.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a check reads the customer, instance, step, event and rule"
+)]
+fn channel_rule(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    e: usize,
+    channel: crate::events::Symbol,
+    candidates: &mut Vec<Candidate>,
+) {
+    if ctx.index.channel_symbols[e].contains(&channel) {
+        tally.verdict(e, Verdict::Met);
+        return;
+    }
+    tally.verdict(e, Verdict::Missed);
+    let expectation = &ctx.policy.expectations[e];
+    let Check::Channel { allowed } = &expectation.check else {
+        return;
+    };
+    let message = format!(
+        "`{}` via `{}`, expected {}",
+        name(ctx, inst, step),
+        ctx.names.resolve(channel),
+        list(allowed)
+    );
     let t = event.time.as_millisecond();
-    for &e in &ctx.index.at_step[inst.journey][step.index()] {
-        let expectation = &ctx.policy.expectations[e];
-        if !in_scope(&expectation.segments, inst, ctx) {
+    let kind = FindingKind::WrongChannel;
+    let f = finding(
+        ctx,
+        cust,
+        inst,
+        kind,
+        expectation.severity.into(),
+        t,
+        Some(step),
+        message,
+    );
+    candidates.push((e, kind, String::new(), f));
+}
+
+/// A metric rule: the event's value of the metric meets the threshold.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a check reads the customer, instance, step, event and rule"
+)]
+fn metric_rule(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    e: usize,
+    actual: f64,
+    candidates: &mut Vec<Candidate>,
+) {
+    let expectation = &ctx.policy.expectations[e];
+    let Check::Metric { metric, op, value } = &expectation.check else {
+        return;
+    };
+    if op.holds(actual, *value) {
+        tally.verdict(e, Verdict::Met);
+        return;
+    }
+    tally.verdict(e, Verdict::Missed);
+    let below = matches!(op, CmpOp::Ge | CmpOp::Gt)
+        || (matches!(op, CmpOp::Eq | CmpOp::Ne) && actual < *value);
+    let kind = if below {
+        FindingKind::MetricBelow
+    } else {
+        FindingKind::MetricAbove
+    };
+    let message = format!(
+        "{metric} {} at `{}`: expected {metric} {} {}",
+        fmt(actual),
+        name(ctx, inst, step),
+        op.as_str(),
+        fmt(*value)
+    );
+    let t = event.time.as_millisecond();
+    let f = finding(
+        ctx,
+        cust,
+        inst,
+        kind,
+        expectation.severity.into(),
+        t,
+        Some(step),
+        message,
+    );
+    candidates.push((e, kind, metric.clone(), f));
+}
+
+/// Repeated-ask rules: each item the event asked for must not have been asked
+/// before in the instance. New items are remembered once, whatever the rules.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a check reads the customer, instance, step, event and rules"
+)]
+fn asks_rules(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    rules: &[usize],
+    asked: &Value,
+    candidates: &mut Vec<Candidate>,
+) {
+    let t = event.time.as_millisecond();
+    let mut asked_now: Vec<String> = Vec::new();
+    for &e in rules {
+        if !in_scope(ctx, e, inst) {
             continue;
         }
-        let level = Level::from(expectation.severity);
-        let made =
-            |kind, message: String| finding(ctx, cust, inst, kind, level, t, Some(step), message);
-        match &expectation.check {
-            Check::Channel { allowed } => {
-                let Some(symbol) = event.channel else {
-                    continue;
-                };
-                if ctx.index.channel_symbols[e].contains(&symbol) {
-                    tally.verdict(e, Verdict::Met);
-                } else {
+        let expectation = &ctx.policy.expectations[e];
+        let Check::AsksOnce { items } = &expectation.check else {
+            continue;
+        };
+        for_each_item(asked, &mut |item| {
+            if !items.is_empty() && !items.iter().any(|i| i == item) {
+                return;
+            }
+            match inst.asked.iter().find(|(i, ..)| i == item) {
+                Some((_, first_t, first_name, first_line)) => {
                     tally.verdict(e, Verdict::Missed);
-                    let channel = ctx.names.resolve(symbol);
-                    let message = format!(
-                        "`{}` via `{channel}`, expected {}",
-                        name(ctx, inst, step),
-                        list(allowed)
-                    );
-                    candidates.push((
-                        e,
-                        FindingKind::WrongChannel,
-                        String::new(),
-                        made(FindingKind::WrongChannel, message),
-                    ));
+                    let message =
+                        format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
+                    let level = expectation.severity.into();
+                    let kind = FindingKind::RepeatedAsk;
+                    let mut f = finding(ctx, cust, inst, kind, level, t, Some(step), message);
+                    f.evidence
+                        .push(ctx.evidence(*first_name, *first_t, *first_line, "first ask"));
+                    candidates.push((e, kind, item.to_string(), f));
                 }
-            }
-            Check::Metric { metric, op, value } => {
-                let Some(actual) = ctx.index.metric_symbol[e]
-                    .and_then(|k| event.attr(k))
-                    .and_then(number)
-                else {
-                    continue;
-                };
-                if op.holds(actual, *value) {
+                None => {
                     tally.verdict(e, Verdict::Met);
-                    continue;
-                }
-                tally.verdict(e, Verdict::Missed);
-                let below = matches!(op, CmpOp::Ge | CmpOp::Gt)
-                    || (matches!(op, CmpOp::Eq | CmpOp::Ne) && actual < *value);
-                let kind = if below {
-                    FindingKind::MetricBelow
-                } else {
-                    FindingKind::MetricAbove
-                };
-                let message = format!(
-                    "{metric} {} at `{}`: expected {metric} {} {}",
-                    fmt(actual),
-                    name(ctx, inst, step),
-                    op.as_str(),
-                    fmt(*value)
-                );
-                candidates.push((e, kind, metric.clone(), made(kind, message)));
-            }
-            Check::AsksOnce { items } => {
-                for item in asked_items(ctx, event) {
-                    if !items.is_empty() && !items.contains(&item) {
-                        continue;
-                    }
-                    match inst.asked.iter().find(|(i, ..)| *i == item) {
-                        Some((_, first_t, first_name, first_line)) => {
-                            tally.verdict(e, Verdict::Missed);
-                            let message =
-                                format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
-                            let mut f = made(FindingKind::RepeatedAsk, message);
-                            f.evidence.push(ctx.evidence(
-                                *first_name,
-                                *first_t,
-                                *first_line,
-                                "first ask",
-                            ));
-                            candidates.push((e, FindingKind::RepeatedAsk, item.clone(), f));
-                        }
-                        None => {
-                            tally.verdict(e, Verdict::Met);
-                            if !asked_now.contains(&item) {
-                                asked_now.push(item);
-                            }
-                        }
+                    if !asked_now.iter().any(|a| a == item) {
+                        asked_now.push(item.to_string());
                     }
                 }
             }
-            _ => {}
-        }
+        });
     }
     for item in asked_now {
         inst.asked.push((item, t, event.name, event.origin.line));
     }
-    emit_most_severe(ctx, inst, tally, step, event, candidates, out);
 }
 
 /// Attempt limits: the number of visits of the step in this instance. Each rule
@@ -136,14 +247,18 @@ pub(crate) fn attempts(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let rules = &ctx.index.attempts_at[inst.journey][step.index()];
+    if rules.is_empty() {
+        return;
+    }
     let mut candidates: Vec<Candidate> = Vec::new();
-    let visits = inst.visits[step.index()] as f64;
-    for &e in &ctx.index.at_step[inst.journey][step.index()] {
+    let visits = inst.steps[step.index()].visits as f64;
+    for &e in rules {
         let expectation = &ctx.policy.expectations[e];
         let Check::Attempts { op, value } = expectation.check else {
             continue;
         };
-        if !in_scope(&expectation.segments, inst, ctx) || inst.reported.contains(&e) {
+        if !in_scope(ctx, e, inst) || inst.reported.contains(&e) {
             continue;
         }
         if op.holds(visits, value) {
@@ -184,18 +299,20 @@ pub(crate) fn since_anchor(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let rules = &ctx.index.since_anchor_at[inst.journey][step.index()];
+    if rules.is_empty() {
+        return;
+    }
     let mut candidates: Vec<Candidate> = Vec::new();
     let t = event.time.as_millisecond();
-    for &e in &ctx.index.at_step[inst.journey][step.index()] {
+    for &e in rules {
         let expectation = &ctx.policy.expectations[e];
         let (limit, anchor, warn) = match expectation.check {
             Check::Within { limit, anchor } => (limit, anchor, false),
             Check::WarnAfter { limit, anchor } => (limit, anchor, true),
             _ => continue,
         };
-        if anchor == crate::compile::AnchorRef::Step(step)
-            || !in_scope(&expectation.segments, inst, ctx)
-        {
+        if anchor == crate::compile::AnchorRef::Step(step) || !in_scope(ctx, e, inst) {
             continue;
         }
         let Some(from) = anchor_time(inst, anchor) else {
@@ -247,9 +364,13 @@ pub(crate) fn fulfil(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let rules = &ctx.index.fulfilled_by[inst.journey][step.index()];
+    if rules.is_empty() {
+        return;
+    }
     let t = event.time.as_millisecond();
     let mut candidates: Vec<Candidate> = Vec::new();
-    for &e in &ctx.index.fulfilled_by[inst.journey][step.index()] {
+    for &e in rules {
         // The oldest pending activation; only when none is pending, the oldest
         // overdue one (which makes this step late).
         let pending = inst
@@ -313,8 +434,12 @@ fn emit_most_severe(
     mut candidates: Vec<Candidate>,
     out: &mut Vec<Finding>,
 ) {
-    // Stable sort: most severe first, policy order among equals.
-    candidates.sort_by_key(|c| std::cmp::Reverse(c.3.level));
+    if candidates.is_empty() {
+        return;
+    }
+    // Stable sort: most severe first, policy order among equals (the checks
+    // push their candidates kind by kind).
+    candidates.sort_by_key(|c| (std::cmp::Reverse(c.3.level), c.0));
     let mut seen: Vec<(FindingKind, String)> = Vec::new();
     for (e, kind, key, f) in candidates {
         if seen.contains(&(kind, key.clone())) {
@@ -347,27 +472,17 @@ fn list(items: &[String]) -> String {
     quoted.join(" or ")
 }
 
-/// The items an event says it asked the customer for: its `asked` attribute, a
-/// list or a comma-separated text.
-fn asked_items(ctx: &Context<'_>, event: &Event) -> Vec<String> {
-    let Some(value) = event.attr(ctx.index.asked) else {
-        return Vec::new();
-    };
-    let mut items = Vec::new();
-    collect_items(value, &mut items);
-    items
-}
-
-fn collect_items(value: &Value, items: &mut Vec<String>) {
+/// Call `found` with each item an event says it asked the customer for: its
+/// `asked` attribute, a list or a comma-separated text.
+fn for_each_item(value: &Value, found: &mut dyn FnMut(&str)) {
     match value {
-        Value::Text(t) => items.extend(
-            t.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from),
-        ),
-        Value::List(list) => list.iter().for_each(|v| collect_items(v, items)),
-        other => items.push(other.to_text()),
+        Value::Text(t) => t
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .for_each(found),
+        Value::List(list) => list.iter().for_each(|v| for_each_item(v, found)),
+        other => found(&other.to_text()),
     }
 }
 

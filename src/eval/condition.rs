@@ -1,30 +1,145 @@
-//! Evaluating condition expressions (segment `when`, escalation `when`/`unless`)
-//! against what is known of a customer at one moment.
+//! Conditions (segment `when`, escalation `when`/`unless`), compiled once per
+//! evaluation with every name resolved (attributes to symbols, segments,
+//! journeys and steps to indices), and evaluated against what is known of a
+//! customer at one moment without allocating.
 //!
 //! A missing attribute makes a comparison false (and its negation true), as a
 //! customer without a `tier` is not a gold customer. Text that reads as a number
-//! compares as one, because CSV exports carry numbers as text.
+//! compares as one, because CSV exports carry numbers as text. A name that the
+//! policy does not define (the checker rejects them) makes its call false.
 
-use crate::events::Value;
-use crate::syntax::{CmpOp, Expr, ExprKind, Ident, LogicOp};
+use crate::compile::{Policy, StepId};
+use crate::events::{Interner, Symbol, Value};
+use crate::syntax::{CmpOp, Expr, ExprKind, LogicOp};
 use jiff::Timestamp;
 use std::cmp::Ordering;
 
 /// What a condition can ask about a customer and their journeys.
 pub(crate) trait Facts {
-    /// The customer attribute at a dotted path (`address.country`).
-    fn attr(&self, path: &[Ident]) -> Option<&Value>;
-    /// Whether the customer is in the segment.
-    fn in_segment(&self, segment: &str) -> bool;
+    /// The customer attribute with this (interned, dotted) name.
+    fn attr(&self, key: Symbol) -> Option<&Value>;
+    /// Whether the customer is in the segment (by index).
+    fn in_segment(&self, segment: usize) -> bool;
     /// Whether the customer's instance of the journey has left the path.
-    fn off_path(&self, journey: &str) -> bool;
+    fn off_path(&self, journey: usize) -> bool;
     /// Whether the step (any step for `None`) broke an expectation in the instance.
-    fn broken(&self, journey: &str, step: Option<&str>) -> bool;
-    /// Whether the customer reached the step (in `journey`, or in any journey of the rule).
-    fn reached(&self, journey: Option<&str>, step: &str) -> bool;
+    fn broken(&self, journey: usize, step: Option<StepId>) -> bool;
+    /// Whether the customer reached the step: in `journey`, or in any journey of
+    /// theirs. `step` gives the step's id in each journey (by journey index).
+    fn reached(&self, journey: Option<usize>, step: &[Option<StepId>]) -> bool;
 }
 
-/// A value during evaluation.
+/// A condition with its names resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cond {
+    /// A literal.
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    Time(Timestamp),
+    /// A customer attribute.
+    Attr(Symbol),
+    List(Vec<Cond>),
+    Segment(usize),
+    OffPath(usize),
+    Broken(usize, Option<StepId>),
+    /// `reached(j.s)` or `reached(s)`: the step's id per journey.
+    Reached(Option<usize>, Box<[Option<StepId>]>),
+    Not(Box<Cond>),
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+    Compare(CmpOp, Box<Cond>, Box<Cond>),
+    In(Box<Cond>, Box<Cond>),
+}
+
+/// Resolves the names a condition uses.
+pub(crate) struct Resolver<'a> {
+    pub policy: &'a Policy,
+    pub names: &'a mut Interner,
+}
+
+impl Resolver<'_> {
+    /// Compile `expr`; `found` sees every attribute it reads.
+    pub(crate) fn compile(&mut self, expr: &Expr, found: &mut dyn FnMut(Symbol)) -> Cond {
+        let mut go = |e: &Expr| Box::new(self.compile(e, found));
+        match &expr.kind {
+            ExprKind::Number { value } => Cond::Number(*value),
+            ExprKind::Text { value } => Cond::Text(value.clone()),
+            ExprKind::Bool { value } => Cond::Bool(*value),
+            ExprKind::Duration { seconds } => Cond::Number(*seconds as f64),
+            ExprKind::Percent { value } => Cond::Number(*value),
+            ExprKind::Time { value } => Cond::Time(*value),
+            ExprKind::Path { parts, .. } => {
+                let joined: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+                let key = self.names.intern(&joined.join("."));
+                found(key);
+                Cond::Attr(key)
+            }
+            ExprKind::List { items } => {
+                Cond::List(items.iter().map(|i| self.compile(i, found)).collect())
+            }
+            ExprKind::Call { func, args } => self.call(&func.name, args),
+            ExprKind::Not { inner } => Cond::Not(go(inner)),
+            ExprKind::Logic { op, lhs, rhs } => {
+                let (l, r) = (go(lhs), go(rhs));
+                match op {
+                    LogicOp::And => Cond::And(l, r),
+                    LogicOp::Or => Cond::Or(l, r),
+                }
+            }
+            ExprKind::Compare { op, lhs, rhs } => {
+                let (l, r) = (go(lhs), go(rhs));
+                Cond::Compare(*op, l, r)
+            }
+            ExprKind::In { lhs, list } => {
+                let (l, r) = (go(lhs), go(list));
+                Cond::In(l, r)
+            }
+            // Rates are step-level; the compiler makes them their own trigger.
+            ExprKind::Rate { .. } => Cond::Bool(false),
+        }
+    }
+
+    fn call(&self, func: &str, args: &[Expr]) -> Cond {
+        let (first, second) = match args.first().map(|a| &a.kind) {
+            Some(ExprKind::Path { parts, .. }) => (
+                parts.first().map(|p| p.name.as_str()),
+                parts.get(1).map(|p| p.name.as_str()),
+            ),
+            _ => (None, None),
+        };
+        let policy = self.policy;
+        let journey = |name: &str| policy.journeys.iter().position(|j| j.name == name);
+        let resolved = match (func, first) {
+            ("off_path", Some(j)) => journey(j).map(Cond::OffPath),
+            ("broken", Some(j)) => journey(j).and_then(|j| match second {
+                None => Some(Cond::Broken(j, None)),
+                Some(s) => policy.journeys[j]
+                    .step_id(s)
+                    .map(|s| Cond::Broken(j, Some(s))),
+            }),
+            ("segment", Some(s)) => policy
+                .segments
+                .iter()
+                .position(|seg| seg.name == s)
+                .map(Cond::Segment),
+            ("reached", Some(first)) => {
+                let (j, step) = match second {
+                    Some(step) => (journey(first).map(Some), step),
+                    None => (Some(None), first),
+                };
+                j.map(|j| {
+                    let ids = policy.journeys.iter().map(|jr| jr.step_id(step)).collect();
+                    Cond::Reached(j, ids)
+                })
+            }
+            _ => None,
+        };
+        resolved.unwrap_or(Cond::Bool(false))
+    }
+}
+
+/// A value during evaluation: borrowed from the condition or the facts.
 #[derive(Debug, Clone, PartialEq)]
 enum Val<'a> {
     Missing,
@@ -32,54 +147,45 @@ enum Val<'a> {
     Text(&'a str),
     Bool(bool),
     Time(Timestamp),
-    List(Vec<Val<'a>>),
+    /// A list literal of the condition.
+    Items(&'a [Cond]),
+    /// A list attribute of the customer.
+    Values(&'a [Value]),
 }
 
-/// True when `expr` holds.
-pub(crate) fn holds(expr: &Expr, facts: &dyn Facts) -> bool {
-    truthy(&eval(expr, facts))
+/// True when `cond` holds.
+pub(crate) fn holds(cond: &Cond, facts: &dyn Facts) -> bool {
+    matches!(eval(cond, facts), Val::Bool(true))
 }
 
-fn truthy(v: &Val<'_>) -> bool {
-    matches!(v, Val::Bool(true))
-}
-
-// Values borrow from the expression and the facts: evaluating allocates nothing
-// but lists.
-fn eval<'a>(expr: &'a Expr, facts: &'a dyn Facts) -> Val<'a> {
-    match &expr.kind {
-        ExprKind::Number { value } => Val::Number(*value),
-        ExprKind::Text { value } => Val::Text(value),
-        ExprKind::Bool { value } => Val::Bool(*value),
-        ExprKind::Duration { seconds } => Val::Number(*seconds as f64),
-        ExprKind::Percent { value } => Val::Number(*value),
-        ExprKind::Time { value } => Val::Time(*value),
-        ExprKind::Path { parts, .. } => facts.attr(parts).map_or(Val::Missing, from_value),
-        ExprKind::List { items } => Val::List(items.iter().map(|i| eval(i, facts)).collect()),
-        ExprKind::Call { func, args } => Val::Bool(call(&func.name, args, facts)),
-        ExprKind::Not { inner } => Val::Bool(!holds(inner, facts)),
-        ExprKind::Logic {
-            op: LogicOp::And,
-            lhs,
-            rhs,
-        } => Val::Bool(holds(lhs, facts) && holds(rhs, facts)),
-        ExprKind::Logic {
-            op: LogicOp::Or,
-            lhs,
-            rhs,
-        } => Val::Bool(holds(lhs, facts) || holds(rhs, facts)),
-        ExprKind::Compare { op, lhs, rhs } => {
-            Val::Bool(compare(*op, &eval(lhs, facts), &eval(rhs, facts)))
+fn eval<'a>(cond: &'a Cond, facts: &'a dyn Facts) -> Val<'a> {
+    match cond {
+        Cond::Number(n) => Val::Number(*n),
+        Cond::Text(t) => Val::Text(t),
+        Cond::Bool(b) => Val::Bool(*b),
+        Cond::Time(t) => Val::Time(*t),
+        Cond::Attr(key) => facts.attr(*key).map_or(Val::Missing, from_value),
+        Cond::List(items) => Val::Items(items),
+        Cond::Segment(s) => Val::Bool(facts.in_segment(*s)),
+        Cond::OffPath(j) => Val::Bool(facts.off_path(*j)),
+        Cond::Broken(j, s) => Val::Bool(facts.broken(*j, *s)),
+        Cond::Reached(j, ids) => Val::Bool(facts.reached(*j, ids)),
+        Cond::Not(inner) => Val::Bool(!holds(inner, facts)),
+        Cond::And(l, r) => Val::Bool(holds(l, facts) && holds(r, facts)),
+        Cond::Or(l, r) => Val::Bool(holds(l, facts) || holds(r, facts)),
+        Cond::Compare(op, l, r) => Val::Bool(compare(*op, &eval(l, facts), &eval(r, facts))),
+        Cond::In(l, list) => {
+            let needle = eval(l, facts);
+            Val::Bool(match eval(list, facts) {
+                Val::Items(items) => items
+                    .iter()
+                    .any(|i| compare(CmpOp::Eq, &needle, &eval(i, facts))),
+                Val::Values(values) => values
+                    .iter()
+                    .any(|v| compare(CmpOp::Eq, &needle, &from_value(v))),
+                other => compare(CmpOp::Eq, &needle, &other),
+            })
         }
-        ExprKind::In { lhs, list } => {
-            let needle = eval(lhs, facts);
-            match eval(list, facts) {
-                Val::List(items) => Val::Bool(items.iter().any(|i| compare(CmpOp::Eq, &needle, i))),
-                other => Val::Bool(compare(CmpOp::Eq, &needle, &other)),
-            }
-        }
-        // Rates are step-level; the compiler makes them their own trigger.
-        ExprKind::Rate { .. } => Val::Bool(false),
     }
 }
 
@@ -89,33 +195,7 @@ fn from_value(v: &Value) -> Val<'_> {
         Value::Text(t) => Val::Text(t),
         Value::Bool(b) => Val::Bool(*b),
         Value::Time(t) => Val::Time(*t),
-        Value::List(items) => Val::List(items.iter().map(from_value).collect()),
-    }
-}
-
-/// `journey.step` or `journey.*` argument parts.
-fn parts(args: &[Expr]) -> (Option<&str>, Option<&str>, bool) {
-    match args.first().map(|a| &a.kind) {
-        Some(ExprKind::Path { parts, star }) => (
-            parts.first().map(|p| p.name.as_str()),
-            parts.get(1).map(|p| p.name.as_str()),
-            star.is_some(),
-        ),
-        _ => (None, None, false),
-    }
-}
-
-fn call(func: &str, args: &[Expr], facts: &dyn Facts) -> bool {
-    let (first, second, _) = parts(args);
-    match (func, first) {
-        ("off_path", Some(journey)) => facts.off_path(journey),
-        ("broken", Some(journey)) => facts.broken(journey, second),
-        ("segment", Some(segment)) => facts.in_segment(segment),
-        ("reached", Some(first)) => match second {
-            Some(step) => facts.reached(Some(first), step),
-            None => facts.reached(None, first),
-        },
-        _ => false,
+        Value::List(items) => Val::Values(items),
     }
 }
 
@@ -156,60 +236,111 @@ fn ordering(lhs: &Val<'_>, rhs: &Val<'_>) -> Option<Ordering> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::{parse, Decl};
 
-    struct Customer(Vec<(&'static str, Value)>);
+    const POLICY: &str = r#"
+segment gold { when tier == "gold" }
+journey claim {
+  for gold
+  goal settled
+  step acknowledge { }
+  step decide { }
+  step settled { }
+  path acknowledge -> decide -> settled
+}
+"#;
+
+    /// A customer with attributes by name, in segment `gold`, off path in
+    /// `claim`, broken at `acknowledge`, who reached `settled`.
+    struct Customer {
+        attrs: Vec<(Symbol, Value)>,
+        policy: Policy,
+    }
 
     impl Facts for Customer {
-        fn attr(&self, path: &[Ident]) -> Option<&Value> {
-            let key: Vec<&str> = path.iter().map(|p| p.name.as_str()).collect();
-            self.0
-                .iter()
-                .find(|(k, _)| *k == key.join("."))
-                .map(|(_, v)| v)
+        fn attr(&self, key: Symbol) -> Option<&Value> {
+            self.attrs.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
         }
-        fn in_segment(&self, segment: &str) -> bool {
-            segment == "gold"
+        fn in_segment(&self, segment: usize) -> bool {
+            self.policy.segments[segment].name == "gold"
         }
-        fn off_path(&self, journey: &str) -> bool {
-            journey == "claim"
+        fn off_path(&self, journey: usize) -> bool {
+            self.policy.journeys[journey].name == "claim"
         }
-        fn broken(&self, _: &str, step: Option<&str>) -> bool {
-            step == Some("acknowledge")
+        fn broken(&self, journey: usize, step: Option<StepId>) -> bool {
+            step == self.policy.journeys[journey].step_id("acknowledge")
         }
-        fn reached(&self, _: Option<&str>, step: &str) -> bool {
-            step == "settled"
+        fn reached(&self, _: Option<usize>, step: &[Option<StepId>]) -> bool {
+            step[0] == self.policy.journeys[0].step_id("settled")
         }
     }
 
-    fn when(text: &str) -> Expr {
-        let parsed = parse(&format!("segment s {{ when {text} }}"));
-        match parsed.file.decls.into_iter().next() {
-            Some(Decl::Segment(s)) => s.when.expect("a condition"),
+    fn when(text: &str, policy: &Policy, names: &mut Interner) -> Cond {
+        let parsed = crate::syntax::parse(&format!("segment s {{ when {text} }}"));
+        let expr = match parsed.file.decls.into_iter().next() {
+            Some(crate::syntax::Decl::Segment(s)) => s.when.expect("a condition"),
             _ => panic!("{text} does not parse: {:?}", parsed.diagnostics),
-        }
+        };
+        Resolver { policy, names }.compile(&expr, &mut |_| {})
     }
 
     #[test]
     fn conditions() {
-        let c = Customer(vec![
-            ("tier", Value::Text("gold".into())),
-            ("lifetime_value", Value::Text("60000".into())),
-            ("tenure_days", Value::Number(30.0)),
-        ]);
-        let t = |s: &str| holds(&when(s), &c);
-        assert!(t(r#"tier == "gold" or lifetime_value >= 50_000"#));
-        assert!(
-            t("lifetime_value >= 50_000"),
-            "text that reads as a number compares as one"
+        let policy = Policy::compile(POLICY).expect("compiles");
+        let mut names = Interner::new();
+        let attrs = vec![
+            (names.intern("tier"), Value::Text("gold".into())),
+            (names.intern("lifetime_value"), Value::Text("60000".into())),
+            (names.intern("tenure_days"), Value::Number(30.0)),
+            (
+                names.intern("tags"),
+                Value::List(vec![Value::Text("vip".into())]),
+            ),
+        ];
+        let conds: Vec<(&str, Cond)> = [
+            r#"tier == "gold" or lifetime_value >= 50_000"#,
+            "lifetime_value >= 50_000",
+            r#"tier in ["gold", "platinum"]"#,
+            r#""vip" in tags"#,
+            "missing_attribute > 3",
+            "missing_attribute == 3",
+            "not missing_attribute == 3",
+            "tenure_days < 90 and segment(gold) and off_path(claim)",
+            "broken(claim.acknowledge) and not broken(claim.decide)",
+            "reached(settled)",
+            "reached(claim.decide)",
+            "tier < 3",
+            "off_path(nosuchjourney)",
+            "broken(claim.nosuchstep)",
+        ]
+        .into_iter()
+        .map(|t| (t, when(t, &policy, &mut names)))
+        .collect();
+        let c = Customer { attrs, policy };
+        let results: Vec<(&str, bool)> = conds.iter().map(|(t, w)| (*t, holds(w, &c))).collect();
+        assert_eq!(
+            results,
+            vec![
+                (r#"tier == "gold" or lifetime_value >= 50_000"#, true),
+                ("lifetime_value >= 50_000", true),
+                (r#"tier in ["gold", "platinum"]"#, true),
+                (r#""vip" in tags"#, true),
+                ("missing_attribute > 3", false),
+                ("missing_attribute == 3", false),
+                ("not missing_attribute == 3", true),
+                (
+                    "tenure_days < 90 and segment(gold) and off_path(claim)",
+                    true
+                ),
+                (
+                    "broken(claim.acknowledge) and not broken(claim.decide)",
+                    true
+                ),
+                ("reached(settled)", true),
+                ("reached(claim.decide)", false),
+                ("tier < 3", false),
+                ("off_path(nosuchjourney)", false),
+                ("broken(claim.nosuchstep)", false),
+            ]
         );
-        assert!(t(r#"tier in ["gold", "platinum"]"#));
-        assert!(!t("missing_attribute > 3"));
-        assert!(!t("missing_attribute == 3"));
-        assert!(t("not missing_attribute == 3"));
-        assert!(t("tenure_days < 90 and segment(gold) and off_path(claim)"));
-        assert!(t("broken(claim.acknowledge) and not broken(claim.decide)"));
-        assert!(t("reached(settled)"));
-        assert!(!t(r#"tier < 3"#));
     }
 }

@@ -32,7 +32,7 @@ pub(crate) fn check_customer(
     let new_findings = inst.findings_at_escalation_check != Some(inst.findings);
     inst.findings_at_escalation_check = Some(inst.findings);
     for (r, rule) in ctx.policy.escalations.iter().enumerate() {
-        let Trigger::Customer { when } = &rule.trigger else {
+        let Some(when) = &ctx.index.escalation_when[r] else {
             continue;
         };
         if !new_findings && !ctx.index.escalation_every_step[r] {
@@ -67,6 +67,7 @@ pub(crate) fn check_customer(
             .tiers
             .get(1)
             .map_or(i64::MAX, |next| t.saturating_add(next.after as i64 * 1000));
+        inst.expect_due(due);
         inst.escalations.push(FiredEscalation {
             rule: r,
             next_tier: 1,
@@ -90,9 +91,9 @@ pub(crate) fn tier_due(
         inst.escalations[x].due = i64::MAX;
         return;
     };
-    let cancelled = tier
-        .unless
-        .as_ref()
+    let unless = ctx.index.tier_unless[fired.rule].get(fired.next_tier);
+    let cancelled = unless
+        .and_then(Option::as_ref)
         .is_some_and(|u| condition::holds(u, &CustomerFacts::new(ctx, cust, Some(inst))));
     if cancelled {
         inst.escalations[x].due = i64::MAX;

@@ -2,6 +2,7 @@
 //! vectors: which steps an event name means, which expectations apply at a step,
 //! which time limits a step (or a journey's start) opens.
 
+use super::condition::{Cond, Resolver};
 use crate::compile::{AnchorRef, Check, Policy, StepId};
 use crate::events::{Interner, Symbol};
 use rustc_hash::FxHashMap as HashMap;
@@ -12,8 +13,19 @@ type ByStep = Vec<Vec<Vec<usize>>>;
 /// The tables.
 pub(crate) struct PolicyIndex {
     by_event_name: HashMap<String, Vec<(usize, StepId)>>,
-    /// Expectations checked when a step happens (all but the specific time limits).
-    pub at_step: ByStep,
+    /// Expectations checked when a step happens, one list per kind of check:
+    /// channel rules,
+    pub channel_at: ByStep,
+    /// metric rules, with the symbol of the attribute each reads,
+    pub metric_at: Vec<Vec<Vec<(Symbol, usize)>>>,
+    /// repeated-ask rules,
+    pub asks_at: ByStep,
+    /// attempt limits,
+    pub attempts_at: ByStep,
+    /// and time limits on `J.*` targets, checked against their anchor.
+    pub since_anchor_at: ByStep,
+    /// Whether each expectation is scoped to segments (`for gold`).
+    pub scoped: Vec<bool>,
     /// Time limits whose target is this step (fulfilled when it happens).
     pub fulfilled_by: ByStep,
     /// Time limits opened when this step happens (their anchor).
@@ -22,17 +34,21 @@ pub(crate) struct PolicyIndex {
     pub anchored_at_start: Vec<Vec<usize>>,
     /// For a `within`, the earliest `warn after` on the same target and anchor.
     pub warn_for: Vec<Option<u64>>,
-    /// Segment rules by name.
-    pub segments: HashMap<String, usize>,
-    /// Journeys by name.
-    pub journeys: HashMap<String, usize>,
-    /// For a metric expectation, the symbol of its attribute name.
-    pub metric_symbol: Vec<Option<Symbol>>,
+    /// Each segment's condition, compiled.
+    pub segment_when: Vec<Option<Cond>>,
+    /// Each customer-level escalation's condition, compiled (`None` for rates).
+    pub escalation_when: Vec<Option<Cond>>,
+    /// Each escalation tier's `unless`, compiled, by escalation and tier.
+    pub tier_unless: Vec<Vec<Option<Cond>>>,
+    /// The segments (by index) each expectation is scoped to; empty: everyone.
+    pub expectation_segments: Vec<Vec<usize>>,
+    /// The segments (by index) each journey is designed for; empty: everyone.
+    pub journey_segments: Vec<Vec<usize>>,
     /// The symbol of the `asked` attribute that `asks_once` reads.
     pub asked: Symbol,
-    /// Attributes that segment and escalation conditions read: the ones worth
-    /// remembering about a customer from their events.
-    pub customer_attrs: Vec<Symbol>,
+    /// Attributes that segment and escalation conditions read, by symbol index:
+    /// the ones worth remembering about a customer from their events.
+    customer_attr_mask: Vec<bool>,
     /// For a channel expectation, the symbols of its allowed channels.
     pub channel_symbols: Vec<Vec<Symbol>>,
     /// For an escalation, whether its condition can change without a new finding
@@ -50,7 +66,14 @@ impl PolicyIndex {
                 .map(|j| vec![Vec::new(); j.steps.len()])
                 .collect()
         };
-        let (mut at_step, mut fulfilled_by, mut anchored_at) = (empty(), empty(), empty());
+        let (mut fulfilled_by, mut anchored_at) = (empty(), empty());
+        let (mut channel_at, mut asks_at) = (empty(), empty());
+        let (mut attempts_at, mut since_anchor_at) = (empty(), empty());
+        let mut metric_at: Vec<Vec<Vec<(Symbol, usize)>>> = policy
+            .journeys
+            .iter()
+            .map(|j| vec![Vec::new(); j.steps.len()])
+            .collect();
         let mut anchored_at_start = vec![Vec::new(); policy.journeys.len()];
         for (j, journey) in policy.journeys.iter().enumerate() {
             for (i, step) in journey.steps.iter().enumerate() {
@@ -80,7 +103,23 @@ impl PolicyIndex {
                         AnchorRef::JourneyStart => anchored_at_start[j].push(e),
                     }
                 }
-                _ => steps.iter().for_each(|&s| at_step[j][s].push(e)),
+                (Some(_), None) => steps.iter().for_each(|&s| since_anchor_at[j][s].push(e)),
+                (None, _) => {
+                    let list = match &expectation.check {
+                        Check::Metric { metric, .. } => {
+                            let symbol = names.intern(metric);
+                            steps
+                                .iter()
+                                .for_each(|&s| metric_at[j][s].push((symbol, e)));
+                            continue;
+                        }
+                        Check::Attempts { .. } => &mut attempts_at,
+                        Check::Channel { .. } => &mut channel_at,
+                        Check::AsksOnce { .. } => &mut asks_at,
+                        _ => continue,
+                    };
+                    steps.iter().for_each(|&s| list[j][s].push(e));
+                }
             }
         }
         let warn_for = policy
@@ -96,14 +135,6 @@ impl PolicyIndex {
                         _ => None,
                     })
                     .min(),
-                _ => None,
-            })
-            .collect();
-        let metric_symbol = policy
-            .expectations
-            .iter()
-            .map(|e| match &e.check {
-                Check::Metric { metric, .. } => Some(names.intern(metric)),
                 _ => None,
             })
             .collect();
@@ -124,53 +155,105 @@ impl PolicyIndex {
             })
             .collect();
         let mut customer_attrs = Vec::new();
-        let conditions = policy
-            .segments
-            .iter()
-            .filter_map(|s| s.when.as_ref())
-            .chain(policy.escalations.iter().filter_map(|e| match &e.trigger {
-                crate::compile::Trigger::Customer { when } => Some(when),
-                crate::compile::Trigger::Rate { .. } => None,
-            }))
-            .chain(
-                policy
-                    .escalations
-                    .iter()
-                    .flat_map(|e| e.tiers.iter().filter_map(|t| t.unless.as_ref())),
-            );
-        for condition in conditions {
-            attribute_names(condition, &mut |name| {
-                let symbol = names.intern(name);
+        let mut resolver = Resolver {
+            policy,
+            names: &mut *names,
+        };
+        let mut compile = |expr: &crate::syntax::Expr| {
+            resolver.compile(expr, &mut |symbol| {
                 if !customer_attrs.contains(&symbol) {
                     customer_attrs.push(symbol);
                 }
-            });
+            })
+        };
+        let segment_when = policy
+            .segments
+            .iter()
+            .map(|s| s.when.as_ref().map(&mut compile))
+            .collect();
+        let escalation_when = policy
+            .escalations
+            .iter()
+            .map(|e| match &e.trigger {
+                crate::compile::Trigger::Customer { when } => Some(compile(when)),
+                crate::compile::Trigger::Rate { .. } => None,
+            })
+            .collect();
+        let tier_unless = policy
+            .escalations
+            .iter()
+            .map(|e| {
+                e.tiers
+                    .iter()
+                    .map(|t| t.unless.as_ref().map(&mut compile))
+                    .collect()
+            })
+            .collect();
+        let segment_index: HashMap<&str, usize> = policy
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        let resolve = |names: &[String]| -> Vec<usize> {
+            names
+                .iter()
+                .filter_map(|n| segment_index.get(n.as_str()).copied())
+                .collect()
+        };
+        let expectation_segments = policy
+            .expectations
+            .iter()
+            .map(|e| resolve(&e.segments))
+            .collect();
+        let journey_segments = policy
+            .journeys
+            .iter()
+            .map(|j| resolve(&j.segments))
+            .collect();
+        let mut customer_attr_mask = Vec::new();
+        for symbol in &customer_attrs {
+            let i = symbol.index();
+            if customer_attr_mask.len() <= i {
+                customer_attr_mask.resize(i + 1, false);
+            }
+            customer_attr_mask[i] = true;
         }
         PolicyIndex {
-            customer_attrs,
+            customer_attr_mask,
             channel_symbols,
             escalation_every_step,
-            metric_symbol,
             asked: names.intern("asked"),
             by_event_name,
-            at_step,
+            channel_at,
+            metric_at,
+            asks_at,
+            attempts_at,
+            since_anchor_at,
+            scoped: policy
+                .expectations
+                .iter()
+                .map(|e| !e.segments.is_empty())
+                .collect(),
             fulfilled_by,
             anchored_at,
             anchored_at_start,
             warn_for,
-            segments: policy
-                .segments
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.name.clone(), i))
-                .collect(),
-            journeys: policy
-                .journeys
-                .iter()
-                .enumerate()
-                .map(|(i, j)| (j.name.clone(), i))
-                .collect(),
+            segment_when,
+            escalation_when,
+            tier_unless,
+            expectation_segments,
+            journey_segments,
         }
+    }
+
+    /// True when conditions read the attribute `key`.
+    #[inline]
+    pub(crate) fn is_customer_attr(&self, key: Symbol) -> bool {
+        self.customer_attr_mask
+            .get(key.index())
+            .copied()
+            .unwrap_or(false)
     }
 
     /// The journey steps an event name means (by the steps' `match` names, or
@@ -193,25 +276,5 @@ fn reads_more_than_findings(expr: &crate::syntax::Expr) -> bool {
         }
         List { items } => items.iter().any(reads_more_than_findings),
         _ => false,
-    }
-}
-
-/// Call `found` with every attribute name a condition reads (dotted paths joined).
-fn attribute_names(expr: &crate::syntax::Expr, found: &mut dyn FnMut(&str)) {
-    use crate::syntax::ExprKind::*;
-    match &expr.kind {
-        Path { parts, .. } => {
-            let joined: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
-            found(&joined.join("."));
-        }
-        // Arguments of calls name journeys, steps and segments, not attributes.
-        Call { .. } => {}
-        Not { inner } => attribute_names(inner, found),
-        Logic { lhs, rhs, .. } | Compare { lhs, rhs, .. } | In { lhs, list: rhs } => {
-            attribute_names(lhs, found);
-            attribute_names(rhs, found);
-        }
-        List { items } => items.iter().for_each(|i| attribute_names(i, found)),
-        _ => {}
     }
 }

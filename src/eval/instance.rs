@@ -1,7 +1,7 @@
 //! Per-customer state: attributes, the reorder buffer, and one open instance per
 //! journey with its graph positions, visits and open time limits.
 
-use crate::compile::CompiledJourney;
+use crate::compile::{ActiveSet, CompiledJourney};
 use crate::events::{Event, Symbol, Value};
 use std::collections::VecDeque;
 
@@ -39,11 +39,12 @@ impl CustomerState {
         CustomerState {
             id,
             attrs: Vec::new(),
-            buffer: VecDeque::new(),
+            // Sized once for what most customers need, rather than grown step by step.
+            buffer: VecDeque::with_capacity(4),
             max_seen: i64::MIN,
             applied_max: i64::MIN,
-            recent: VecDeque::new(),
-            instances: Vec::new(),
+            recent: VecDeque::with_capacity(RECENT),
+            instances: Vec::with_capacity(1),
             opened: Vec::new(),
             last_record: 0,
         }
@@ -98,6 +99,29 @@ pub(crate) struct FiredEscalation {
     pub level: super::Level,
 }
 
+/// What happened at one step of an instance.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StepState {
+    pub visits: u32,
+    /// Some expectation of the step was broken.
+    pub broken: bool,
+    /// Latest occurrence (ms); `i64::MIN` when never.
+    pub last_seen: i64,
+    /// Event name and line of the latest occurrence, for evidence.
+    pub last_event: (Symbol, u64),
+}
+
+impl Default for StepState {
+    fn default() -> Self {
+        StepState {
+            visits: 0,
+            broken: false,
+            last_seen: i64::MIN,
+            last_event: (Symbol(0), 0),
+        }
+    }
+}
+
 /// One customer's instance of one journey.
 #[derive(Debug, Clone)]
 pub(crate) struct Instance {
@@ -107,22 +131,17 @@ pub(crate) struct Instance {
     pub started: i64,
     pub last_progress: i64,
     /// Active graph nodes, sorted.
-    pub positions: Vec<u32>,
-    /// Room for the next positions, reused so a step allocates nothing.
-    pub scratch: Vec<u32>,
-    /// Visits per step.
-    pub visits: Vec<u32>,
-    /// Latest occurrence (ms) per step; `i64::MIN` when never.
-    pub last_seen: Vec<i64>,
-    /// Event name and line of the latest occurrence per step, for evidence.
-    pub last_event: Vec<(Symbol, u64)>,
+    pub positions: ActiveSet,
+    /// Room for the next positions, so a step allocates nothing.
+    pub scratch: ActiveSet,
+    /// What happened at each step, by step index.
+    pub steps: Vec<StepState>,
     pub activations: Vec<Activation>,
     /// Information items asked so far: (item, time ms, event name, line).
     pub asked: Vec<(String, i64, Symbol, u64)>,
     /// Expectations already reported for this instance (attempt limits fire once).
     pub reported: Vec<usize>,
     pub off_path: bool,
-    pub broken: Vec<bool>,
     pub reached_goal: bool,
     /// Completed or abandoned, kept only for escalation tiers still due.
     pub ended: bool,
@@ -134,11 +153,20 @@ pub(crate) struct Instance {
     pub worst: super::Level,
     pub findings_at_escalation_check: Option<u32>,
     pub escalations: Vec<FiredEscalation>,
+    /// Nothing in the instance comes due before this time (ms): a lower bound,
+    /// lowered whenever a deadline is added and made exact when deadlines are
+    /// looked for, so most events need not look.
+    pub due_hint: i64,
     /// Segments (by index) the customer was in when the instance started.
     pub segments: Vec<usize>,
 }
 
 impl Instance {
+    /// Something new comes due at `at`.
+    pub(crate) fn expect_due(&mut self, at: i64) {
+        self.due_hint = self.due_hint.min(at);
+    }
+
     pub(crate) fn new(
         journey: usize,
         compiled: &CompiledJourney,
@@ -152,22 +180,20 @@ impl Instance {
             number,
             started,
             last_progress: started,
-            positions: vec![0],
-            scratch: Vec::with_capacity(4),
-            visits: vec![0; steps],
-            last_seen: vec![i64::MIN; steps],
-            last_event: vec![(Symbol(0), 0); steps],
+            positions: smallvec::smallvec![0],
+            scratch: ActiveSet::new(),
+            steps: vec![StepState::default(); steps],
             activations: Vec::new(),
             asked: Vec::new(),
             reported: Vec::new(),
             off_path: false,
-            broken: vec![false; steps],
             reached_goal: false,
             ended: false,
             findings: 0,
             worst: super::Level::Info,
             findings_at_escalation_check: None,
             escalations: Vec::new(),
+            due_hint: i64::MIN,
             segments,
         }
     }

@@ -4,6 +4,7 @@
 
 use super::escalate::bucket_width;
 use super::finding::{Category, Finding, FindingKind, Level};
+use super::median::Durations;
 use super::summary::{
     EscalationRecord, FindingGroup, Health, InputCounts, JourneySummary, Report, RuleSummary,
     StepSummary,
@@ -13,7 +14,7 @@ use crate::compile::{Policy, StepId, Trigger};
 use crate::events::{Event, Interner, Rejection, Symbol};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Milliseconds since the epoch as a timestamp (clamped into jiff's range).
 pub(crate) fn timestamp(ms: i64) -> Timestamp {
@@ -81,9 +82,8 @@ struct JourneyTally {
     abandoned: u64,
     open: u64,
     off_path: u64,
-    /// Seconds from start to goal, one per goal reached, for the exact median
-    /// (4 bytes each: the one tally that grows with the log).
-    times_to_goal: Vec<u32>,
+    /// Seconds from start to goal, for the median, in bounded memory.
+    times_to_goal: Durations,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -122,7 +122,9 @@ pub(crate) struct Tally {
     levels: BTreeMap<Level, u64>,
     kept: Vec<Finding>,
     not_kept: u64,
-    groups: HashMap<(FindingKind, Option<usize>, Level), u64>,
+    /// Counts by kind, rule and level; ordered, so that groups whose rules share
+    /// a line (two rules of one `use`) still come out in one order.
+    groups: BTreeMap<(FindingKind, Option<usize>, Level), u64>,
     escalations: Vec<EscalationRecord>,
     fresh_escalations: Vec<EscalationRecord>,
     escalations_fired: u64,
@@ -166,7 +168,7 @@ impl Tally {
             levels: BTreeMap::new(),
             kept: Vec::new(),
             not_kept: 0,
-            groups: HashMap::new(),
+            groups: BTreeMap::new(),
             escalations: Vec::new(),
             fresh_escalations: Vec::new(),
             escalations_fired: 0,
@@ -241,7 +243,12 @@ impl Tally {
         }
         for rate in self.rates.iter_mut().flatten() {
             if rate.journey == j && rate.step.is_none_or(|rs| rs == s) {
-                rate.buckets.entry(t.div_euclid(rate.width)).or_default().0 += 1;
+                let bucket = t.div_euclid(rate.width);
+                // Mostly in time order: the newest bucket, without a search.
+                match rate.buckets.last_entry() {
+                    Some(mut last) if *last.key() == bucket => last.get_mut().0 += 1,
+                    _ => rate.buckets.entry(bucket).or_default().0 += 1,
+                }
             }
         }
     }
@@ -376,11 +383,7 @@ impl Tally {
             .iter()
             .zip(&mut self.journeys)
             .map(|(j, t)| {
-                t.times_to_goal.sort_unstable();
-                let median = t
-                    .times_to_goal
-                    .get(t.times_to_goal.len().saturating_sub(1) / 2)
-                    .map(|s| u64::from(*s));
+                let median = t.times_to_goal.median();
                 let finished = t.completed + t.abandoned + t.open;
                 JourneySummary {
                     journey: j.name.clone(),
@@ -396,11 +399,7 @@ impl Tally {
                     } else {
                         100.0 * (finished - t.off_path) as f64 / finished as f64
                     },
-                    median_seconds_to_goal: if t.times_to_goal.is_empty() {
-                        None
-                    } else {
-                        median
-                    },
+                    median_seconds_to_goal: median,
                 }
             })
             .collect();

@@ -43,16 +43,31 @@ pub(crate) fn fire_journey(
     until: i64,
     out: &mut Vec<Finding>,
 ) {
-    while let Some(k) = cust
-        .instances
-        .iter()
-        .position(|i| i.journey == j && next_due(ctx, i).is_some_and(|(at, _)| at < until))
-    {
+    while let Some(k) = first_due(ctx, cust, j, until) {
         let mut inst = cust.instances.swap_remove(k);
-        if fire_instance(ctx, cust, &mut inst, tally, until, out) {
+        let keep = fire_instance(ctx, cust, &mut inst, tally, until, out);
+        // Firing moves deadlines (a next tier, abandonment): look again next time.
+        inst.due_hint = i64::MIN;
+        if keep {
             cust.instances.push(inst);
         }
     }
+}
+
+/// The first instance of journey `j` with something due before `until`; the
+/// others learn exactly when their next deadline is.
+fn first_due(ctx: &Context<'_>, cust: &mut CustomerState, j: usize, until: i64) -> Option<usize> {
+    for (k, inst) in cust.instances.iter_mut().enumerate() {
+        if inst.journey != j || inst.due_hint >= until {
+            continue;
+        }
+        match next_due(ctx, inst) {
+            Some((at, _)) if at < until => return Some(k),
+            Some((at, _)) => inst.due_hint = at,
+            None => inst.due_hint = i64::MAX,
+        }
+    }
+    None
 }
 
 /// Fire what is due in one instance; false when the instance is done with.
@@ -122,11 +137,12 @@ fn abandon(
 
 fn last_step_name<'a>(ctx: &'a Context<'_>, inst: &Instance) -> &'a str {
     let journey = &ctx.policy.journeys[inst.journey];
-    inst.last_seen
+    inst.steps
         .iter()
+        .map(|st| st.last_seen)
         .enumerate()
-        .filter(|(_, t)| **t != i64::MIN)
-        .max_by_key(|(_, t)| **t)
+        .filter(|(_, t)| *t != i64::MIN)
+        .max_by_key(|(_, t)| *t)
         .map_or("start", |(s, _)| journey.steps[s].name.as_str())
 }
 
