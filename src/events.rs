@@ -50,7 +50,7 @@ mod xes;
 pub use intern::{Interner, Symbol};
 pub use mapping::{Field, InputFormat, Mapping, MappingError};
 pub use ndjson::CustomersReader;
-pub use reader::{EventReader, ReadOptions, DEFAULT_MAX_LINE};
+pub use reader::{AttributeFilter, EventReader, ReadOptions, DEFAULT_MAX_LINE};
 pub use reject::RejectWriter;
 
 use jiff::Timestamp;

@@ -12,8 +12,8 @@
 
 use super::time::TimeParser;
 use super::{
-    Attrs, Customer, Event, Field, InputError, Interner, Mapping, Origin, ReadOptions, Record,
-    Rejection, Symbol, Value,
+    AttributeFilter, Attrs, Customer, Event, Field, InputError, Interner, Mapping, Origin,
+    ReadOptions, Record, Rejection, Symbol, Value,
 };
 use std::io::{BufRead, ErrorKind};
 
@@ -43,6 +43,7 @@ pub(crate) struct CsvReader<R: BufRead> {
     file: String,
     file_index: u32,
     time: TimeParser,
+    attributes: AttributeFilter,
     delimiter: u8,
     /// 1 when lines end in CRLF: the csv crate then starts each record at the
     /// previous line's `\n`, one line early.
@@ -88,6 +89,7 @@ impl<R: BufRead> CsvReader<R> {
             file,
             file_index,
             time: options.time.clone(),
+            attributes: options.attributes.clone(),
             delimiter: options.delimiter,
             line_shift,
             last_customer: None,
@@ -164,6 +166,9 @@ impl<R: BufRead> CsvReader<R> {
                 Some(rest) => (rest, true),
                 None => (name.as_str(), false),
             };
+            if !self.attributes.keeps(key) {
+                continue;
+            }
             out.push(AttrColumn {
                 index,
                 key: interner.intern(key),

@@ -82,6 +82,9 @@ pub struct Interner {
     names: Vec<Box<str>>,
     /// Indices of forgotten names, reused by the next new names.
     free: Vec<u32>,
+    /// How many names have been forgotten: caches of symbols outside the
+    /// interner check it to know their symbols may be stale.
+    epoch: u64,
 }
 
 impl Interner {
@@ -122,7 +125,14 @@ impl Interner {
         if self.map.remove(name.as_bytes()).is_some() {
             *name = Box::from("");
             self.free.push(symbol.0);
+            self.epoch += 1;
         }
+    }
+
+    /// Changes whenever a name is forgotten: a symbol cached outside the
+    /// interner is still valid while this stays the same.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     /// The symbol for `name` if it has been interned, without interning it.

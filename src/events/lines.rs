@@ -1,5 +1,7 @@
 //! Line reading with a cap: one reused buffer, lines over the cap are skipped to
 //! their end (never held whole) and reported as too long, with their head kept.
+//! A line that lies whole in the input's buffer is handed out from there,
+//! without a copy.
 
 use std::io::{self, BufRead, Read};
 
@@ -26,6 +28,8 @@ pub(crate) struct LineReader<R> {
     line: u64,
     max: usize,
     any_bytes: bool,
+    /// Bytes of the input's buffer handed out as the last line, consumed on the next call.
+    pending: usize,
 }
 
 impl<R: BufRead> LineReader<R> {
@@ -37,6 +41,7 @@ impl<R: BufRead> LineReader<R> {
             line: 0,
             max,
             any_bytes: false,
+            pending: 0,
         }
     }
 
@@ -52,6 +57,23 @@ impl<R: BufRead> LineReader<R> {
 
     /// The next line, or `None` at the end of input.
     pub(crate) fn next_line(&mut self) -> io::Result<Option<(u64, Line<'_>)>> {
+        self.inner.consume(std::mem::take(&mut self.pending));
+        // A whole line in the input's buffer (an error is left to the copying path).
+        let found = match self.inner.fill_buf() {
+            Ok(available) => memchr::memchr(b'\n', available).filter(|&at| at <= self.max),
+            Err(_) => None,
+        };
+        if let Some(at) = found {
+            let available = self.inner.fill_buf()?;
+            let mut text = available.get(..at).unwrap_or(available);
+            if let [rest @ .., b'\r'] = text {
+                text = rest;
+            }
+            self.pending = at + 1;
+            self.any_bytes = true;
+            self.line += 1;
+            return Ok(Some((self.line, Line::Text(text))));
+        }
         self.buf.clear();
         let cap = u64::try_from(self.max)
             .unwrap_or(u64::MAX)

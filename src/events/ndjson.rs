@@ -8,12 +8,20 @@
 //! objects as their JSON text; `null` means absent.
 
 mod cache;
+mod fast;
+#[cfg(test)]
+mod fast_props;
+mod fields;
 mod json;
+mod names;
 
 use super::lines::{Line, LineReader};
 use super::time::TimeParser;
-use super::{Customer, Event, InputError, Interner, Mapping, Origin, Record, Rejection};
+use super::{
+    AttributeFilter, Customer, Event, InputError, Interner, Mapping, Origin, Record, Rejection,
+};
 use cache::KeyCache;
+use fast::Entry;
 use json::{Keys, LineSeed, Parsed};
 use serde::de::DeserializeSeed;
 use std::io::{BufRead, ErrorKind};
@@ -36,6 +44,11 @@ struct Ctx {
     keys: Keys,
     cache: KeyCache,
     time: TimeParser,
+    attributes: AttributeFilter,
+    /// The fast path's scan of the current line (reused).
+    entries: Vec<Entry>,
+    /// False to read every line with serde (to test the fast path against it).
+    fast: bool,
     file: String,
     file_index: u32,
     mode: Mode,
@@ -54,6 +67,7 @@ impl<R: BufRead> NdjsonReader<R> {
         mapping: &Mapping,
         time: TimeParser,
         max_line: usize,
+        attributes: AttributeFilter,
     ) -> Self {
         let keys = Keys {
             customer: mapping.customer.clone(),
@@ -68,6 +82,9 @@ impl<R: BufRead> NdjsonReader<R> {
                 keys,
                 cache: KeyCache::default(),
                 time,
+                attributes,
+                entries: Vec::new(),
+                fast: true,
                 file,
                 file_index,
                 mode: Mode::Events,
@@ -130,15 +147,18 @@ impl<R: BufRead> NdjsonReader<R> {
                 });
             }
             ctx.seen_record = true;
+            ctx.cache.revalidate(interner);
             let mut parsed = Parsed::default();
             let seed = LineSeed {
                 keys: &ctx.keys,
                 cache: &mut ctx.cache,
                 interner,
                 time: &ctx.time,
+                attributes: &ctx.attributes,
                 parsed: &mut parsed,
             };
-            let result = parse_line(text, seed);
+            let fast = ctx.fast.then_some(&mut ctx.entries);
+            let result = parse_line(text, seed, fast);
             let origin = Origin {
                 file: ctx.file_index,
                 line: line_no,
@@ -260,10 +280,22 @@ fn json_error(e: &serde_json::Error) -> String {
 }
 
 /// Parses one line. The whole line is checked as UTF-8 once (fast), so
-/// serde_json need not check each string again.
-fn parse_line(text: &[u8], seed: LineSeed<'_>) -> Result<(), String> {
+/// neither path need check each string again. With `fast` (a reused scan
+/// buffer), a line in the fast subset is read by hand ([`fast`]); any other
+/// line is read by serde.
+fn parse_line(
+    text: &[u8],
+    seed: LineSeed<'_>,
+    fast: Option<&mut Vec<Entry>>,
+) -> Result<(), String> {
     let text = std::str::from_utf8(text)
         .map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1))?;
+    if let Some(entries) = fast {
+        if fast::scan(text, &seed.cache.keys, entries).is_some() {
+            seed.apply(text, entries);
+            return Ok(());
+        }
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     seed.deserialize(&mut de).map_err(|e| json_error(&e))?;
     de.end().map_err(|e| json_error(&e))
@@ -291,6 +323,7 @@ impl<R: BufRead> CustomersReader<R> {
             &mapping,
             TimeParser::default(),
             super::DEFAULT_MAX_LINE,
+            AttributeFilter::All,
         );
         inner.ctx.mode = Mode::Customers;
         CustomersReader { inner }

@@ -8,6 +8,7 @@ use super::time::TimeParser;
 use super::xes::XesReader;
 use super::{InputError, InputFormat, Interner, Mapping, ReadStats, Record};
 use flate2::bufread::MultiGzDecoder;
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 
 /// The longest NDJSON line read (1 MiB); longer lines are rejected.
@@ -31,6 +32,55 @@ pub struct ReadOptions {
     pub all_lifecycle: bool,
     /// The longest NDJSON line read.
     pub max_line: usize,
+    /// Which attributes to keep (default: all). The others are left out of
+    /// events and customers without being typed, allocated or interned; the
+    /// mapped fields (customer, step, time, channel, actor) are not affected.
+    pub attributes: AttributeFilter,
+}
+
+/// Which attribute keys a reader keeps.
+///
+/// The NDJSON and CSV readers apply it (CSV `case:` columns by their name
+/// without the prefix); a left-out NDJSON value is still checked as JSON, so
+/// the same lines are rejected. The XES reader keeps every attribute.
+///
+/// A caller that needs only some attributes (the evaluator reads only those its
+/// policy names) saves the work of reading the others:
+///
+/// ```
+/// use cxl::events::{AttributeFilter, InputFormat, ReadOptions};
+///
+/// let mut options = ReadOptions::new(InputFormat::Ndjson);
+/// options.attributes = AttributeFilter::only(["csat", "tier"]);
+/// assert!(options.attributes.keeps("csat"));
+/// assert!(!options.attributes.keeps("tenure_days"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AttributeFilter {
+    /// Every attribute (the default).
+    #[default]
+    All,
+    /// Only the attributes with these keys.
+    Only(BTreeSet<String>),
+}
+
+impl AttributeFilter {
+    /// A filter keeping only `keys`.
+    pub fn only<I, S>(keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        AttributeFilter::Only(keys.into_iter().map(Into::into).collect())
+    }
+
+    /// True when attributes named `key` are kept.
+    pub fn keeps(&self, key: &str) -> bool {
+        match self {
+            AttributeFilter::All => true,
+            AttributeFilter::Only(keys) => keys.contains(key),
+        }
+    }
 }
 
 impl ReadOptions {
@@ -44,6 +94,7 @@ impl ReadOptions {
             classifier: None,
             all_lifecycle: false,
             max_line: DEFAULT_MAX_LINE,
+            attributes: AttributeFilter::All,
         }
     }
 }
@@ -82,6 +133,7 @@ impl EventReader {
                 &o.mapping,
                 o.time.clone(),
                 o.max_line,
+                o.attributes.clone(),
             ))),
             InputFormat::Csv => Inner::Csv(Box::new(CsvReader::new(input, file, file_index, o)?)),
             InputFormat::Xes => Inner::Xes(Box::new(XesReader::new(input, file, file_index, o))),

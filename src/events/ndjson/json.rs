@@ -2,9 +2,9 @@
 //! mapped fields and typed attributes, borrowing strings from the line and
 //! interning them without allocating when the name is already known.
 
-use super::cache::{KeyCache, Slot, CACHED_KEYS};
+use super::cache::{CachedKey, KeyCache, Slot, CACHED_KEYS};
 use crate::events::time::TimeParser;
-use crate::events::{Interner, Symbol, Value};
+use crate::events::{AttributeFilter, Interner, Symbol, Value};
 use jiff::Timestamp;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -40,6 +40,7 @@ pub(crate) struct LineSeed<'s> {
     pub(crate) cache: &'s mut KeyCache,
     pub(crate) interner: &'s mut Interner,
     pub(crate) time: &'s TimeParser,
+    pub(crate) attributes: &'s AttributeFilter,
     pub(crate) parsed: &'s mut Parsed,
 }
 
@@ -65,30 +66,17 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
             let slot = self.slot(position, key);
             position += 1;
             match slot {
-                Slot::Customer => {
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    self.parsed.customer = self.customer(key, value);
-                }
-                Slot::Time => {
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    self.parsed.time = self.time_of(key, value);
-                }
-                Slot::Step(i) => {
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    self.step(i, key, value);
-                }
-                Slot::Channel => {
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    self.parsed.channel = self.name(key, value);
-                }
-                Slot::Actor => {
-                    let value = map.next_value::<Scalar<'de>>()?;
-                    self.parsed.actor = self.name(key, value);
-                }
                 Slot::Attr(symbol) => {
                     if let Some(value) = map.next_value::<Attr>()?.0 {
                         self.parsed.attrs.push((symbol, value));
                     }
+                }
+                Slot::Skip => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                slot => {
+                    let value = map.next_value::<Scalar<'de>>()?;
+                    self.mapped(slot, key, value);
                 }
             }
         }
@@ -97,21 +85,22 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
 }
 
 impl LineSeed<'_> {
-    fn slot(&mut self, position: usize, key: &str) -> Slot {
+    /// The slot of the key at `position` on the line.
+    pub(super) fn slot(&mut self, position: usize, key: &str) -> Slot {
         // Lines of one log mostly repeat their keys in one order: try the key's
         // position first, then every key seen; a new key is classified once.
-        if let Some((cached, slot)) = self.cache.keys.get(position) {
-            if **cached == *key {
-                return *slot;
+        if let Some(cached) = self.cache.keys.get(position) {
+            if *cached.text == *key {
+                return cached.slot;
             }
         }
-        if let Some((_, slot)) = self.cache.keys.iter().find(|(cached, _)| **cached == *key) {
-            return *slot;
+        if let Some(cached) = self.cache.keys.iter().find(|c| *c.text == *key) {
+            return cached.slot;
         }
         let slot = self.classify(key);
         let cache = &mut self.cache.keys;
         if cache.len() < CACHED_KEYS {
-            cache.push((Box::from(key), slot));
+            cache.push(CachedKey::new(key, slot));
         }
         slot
     }
@@ -128,91 +117,11 @@ impl LineSeed<'_> {
             Slot::Channel
         } else if keys.actor.as_deref() == Some(key) {
             Slot::Actor
-        } else {
+        } else if self.attributes.keeps(key) {
             Slot::Attr(self.interner.intern(key))
+        } else {
+            Slot::Skip
         }
-    }
-}
-
-impl LineSeed<'_> {
-    fn problem(&mut self, reason: String) {
-        self.parsed.problem.get_or_insert(reason);
-    }
-
-    fn symbol(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
-        match value.text() {
-            Ok(Some(text)) => Some(self.interner.intern(&text)),
-            Ok(None) => None,
-            Err(kind) => {
-                self.problem(format!("field `{key}` holds {kind}, expected a string"));
-                None
-            }
-        }
-    }
-
-    /// The customer, checked against the previous line's first.
-    fn customer(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
-        let Scalar::Str(text) = value else {
-            return self.symbol(key, value);
-        };
-        if let Some((last, symbol)) = &self.cache.last_customer {
-            if **last == *text {
-                return Some(*symbol);
-            }
-        }
-        let symbol = self.interner.intern(&text);
-        let last = self
-            .cache
-            .last_customer
-            .get_or_insert_with(|| (String::new(), symbol));
-        last.0.clear();
-        last.0.push_str(&text);
-        last.1 = symbol;
-        Some(symbol)
-    }
-
-    /// Like [`Self::symbol`], through the small cache of names that repeat
-    /// (steps, channels, actors), which keeps them out of the big table.
-    fn name(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
-        match value.text() {
-            Ok(Some(text)) => Some(self.cache.names.intern(&text, self.interner)),
-            Ok(None) => None,
-            Err(kind) => {
-                self.problem(format!("field `{key}` holds {kind}, expected a string"));
-                None
-            }
-        }
-    }
-
-    fn step(&mut self, index: usize, key: &str, value: Scalar<'_>) {
-        if self.keys.step.len() == 1 {
-            self.parsed.step = self.name(key, value);
-            return;
-        }
-        match value.text() {
-            Ok(text) => {
-                let parts = &mut self.parsed.step_parts;
-                parts.resize(self.keys.step.len(), None);
-                if let Some(slot) = parts.get_mut(index) {
-                    *slot = text.map(Cow::into_owned);
-                }
-            }
-            Err(kind) => self.problem(format!("field `{key}` holds {kind}, expected a string")),
-        }
-    }
-
-    fn time_of(&mut self, key: &str, value: Scalar<'_>) -> Option<Timestamp> {
-        let parsed = match value {
-            Scalar::Str(text) => self.time.parse_str(&text),
-            Scalar::Num(n) => self.time.parse_number(n),
-            Scalar::Int(n) => self.time.parse_integer(n),
-            Scalar::Null => return None,
-            other => Err(format!(
-                "field `{key}` holds {}, expected a time",
-                other.kind()
-            )),
-        };
-        parsed.map_err(|reason| self.problem(reason)).ok()
     }
 }
 
@@ -249,7 +158,8 @@ pub(crate) enum Scalar<'de> {
 }
 
 impl<'de> Scalar<'de> {
-    fn kind(&self) -> &'static str {
+    /// What the value is, for messages.
+    pub(super) fn kind(&self) -> &'static str {
         match self {
             Scalar::Str(_) => "a string",
             Scalar::Num(_) | Scalar::Int(_) => "a number",
@@ -260,7 +170,7 @@ impl<'de> Scalar<'de> {
     }
 
     /// The value as text: strings and numbers are accepted (an id may be `42`).
-    fn text(self) -> Result<Option<Cow<'de, str>>, &'static str> {
+    pub(super) fn text(self) -> Result<Option<Cow<'de, str>>, &'static str> {
         match self {
             Scalar::Str(s) => Ok(Some(s)),
             Scalar::Int(i) => Ok(Some(Cow::Owned(i.to_string()))),

@@ -1,0 +1,324 @@
+//! The fast path of NDJSON reading: a hand-written scanner for the common line,
+//! a flat JSON object whose keys are plain strings and whose values are strings
+//! without escapes, numbers, `true`, `false` or `null`.
+//!
+//! Reading is in two phases. [`scan`] checks the whole line and notes where
+//! each key and value is, with no side effect; any line outside the subset
+//! (escapes, nested values, a syntax error, anything unsure) makes it return
+//! `None`, and the caller reads the line with serde instead, so rejections
+//! keep serde's messages. Only a line that scanned whole is applied
+//! ([`LineSeed::apply`]), through the same per-field code as the serde path,
+//! in the same order: the result and the interner's state are the same.
+//!
+//! Numbers: plain integers of up to 18 digits are read here; every other
+//! number token (`-0`, fractions, exponents, long integers) is read by
+//! serde_json on its own, the same code that reads it inside a line.
+
+use super::cache::{CachedKey, Slot};
+use super::json::{text_value, LineSeed, Scalar};
+use crate::events::Value;
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// A value read by the scanner.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Token {
+    /// A string without escapes: its byte range in the line (quotes excluded).
+    Str(usize, usize),
+    /// An integer that fits an `i64`.
+    Int(i64),
+    /// A larger integer that fits a `u64`.
+    UInt(u64),
+    /// Any other number.
+    Num(f64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+/// One key and its value, as byte ranges of the line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Entry {
+    key: (usize, usize),
+    /// The key's slot, when it is the cached key of its position.
+    slot: Option<Slot>,
+    value: Token,
+}
+
+/// Scans `line` into `out` (cleared first); `None` when the line is not in
+/// the fast subset and must be read by serde. A key equal to the cached key
+/// of its position is matched as is and takes its slot (read only here).
+pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Option<()> {
+    out.clear();
+    let b = line.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            let key_start = i + 1;
+            let (key_end, slot) = match cached.get(out.len()) {
+                Some(c) if c.plain && key_at(b, i + 1, c.text.as_bytes()) => {
+                    (i + 1 + c.text.len(), Some(c.slot))
+                }
+                _ => {
+                    let end = string_end(b, i + 1)?;
+                    let key = b.get(i + 1..end)?;
+                    let known = cached.iter().find(|c| same(c.text.as_bytes(), key));
+                    (end, known.map(|c| c.slot))
+                }
+            };
+            i = skip_ws(b, key_end + 1);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(b, i + 1);
+            // The value is written in place (no copy of a returned token).
+            out.push(Entry {
+                key: (key_start, key_end),
+                slot,
+                value: Token::Null,
+            });
+            let entry = out.last_mut()?;
+            let next = value(line, i, &mut entry.value)?;
+            i = skip_ws(b, next);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b'}') => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    (skip_ws(b, i) == b.len()).then_some(())
+}
+
+/// True when the string at `start` is `key` (which needs no escapes).
+#[inline]
+fn key_at(b: &[u8], start: usize, key: &[u8]) -> bool {
+    let end = start + key.len();
+    b.get(end) == Some(&b'"') && b.get(start..end).is_some_and(|text| same(text, key))
+}
+
+/// Byte equality, quick for short slices (no library call).
+#[inline]
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    let half = |s: &[u8], at: usize| {
+        s.get(at..at + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map(u32::from_le_bytes)
+    };
+    match n {
+        0..=3 => a == b,
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// The index past JSON whitespace from `i`.
+#[inline(always)]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    // Most lines have no whitespace between tokens.
+    if b.get(i).is_some_and(|&c| c > b' ') {
+        return i;
+    }
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The index of the closing quote of a string whose text starts at `start`;
+/// `None` for an escape, a control character or no closing quote.
+fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    // Eight bytes at a time: the lowest flagged byte of a word is the first
+    // quote, backslash or control character in it.
+    while let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+        let flags = special(u64::from_le_bytes(word));
+        if flags != 0 {
+            let at = i + (flags.trailing_zeros() / 8) as usize;
+            return (b.get(at) == Some(&b'"')).then_some(at);
+        }
+        i += 8;
+    }
+    let rest = b.get(i..)?;
+    let at = rest
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    (rest.get(at) == Some(&b'"')).then_some(i + at)
+}
+
+/// High bits set on the bytes of `w` that are `"`, `\\` or below 0x20 (exact
+/// up to the first such byte; bytes after it may be flagged wrongly).
+fn special(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let quote = zero(w ^ (ONES * u64::from(b'"')));
+    let backslash = zero(w ^ (ONES * u64::from(b'\\')));
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    quote | backslash | control
+}
+
+/// Reads the value at `i` into `out`; the index just past it.
+#[inline(always)]
+fn value(line: &str, i: usize, out: &mut Token) -> Option<usize> {
+    let b = line.as_bytes();
+    let mut literal = |text: &[u8], token: Token| {
+        let end = i + text.len();
+        (b.get(i..end)? == text).then(|| *out = token)?;
+        Some(end)
+    };
+    match *b.get(i)? {
+        b'"' => {
+            let end = string_end(b, i + 1)?;
+            *out = Token::Str(i + 1, end);
+            Some(end + 1)
+        }
+        b't' => literal(b"true", Token::Bool(true)),
+        b'f' => literal(b"false", Token::Bool(false)),
+        b'n' => literal(b"null", Token::Null),
+        b'-' | b'0'..=b'9' => number(line, i, out),
+        _ => None,
+    }
+}
+
+/// The longest integer read by hand: 18 digits always fit an `i64`.
+const MAX_DIGITS: usize = 18;
+
+/// A number token at `i`: a plain integer by hand, anything else by serde_json.
+#[inline(always)]
+fn number(line: &str, i: usize, out: &mut Token) -> Option<usize> {
+    let b = line.as_bytes();
+    let negative = b.get(i) == Some(&b'-');
+    let digits_start = i + usize::from(negative);
+    let mut end = digits_start;
+    let mut n: i64 = 0;
+    while let Some(&c @ b'0'..=b'9') = b.get(end) {
+        n = n.wrapping_mul(10).wrapping_add(i64::from(c - b'0'));
+        end += 1;
+    }
+    let count = end - digits_start;
+    let plain = count > 0
+        && count <= MAX_DIGITS
+        && (count == 1 || b.get(digits_start) != Some(&b'0'))
+        && !(negative && n == 0)
+        && !matches!(b.get(end), Some(b'.' | b'e' | b'E' | b'+' | b'-'));
+    if plain {
+        *out = Token::Int(if negative { -n } else { n });
+        return Some(end);
+    }
+    let (token, end) = other_number(line, i)?;
+    *out = token;
+    Some(end)
+}
+
+/// Any number but a plain short integer: the whole run of number characters
+/// at `i`, read by serde_json.
+#[cold]
+#[inline(never)]
+fn other_number(line: &str, i: usize) -> Option<(Token, usize)> {
+    let b = line.as_bytes();
+    let rest = b.get(i..)?;
+    let len = rest
+        .iter()
+        .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        .unwrap_or(rest.len());
+    let text = line.get(i..i + len)?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let token = match Scalar::deserialize(&mut de).ok()? {
+        Scalar::Int(n) => match (i64::try_from(n), u64::try_from(n)) {
+            (Ok(n), _) => Token::Int(n),
+            (_, Ok(n)) => Token::UInt(n),
+            _ => return None,
+        },
+        Scalar::Num(x) => Token::Num(x),
+        _ => return None,
+    };
+    de.end().ok()?;
+    Some((token, i + len))
+}
+
+impl Token {
+    /// The value as a mapped field reads it.
+    fn scalar(self, line: &str) -> Scalar<'_> {
+        match self {
+            Token::Str(start, end) => {
+                Scalar::Str(Cow::Borrowed(line.get(start..end).unwrap_or("")))
+            }
+            Token::Int(n) => Scalar::Int(i128::from(n)),
+            Token::UInt(n) => Scalar::Int(i128::from(n)),
+            Token::Num(x) => Scalar::Num(x),
+            Token::Bool(_) => Scalar::Bool,
+            Token::Null => Scalar::Null,
+        }
+    }
+
+    /// The value as an attribute; `None` for `null`.
+    fn attr(self, line: &str) -> Option<Value> {
+        match self {
+            Token::Str(start, end) => Some(text_value(line.get(start..end).unwrap_or(""))),
+            // Like serde's `visit_i64`/`visit_u64`: the integer's nearest float.
+            Token::Int(n) => Some(Value::Number(n as f64)),
+            Token::UInt(n) => Some(Value::Number(n as f64)),
+            Token::Num(x) => Some(Value::Number(x)),
+            Token::Bool(v) => Some(Value::Bool(v)),
+            Token::Null => None,
+        }
+    }
+}
+
+impl LineSeed<'_> {
+    /// Applies a scanned line, key by key, as the serde visitor would.
+    pub(super) fn apply(mut self, line: &str, entries: &[Entry]) {
+        let key = |entry: &Entry| line.get(entry.key.0..entry.key.1).unwrap_or("");
+        let attrs = entries.iter().filter(|e| !is_mapped(e.slot)).count();
+        self.parsed.attrs.reserve_exact(attrs);
+        for (position, entry) in entries.iter().enumerate() {
+            let slot = match entry.slot {
+                Some(slot) => slot,
+                None => self.slot(position, key(entry)),
+            };
+            match slot {
+                Slot::Attr(symbol) => {
+                    if let Some(value) = entry.value.attr(line) {
+                        self.parsed.attrs.push((symbol, value));
+                    }
+                }
+                Slot::Skip => {}
+                slot => match entry.value {
+                    Token::Str(start, end) => {
+                        self.mapped_str(slot, line.get(start..end).unwrap_or(""))
+                    }
+                    value => self.mapped(slot, key(entry), value.scalar(line)),
+                },
+            }
+        }
+    }
+}
+
+/// True for a key known to hold a mapped field (or to be left out).
+fn is_mapped(slot: Option<Slot>) -> bool {
+    matches!(slot, Some(slot) if !matches!(slot, Slot::Attr(_)))
+}

@@ -1,0 +1,333 @@
+//! Property tests: the fast path reads every line exactly as the serde path
+//! does (same records, same rejections, same interned names), on random flat
+//! and not-so-flat JSON lines with random corruptions.
+
+use super::fast::{scan, Entry};
+use super::{CustomersReader, NdjsonReader};
+use crate::events::time::TimeParser;
+use crate::events::{AttributeFilter, InputFormat, Interner, Mapping, DEFAULT_MAX_LINE};
+use proptest::prelude::*;
+
+/// Every record as debug text (so `-0.0` and `0.0` differ), then every name.
+fn read_all(log: &str, mapping: &Mapping, filter: &AttributeFilter, fast: bool) -> Vec<String> {
+    let mut reader = NdjsonReader::new(
+        log.as_bytes(),
+        "t.ndjson".into(),
+        0,
+        mapping,
+        TimeParser::default(),
+        DEFAULT_MAX_LINE,
+        filter.clone(),
+    );
+    reader.ctx.fast = fast;
+    let mut interner = Interner::new();
+    let mut out = Vec::new();
+    loop {
+        match reader.next_record(&mut interner) {
+            Ok(Some(record)) => out.push(format!("{record:?}")),
+            Ok(None) => break,
+            Err(e) => {
+                out.push(format!("error {e}"));
+                break;
+            }
+        }
+    }
+    out.extend((0..interner.len()).map(|i| {
+        interner
+            .resolve(crate::events::Symbol(i as u32))
+            .to_string()
+    }));
+    out
+}
+
+fn read_customers(log: &str, fast: bool) -> Vec<String> {
+    let mut reader = CustomersReader::new(log.as_bytes(), "c.ndjson".into(), 0, "customer");
+    reader.inner.ctx.fast = fast;
+    let mut interner = Interner::new();
+    let mut out = Vec::new();
+    while let Ok(Some(record)) = reader.next_record(&mut interner) {
+        out.push(format!("{record:?}"));
+    }
+    out
+}
+
+const KEYS: &[&str] = &[
+    "customer",
+    "step",
+    "time",
+    "channel",
+    "actor",
+    "csat",
+    "tier",
+    "amount",
+    "when",
+    "note",
+    "",
+    "ключ",
+    "a\\\"b",
+    "\\u0063ustomer",
+    "st\\u0065p",
+    "a\\tb",
+    "a\tb",
+];
+
+const NUMBERS: &[&str] = &[
+    "0",
+    "-0",
+    "1",
+    "-1",
+    "01",
+    "-01",
+    "00",
+    "1.5",
+    "-1.5",
+    "0.1e-5",
+    "1e400",
+    "-1e400",
+    "1E5",
+    "1e+5",
+    "1e-5",
+    "1.",
+    "-",
+    ".5",
+    "+1",
+    "1e",
+    "1.5.5",
+    "1-2",
+    "123456789012345678",
+    "-123456789012345678",
+    "1234567890123456789",
+    "-1234567890123456789",
+    "12345678901234567890",
+    "123456789012345678901234",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "18446744073709551615",
+    "18446744073709551616",
+    "1.7976931348623157e308",
+    "5e-324",
+    "2.5e-324",
+    "1e-400",
+    "0.0",
+    "-0.0",
+    "0e0",
+    "1700000000",
+    "1700000000123",
+    "99999999999999999",
+    "0.30000000000000004",
+    "2.2250738585072011e-308",
+    "9007199254740993",
+];
+
+const STRINGS: &[&str] = &[
+    "",
+    "c000001",
+    "Claim reported",
+    "web",
+    "gold",
+    "héllo wörld",
+    "日本語",
+    "emoji 😀",
+    "a\\\"b",
+    "line\\nbreak",
+    "tab\\there",
+    "\\u00e9",
+    "\\ud83d\\ude00",
+    "back\\\\slash",
+    "\\/",
+    "2026-03-01T00:00:48Z",
+    "2026-03-01T00:00:48+01:00",
+    "2026-03-01T00:00:48.123456789-05:30",
+    "2024-02-29T23:59:59Z",
+    "2023-02-29T00:00:00Z",
+    "2026-03-01T24:00:00Z",
+    "2026-03-01T10:00:60Z",
+    "2026-03-01 10:00:00",
+    "2026-03-01",
+    "1700000000",
+    "-1700000000.5",
+    "yesterday",
+    "2026-13-01T00:00:00Z",
+    "2026-03-01T00:00:48+14:00",
+    "2026-03-01T00:00:48-00:00",
+    "raw\ttab",
+    "\\x",
+    "\\u12",
+    "ctrl\u{1}x",
+];
+
+const OTHERS: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "tru",
+    "nul",
+    "falsey",
+    "[]",
+    "{}",
+    "[1, \"a\", null, [true]]",
+    "{\"a\": 1, \"b\": [2]}",
+    "[\"2026-03-01T00:00:48Z\", null, 1.5]",
+    "[1,]",
+    "{\"a\"}",
+    "NaN",
+    "Infinity",
+];
+
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(KEYS).prop_map(|k| format!("\"{k}\"")),
+        1 => "[a-z_]{1,8}".prop_map(|k| format!("\"{k}\"")),
+    ]
+}
+
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => prop::sample::select(STRINGS).prop_map(|s| format!("\"{s}\"")),
+        1 => "[ -~&&[^\"\\\\]]{0,12}".prop_map(|s| format!("\"{s}\"")),
+        2 => prop::sample::select(NUMBERS).prop_map(str::to_string),
+        1 => any::<i64>().prop_map(|n| n.to_string()),
+        1 => any::<f64>().prop_map(|x| format!("{x:e}")),
+        1 => any::<f64>().prop_map(|x| x.to_string()),
+        2 => prop::sample::select(OTHERS).prop_map(str::to_string),
+    ]
+}
+
+fn ws() -> impl Strategy<Value = &'static str> {
+    prop_oneof![6 => Just(""), 1 => Just(" "), 1 => Just("\t"), 1 => Just(" \r "), 1 => Just("  ")]
+}
+
+/// How a line is spoiled, if at all.
+#[derive(Debug, Clone)]
+enum Corruption {
+    None,
+    Truncate(usize),
+    Insert(usize, char),
+    Delete(usize),
+}
+
+fn corruption() -> impl Strategy<Value = Corruption> {
+    let chars = prop::sample::select(vec![
+        '"', ',', ':', '{', '}', '[', '\\', 'x', '1', ' ', '\u{0}', 'é',
+    ]);
+    prop_oneof![
+        6 => Just(Corruption::None),
+        1 => any::<usize>().prop_map(Corruption::Truncate),
+        1 => (any::<usize>(), chars).prop_map(|(at, c)| Corruption::Insert(at, c)),
+        1 => any::<usize>().prop_map(Corruption::Delete),
+    ]
+}
+
+fn spoil(line: String, how: &Corruption) -> String {
+    let boundary = |at: usize| {
+        let mut at = at % (line.len() + 1);
+        while !line.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    match *how {
+        Corruption::None => line,
+        Corruption::Truncate(at) => line[..boundary(at)].to_string(),
+        Corruption::Insert(at, c) => {
+            let mut out = line.clone();
+            out.insert(boundary(at), c);
+            out
+        }
+        Corruption::Delete(at) => {
+            let mut out = line.clone();
+            let at = boundary(at);
+            if at < out.len() {
+                out.remove(at);
+            }
+            out
+        }
+    }
+}
+
+fn line() -> impl Strategy<Value = String> {
+    let pair = (key(), ws(), ws(), value(), ws());
+    (ws(), prop::collection::vec(pair, 0..9), ws(), corruption()).prop_map(
+        |(lead, pairs, tail, how)| {
+            let mut out = format!("{lead}{{");
+            for (i, (k, w1, w2, v, w3)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&format!("{w1}{k}{w2}:{w3}{v}{w1}"));
+            }
+            out.push_str(&format!("}}{tail}"));
+            spoil(out, &how)
+        },
+    )
+}
+
+fn mappings() -> Vec<Mapping> {
+    let plain = Mapping::for_format(InputFormat::Ndjson);
+    let mut joined = plain.clone();
+    joined.step = vec!["step".into(), "note".into()];
+    joined.channel = None;
+    vec![plain, joined]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn fast_path_reads_like_serde(lines in prop::collection::vec(line(), 1..12), only in any::<bool>()) {
+        let log = lines.join("\n");
+        let filter = match only {
+            true => AttributeFilter::only(["csat", "tier", "when", "ключ"]),
+            false => AttributeFilter::All,
+        };
+        for mapping in mappings() {
+            let fast = read_all(&log, &mapping, &filter, true);
+            let slow = read_all(&log, &mapping, &filter, false);
+            prop_assert_eq!(fast, slow, "log:\n{}", log);
+        }
+        prop_assert_eq!(read_customers(&log, true), read_customers(&log, false));
+    }
+}
+
+#[test]
+fn a_cached_key_with_an_escape_is_not_matched_raw() {
+    let mapping = Mapping::for_format(InputFormat::Ndjson);
+    for log in [
+        "{\"a\\tb\":1}\n{\"a\tb\":2}",
+        "{\"a\\\"b\":1}\n{\"a\"b\":2}",
+    ] {
+        let fast = read_all(log, &mapping, &AttributeFilter::All, true);
+        assert!(
+            fast.iter().any(|r| r.contains("not valid JSON")),
+            "{fast:?}"
+        );
+        assert_eq!(fast, read_all(log, &mapping, &AttributeFilter::All, false));
+    }
+}
+
+#[test]
+fn the_common_line_takes_the_fast_path() {
+    let mut entries: Vec<Entry> = Vec::new();
+    for line in [
+        r#"{"customer":"c000001","step":"Claim reported","time":"2026-03-01T00:00:48Z","channel":"web","actor":"Claims intake","tenure_days":89,"csat":5}"#,
+        r#" { "a" : -1.5e3 , "b":null,"c":true,"d":false, "e":"日本", "f": 0, "g": -0 } "#,
+        "{}",
+        "{\t}",
+    ] {
+        assert!(scan(line, &[], &mut entries).is_some(), "{line}");
+    }
+    for line in [
+        r#"{"a":"\n"}"#,
+        r#"{"a":[1]}"#,
+        r#"{"a":{"b":1}}"#,
+        r#"{"a":1,}"#,
+        r#"{"a":01}"#,
+        r#"{"a":1e400}"#,
+        r#"{"a":1} x"#,
+        r#"{"a" 1}"#,
+        r#"["a"]"#,
+        "{\"a\":\"\t\"}",
+    ] {
+        assert!(scan(line, &[], &mut entries).is_none(), "{line}");
+    }
+}

@@ -1,0 +1,109 @@
+//! The mapped fields of a line (customer, step, time, channel, actor): how a
+//! value of each JSON type is stored, shared by the serde and fast paths. A
+//! string (the common case) goes straight to [`LineSeed::mapped_str`].
+
+use super::cache::Slot;
+use super::json::{LineSeed, Scalar};
+use crate::events::Symbol;
+use jiff::Timestamp;
+use std::borrow::Cow;
+
+impl LineSeed<'_> {
+    /// Stores the value of a mapped field (every slot but `Attr` and `Skip`).
+    pub(super) fn mapped(&mut self, slot: Slot, key: &str, value: Scalar<'_>) {
+        if let Scalar::Str(text) = &value {
+            return self.mapped_str(slot, text);
+        }
+        match slot {
+            Slot::Customer => self.parsed.customer = self.symbol(key, value),
+            Slot::Time => self.parsed.time = self.time_of(key, value),
+            Slot::Step(i) if self.keys.step.len() != 1 => match value.text() {
+                Ok(text) => self.step_part(i, text.map(Cow::into_owned)),
+                Err(kind) => self.wrong_type(key, kind),
+            },
+            Slot::Step(_) => self.parsed.step = self.name(key, value),
+            Slot::Channel => self.parsed.channel = self.name(key, value),
+            Slot::Actor => self.parsed.actor = self.name(key, value),
+            Slot::Attr(_) | Slot::Skip => {}
+        }
+    }
+
+    /// Stores a string held by a mapped field.
+    pub(super) fn mapped_str(&mut self, slot: Slot, text: &str) {
+        match slot {
+            Slot::Customer => self.parsed.customer = Some(self.customer(text)),
+            Slot::Time => {
+                let parsed = self.time.parse_str(text);
+                self.parsed.time = parsed.map_err(|reason| self.problem(reason)).ok();
+            }
+            Slot::Step(i) if self.keys.step.len() != 1 => self.step_part(i, Some(text.into())),
+            Slot::Step(_) => self.parsed.step = Some(self.cache.names.intern(text, self.interner)),
+            Slot::Channel => {
+                self.parsed.channel = Some(self.cache.names.intern(text, self.interner));
+            }
+            Slot::Actor => self.parsed.actor = Some(self.cache.names.intern(text, self.interner)),
+            Slot::Attr(_) | Slot::Skip => {}
+        }
+    }
+
+    fn problem(&mut self, reason: String) {
+        self.parsed.problem.get_or_insert(reason);
+    }
+
+    fn wrong_type(&mut self, key: &str, kind: &str) {
+        self.problem(format!("field `{key}` holds {kind}, expected a string"));
+    }
+
+    /// A value that is not a string, as a symbol (an id may be `42`).
+    fn symbol(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
+        match value.text() {
+            Ok(Some(text)) => Some(self.interner.intern(&text)),
+            Ok(None) => None,
+            Err(kind) => {
+                self.wrong_type(key, kind);
+                None
+            }
+        }
+    }
+
+    /// The customer, through the cache of recent customers.
+    fn customer(&mut self, text: &str) -> Symbol {
+        self.cache.customers.intern(text, self.interner)
+    }
+
+    /// Like [`Self::symbol`], through the small cache of names that repeat
+    /// (steps, channels, actors), which keeps them out of the big table.
+    fn name(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
+        match value.text() {
+            Ok(Some(text)) => Some(self.cache.names.intern(&text, self.interner)),
+            Ok(None) => None,
+            Err(kind) => {
+                self.wrong_type(key, kind);
+                None
+            }
+        }
+    }
+
+    /// One part of a step name made of several fields.
+    fn step_part(&mut self, index: usize, text: Option<String>) {
+        let parts = &mut self.parsed.step_parts;
+        parts.resize(self.keys.step.len(), None);
+        if let Some(slot) = parts.get_mut(index) {
+            *slot = text;
+        }
+    }
+
+    fn time_of(&mut self, key: &str, value: Scalar<'_>) -> Option<Timestamp> {
+        let parsed = match value {
+            Scalar::Str(text) => self.time.parse_str(&text),
+            Scalar::Num(n) => self.time.parse_number(n),
+            Scalar::Int(n) => self.time.parse_integer(n),
+            Scalar::Null => return None,
+            other => Err(format!(
+                "field `{key}` holds {}, expected a time",
+                other.kind()
+            )),
+        };
+        parsed.map_err(|reason| self.problem(reason)).ok()
+    }
+}

@@ -1,0 +1,136 @@
+//! Small direct-mapped caches in front of the interner: names that repeat on
+//! many lines (steps, channels, actors) and recent customers. A hit costs a
+//! short compare in a small table instead of a probe of the big interner
+//! table (a cache miss when it holds many customers).
+//!
+//! Each entry remembers the interner's epoch when it was checked; after the
+//! caller forgets a name (`Interner::forget`) an entry is trusted only once the
+//! interner confirms it, so a freed symbol is never handed out again.
+
+use super::fast::same;
+use crate::events::{Interner, Symbol};
+
+/// How many names the small cache holds (a power of two).
+const CACHED_NAMES: usize = 256;
+
+/// A cached name and its symbol, as of an interner epoch.
+#[derive(Debug, Clone)]
+struct Named {
+    name: Box<str>,
+    symbol: Symbol,
+    epoch: u64,
+}
+
+/// Names that repeat on many lines (a log has few steps, channels and actors).
+#[derive(Debug)]
+pub(crate) struct NameCache(Vec<Option<Named>>);
+
+impl Default for NameCache {
+    fn default() -> Self {
+        NameCache(vec![None; CACHED_NAMES])
+    }
+}
+
+impl NameCache {
+    /// The symbol of `name`, from the cache when it is there.
+    pub(crate) fn intern(&mut self, name: &str, interner: &mut Interner) -> Symbol {
+        let b = name.as_bytes();
+        let Some(entry) = self.0.get_mut(slot_of(b) % CACHED_NAMES) else {
+            return interner.intern(name);
+        };
+        let epoch = interner.epoch();
+        if let Some(cached) = entry {
+            let valid = || cached.epoch == epoch || interner.get(name) == Some(cached.symbol);
+            if same(cached.name.as_bytes(), b) && valid() {
+                cached.epoch = epoch;
+                return cached.symbol;
+            }
+        }
+        let symbol = interner.intern(name);
+        *entry = Some(Named {
+            name: Box::from(name),
+            symbol,
+            epoch,
+        });
+        symbol
+    }
+}
+
+/// How many customers the cache holds (a power of two).
+const CACHED_CUSTOMERS: usize = 4096;
+
+/// The longest customer id cached.
+const CUSTOMER_BYTES: usize = 23;
+
+/// A cached customer id, inline.
+#[derive(Debug, Clone, Copy)]
+struct Recent {
+    /// False for a slot never filled.
+    filled: bool,
+    len: u8,
+    bytes: [u8; CUSTOMER_BYTES],
+    symbol: Symbol,
+    epoch: u64,
+}
+
+/// A slot never filled.
+const EMPTY: Recent = Recent {
+    filled: false,
+    len: 0,
+    bytes: [0; CUSTOMER_BYTES],
+    symbol: Symbol(0),
+    epoch: 0,
+};
+
+/// Recent customers: a customer's events are usually close together, so most
+/// lines find their customer here.
+#[derive(Debug, Default)]
+pub(crate) struct CustomerCache(Vec<Recent>);
+
+impl CustomerCache {
+    /// The symbol of customer `id`, from the cache when it is there.
+    pub(crate) fn intern(&mut self, id: &str, interner: &mut Interner) -> Symbol {
+        let b = id.as_bytes();
+        let Ok(len) = u8::try_from(b.len()).map(usize::from) else {
+            return interner.intern(id);
+        };
+        if len > CUSTOMER_BYTES {
+            return interner.intern(id);
+        }
+        if self.0.is_empty() {
+            self.0 = vec![EMPTY; CACHED_CUSTOMERS];
+        }
+        let Some(entry) = self.0.get_mut(slot_of(b) % CACHED_CUSTOMERS) else {
+            return interner.intern(id);
+        };
+        let epoch = interner.epoch();
+        let cached = entry.bytes.get(..usize::from(entry.len)).unwrap_or(&[]);
+        if entry.filled && entry.epoch == epoch && same(cached, b) {
+            return entry.symbol;
+        }
+        let symbol = interner.intern(id);
+        // Written in place: a whole new entry built aside costs a slow copy.
+        if let Some(head) = entry.bytes.get_mut(..len) {
+            head.copy_from_slice(b);
+        }
+        entry.filled = true;
+        entry.len = len as u8;
+        entry.symbol = symbol;
+        entry.epoch = epoch;
+        symbol
+    }
+}
+
+/// A hash of a name for the caches: its first and last eight bytes, mixed.
+fn slot_of(b: &[u8]) -> usize {
+    let word = |chunk: &[u8]| {
+        let mut w = [0u8; 8];
+        let n = chunk.len().min(8);
+        w[..n].copy_from_slice(&chunk[..n]);
+        u64::from_le_bytes(w)
+    };
+    let head = word(b);
+    let tail = word(&b[b.len().saturating_sub(8)..]);
+    let mixed = (head ^ tail.rotate_left(29) ^ b.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 48) as usize
+}

@@ -1,0 +1,217 @@
+//! Tests of time parsing: the accepted forms, and the fast path against the
+//! reference parser (jiff) on random valid and invalid times.
+
+use super::*;
+
+fn utc(text: &str) -> String {
+    TimeParser::default()
+        .parse_str(text)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|e| e)
+}
+
+#[test]
+fn rfc3339_and_xes_forms() {
+    assert_eq!(utc("2010-12-30T14:32:00.000+01:00"), "2010-12-30T13:32:00Z");
+    assert_eq!(
+        utc("2011-10-11 13:45:40.276000+02:00"),
+        "2011-10-11T11:45:40.276Z"
+    );
+    assert_eq!(utc("2024-03-01T10:00:00Z"), "2024-03-01T10:00:00Z");
+    assert_eq!(utc("2024-03-01T10:00:00-0530"), "2024-03-01T15:30:00Z");
+    assert_eq!(utc("1970-01-01T00:00:00"), "1970-01-01T00:00:00Z");
+    assert_eq!(utc("2024-02-29"), "2024-02-29T00:00:00Z");
+    assert_eq!(utc("2024-03-01 10:00"), "2024-03-01T10:00:00Z");
+    assert_eq!(utc("1969-12-31T23:59:59.5Z"), "1969-12-31T23:59:59.5Z");
+}
+
+#[test]
+fn naive_times_use_the_zone() {
+    let offset = jiff::tz::Offset::from_seconds(3600).expect("offset");
+    let parser = TimeParser::new(TimeZone::fixed(offset));
+    let ts = parser.parse_str("2024-03-01 10:00:00").expect("time");
+    assert_eq!(ts.to_string(), "2024-03-01T09:00:00Z");
+    let ts = parser.parse_str("2024-03-01T10:00:00Z").expect("time");
+    assert_eq!(ts.to_string(), "2024-03-01T10:00:00Z");
+}
+
+#[test]
+fn fixed_zones() {
+    let zone = fixed_zone("-05:30").expect("offset");
+    let ts = TimeParser::new(zone)
+        .parse_str("2024-03-01 10:00")
+        .expect("time");
+    assert_eq!(ts.to_string(), "2024-03-01T15:30:00Z");
+    assert!(fixed_zone("UTC").is_some());
+    assert!(fixed_zone("Europe/Amsterdam").is_none());
+}
+
+#[test]
+fn epoch_numbers_by_magnitude() {
+    let parser = TimeParser::default();
+    let s = parser.parse_number(1_700_000_000.0).expect("s");
+    let ms = parser.parse_number(1_700_000_000_000.0).expect("ms");
+    assert_eq!(s, ms);
+    assert_eq!(utc("1700000000"), "2023-11-14T22:13:20Z");
+    assert_eq!(utc("1700000000123"), "2023-11-14T22:13:20.123Z");
+}
+
+#[test]
+fn bad_times_quote_the_value_and_list_formats() {
+    for bad in [
+        "2024-02-30",
+        "yesterday",
+        "2024-13-01T00:00:00Z",
+        "",
+        "2024-03-01T25:00",
+    ] {
+        let err = TimeParser::default().parse_str(bad).expect_err(bad);
+        assert!(err.contains(&format!("`{bad}`")), "{err}");
+        assert!(err.contains("RFC 3339"), "{err}");
+    }
+}
+
+#[test]
+fn fast_path_agrees_with_jiff() {
+    for text in [
+        "2000-02-29T23:59:59.999999999+14:00",
+        "1999-12-31T00:00:00-12:00",
+        "2100-03-01T12:34:56.7Z",
+    ] {
+        let ours = TimeParser::default().parse_str(text).expect("ours");
+        let theirs: Timestamp = text.parse().expect("jiff");
+        assert_eq!(ours, theirs, "{text}");
+    }
+}
+
+use proptest::prelude::*;
+
+/// A date-time in the shapes the fast path reads, with fields that are often
+/// out of range: `YYYY-MM-DD[(T|t| )HH:MM[:SS[(.|,)fff]]][offset]`.
+fn shaped() -> impl Strategy<Value = String> {
+    let year = prop_oneof![
+        1960u32..2101,
+        0u32..10_000,
+        Just(2000),
+        Just(1900),
+        Just(2024)
+    ];
+    let day = prop_oneof![1u32..32, 0u32..100];
+    let hour = prop_oneof![0u32..24, 0u32..100];
+    let minute = prop_oneof![0u32..60, 0u32..100];
+    let second = prop_oneof![0u32..60, Just(60), Just(61), 0u32..100];
+    let sep = prop::sample::select(vec!["T", "t", " ", "_"]);
+    let fraction = prop_oneof![
+        Just(String::new()),
+        "[.,][0-9]{1,12}".prop_map(|f| f),
+        Just(".".to_string()),
+    ];
+    let offset = prop_oneof![
+        Just("Z".to_string()),
+        Just("z".to_string()),
+        Just(String::new()),
+        (prop::sample::select(vec!["+", "-"]), 0u32..27, 0u32..61)
+            .prop_map(|(s, h, m)| format!("{s}{h:02}:{m:02}")),
+        (prop::sample::select(vec!["+", "-"]), 0u32..27, 0u32..61)
+            .prop_map(|(s, h, m)| format!("{s}{h:02}{m:02}")),
+        (prop::sample::select(vec!["+", "-"]), 0u32..27).prop_map(|(s, h)| format!("{s}{h:02}")),
+        Just("+14:00".to_string()),
+        Just("-00:00".to_string()),
+        Just("+1:00".to_string()),
+        Just("UTC".to_string()),
+    ];
+    let time = prop_oneof![
+        1 => Just(String::new()),
+        1 => (sep.clone(), hour.clone(), minute.clone()).prop_map(|(s, h, m)| format!("{s}{h:02}:{m:02}")),
+        6 => (sep, hour, minute, second, fraction).prop_map(|(s, h, m, sec, f)| format!("{s}{h:02}:{m:02}:{sec:02}{f}")),
+    ];
+    (year, 0u32..14, day, time, offset)
+        .prop_map(|(y, mo, d, t, o)| format!("{y:04}-{mo:02}-{d:02}{t}{o}"))
+}
+
+/// The fast path's result and the reference's. The fast path reads a
+/// fraction of more than 9 digits and drops the rest (jiff refuses it), so
+/// there the reference reads the text cut to 9 digits, under the same message.
+fn both(parser: &TimeParser, text: &str) -> (Result<Timestamp, String>, Result<Timestamp, String>) {
+    let fast = parser.parse_text(text, true);
+    let cut = cut_fraction(text);
+    let reference = parser
+        .parse_text(&cut, false)
+        .map_err(|e| e.replace(&format!("`{cut}`"), &format!("`{text}`")));
+    (fast, reference)
+}
+
+/// `text` with a fraction of seconds cut to 9 digits.
+fn cut_fraction(text: &str) -> String {
+    let Some(_) = text.get(19..20).filter(|c| matches!(*c, "." | ",")) else {
+        return text.to_string();
+    };
+    let digits = text[20..].bytes().take_while(u8::is_ascii_digit).count();
+    if digits <= 9 {
+        return text.to_string();
+    }
+    format!("{}{}", &text[..29], &text[20 + digits..])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn fast_path_equals_the_reference_parser(text in shaped()) {
+        let (fast, reference) = both(&TimeParser::default(), &text);
+        prop_assert_eq!(fast, reference, "{}", text);
+    }
+
+    #[test]
+    fn fast_path_equals_the_reference_in_a_fixed_zone(text in shaped(), hours in -12i32..15) {
+        let zone = TimeZone::fixed(jiff::tz::Offset::from_seconds(hours * 3600).expect("offset"));
+        let (fast, reference) = both(&TimeParser::new(zone), &text);
+        prop_assert_eq!(fast, reference, "{}", text);
+    }
+
+    #[test]
+    fn fast_path_equals_the_reference_on_any_text(text in "[0-9T:.+Z -]{0,30}") {
+        let (fast, reference) = both(&TimeParser::default(), &text);
+        prop_assert_eq!(fast, reference, "{}", text);
+    }
+}
+
+#[test]
+fn edge_times_agree_with_the_reference() {
+    for text in [
+        "2023-02-29T00:00:00Z",
+        "2024-02-29T00:00:00Z",
+        "1900-02-29T00:00:00Z",
+        "2000-02-29T00:00:00Z",
+        "2026-03-01T24:00:00Z",
+        "2026-03-01T23:59:60Z",
+        "2026-03-01T23:59:61Z",
+        "2026-03-01T10:00:00+14:00",
+        "2026-03-01T10:00:00-00:00",
+        "2026-03-01T10:00:00+25:59",
+        "2026-03-01T10:00:00+26:00",
+        "2026-03-01T10:00:00.1Z",
+        "2026-03-01T10:00:00.123456789Z",
+        "2026-03-01T10:00:00.1234567891Z",
+        "2026-03-01T10:00:00,123456789999+01:00",
+        "2026-03-01T10:00:00.Z",
+        "0000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+    ] {
+        let (fast, reference) = both(&TimeParser::default(), text);
+        assert_eq!(fast, reference, "{text}");
+    }
+}
+
+#[test]
+fn the_common_shapes_take_the_fast_path() {
+    for text in [
+        "2026-03-01T00:00:48Z",
+        "2026-03-01T00:00:48.5+01:00",
+        "2026-03-01 00:00:48",
+        "2026-03-01T00:00",
+        "2026-03-01",
+    ] {
+        assert!(parse_fast(text.as_bytes()).is_some(), "{text}");
+    }
+}

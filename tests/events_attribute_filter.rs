@@ -1,0 +1,152 @@
+//! The attribute filter read option (`ReadOptions::attributes`): kept keys are
+//! read with their types, the others are left out (not even interned), the
+//! mapped fields are not affected, and the same lines are rejected.
+
+use cxl::events::{
+    AttributeFilter, Event, EventReader, InputFormat, Interner, ReadOptions, Record, Rejection,
+    Value,
+};
+
+struct Got {
+    events: Vec<Event>,
+    customers: Vec<cxl::events::Customer>,
+    rejected: Vec<Rejection>,
+    interner: Interner,
+}
+
+fn read(text: &'static str, format: InputFormat, attributes: AttributeFilter) -> Got {
+    let mut options = ReadOptions::new(format);
+    options.attributes = attributes;
+    let mut reader = EventReader::new(text.as_bytes(), "in", 0, &options).expect("reader");
+    let mut got = Got {
+        events: Vec::new(),
+        customers: Vec::new(),
+        rejected: Vec::new(),
+        interner: Interner::new(),
+    };
+    while let Some(record) = reader.next_record(&mut got.interner).expect("readable") {
+        match record {
+            Record::Event(e) => got.events.push(e),
+            Record::Customer(c) => got.customers.push(c),
+            Record::Rejected(r) => got.rejected.push(r),
+        }
+    }
+    got
+}
+
+/// An event's attributes as (key, value) text pairs, in order.
+fn attrs(got: &Got, event: &Event) -> Vec<(String, Value)> {
+    event
+        .attrs
+        .iter()
+        .map(|(k, v)| (got.interner.resolve(*k).to_string(), v.clone()))
+        .collect()
+}
+
+const LOG: &str = concat!(
+    r#"{"customer":"c1","step":"Claim reported","time":"2026-03-01T00:00:48Z","channel":"web","actor":"intake","tenure_days":89,"csat":5,"tier":"gold","seen":"2026-03-01T00:00:00+01:00","vip":true,"tags":["a",1]}"#,
+    "\n",
+    r#"{"tier":null,"csat":4.5,"customer":"c2","step":"decide","time":"2026-03-01T01:00:00Z","notes":{"a":1}}"#,
+    "\n",
+    r#"{"customer":"c3","step":"decide","time":"2026-03-01T02:00:00Z","tenure_days":[1,}"#,
+    "\n",
+    r#"{"customer":"c4","step":"decide","time":"yesterday","tenure_days":1}"#,
+    "\n",
+);
+
+#[test]
+fn ndjson_keeps_only_the_named_attributes_with_their_types() {
+    let only = AttributeFilter::only(["csat", "tier", "seen", "vip", "tags"]);
+    let got = read(LOG, InputFormat::Ndjson, only);
+    assert_eq!(got.events.len(), 2);
+    let first = &got.events[0];
+    let seen: jiff::Timestamp = "2026-02-28T23:00:00Z".parse().expect("time");
+    assert_eq!(
+        attrs(&got, first),
+        vec![
+            ("csat".to_string(), Value::Number(5.0)),
+            ("tier".to_string(), Value::Text("gold".into())),
+            ("seen".to_string(), Value::Time(seen)),
+            ("vip".to_string(), Value::Bool(true)),
+            (
+                "tags".to_string(),
+                Value::List(vec![Value::Text("a".into()), Value::Number(1.0)])
+            ),
+        ]
+    );
+    assert_eq!(
+        attrs(&got, &got.events[1]),
+        vec![("csat".to_string(), Value::Number(4.5))]
+    );
+    // Left-out keys are not interned at all.
+    assert_eq!(got.interner.get("tenure_days"), None);
+    assert_eq!(got.interner.get("notes"), None);
+    // Mapped fields are read as without a filter.
+    let all = read(LOG, InputFormat::Ndjson, AttributeFilter::All);
+    let mapped = |g: &Got, e: &Event| {
+        let name = |s: Option<cxl::events::Symbol>| s.map(|s| g.interner.resolve(s).to_string());
+        (
+            name(Some(e.customer)),
+            name(Some(e.name)),
+            e.time,
+            name(e.channel),
+            name(e.actor),
+            e.origin,
+        )
+    };
+    for (a, b) in got.events.iter().zip(&all.events) {
+        assert_eq!(mapped(&got, a), mapped(&all, b));
+    }
+    assert_eq!(all.events[0].attrs.len(), 6);
+    assert!(all.interner.get("tenure_days").is_some());
+}
+
+#[test]
+fn ndjson_rejects_the_same_lines_with_or_without_a_filter() {
+    let only = read(LOG, InputFormat::Ndjson, AttributeFilter::only(["csat"]));
+    let all = read(LOG, InputFormat::Ndjson, AttributeFilter::All);
+    assert_eq!(only.rejected, all.rejected);
+    let lines: Vec<Option<u64>> = only.rejected.iter().map(|r| r.line).collect();
+    assert_eq!(lines, vec![Some(3), Some(4)]);
+    assert!(only.rejected[0].reason.starts_with("not valid JSON"));
+}
+
+#[test]
+fn an_empty_filter_keeps_no_attribute() {
+    let none = read(
+        LOG,
+        InputFormat::Ndjson,
+        AttributeFilter::only(Vec::<String>::new()),
+    );
+    assert_eq!(none.events.len(), 2);
+    assert!(none.events.iter().all(|e| e.attrs.is_empty()));
+    assert!(none.events[0].channel.is_some() && none.events[0].actor.is_some());
+}
+
+#[test]
+fn csv_keeps_only_the_named_columns_and_case_columns() {
+    const CSV: &str = "customer,step,time,csat,tier,case:segment,case:region\n\
+        c1,start,2026-03-01T00:00:00Z,5,gold,retail,north\n\
+        c1,end,2026-03-01T01:00:00Z,3,silver,retail,north\n";
+    let got = read(
+        CSV,
+        InputFormat::Csv,
+        AttributeFilter::only(["csat", "segment"]),
+    );
+    assert_eq!(got.events.len(), 2);
+    assert_eq!(
+        attrs(&got, &got.events[0]),
+        vec![("csat".to_string(), Value::Number(5.0))]
+    );
+    assert_eq!(got.customers.len(), 1);
+    let customer: Vec<String> = got.customers[0]
+        .attrs
+        .iter()
+        .map(|(k, v)| format!("{}={}", got.interner.resolve(*k), v.to_text()))
+        .collect();
+    assert_eq!(customer, vec!["segment=retail"]);
+    assert_eq!(got.interner.get("tier"), None);
+    let all = read(CSV, InputFormat::Csv, AttributeFilter::All);
+    assert_eq!(all.events[0].attrs.len(), 2);
+    assert_eq!(all.customers[0].attrs.len(), 2);
+}
