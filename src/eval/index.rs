@@ -54,6 +54,8 @@ pub(crate) struct PolicyIndex {
     /// For an escalation, whether its condition can change without a new finding
     /// (it reads attributes or `reached`), so it is looked at on every step.
     pub escalation_every_step: Vec<bool>,
+    /// Whether any escalation is so.
+    pub any_escalation_every_step: bool,
 }
 
 impl PolicyIndex {
@@ -146,7 +148,7 @@ impl PolicyIndex {
                 _ => Vec::new(),
             })
             .collect();
-        let escalation_every_step = policy
+        let escalation_every_step: Vec<bool> = policy
             .escalations
             .iter()
             .map(|e| match &e.trigger {
@@ -222,6 +224,7 @@ impl PolicyIndex {
         PolicyIndex {
             customer_attr_mask,
             channel_symbols,
+            any_escalation_every_step: escalation_every_step.iter().any(|b| *b),
             escalation_every_step,
             asked: names.intern("asked"),
             by_event_name,
