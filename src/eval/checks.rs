@@ -45,9 +45,19 @@ pub(crate) fn order_free(
             }
         }
     }
-    // Most events carry no metric: a rule is only looked at when its attribute is there.
+    // Most events carry no metric: a rule is only looked at when its attribute
+    // is there. The rules come by attribute, so each is looked up once.
+    let mut looked_up = None;
     for &(key, e) in &ctx.index.metric_at[j][s] {
-        if let Some(actual) = event.attr(key).and_then(number) {
+        let actual = match looked_up {
+            Some((k, actual)) if k == key => actual,
+            _ => {
+                let actual = event.attr(key).and_then(number);
+                looked_up = Some((key, actual));
+                actual
+            }
+        };
+        if let Some(actual) = actual {
             if in_scope(ctx, e, inst) {
                 metric_rule(
                     ctx,

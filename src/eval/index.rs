@@ -16,7 +16,7 @@ pub(crate) struct PolicyIndex {
     /// Expectations checked when a step happens, one list per kind of check:
     /// channel rules,
     pub channel_at: ByStep,
-    /// metric rules, with the symbol of the attribute each reads,
+    /// metric rules, with the symbol of the attribute each reads (grouped by it),
     pub metric_at: Vec<Vec<Vec<(Symbol, usize)>>>,
     /// repeated-ask rules,
     pub asks_at: ByStep,
@@ -124,6 +124,12 @@ impl PolicyIndex {
                 }
             }
         }
+        // Metric rules by attribute (policy order within one), so an event's
+        // value of each is looked up once.
+        metric_at
+            .iter_mut()
+            .flatten()
+            .for_each(|rules| rules.sort_by_key(|&(symbol, e)| (symbol.index(), e)));
         let warn_for = policy
             .expectations
             .iter()

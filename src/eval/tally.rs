@@ -258,7 +258,13 @@ impl Tally {
         if let Some(step) = self.steps.get_mut(j).and_then(|st| st.get_mut(s.index())) {
             step.visits += 1;
         }
-        if !self.rate_steps.get(j).and_then(|st| st.get(s.index())).copied().unwrap_or(false) {
+        if !self
+            .rate_steps
+            .get(j)
+            .and_then(|st| st.get(s.index()))
+            .copied()
+            .unwrap_or(false)
+        {
             return;
         }
         for rate in self.rates.iter_mut().flatten() {
