@@ -138,6 +138,13 @@ impl<'p> Evaluator<'p> {
         &mut self.names
     }
 
+    /// The event attributes this evaluation reads, as a reader option: a
+    /// reader that leaves the others out saves their work (see
+    /// [`crate::events::AttributeFilter`]).
+    pub fn attribute_filter(&self) -> crate::events::AttributeFilter {
+        crate::events::AttributeFilter::Only(self.index.attributes_read.clone())
+    }
+
     /// The interner, for resolving symbols.
     pub fn names(&self) -> &Interner {
         &self.names

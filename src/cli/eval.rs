@@ -135,7 +135,8 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
         }
         Ok(())
     };
-    let (options, input, name) = args.input.open_with(&args.log, &policy.source)?;
+    let (mut options, input, name) = args.input.open_with(&args.log, &policy.source)?;
+    options.attributes = evaluator.attribute_filter();
     let mut reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
     let mut rejects = match &args.reject_file {
         Some(path) => Some(RejectWriter::new(BufWriter::new(

@@ -7,6 +7,9 @@ use crate::compile::{AnchorRef, Check, Policy, StepId};
 use crate::events::{Interner, Symbol};
 use rustc_hash::FxHashMap as HashMap;
 
+/// The event attribute that says what a step asked the customer for.
+const ASKED: &str = "asked";
+
 /// Expectation indices by journey and step.
 type ByStep = Vec<Vec<Vec<usize>>>;
 
@@ -54,6 +57,9 @@ pub(crate) struct PolicyIndex {
     /// For an escalation, whether its condition can change without a new finding
     /// (it reads attributes or `reached`), so it is looked at on every step.
     pub escalation_every_step: Vec<bool>,
+    /// Every event attribute the evaluation reads: what conditions read, metric
+    /// names and `asked`. A reader may leave the others out.
+    pub attributes_read: std::collections::BTreeSet<String>,
     /// Whether any escalation is so.
     pub any_escalation_every_step: bool,
 }
@@ -219,6 +225,16 @@ impl PolicyIndex {
             .iter()
             .map(|j| resolve(&j.segments))
             .collect();
+        let mut attributes_read: std::collections::BTreeSet<String> = customer_attrs
+            .iter()
+            .map(|s| names.resolve(*s).to_string())
+            .collect();
+        for e in &policy.expectations {
+            if let Check::Metric { metric, .. } = &e.check {
+                attributes_read.insert(metric.clone());
+            }
+        }
+        attributes_read.insert(ASKED.to_string());
         let mut customer_attr_mask = Vec::new();
         for symbol in &customer_attrs {
             let i = symbol.index();
@@ -230,9 +246,10 @@ impl PolicyIndex {
         PolicyIndex {
             customer_attr_mask,
             channel_symbols,
+            attributes_read,
             any_escalation_every_step: escalation_every_step.iter().any(|b| *b),
             escalation_every_step,
-            asked: names.intern("asked"),
+            asked: names.intern(ASKED),
             by_event_name,
             channel_at,
             metric_at,
@@ -285,5 +302,40 @@ fn reads_more_than_findings(expr: &crate::syntax::Expr) -> bool {
         }
         List { items } => items.iter().any(reads_more_than_findings),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_read_are_conditions_metrics_and_asked() {
+        let policy = Policy::compile(
+            r#"
+use std/cx
+segment gold { when tier == "gold" or account.value >= 50_000 }
+journey claim {
+  for gold
+  goal done
+  step start { }
+  step done { }
+  path start -> done
+}
+expect claim.done {
+  csat >= 4 else yellow
+  asks_once policy_number
+}
+escalate trouble { when off_path(claim) and region == "north" notify "Lead" within 1h }
+"#,
+        )
+        .expect("compiles");
+        let index = PolicyIndex::new(&policy, &mut Interner::new());
+        let read: Vec<&str> = index.attributes_read.iter().map(String::as_str).collect();
+        assert_eq!(
+            read,
+            ["account.value", "asked", "csat", "region", "tier"],
+            "what conditions read, metric names and `asked`; not `policy_number`"
+        );
     }
 }
