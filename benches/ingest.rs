@@ -227,7 +227,7 @@ fn main() {
     timed("cxl NDJSON reader", 1, || {
         ingest(&path, InputFormat::Ndjson, false).0
     });
-    timed("cxl NDJSON reader, only attribute csat", 1, || {
+    timed("cxl NDJSON (only attribute csat) reader", 1, || {
         let only = AttributeFilter::only(["csat"]);
         ingest_with(&path, InputFormat::Ndjson, false, only).0
     });
