@@ -24,6 +24,8 @@ pub type ActiveSet = smallvec::SmallVec<[u32; 4]>;
 pub trait NodeSet: Extend<u32> {
     /// Empty the set, keeping its room.
     fn clear(&mut self);
+    /// Add a node.
+    fn push(&mut self, node: u32);
     /// Sort and drop repeats.
     fn sort_dedup(&mut self);
 }
@@ -31,6 +33,9 @@ pub trait NodeSet: Extend<u32> {
 impl NodeSet for Vec<u32> {
     fn clear(&mut self) {
         Vec::clear(self);
+    }
+    fn push(&mut self, node: u32) {
+        Vec::push(self, node);
     }
     fn sort_dedup(&mut self) {
         self.sort_unstable();
@@ -41,6 +46,9 @@ impl NodeSet for Vec<u32> {
 impl NodeSet for ActiveSet {
     fn clear(&mut self) {
         smallvec::SmallVec::clear(self);
+    }
+    fn push(&mut self, node: u32) {
+        smallvec::SmallVec::push(self, node);
     }
     fn sort_dedup(&mut self) {
         self.sort_unstable();
@@ -329,7 +337,11 @@ impl JourneyGraph {
         if let [u] = from {
             let succ = self.succ_of(*u as usize);
             if succ.len() <= 8 {
-                out.extend(succ.iter().filter(|&&(s, _)| s == step).map(|&(_, v)| v));
+                for &(s, v) in succ {
+                    if s == step {
+                        out.push(v);
+                    }
+                }
                 return;
             }
         }

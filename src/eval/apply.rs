@@ -106,8 +106,13 @@ pub(crate) fn receive(
         return;
     }
     cust.max_seen = cust.max_seen.max(t);
-    let at = cust.buffer.partition_point(|(ms, _)| *ms <= t);
-    cust.buffer.insert(at, (t, event));
+    // Mostly in order: at the back, without a search.
+    if cust.buffer.back().is_none_or(|(ms, _)| *ms <= t) {
+        cust.buffer.push_back((t, event));
+    } else {
+        let at = cust.buffer.partition_point(|(ms, _)| *ms <= t);
+        cust.buffer.insert(at, (t, event));
+    }
     release(ctx, cust, tally, cust.max_seen - ctx.lateness_ms, out);
 }
 

@@ -45,9 +45,19 @@ pub(crate) fn order_free(
             }
         }
     }
-    // Most events carry no metric: a rule is only looked at when its attribute is there.
+    // Most events carry no metric: a rule is only looked at when its attribute
+    // is there. The rules come by attribute, so each is looked up once.
+    let mut looked_up = None;
     for &(key, e) in &ctx.index.metric_at[j][s] {
-        if let Some(actual) = event.attr(key).and_then(number) {
+        let actual = match looked_up {
+            Some((k, actual)) if k == key => actual,
+            _ => {
+                let actual = event.attr(key).and_then(number);
+                looked_up = Some((key, actual));
+                actual
+            }
+        };
+        if let Some(actual) = actual {
             if in_scope(ctx, e, inst) {
                 metric_rule(
                     ctx,
@@ -425,7 +435,22 @@ pub(crate) fn fulfil(
 
 /// Of candidates of the same kind and key, emit only the most severe (the first
 /// in policy order among equals), with the event as evidence.
+#[inline]
 fn emit_most_severe(
+    ctx: &Context<'_>,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    candidates: Vec<Candidate>,
+    out: &mut Vec<Finding>,
+) {
+    if !candidates.is_empty() {
+        emit_sorted(ctx, inst, tally, step, event, candidates, out);
+    }
+}
+
+fn emit_sorted(
     ctx: &Context<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
@@ -434,9 +459,6 @@ fn emit_most_severe(
     mut candidates: Vec<Candidate>,
     out: &mut Vec<Finding>,
 ) {
-    if candidates.is_empty() {
-        return;
-    }
     // Stable sort: most severe first, policy order among equals (the checks
     // push their candidates kind by kind).
     candidates.sort_by_key(|c| (std::cmp::Reverse(c.3.level), c.0));

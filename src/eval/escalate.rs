@@ -31,6 +31,9 @@ pub(crate) fn check_customer(
     // no new look while the instance has no new finding.
     let new_findings = inst.findings_at_escalation_check != Some(inst.findings);
     inst.findings_at_escalation_check = Some(inst.findings);
+    if !new_findings && !ctx.index.any_escalation_every_step {
+        return;
+    }
     for (r, rule) in ctx.policy.escalations.iter().enumerate() {
         let Some(when) = &ctx.index.escalation_when[r] else {
             continue;

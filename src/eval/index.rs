@@ -16,7 +16,7 @@ pub(crate) struct PolicyIndex {
     /// Expectations checked when a step happens, one list per kind of check:
     /// channel rules,
     pub channel_at: ByStep,
-    /// metric rules, with the symbol of the attribute each reads,
+    /// metric rules, with the symbol of the attribute each reads (grouped by it),
     pub metric_at: Vec<Vec<Vec<(Symbol, usize)>>>,
     /// repeated-ask rules,
     pub asks_at: ByStep,
@@ -54,6 +54,8 @@ pub(crate) struct PolicyIndex {
     /// For an escalation, whether its condition can change without a new finding
     /// (it reads attributes or `reached`), so it is looked at on every step.
     pub escalation_every_step: Vec<bool>,
+    /// Whether any escalation is so.
+    pub any_escalation_every_step: bool,
 }
 
 impl PolicyIndex {
@@ -122,6 +124,12 @@ impl PolicyIndex {
                 }
             }
         }
+        // Metric rules by attribute (policy order within one), so an event's
+        // value of each is looked up once.
+        metric_at
+            .iter_mut()
+            .flatten()
+            .for_each(|rules| rules.sort_by_key(|&(symbol, e)| (symbol.index(), e)));
         let warn_for = policy
             .expectations
             .iter()
@@ -146,7 +154,7 @@ impl PolicyIndex {
                 _ => Vec::new(),
             })
             .collect();
-        let escalation_every_step = policy
+        let escalation_every_step: Vec<bool> = policy
             .escalations
             .iter()
             .map(|e| match &e.trigger {
@@ -222,6 +230,7 @@ impl PolicyIndex {
         PolicyIndex {
             customer_attr_mask,
             channel_symbols,
+            any_escalation_every_step: escalation_every_step.iter().any(|b| *b),
             escalation_every_step,
             asked: names.intern("asked"),
             by_event_name,

@@ -130,11 +130,13 @@ pub(crate) struct Tally {
     escalations_fired: u64,
     unmapped: FxHashMap<Symbol, (u64, Timestamp, u64)>,
     rates: Vec<Option<RateCounter>>,
+    /// By journey and step: whether some rate counts its visits.
+    rate_steps: Vec<Vec<bool>>,
 }
 
 impl Tally {
     pub(crate) fn new(policy: &Policy, retention: Retention) -> Tally {
-        let rates = policy
+        let rates: Vec<Option<RateCounter>> = policy
             .escalations
             .iter()
             .map(|e| match e.trigger {
@@ -154,7 +156,22 @@ impl Tally {
                 Trigger::Customer { .. } => None,
             })
             .collect();
+        let rate_steps = policy
+            .journeys
+            .iter()
+            .enumerate()
+            .map(|(j, journey)| {
+                (0..journey.steps.len())
+                    .map(|s| {
+                        rates.iter().flatten().any(|r: &RateCounter| {
+                            r.journey == j && r.step.is_none_or(|rs| rs.index() == s)
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
         Tally {
+            rate_steps,
             retention,
             input: InputCounts::default(),
             journeys: vec![JourneyTally::default(); policy.journeys.len()],
@@ -240,6 +257,15 @@ impl Tally {
     pub(crate) fn visit(&mut self, j: usize, s: StepId, t: i64) {
         if let Some(step) = self.steps.get_mut(j).and_then(|st| st.get_mut(s.index())) {
             step.visits += 1;
+        }
+        if !self
+            .rate_steps
+            .get(j)
+            .and_then(|st| st.get(s.index()))
+            .copied()
+            .unwrap_or(false)
+        {
+            return;
         }
         for rate in self.rates.iter_mut().flatten() {
             if rate.journey == j && rate.step.is_none_or(|rs| rs == s) {
