@@ -136,6 +136,10 @@ mod tests {
     use super::*;
 
     fn collect(input: &[u8], max: usize) -> Vec<String> {
+        collect_from(input, max)
+    }
+
+    fn collect_from(input: impl BufRead, max: usize) -> Vec<String> {
         let mut reader = LineReader::new(input, max);
         let mut out = Vec::new();
         while let Some((_, line)) = reader.next_line().expect("in memory") {
@@ -154,5 +158,23 @@ mod tests {
         long.extend_from_slice(b"\nok\n");
         assert_eq!(collect(&long, 2000), vec!["long 3001 1024", "ok"]);
         assert_eq!(collect(b"0123456789\n", 10), vec!["0123456789"]);
+    }
+
+    #[test]
+    fn lines_across_the_input_buffer_read_the_same() {
+        let mut input = Vec::new();
+        for i in 0..200 {
+            input.extend_from_slice(format!("line {i} {}\r\n", "y".repeat(i % 23)).as_bytes());
+        }
+        input.extend_from_slice(&[b'z'; 40]);
+        input.extend_from_slice(b"\nlast");
+        let whole = collect(&input, 30);
+        assert_eq!(whole.len(), 202);
+        assert_eq!(whole[201], "last");
+        assert!(whole[200].starts_with("long 41"), "{}", whole[200]);
+        for capacity in [1, 3, 7, 16, 64] {
+            let small = std::io::BufReader::with_capacity(capacity, input.as_slice());
+            assert_eq!(collect_from(small, 30), whole, "buffer of {capacity}");
+        }
     }
 }

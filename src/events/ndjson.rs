@@ -1,11 +1,17 @@
 //! The NDJSON reader: one JSON object per line, from any `BufRead` (a file or
 //! stdin), and the customers file reader built on it.
 //!
-//! Each line is read into one reused buffer (capped, see [`super::lines`]) and
-//! deserialized in place; blank lines are skipped and not counted. Keys that
-//! are not mapped fields become typed attributes: numbers, strings (RFC 3339
-//! strings with an offset become times), booleans, arrays as lists, nested
-//! objects as their JSON text; `null` means absent.
+//! Each line is read in place (capped, see [`super::lines`]) and deserialized
+//! without copying its strings; blank lines are skipped and not counted. Keys
+//! that are not mapped fields become typed attributes: numbers, strings (RFC
+//! 3339 strings with an offset become times), booleans, arrays as lists, nested
+//! objects as their JSON text; `null` means absent. Attributes the caller left
+//! out ([`super::AttributeFilter`]) are skipped without being typed or interned.
+//!
+//! A line in the common flat shape is read by a hand-written scanner
+//! ([`fast`]); any other line, and any line with an error, by serde
+//! ([`json`]). Both store the fields through the same code ([`fields`]), so
+//! they give the same records and the same rejections.
 
 mod cache;
 mod fast;

@@ -28,19 +28,24 @@ pub(crate) struct CachedKey {
     pub(crate) text: Box<str>,
     /// What it holds.
     pub(crate) slot: Slot,
-    /// True when the key needs no escape in JSON (no quote, backslash or
-    /// control character), so the fast path may match it in a line as is.
-    pub(crate) plain: bool,
+    /// `"key":` when the key needs no escape in JSON (no quote, backslash or
+    /// control character), so the fast path may match it in a line as is;
+    /// empty otherwise.
+    pub(crate) pattern: Box<[u8]>,
 }
 
 impl CachedKey {
     /// A cache entry for `text`.
     pub(crate) fn new(text: &str, slot: Slot) -> Self {
         let plain = text.bytes().all(|c| c != b'"' && c != b'\\' && c >= 0x20);
+        let pattern = match plain {
+            true => [b"\"", text.as_bytes(), b"\":"].concat().into(),
+            false => Box::default(),
+        };
         CachedKey {
             text: Box::from(text),
             slot,
-            plain,
+            pattern,
         }
     }
 }

@@ -66,21 +66,24 @@ pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Op
             }
             let key_start = i + 1;
             let (key_end, slot) = match cached.get(out.len()) {
-                Some(c) if c.plain && key_at(b, i + 1, c.text.as_bytes()) => {
-                    (i + 1 + c.text.len(), Some(c.slot))
+                // The cached key of this position, quotes and colon included.
+                Some(c) if pattern_at(b, i, &c.pattern) => {
+                    i += c.pattern.len();
+                    (key_start + c.text.len(), Some(c.slot))
                 }
                 _ => {
-                    let end = string_end(b, i + 1)?;
-                    let key = b.get(i + 1..end)?;
+                    let end = string_end(b, key_start)?;
+                    let key = b.get(key_start..end)?;
                     let known = cached.iter().find(|c| same(c.text.as_bytes(), key));
+                    i = skip_ws(b, end + 1);
+                    if b.get(i) != Some(&b':') {
+                        return None;
+                    }
+                    i += 1;
                     (end, known.map(|c| c.slot))
                 }
             };
-            i = skip_ws(b, key_end + 1);
-            if b.get(i) != Some(&b':') {
-                return None;
-            }
-            i = skip_ws(b, i + 1);
+            i = skip_ws(b, i);
             // The value is written in place (no copy of a returned token).
             out.push(Entry {
                 key: (key_start, key_end),
@@ -103,11 +106,12 @@ pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Op
     (skip_ws(b, i) == b.len()).then_some(())
 }
 
-/// True when the string at `start` is `key` (which needs no escapes).
+/// True when the bytes at `at` are `pattern` (empty never matches).
 #[inline]
-fn key_at(b: &[u8], start: usize, key: &[u8]) -> bool {
-    let end = start + key.len();
-    b.get(end) == Some(&b'"') && b.get(start..end).is_some_and(|text| same(text, key))
+fn pattern_at(b: &[u8], at: usize, pattern: &[u8]) -> bool {
+    !pattern.is_empty()
+        && b.get(at..at + pattern.len())
+            .is_some_and(|s| same(s, pattern))
 }
 
 /// Byte equality, quick for short slices (no library call).
@@ -131,6 +135,12 @@ pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
         0..=3 => a == b,
         4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
         8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        17..=32 => {
+            word(a, 0) == word(b, 0)
+                && word(a, 8) == word(b, 8)
+                && word(a, n - 16) == word(b, n - 16)
+                && word(a, n - 8) == word(b, n - 8)
+        }
         _ => a == b,
     }
 }

@@ -123,14 +123,26 @@ impl CustomerCache {
 
 /// A hash of a name for the caches: its first and last eight bytes, mixed.
 fn slot_of(b: &[u8]) -> usize {
-    let word = |chunk: &[u8]| {
-        let mut w = [0u8; 8];
-        let n = chunk.len().min(8);
-        w[..n].copy_from_slice(&chunk[..n]);
-        u64::from_le_bytes(w)
+    // Whole words where the name is long enough; a short one byte by byte
+    // (a variable-length copy into a word stalls on the read back).
+    let (head, tail) = match (
+        b.get(..8),
+        b.len().checked_sub(8).and_then(|at| b.get(at..)),
+    ) {
+        (Some(first), Some(last)) => (word(first), word(last)),
+        _ => {
+            let short = b
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (i, &c)| w | u64::from(c) << (8 * (i % 8)));
+            (short, 0)
+        }
     };
-    let head = word(b);
-    let tail = word(&b[b.len().saturating_sub(8)..]);
     let mixed = (head ^ tail.rotate_left(29) ^ b.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (mixed >> 48) as usize
+}
+
+/// Eight bytes as a word (zero when `bytes` is not eight long).
+fn word(bytes: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(bytes).map_or(0, u64::from_le_bytes)
 }
