@@ -302,7 +302,9 @@ impl<'p> Evaluator<'p> {
             .filter(|(_, c)| records - c.last_record >= IDLE_RECORDS && c.max_seen < watermark)
             .map(|(id, _)| *id)
             .collect();
-        idle.sort_by(|a, b| self.names.resolve(*a).cmp(self.names.resolve(*b)));
+        // A fixed order that does not depend on hashing: by symbol, which is
+        // given in input order (cheaper than by name, and this runs often).
+        idle.sort_unstable();
         let mut done = Vec::new();
         for id in idle {
             if let Some(customer) = self.customers.get_mut(&id) {
