@@ -107,8 +107,8 @@ pub(crate) fn receive(
     }
     cust.max_seen = cust.max_seen.max(t);
     // Mostly in order: at the back, without a search.
-    if cust.buffer.back().is_none_or(|(ms, _)| *ms <= t) {
-        cust.buffer.push_back((t, event));
+    if cust.buffer.last().is_none_or(|(ms, _)| *ms <= t) {
+        cust.buffer.push((t, event));
     } else {
         let at = cust.buffer.partition_point(|(ms, _)| *ms <= t);
         cust.buffer.insert(at, (t, event));
@@ -124,10 +124,9 @@ pub(crate) fn release(
     until: i64,
     out: &mut Vec<Finding>,
 ) {
-    while cust.buffer.front().is_some_and(|(ms, _)| *ms <= until) {
-        if let Some((_, event)) = cust.buffer.pop_front() {
-            apply_event(ctx, cust, tally, &event, out);
-        }
+    while cust.buffer.first().is_some_and(|(ms, _)| *ms <= until) {
+        let (_, event) = cust.buffer.remove(0);
+        apply_event(ctx, cust, tally, &event, out);
     }
 }
 
@@ -180,10 +179,7 @@ fn apply_event(
     let t = event.time.as_millisecond();
     learn(ctx, cust, event);
     cust.applied_max = cust.applied_max.max(t);
-    if cust.recent.len() == super::instance::RECENT {
-        cust.recent.pop_front();
-    }
-    cust.recent.push_back((event.name, t, event.channel));
+    cust.recent.push((event.name, t, event.channel));
     for &(j, step) in ctx.route(event.name) {
         // Deadlines strictly before this event fire first: `within` is inclusive.
         timers::fire_journey(ctx, cust, tally, j, t, out);

@@ -3,7 +3,7 @@
 
 use crate::compile::{ActiveSet, CompiledJourney};
 use crate::events::{Event, Symbol, Value};
-use std::collections::VecDeque;
+use smallvec::SmallVec;
 
 /// How many applied events a customer remembers to recognise a repeated record.
 pub(crate) const RECENT: usize = 16;
@@ -14,20 +14,17 @@ pub(crate) struct CustomerState {
     /// Attributes learnt from this customer's events (the profile is separate).
     pub attrs: Vec<(Symbol, Value)>,
     /// Events not yet applied with their time in ms, in time order (equal
-    /// times in arrival order).
-    pub buffer: VecDeque<(i64, Event)>,
+    /// times in arrival order). Mostly one or two: kept inline.
+    pub buffer: SmallVec<[(i64, Event); 2]>,
     /// Latest event time seen (ms), applied or buffered.
     pub max_seen: i64,
     /// Latest event time applied (ms).
     pub applied_max: i64,
-    /// The last few applied events, for duplicate detection: (name, time, channel).
-    pub recent: VecDeque<(Symbol, i64, Option<Symbol>)>,
-    /// Open journey instances (boxed: they move in and out while a step is applied).
-    #[expect(
-        clippy::vec_box,
-        reason = "an instance is large and moves out and back on every step"
-    )]
-    pub instances: Vec<Box<Instance>>,
+    /// The last few applied events, for duplicate detection.
+    pub recent: Recent,
+    /// Open journey instances (boxed: they move in and out while a step is
+    /// applied; mostly one, kept inline).
+    pub instances: SmallVec<[Box<Instance>; 1]>,
     /// How many instances each journey has had, by journey index.
     pub opened: Vec<(usize, u32)>,
     /// The record count when this customer was last heard of.
@@ -39,12 +36,11 @@ impl CustomerState {
         CustomerState {
             id,
             attrs: Vec::new(),
-            // Sized once for what most customers need, rather than grown step by step.
-            buffer: VecDeque::with_capacity(4),
+            buffer: SmallVec::new(),
             max_seen: i64::MIN,
             applied_max: i64::MIN,
-            recent: VecDeque::with_capacity(RECENT),
-            instances: Vec::with_capacity(1),
+            recent: Recent::default(),
+            instances: SmallVec::new(),
             opened: Vec::new(),
             last_record: 0,
         }
@@ -62,6 +58,29 @@ impl CustomerState {
                 1
             }
         }
+    }
+}
+
+/// What identifies a repeated record: (event name, time ms, channel).
+pub(crate) type RecordKey = (Symbol, i64, Option<Symbol>);
+
+/// The last [`RECENT`] applied records of a customer, in a ring.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Recent {
+    keys: [Option<RecordKey>; RECENT],
+    next: usize,
+}
+
+impl Recent {
+    /// Remember a record, forgetting the oldest when full.
+    pub(crate) fn push(&mut self, key: RecordKey) {
+        self.keys[self.next] = Some(key);
+        self.next = (self.next + 1) % RECENT;
+    }
+
+    /// True when the record is one of the last few.
+    pub(crate) fn contains(&self, key: &RecordKey) -> bool {
+        self.keys.iter().any(|k| k.as_ref() == Some(key))
     }
 }
 
