@@ -3,21 +3,26 @@
 //! Generates a log of simulated claims (examples/claims.cxl when present, else
 //! the design sketch) with 5% deviations and reports, single-threaded:
 //! (a) the floor: bare serde_json parsing of its lines into a small borrowed
-//! struct; (b) end to end: `EventReader` + `Evaluator` from the file, events/s;
-//! (c) peak RSS (VmHWM) of an evaluation of 1M and of 10M events with the same
-//! number of customers in flight, each in its own child process of this binary,
-//! fed by the simulator on the fly (no 10M-line file on disk). Memory should grow
-//! with customers in flight, not with the log.
+//! struct; (b) end to end: `EventReader` + `Evaluator` from the file, events/s,
+//! as `cxl eval` runs them (same allocator, reader keeping only the attributes
+//! the policy reads); (c) the evaluator alone, on events read into memory first;
+//! (d) peak RSS (VmHWM) of an evaluation of 1M and of 10M events with the same
+//! number of customers in flight, each in its own child process of this binary
+//! reading the log on stdin, fed by the simulator in this process (so the
+//! simulator's memory is not counted, and no 10M-line file is written). Memory
+//! should grow with customers in flight, not with the log.
 //!
-//! Environment: `CXL_BENCH_EVENTS` (default 1000000) sizes (a) and (b);
-//! `CXL_BENCH_RSS` (default `1000000,10000000`) lists the RSS runs, empty to skip.
+//! Environment: `CXL_BENCH_EVENTS` (default 1000000) sizes (a) to (c);
+//! `CXL_BENCH_FILE` uses a log made earlier (`cxl simulate`) instead;
+//! `CXL_BENCH_RSS` (default `1000000,10000000`) lists the RSS runs, empty to
+//! skip; `CXL_BENCH_ONLY=end_to_end|evaluator` runs one part, for profiling.
 
 use cxl::eval::{EvalOptions, Evaluator, Retention};
 use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
 use cxl::simulate::{write, SimOptions, Simulator, Stream};
 use cxl::Policy;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 /// The same allocator as the `cxl` binary, so the bench measures what users run.
@@ -26,7 +31,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Customers in flight in every run.
 const CONCURRENCY: usize = 2000;
-/// The child-process marker: `CXL_BENCH_CHILD=<events>` runs one RSS measurement.
+/// The child-process marker: `CXL_BENCH_CHILD=1` runs one RSS measurement on stdin.
 const CHILD: &str = "CXL_BENCH_CHILD";
 
 fn policy_text() -> (String, &'static str) {
@@ -102,7 +107,8 @@ fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u6
             ..EvalOptions::default()
         },
     );
-    let options = ReadOptions::new(InputFormat::Ndjson);
+    let mut options = ReadOptions::new(InputFormat::Ndjson);
+    options.attributes = evaluator.attribute_filter();
     let mut reader = EventReader::new(input, name, 0, &options).expect("a reader");
     let mut findings = 0u64;
     while let Some(record) = reader.next_record(evaluator.names_mut()).expect("readable") {
@@ -138,7 +144,8 @@ fn evaluate_in_memory(policy: &Policy, path: &std::path::Path) -> (u64, f64) {
             ..EvalOptions::default()
         },
     );
-    let options = ReadOptions::new(InputFormat::Ndjson);
+    let mut options = ReadOptions::new(InputFormat::Ndjson);
+    options.attributes = evaluator.attribute_filter();
     let file = std::fs::File::open(path).expect("readable");
     let mut reader = EventReader::new(file, "bench.ndjson", 0, &options).expect("a reader");
     let mut records = Vec::new();
@@ -177,27 +184,53 @@ fn status(field: &str) -> String {
 }
 
 /// One RSS measurement in this (child) process.
-fn child(events: u64) {
+/// One RSS measurement in this (child) process: the log comes on stdin, so the
+/// simulator that makes it (in the parent) is not counted.
+fn child() {
     let (text, _) = policy_text();
     let policy: &'static Policy = Box::leak(Box::new(Policy::compile(&text).expect("compiles")));
+    let before = status("VmRSS:");
+    let start = Instant::now();
+    let (read, _, symbols) = evaluate(policy, std::io::stdin(), "stdin");
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{read}\t{symbols}\t{before}\t{}\t{secs:.1}",
+        status("VmHWM:")
+    );
+}
+
+/// Feed `events` simulated events to a child process that evaluates them and
+/// reports its peak RSS; returns its tab-separated line and the customers.
+fn measure_rss(policy: &'static Policy, events: u64) -> Result<(String, u64), String> {
     let customers = customers_for(policy, events);
     let sim: &'static Simulator<'static> = Box::leak(Box::new(
-        Simulator::new(policy, sim_options(customers)).expect("a simulator"),
+        Simulator::new(policy, sim_options(customers)).map_err(|e| format!("{e:?}"))?,
     ));
-    let before = status("VmRSS:");
-    let reader = SimReader {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = Command::new(exe)
+        .env(CHILD, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut input = child.stdin.take().ok_or("no stdin")?;
+    let mut reader = SimReader {
         stream: sim.stream(),
         buf: Vec::new(),
         pos: 0,
         left: events,
     };
-    let start = Instant::now();
-    let (read, _, symbols) = evaluate(policy, reader, "simulated");
-    let secs = start.elapsed().as_secs_f64();
-    println!(
-        "{read}\t{customers}\t{symbols}\t{before}\t{}\t{secs:.1}",
-        status("VmHWM:")
-    );
+    std::io::copy(&mut reader, &mut input).map_err(|e| e.to_string())?;
+    drop(input);
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    Ok((
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        customers,
+    ))
 }
 
 fn generate(policy: &Policy, events: u64, path: &std::path::Path) -> u64 {
@@ -260,8 +293,8 @@ fn smoke() {
 }
 
 fn main() {
-    if let Ok(events) = std::env::var(CHILD) {
-        child(events.parse().expect("a number of events"));
+    if std::env::var_os(CHILD).is_some() {
+        child();
         return;
     }
     if !std::env::args().any(|a| a == "--bench") {
@@ -347,27 +380,23 @@ fn main() {
     }
     println!();
     println!(
-        "| (c) peak RSS | events | customers | interned names | RSS before | peak RSS (VmHWM) | seconds |"
+        "| (d) peak RSS | events | customers | interned names | RSS before | peak RSS (VmHWM) | seconds |"
     );
     println!("|---|---|---|---|---|---|---|");
-    let exe = std::env::current_exe().expect("this binary");
+    let policy: &'static Policy = Box::leak(Box::new(policy));
     for n in runs {
-        let out = Command::new(&exe)
-            .env(CHILD, n.to_string())
-            .output()
-            .expect("the child runs");
-        let line = String::from_utf8_lossy(&out.stdout);
-        let cells: Vec<&str> = line.trim().split('\t').collect();
-        if !out.status.success() || cells.len() != 6 {
-            println!(
-                "| {n} | failed: {} |",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-            continue;
+        match measure_rss(policy, n) {
+            Ok((line, customers)) => {
+                let cells: Vec<&str> = line.split('\t').collect();
+                if let [read, symbols, before, peak, secs] = cells[..] {
+                    println!(
+                        "| {n} events, {CONCURRENCY} in flight | {read} | {customers} | {symbols} | {before} | {peak} | {secs} |"
+                    );
+                } else {
+                    println!("| {n} | unexpected: {line} |");
+                }
+            }
+            Err(e) => println!("| {n} | failed: {e} |"),
         }
-        println!(
-            "| {n} events, {CONCURRENCY} in flight | {} | {} | {} | {} | {} | {} |",
-            cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]
-        );
     }
 }
