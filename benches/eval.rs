@@ -98,9 +98,10 @@ impl Read for SimReader {
     }
 }
 
-/// Evaluate a log: (records read, findings, interned names at the end).
-fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u64, usize) {
-    let mut evaluator = Evaluator::new(
+/// An evaluator as a pipeline runs it (no findings kept), and NDJSON read
+/// options keeping only the attributes its policy reads, as `cxl eval` does.
+fn streaming(policy: &Policy) -> (Evaluator<'_>, ReadOptions) {
+    let evaluator = Evaluator::new(
         policy,
         EvalOptions {
             retention: Retention::None,
@@ -109,6 +110,12 @@ fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u6
     );
     let mut options = ReadOptions::new(InputFormat::Ndjson);
     options.attributes = evaluator.attribute_filter();
+    (evaluator, options)
+}
+
+/// Evaluate a log: (records read, findings, interned names at the end).
+fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u64, usize) {
+    let (mut evaluator, options) = streaming(policy);
     let mut reader = EventReader::new(input, name, 0, &options).expect("a reader");
     let mut findings = 0u64;
     while let Some(record) = reader.next_record(evaluator.names_mut()).expect("readable") {
@@ -137,15 +144,7 @@ fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u6
 /// The evaluator's share: every record read into memory first, then only
 /// `push` and `finish` timed. Returns (events pushed, seconds).
 fn evaluate_in_memory(policy: &Policy, path: &std::path::Path) -> (u64, f64) {
-    let mut evaluator = Evaluator::new(
-        policy,
-        EvalOptions {
-            retention: Retention::None,
-            ..EvalOptions::default()
-        },
-    );
-    let mut options = ReadOptions::new(InputFormat::Ndjson);
-    options.attributes = evaluator.attribute_filter();
+    let (mut evaluator, options) = streaming(policy);
     let file = std::fs::File::open(path).expect("readable");
     let mut reader = EventReader::new(file, "bench.ndjson", 0, &options).expect("a reader");
     let mut records = Vec::new();

@@ -147,7 +147,13 @@ fn apply_late(
             .position(|i| i.journey == j && !i.ended)
         {
             let mut inst = cust.instances.swap_remove(k);
-            checks::order_free(ctx, cust, &mut inst, tally, step, event, out);
+            let at = checks::StepCheck {
+                ctx,
+                cust,
+                step,
+                event,
+            };
+            checks::order_free(&at, &mut inst, tally, out);
             cust.instances.push(inst);
         }
     }
@@ -284,10 +290,16 @@ fn on_step(
     let s = step.index();
     inst.steps[s].visits = inst.steps[s].visits.saturating_add(1);
     tally.visit(inst.journey, step, t);
-    checks::order_free(ctx, cust, inst, tally, step, event, out);
-    checks::attempts(ctx, cust, inst, tally, step, event, out);
-    checks::since_anchor(ctx, cust, inst, tally, step, event, out);
-    checks::fulfil(ctx, cust, inst, tally, step, event, out);
+    let at = checks::StepCheck {
+        ctx,
+        cust,
+        step,
+        event,
+    };
+    checks::order_free(&at, inst, tally, out);
+    checks::attempts(&at, inst, tally, out);
+    checks::since_anchor(&at, inst, tally, out);
+    checks::fulfil(&at, inst, tally, out);
     inst.steps[s].last_seen = t;
     inst.steps[s].last_event = (event.name, event.origin.line);
     inst.last_progress = t;

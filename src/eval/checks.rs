@@ -12,36 +12,35 @@ use crate::compile::{Check, StepId};
 use crate::events::{Event, Value};
 use crate::syntax::CmpOp;
 
+/// One step of one customer being checked: what every check reads.
+#[derive(Clone, Copy)]
+pub(crate) struct StepCheck<'a> {
+    pub ctx: &'a Context<'a>,
+    pub cust: &'a CustomerState,
+    pub step: StepId,
+    pub event: &'a Event,
+}
+
 /// A candidate finding: the rule, its kind, a key that says "the same problem"
 /// (the metric name, the asked item), and the finding.
 type Candidate = (usize, FindingKind, String, Finding);
 
 /// Checks that do not depend on event order: channel, metrics, repeated asks.
 pub(crate) fn order_free(
-    ctx: &Context<'_>,
-    cust: &CustomerState,
+    at: &StepCheck<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
-    step: StepId,
-    event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let StepCheck {
+        ctx, step, event, ..
+    } = *at;
     let (j, s) = (inst.journey, step.index());
     let mut candidates: Vec<Candidate> = Vec::new();
     if let Some(channel) = event.channel {
         for &e in &ctx.index.channel_at[j][s] {
             if in_scope(ctx, e, inst) {
-                channel_rule(
-                    ctx,
-                    cust,
-                    inst,
-                    tally,
-                    step,
-                    event,
-                    e,
-                    channel,
-                    &mut candidates,
-                );
+                channel_rule(at, inst, tally, e, channel, &mut candidates);
             }
         }
     }
@@ -59,53 +58,32 @@ pub(crate) fn order_free(
         };
         if let Some(actual) = actual {
             if in_scope(ctx, e, inst) {
-                metric_rule(
-                    ctx,
-                    cust,
-                    inst,
-                    tally,
-                    step,
-                    event,
-                    e,
-                    actual,
-                    &mut candidates,
-                );
+                metric_rule(at, inst, tally, e, actual, &mut candidates);
             }
         }
     }
     let asks = &ctx.index.asks_at[j][s];
     if let Some(asked) = event.attr(ctx.index.asked).filter(|_| !asks.is_empty()) {
-        asks_rules(
-            ctx,
-            cust,
-            inst,
-            tally,
-            step,
-            event,
-            asks,
-            asked,
-            &mut candidates,
-        );
+        asks_rules(at, inst, tally, asks, asked, &mut candidates);
     }
-    emit_most_severe(ctx, inst, tally, step, event, candidates, out);
+    emit_most_severe(at, inst, tally, candidates, out);
 }
 
 /// A channel rule: the event's channel is one the step allows.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a check reads the customer, instance, step, event and rule"
-)]
 fn channel_rule(
-    ctx: &Context<'_>,
-    cust: &CustomerState,
+    at: &StepCheck<'_>,
     inst: &Instance,
     tally: &mut Tally,
-    step: StepId,
-    event: &Event,
     e: usize,
     channel: crate::events::Symbol,
     candidates: &mut Vec<Candidate>,
 ) {
+    let StepCheck {
+        ctx,
+        cust,
+        step,
+        event,
+    } = *at;
     if ctx.index.channel_symbols[e].contains(&channel) {
         tally.verdict(e, Verdict::Met);
         return;
@@ -137,21 +115,20 @@ fn channel_rule(
 }
 
 /// A metric rule: the event's value of the metric meets the threshold.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a check reads the customer, instance, step, event and rule"
-)]
 fn metric_rule(
-    ctx: &Context<'_>,
-    cust: &CustomerState,
+    at: &StepCheck<'_>,
     inst: &Instance,
     tally: &mut Tally,
-    step: StepId,
-    event: &Event,
     e: usize,
     actual: f64,
     candidates: &mut Vec<Candidate>,
 ) {
+    let StepCheck {
+        ctx,
+        cust,
+        step,
+        event,
+    } = *at;
     let expectation = &ctx.policy.expectations[e];
     let Check::Metric { metric, op, value } = &expectation.check else {
         return;
@@ -191,21 +168,20 @@ fn metric_rule(
 
 /// Repeated-ask rules: each item the event asked for must not have been asked
 /// before in the instance. New items are remembered once, whatever the rules.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a check reads the customer, instance, step, event and rules"
-)]
 fn asks_rules(
-    ctx: &Context<'_>,
-    cust: &CustomerState,
+    at: &StepCheck<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
-    step: StepId,
-    event: &Event,
     rules: &[usize],
     asked: &Value,
     candidates: &mut Vec<Candidate>,
 ) {
+    let StepCheck {
+        ctx,
+        cust,
+        step,
+        event,
+    } = *at;
     let t = event.time.as_millisecond();
     let mut asked_now: Vec<String> = Vec::new();
     for &e in rules {
@@ -249,14 +225,17 @@ fn asks_rules(
 /// Attempt limits: the number of visits of the step in this instance. Each rule
 /// reports once per instance.
 pub(crate) fn attempts(
-    ctx: &Context<'_>,
-    cust: &CustomerState,
+    at: &StepCheck<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
-    step: StepId,
-    event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let StepCheck {
+        ctx,
+        cust,
+        step,
+        event,
+    } = *at;
     let rules = &ctx.index.attempts_at[inst.journey][step.index()];
     if rules.is_empty() {
         return;
@@ -295,20 +274,23 @@ pub(crate) fn attempts(
         );
         candidates.push((e, FindingKind::TooManyAttempts, String::new(), f));
     }
-    emit_most_severe(ctx, inst, tally, step, event, candidates, out);
+    emit_most_severe(at, inst, tally, candidates, out);
 }
 
 /// Time limits on `J.*` targets: checked when a step happens, against the
 /// latest anchor before it (no absence detection: not every step must happen).
 pub(crate) fn since_anchor(
-    ctx: &Context<'_>,
-    cust: &CustomerState,
+    at: &StepCheck<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
-    step: StepId,
-    event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let StepCheck {
+        ctx,
+        cust,
+        step,
+        event,
+    } = *at;
     let rules = &ctx.index.since_anchor_at[inst.journey][step.index()];
     if rules.is_empty() {
         return;
@@ -360,20 +342,23 @@ pub(crate) fn since_anchor(
         f.deadline = Some(super::tally::timestamp(due));
         candidates.push((e, kind, String::new(), f));
     }
-    emit_most_severe(ctx, inst, tally, step, event, candidates, out);
+    emit_most_severe(at, inst, tally, candidates, out);
 }
 
 /// The step happened: it fulfils the oldest open activation of each time limit
 /// that targets it. In time: met. After its deadline: a late `sla_breach`.
 pub(crate) fn fulfil(
-    ctx: &Context<'_>,
-    cust: &CustomerState,
+    at: &StepCheck<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
-    step: StepId,
-    event: &Event,
     out: &mut Vec<Finding>,
 ) {
+    let StepCheck {
+        ctx,
+        cust,
+        step,
+        event,
+    } = *at;
     let rules = &ctx.index.fulfilled_by[inst.journey][step.index()];
     if rules.is_empty() {
         return;
@@ -430,35 +415,34 @@ pub(crate) fn fulfil(
             _ => {}
         }
     }
-    emit_most_severe(ctx, inst, tally, step, event, candidates, out);
+    emit_most_severe(at, inst, tally, candidates, out);
 }
 
 /// Of candidates of the same kind and key, emit only the most severe (the first
 /// in policy order among equals), with the event as evidence.
 #[inline]
 fn emit_most_severe(
-    ctx: &Context<'_>,
+    at: &StepCheck<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
-    step: StepId,
-    event: &Event,
     candidates: Vec<Candidate>,
     out: &mut Vec<Finding>,
 ) {
     if !candidates.is_empty() {
-        emit_sorted(ctx, inst, tally, step, event, candidates, out);
+        emit_sorted(at, inst, tally, candidates, out);
     }
 }
 
 fn emit_sorted(
-    ctx: &Context<'_>,
+    at: &StepCheck<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
-    step: StepId,
-    event: &Event,
     mut candidates: Vec<Candidate>,
     out: &mut Vec<Finding>,
 ) {
+    let StepCheck {
+        ctx, step, event, ..
+    } = *at;
     // Stable sort: most severe first, policy order among equals (the checks
     // push their candidates kind by kind).
     candidates.sort_by_key(|c| (std::cmp::Reverse(c.3.level), c.0));
