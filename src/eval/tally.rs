@@ -130,8 +130,8 @@ pub(crate) struct Tally {
     escalations_fired: u64,
     unmapped: FxHashMap<Symbol, (u64, Timestamp, u64)>,
     rates: Vec<Option<RateCounter>>,
-    /// By journey and step: whether some rate counts its visits.
-    rate_steps: Vec<Vec<bool>>,
+    /// By journey and step: the rates (escalation indices) that count it.
+    rates_at: Vec<Vec<Vec<usize>>>,
 }
 
 impl Tally {
@@ -156,22 +156,26 @@ impl Tally {
                 Trigger::Customer { .. } => None,
             })
             .collect();
-        let rate_steps = policy
+        let rates_at = policy
             .journeys
             .iter()
             .enumerate()
             .map(|(j, journey)| {
                 (0..journey.steps.len())
                     .map(|s| {
-                        rates.iter().flatten().any(|r: &RateCounter| {
-                            r.journey == j && r.step.is_none_or(|rs| rs.index() == s)
-                        })
+                        (0..rates.len())
+                            .filter(|&r| {
+                                rates[r].as_ref().is_some_and(|rate: &RateCounter| {
+                                    rate.journey == j && rate.step.is_none_or(|rs| rs.index() == s)
+                                })
+                            })
+                            .collect()
                     })
                     .collect()
             })
             .collect();
         Tally {
-            rate_steps,
+            rates_at,
             retention,
             input: InputCounts::default(),
             journeys: vec![JourneyTally::default(); policy.journeys.len()],
@@ -214,12 +218,17 @@ impl Tally {
             let t = finding.time.as_millisecond();
             let off_path = finding.kind.category() == Category::OffPath;
             let broken = finding.kind.category() == Category::BrokenStep;
-            for rate in self.rates.iter_mut().flatten() {
-                if rate.journey == j
-                    && rate.step.is_none_or(|rs| rs == s)
-                    && ((rate.off_path && off_path) || (!rate.off_path && broken))
-                {
-                    rate.buckets.entry(t.div_euclid(rate.width)).or_default().1 += 1;
+            for &r in self
+                .rates_at
+                .get(j)
+                .and_then(|st| st.get(s.index()))
+                .into_iter()
+                .flatten()
+            {
+                if let Some(rate) = self.rates[r].as_mut() {
+                    if (rate.off_path && off_path) || (!rate.off_path && broken) {
+                        rate.buckets.entry(t.div_euclid(rate.width)).or_default().1 += 1;
+                    }
                 }
             }
         }
@@ -258,23 +267,15 @@ impl Tally {
         if let Some(step) = self.steps.get_mut(j).and_then(|st| st.get_mut(s.index())) {
             step.visits += 1;
         }
-        if !self
-            .rate_steps
+        for &r in self
+            .rates_at
             .get(j)
             .and_then(|st| st.get(s.index()))
-            .copied()
-            .unwrap_or(false)
+            .into_iter()
+            .flatten()
         {
-            return;
-        }
-        for rate in self.rates.iter_mut().flatten() {
-            if rate.journey == j && rate.step.is_none_or(|rs| rs == s) {
-                let bucket = t.div_euclid(rate.width);
-                // Mostly in time order: the newest bucket, without a search.
-                match rate.buckets.last_entry() {
-                    Some(mut last) if *last.key() == bucket => last.get_mut().0 += 1,
-                    _ => rate.buckets.entry(bucket).or_default().0 += 1,
-                }
+            if let Some(rate) = self.rates[r].as_mut() {
+                rate.buckets.entry(t.div_euclid(rate.width)).or_default().0 += 1;
             }
         }
     }
