@@ -227,8 +227,7 @@ fn open(
     let segments: Vec<usize> = (0..ctx.policy.segments.len())
         .filter(|&i| facts.in_segment(i))
         .collect();
-    let wanted = &ctx.index.journey_segments[j];
-    if !wanted.is_empty() && !wanted.iter().any(|w| segments.contains(w)) {
+    if !ctx.index.journey_scope[j].admits(&segments) {
         tally.out_of_segment();
         return None;
     }
@@ -268,10 +267,7 @@ fn activate(ctx: &Context<'_>, inst: &mut Instance, e: usize, t: i64, name: Symb
 /// True when expectation `e` applies to the instance's segments.
 #[inline]
 pub(crate) fn in_scope(ctx: &Context<'_>, e: usize, inst: &Instance) -> bool {
-    !ctx.index.scoped[e]
-        || ctx.index.expectation_segments[e]
-            .iter()
-            .any(|s| inst.segments.contains(s))
+    ctx.index.expectation_scope[e].admits(&inst.segments)
 }
 
 /// The customer met `step` of the instance's journey.

@@ -10,6 +10,26 @@ use rustc_hash::FxHashMap as HashMap;
 /// The event attribute that says what a step asked the customer for.
 const ASKED: &str = "asked";
 
+/// Who a rule or journey applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// No `for`: every customer.
+    Everyone,
+    /// `for gold, newcomer`: customers in one of these segments (by index).
+    Segments(Vec<usize>),
+}
+
+impl Scope {
+    /// True when a customer in `segments` is in scope.
+    #[inline]
+    pub(crate) fn admits(&self, segments: &[usize]) -> bool {
+        match self {
+            Scope::Everyone => true,
+            Scope::Segments(wanted) => wanted.iter().any(|w| segments.contains(w)),
+        }
+    }
+}
+
 /// Expectation indices by journey and step.
 type ByStep = Vec<Vec<Vec<usize>>>;
 
@@ -27,8 +47,6 @@ pub(crate) struct PolicyIndex {
     pub attempts_at: ByStep,
     /// and time limits on `J.*` targets, checked against their anchor.
     pub since_anchor_at: ByStep,
-    /// Whether each expectation is scoped to segments (`for gold`).
-    pub scoped: Vec<bool>,
     /// Time limits whose target is this step (fulfilled when it happens).
     pub fulfilled_by: ByStep,
     /// Time limits opened when this step happens (their anchor).
@@ -43,10 +61,10 @@ pub(crate) struct PolicyIndex {
     pub escalation_when: Vec<Option<Cond>>,
     /// Each escalation tier's `unless`, compiled, by escalation and tier.
     pub tier_unless: Vec<Vec<Option<Cond>>>,
-    /// The segments (by index) each expectation is scoped to; empty: everyone.
-    pub expectation_segments: Vec<Vec<usize>>,
-    /// The segments (by index) each journey is designed for; empty: everyone.
-    pub journey_segments: Vec<Vec<usize>>,
+    /// Who each expectation applies to (`for gold`).
+    pub expectation_scope: Vec<Scope>,
+    /// Who each journey is designed for.
+    pub journey_scope: Vec<Scope>,
     /// The symbol of the `asked` attribute that `asks_once` reads.
     pub asked: Symbol,
     /// Attributes that segment and escalation conditions read, by symbol index:
@@ -209,22 +227,21 @@ impl PolicyIndex {
             .enumerate()
             .map(|(i, s)| (s.name.as_str(), i))
             .collect();
-        let resolve = |names: &[String]| -> Vec<usize> {
-            names
-                .iter()
-                .filter_map(|n| segment_index.get(n.as_str()).copied())
-                .collect()
+        let scope = |names: &[String]| match names {
+            [] => Scope::Everyone,
+            _ => Scope::Segments(
+                names
+                    .iter()
+                    .filter_map(|n| segment_index.get(n.as_str()).copied())
+                    .collect(),
+            ),
         };
-        let expectation_segments = policy
+        let expectation_scope = policy
             .expectations
             .iter()
-            .map(|e| resolve(&e.segments))
+            .map(|e| scope(&e.segments))
             .collect();
-        let journey_segments = policy
-            .journeys
-            .iter()
-            .map(|j| resolve(&j.segments))
-            .collect();
+        let journey_scope = policy.journeys.iter().map(|j| scope(&j.segments)).collect();
         let mut attributes_read: std::collections::BTreeSet<String> = customer_attrs
             .iter()
             .map(|s| names.resolve(*s).to_string())
@@ -256,11 +273,6 @@ impl PolicyIndex {
             asks_at,
             attempts_at,
             since_anchor_at,
-            scoped: policy
-                .expectations
-                .iter()
-                .map(|e| !e.segments.is_empty())
-                .collect(),
             fulfilled_by,
             anchored_at,
             anchored_at_start,
@@ -268,8 +280,8 @@ impl PolicyIndex {
             segment_when,
             escalation_when,
             tier_unless,
-            expectation_segments,
-            journey_segments,
+            expectation_scope,
+            journey_scope,
         }
     }
 
