@@ -21,6 +21,29 @@ pub(crate) struct StepCheck<'a> {
     pub event: &'a Event,
 }
 
+impl StepCheck<'_> {
+    /// A finding about this step of the instance, at `time` (ms).
+    fn finding(
+        &self,
+        inst: &Instance,
+        kind: FindingKind,
+        level: Level,
+        time: i64,
+        message: String,
+    ) -> Finding {
+        finding(
+            self.ctx,
+            self.cust,
+            inst,
+            kind,
+            level,
+            time,
+            Some(self.step),
+            message,
+        )
+    }
+}
+
 /// A candidate finding: the rule, its kind, a key that says "the same problem"
 /// (the metric name, the asked item), and the finding.
 type Candidate = (usize, FindingKind, String, Finding);
@@ -79,10 +102,7 @@ fn channel_rule(
     candidates: &mut Vec<Candidate>,
 ) {
     let StepCheck {
-        ctx,
-        cust,
-        step,
-        event,
+        ctx, step, event, ..
     } = *at;
     if ctx.index.channel_symbols[e].contains(&channel) {
         tally.verdict(e, Verdict::Met);
@@ -101,16 +121,7 @@ fn channel_rule(
     );
     let t = event.time.as_millisecond();
     let kind = FindingKind::WrongChannel;
-    let f = finding(
-        ctx,
-        cust,
-        inst,
-        kind,
-        expectation.severity.into(),
-        t,
-        Some(step),
-        message,
-    );
+    let f = at.finding(inst, kind, expectation.severity.into(), t, message);
     candidates.push((e, kind, String::new(), f));
 }
 
@@ -124,10 +135,7 @@ fn metric_rule(
     candidates: &mut Vec<Candidate>,
 ) {
     let StepCheck {
-        ctx,
-        cust,
-        step,
-        event,
+        ctx, step, event, ..
     } = *at;
     let expectation = &ctx.policy.expectations[e];
     let Check::Metric { metric, op, value } = &expectation.check else {
@@ -153,16 +161,7 @@ fn metric_rule(
         fmt(*value)
     );
     let t = event.time.as_millisecond();
-    let f = finding(
-        ctx,
-        cust,
-        inst,
-        kind,
-        expectation.severity.into(),
-        t,
-        Some(step),
-        message,
-    );
+    let f = at.finding(inst, kind, expectation.severity.into(), t, message);
     candidates.push((e, kind, metric.clone(), f));
 }
 
@@ -177,10 +176,7 @@ fn asks_rules(
     candidates: &mut Vec<Candidate>,
 ) {
     let StepCheck {
-        ctx,
-        cust,
-        step,
-        event,
+        ctx, step, event, ..
     } = *at;
     let t = event.time.as_millisecond();
     let mut asked_now: Vec<String> = Vec::new();
@@ -203,7 +199,7 @@ fn asks_rules(
                         format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
                     let level = expectation.severity.into();
                     let kind = FindingKind::RepeatedAsk;
-                    let mut f = finding(ctx, cust, inst, kind, level, t, Some(step), message);
+                    let mut f = at.finding(inst, kind, level, t, message);
                     f.evidence
                         .push(ctx.evidence(*first_name, *first_t, *first_line, "first ask"));
                     candidates.push((e, kind, item.to_string(), f));
@@ -231,10 +227,7 @@ pub(crate) fn attempts(
     out: &mut Vec<Finding>,
 ) {
     let StepCheck {
-        ctx,
-        cust,
-        step,
-        event,
+        ctx, step, event, ..
     } = *at;
     let rules = &ctx.index.attempts_at[inst.journey][step.index()];
     if rules.is_empty() {
@@ -262,14 +255,11 @@ pub(crate) fn attempts(
             op.as_str(),
             fmt(value)
         );
-        let f = finding(
-            ctx,
-            cust,
+        let f = at.finding(
             inst,
             FindingKind::TooManyAttempts,
             expectation.severity.into(),
             event.time.as_millisecond(),
-            Some(step),
             message,
         );
         candidates.push((e, FindingKind::TooManyAttempts, String::new(), f));
@@ -286,10 +276,7 @@ pub(crate) fn since_anchor(
     out: &mut Vec<Finding>,
 ) {
     let StepCheck {
-        ctx,
-        cust,
-        step,
-        event,
+        ctx, step, event, ..
     } = *at;
     let rules = &ctx.index.since_anchor_at[inst.journey][step.index()];
     if rules.is_empty() {
@@ -328,16 +315,7 @@ pub(crate) fn since_anchor(
             anchor_name(ctx, inst, anchor),
             duration(limit as i64 * 1000)
         );
-        let mut f = finding(
-            ctx,
-            cust,
-            inst,
-            kind,
-            expectation.severity.into(),
-            t,
-            Some(step),
-            message,
-        );
+        let mut f = at.finding(inst, kind, expectation.severity.into(), t, message);
         f.anchor = Some(super::tally::timestamp(from));
         f.deadline = Some(super::tally::timestamp(due));
         candidates.push((e, kind, String::new(), f));
@@ -354,10 +332,7 @@ pub(crate) fn fulfil(
     out: &mut Vec<Finding>,
 ) {
     let StepCheck {
-        ctx,
-        cust,
-        step,
-        event,
+        ctx, step, event, ..
     } = *at;
     let rules = &ctx.index.fulfilled_by[inst.journey][step.index()];
     if rules.is_empty() {
@@ -390,16 +365,7 @@ pub(crate) fn fulfil(
                 );
                 // The miss was counted, at the rule's level, when the step stalled;
                 // its late arrival is recorded, but does not count twice.
-                let mut f = finding(
-                    ctx,
-                    cust,
-                    inst,
-                    FindingKind::SlaBreach,
-                    Level::Info,
-                    t,
-                    Some(step),
-                    message,
-                );
+                let mut f = at.finding(inst, FindingKind::SlaBreach, Level::Info, t, message);
                 f.anchor = Some(super::tally::timestamp(a.anchor));
                 f.deadline = Some(super::tally::timestamp(a.due));
                 if a.anchor_event.0 != u32::MAX {
