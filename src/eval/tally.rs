@@ -218,13 +218,7 @@ impl Tally {
             let t = finding.time.as_millisecond();
             let off_path = finding.kind.category() == Category::OffPath;
             let broken = finding.kind.category() == Category::BrokenStep;
-            for &r in self
-                .rates_at
-                .get(j)
-                .and_then(|st| st.get(s.index()))
-                .into_iter()
-                .flatten()
-            {
+            for &r in rates_at(&self.rates_at, j, s) {
                 if let Some(rate) = self.rates[r].as_mut() {
                     if (rate.off_path && off_path) || (!rate.off_path && broken) {
                         rate.buckets.entry(t.div_euclid(rate.width)).or_default().1 += 1;
@@ -267,13 +261,7 @@ impl Tally {
         if let Some(step) = self.steps.get_mut(j).and_then(|st| st.get_mut(s.index())) {
             step.visits += 1;
         }
-        for &r in self
-            .rates_at
-            .get(j)
-            .and_then(|st| st.get(s.index()))
-            .into_iter()
-            .flatten()
-        {
+        for &r in rates_at(&self.rates_at, j, s) {
             if let Some(rate) = self.rates[r].as_mut() {
                 rate.buckets.entry(t.div_euclid(rate.width)).or_default().0 += 1;
             }
@@ -513,4 +501,12 @@ impl Tally {
                 .collect(),
         }
     }
+}
+
+/// The rates (escalation indices) that count step `s` of journey `j`.
+fn rates_at(table: &[Vec<Vec<usize>>], j: usize, s: StepId) -> &[usize] {
+    table
+        .get(j)
+        .and_then(|steps| steps.get(s.index()))
+        .map_or(&[], Vec::as_slice)
 }
