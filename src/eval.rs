@@ -97,6 +97,17 @@ macro_rules! context {
     };
 }
 
+/// A customer in the table. What the idle sweep reads sits beside the key, so
+/// the sweep scans only the table; the state itself is boxed, so the table
+/// stays small enough to stay in cache.
+struct Slot {
+    /// The record count when this customer was last heard of.
+    last_record: u64,
+    /// A copy of the state's latest event time seen (ms).
+    max_seen: i64,
+    state: Box<CustomerState>,
+}
+
 /// The evaluator: push events in, take findings out, finish with a [`Report`].
 pub struct Evaluator<'p> {
     policy: &'p Policy,
@@ -105,7 +116,7 @@ pub struct Evaluator<'p> {
     options: EvalOptions,
     /// Event name symbol → the journey steps it means (`None`: not yet looked up).
     routes: Vec<Option<apply::Route>>,
-    customers: FxHashMap<Symbol, CustomerState>,
+    customers: FxHashMap<Symbol, Slot>,
     profiles: FxHashMap<Symbol, Vec<(Symbol, Value)>>,
     tally: Tally,
     /// Latest event time seen, in milliseconds.
@@ -188,12 +199,17 @@ impl<'p> Evaluator<'p> {
             return out;
         }
         let ctx = context!(self);
-        let customer = self
+        let slot = self
             .customers
             .entry(event.customer)
-            .or_insert_with(|| CustomerState::new(event.customer));
-        customer.last_record = self.records;
-        apply::receive(&ctx, customer, &mut self.tally, event, &mut out);
+            .or_insert_with(|| Slot {
+                last_record: 0,
+                max_seen: i64::MIN,
+                state: Box::new(CustomerState::new(event.customer)),
+            });
+        slot.last_record = self.records;
+        apply::receive(&ctx, &mut slot.state, &mut self.tally, event, &mut out);
+        slot.max_seen = slot.state.max_seen;
         if self.records - self.last_sweep >= IDLE_RECORDS {
             self.sweep_idle(&mut out);
         }
@@ -207,7 +223,8 @@ impl<'p> Evaluator<'p> {
         let until = time.as_millisecond();
         let ctx = context!(self);
         for id in self.sorted_customers() {
-            if let Some(customer) = self.customers.get_mut(&id) {
+            if let Some(slot) = self.customers.get_mut(&id) {
+                let customer = &mut slot.state;
                 apply::release(&ctx, customer, &mut self.tally, until, &mut out);
                 timers::fire_all(&ctx, customer, &mut self.tally, until, &mut out);
             }
@@ -238,7 +255,11 @@ impl<'p> Evaluator<'p> {
         let mut out = Vec::new();
         let ctx = context!(self);
         for id in self.sorted_customers() {
-            if let Some(mut customer) = self.customers.remove(&id) {
+            if let Some(Slot {
+                state: mut customer,
+                ..
+            }) = self.customers.remove(&id)
+            {
                 apply::release(&ctx, &mut customer, &mut self.tally, i64::MAX, &mut out);
                 timers::fire_all(&ctx, &mut customer, &mut self.tally, as_of_ms, &mut out);
                 apply::close_all_at_end(&ctx, &mut customer, &mut self.tally, as_of_ms, &mut out);
@@ -307,7 +328,8 @@ impl<'p> Evaluator<'p> {
         idle.sort_unstable();
         let mut done = Vec::new();
         for id in idle {
-            if let Some(customer) = self.customers.get_mut(&id) {
+            if let Some(slot) = self.customers.get_mut(&id) {
+                let customer = &mut slot.state;
                 apply::release(&ctx, customer, &mut self.tally, watermark, out);
                 timers::fire_all(&ctx, customer, &mut self.tally, watermark, out);
                 if customer.instances.is_empty() && customer.buffer.is_empty() {

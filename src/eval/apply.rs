@@ -72,37 +72,11 @@ pub(crate) fn receive(
             .iter()
             .any(|(ms, e)| (e.name, *ms, e.channel) == key);
     if duplicate {
-        let mut f = Finding::new(
-            FindingKind::DuplicateEvent,
-            Level::Info,
-            event.time,
-            format!(
-                "`{}` recorded twice at the same time",
-                ctx.names.resolve(event.name)
-            ),
-        );
-        f.customer = Some(ctx.names.resolve(cust.id).to_string());
-        f.evidence
-            .push(ctx.evidence(event.name, t, event.origin.line, "event"));
-        tally.emit(Site::input(), f, out);
+        duplicate_event(ctx, cust, tally, &event, out);
         return;
     }
     if t < cust.applied_max {
-        let mut f = Finding::new(
-            FindingKind::LateEvent,
-            Level::Yellow,
-            event.time,
-            format!(
-                "`{}` arrived after events up to {} were applied: more than the lateness window out of order",
-                ctx.names.resolve(event.name),
-                timestamp(cust.applied_max)
-            ),
-        );
-        f.customer = Some(ctx.names.resolve(cust.id).to_string());
-        f.evidence
-            .push(ctx.evidence(event.name, t, event.origin.line, "event"));
-        tally.emit(Site::input(), f, out);
-        apply_late(ctx, cust, tally, &event, out);
+        late_event(ctx, cust, tally, &event, out);
         return;
     }
     cust.max_seen = cust.max_seen.max(t);
@@ -114,6 +88,61 @@ pub(crate) fn receive(
         cust.buffer.insert(at, (t, event));
     }
     release(ctx, cust, tally, cust.max_seen - ctx.lateness_ms, out);
+}
+
+/// A record seen before: reported, not applied again.
+#[cold]
+#[inline(never)]
+fn duplicate_event(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    tally: &mut Tally,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    let t = event.time.as_millisecond();
+    let mut f = Finding::new(
+        FindingKind::DuplicateEvent,
+        Level::Info,
+        event.time,
+        format!(
+            "`{}` recorded twice at the same time",
+            ctx.names.resolve(event.name)
+        ),
+    );
+    f.customer = Some(ctx.names.resolve(cust.id).to_string());
+    f.evidence
+        .push(ctx.evidence(event.name, t, event.origin.line, "event"));
+    tally.emit(Site::input(), f, out);
+}
+
+/// An event older than what was already applied: reported, and applied where
+/// order does not matter.
+#[cold]
+#[inline(never)]
+fn late_event(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    let t = event.time.as_millisecond();
+    let mut f = Finding::new(
+        FindingKind::LateEvent,
+        Level::Yellow,
+        event.time,
+        format!(
+            "`{}` arrived after events up to {} were applied: more than the lateness window out of order",
+            ctx.names.resolve(event.name),
+            timestamp(cust.applied_max)
+        ),
+    );
+    f.customer = Some(ctx.names.resolve(cust.id).to_string());
+    f.evidence
+        .push(ctx.evidence(event.name, t, event.origin.line, "event"));
+    tally.emit(Site::input(), f, out);
+    apply_late(ctx, cust, tally, event, out);
 }
 
 /// Apply buffered events up to `until` (ms, inclusive).
@@ -214,6 +243,7 @@ fn apply_event(
 }
 
 /// Open an instance of journey `j` if the customer is in one of its segments.
+#[inline(never)]
 fn open(
     ctx: &Context<'_>,
     cust: &mut CustomerState,
@@ -329,6 +359,22 @@ fn advance(
         std::mem::swap(&mut inst.positions, &mut inst.scratch);
         return;
     }
+    off_path_step(ctx, cust, inst, tally, step, event, out);
+}
+
+/// The path does not allow `step` here: report it, and re-synchronise.
+#[cold]
+#[inline(never)]
+fn off_path_step(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    step: StepId,
+    event: &Event,
+    out: &mut Vec<Finding>,
+) {
+    let journey = &ctx.policy.journeys[inst.journey];
     let name = journey.step_name(step);
     let from: Vec<NodeIndex> = inst
         .positions
@@ -431,6 +477,7 @@ fn position_text(journey: &CompiledJourney, inst: &Instance) -> String {
     clippy::too_many_arguments,
     reason = "a finding names customer, journey, instance, step, time, level and kind"
 )]
+#[inline(never)]
 pub(crate) fn finding(
     ctx: &Context<'_>,
     cust: &CustomerState,
@@ -468,6 +515,7 @@ impl WithEvidence for Finding {
 }
 
 /// Emit a finding about an instance: mark the instance off path or broken, count it.
+#[inline(never)]
 pub(crate) fn report(
     inst: &mut Instance,
     tally: &mut Tally,
@@ -492,6 +540,7 @@ pub(crate) fn report(
 }
 
 /// Close an instance: completed (it reached an end) or ended otherwise.
+#[inline(never)]
 pub(crate) fn close(inst: &mut Instance, tally: &mut Tally, completed: bool) {
     for a in &inst.activations {
         if a.state == ActivationState::Pending {

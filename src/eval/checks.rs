@@ -101,28 +101,40 @@ fn channel_rule(
     channel: crate::events::Symbol,
     candidates: &mut Vec<Candidate>,
 ) {
-    let StepCheck {
-        ctx, step, event, ..
-    } = *at;
-    if ctx.index.channel_symbols[e].contains(&channel) {
+    if at.ctx.index.channel_symbols[e].contains(&channel) {
         tally.verdict(e, Verdict::Met);
         return;
     }
     tally.verdict(e, Verdict::Missed);
+    candidates.push(wrong_channel(at, inst, e, channel));
+}
+
+/// The finding of a channel rule the event broke.
+#[cold]
+#[inline(never)]
+fn wrong_channel(
+    at: &StepCheck<'_>,
+    inst: &Instance,
+    e: usize,
+    channel: crate::events::Symbol,
+) -> Candidate {
+    let StepCheck {
+        ctx, step, event, ..
+    } = *at;
     let expectation = &ctx.policy.expectations[e];
-    let Check::Channel { allowed } = &expectation.check else {
-        return;
+    let allowed = match &expectation.check {
+        Check::Channel { allowed } => list(allowed),
+        _ => String::new(),
     };
     let message = format!(
-        "`{}` via `{}`, expected {}",
+        "`{}` via `{}`, expected {allowed}",
         name(ctx, inst, step),
         ctx.names.resolve(channel),
-        list(allowed)
     );
     let t = event.time.as_millisecond();
     let kind = FindingKind::WrongChannel;
     let f = at.finding(inst, kind, expectation.severity.into(), t, message);
-    candidates.push((e, kind, String::new(), f));
+    (e, kind, String::new(), f)
 }
 
 /// A metric rule: the event's value of the metric meets the threshold.
@@ -134,10 +146,7 @@ fn metric_rule(
     actual: f64,
     candidates: &mut Vec<Candidate>,
 ) {
-    let StepCheck {
-        ctx, step, event, ..
-    } = *at;
-    let expectation = &ctx.policy.expectations[e];
+    let expectation = &at.ctx.policy.expectations[e];
     let Check::Metric { metric, op, value } = &expectation.check else {
         return;
     };
@@ -146,8 +155,26 @@ fn metric_rule(
         return;
     }
     tally.verdict(e, Verdict::Missed);
+    let threshold = (metric.as_str(), *op, *value);
+    candidates.push(metric_missed(at, inst, e, actual, threshold));
+}
+
+/// The finding of a metric rule the event broke.
+#[cold]
+#[inline(never)]
+fn metric_missed(
+    at: &StepCheck<'_>,
+    inst: &Instance,
+    e: usize,
+    actual: f64,
+    (metric, op, value): (&str, CmpOp, f64),
+) -> Candidate {
+    let StepCheck {
+        ctx, step, event, ..
+    } = *at;
+    let expectation = &ctx.policy.expectations[e];
     let below = matches!(op, CmpOp::Ge | CmpOp::Gt)
-        || (matches!(op, CmpOp::Eq | CmpOp::Ne) && actual < *value);
+        || (matches!(op, CmpOp::Eq | CmpOp::Ne) && actual < value);
     let kind = if below {
         FindingKind::MetricBelow
     } else {
@@ -158,11 +185,11 @@ fn metric_rule(
         fmt(actual),
         name(ctx, inst, step),
         op.as_str(),
-        fmt(*value)
+        fmt(value)
     );
     let t = event.time.as_millisecond();
     let f = at.finding(inst, kind, expectation.severity.into(), t, message);
-    candidates.push((e, kind, metric.clone(), f));
+    (e, kind, metric.to_string(), f)
 }
 
 /// Repeated-ask rules: each item the event asked for must not have been asked
@@ -399,6 +426,8 @@ fn emit_most_severe(
     }
 }
 
+#[cold]
+#[inline(never)]
 fn emit_sorted(
     at: &StepCheck<'_>,
     inst: &mut Instance,

@@ -27,8 +27,6 @@ pub(crate) struct CustomerState {
     pub instances: SmallVec<[Box<Instance>; 1]>,
     /// How many instances each journey has had, by journey index.
     pub opened: Vec<(usize, u32)>,
-    /// The record count when this customer was last heard of.
-    pub last_record: u64,
 }
 
 impl CustomerState {
@@ -42,7 +40,6 @@ impl CustomerState {
             recent: Recent::default(),
             instances: SmallVec::new(),
             opened: Vec::new(),
-            last_record: 0,
         }
     }
 

@@ -71,6 +71,7 @@ fn first_due(ctx: &Context<'_>, cust: &mut CustomerState, j: usize, until: i64) 
 }
 
 /// Fire what is due in one instance; false when the instance is done with.
+#[inline(never)]
 fn fire_instance(
     ctx: &Context<'_>,
     cust: &CustomerState,
@@ -99,6 +100,7 @@ fn fire_instance(
 
 /// No progress for the journey's `abandon after` time: report it, let escalations
 /// see it, and end the instance.
+#[cold]
 fn abandon(
     ctx: &Context<'_>,
     cust: &CustomerState,
@@ -178,6 +180,7 @@ fn next_due(ctx: &Context<'_>, inst: &Instance) -> Option<(i64, Due)> {
 }
 
 /// A time limit's deadline passed without its step.
+#[cold]
 fn deadline(
     ctx: &Context<'_>,
     cust: &CustomerState,
