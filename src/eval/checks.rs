@@ -6,6 +6,7 @@
 
 use super::apply::{anchor_time, finding, in_scope, report, Context, WithEvidence};
 use super::finding::{Finding, FindingKind, Level};
+use super::index::MetricRule;
 use super::instance::{ActivationState, CustomerState, Instance};
 use super::tally::{Site, Tally, Verdict};
 use crate::compile::{Check, StepId};
@@ -70,18 +71,18 @@ pub(crate) fn order_free(
     // Most events carry no metric: a rule is only looked at when its attribute
     // is there. The rules come by attribute, so each is looked up once.
     let mut looked_up = None;
-    for &(key, e) in &ctx.index.metric_at[j][s] {
+    for rule in &ctx.index.metric_at[j][s] {
         let actual = match looked_up {
-            Some((k, actual)) if k == key => actual,
+            Some((k, actual)) if k == rule.key => actual,
             _ => {
-                let actual = event.attr(key).and_then(number);
-                looked_up = Some((key, actual));
+                let actual = event.attr(rule.key).and_then(number);
+                looked_up = Some((rule.key, actual));
                 actual
             }
         };
         if let Some(actual) = actual {
-            if in_scope(ctx, e, inst) {
-                metric_rule(at, inst, tally, e, actual, &mut candidates);
+            if in_scope(ctx, rule.e, inst) {
+                metric_rule(at, inst, tally, rule, actual, &mut candidates);
             }
         }
     }
@@ -142,37 +143,28 @@ fn metric_rule(
     at: &StepCheck<'_>,
     inst: &Instance,
     tally: &mut Tally,
-    e: usize,
+    rule: &MetricRule,
     actual: f64,
     candidates: &mut Vec<Candidate>,
 ) {
-    let expectation = &at.ctx.policy.expectations[e];
-    let Check::Metric { metric, op, value } = &expectation.check else {
-        return;
-    };
-    if op.holds(actual, *value) {
-        tally.verdict(e, Verdict::Met);
+    if rule.op.holds(actual, rule.threshold) {
+        tally.verdict(rule.e, Verdict::Met);
         return;
     }
-    tally.verdict(e, Verdict::Missed);
-    let threshold = (metric.as_str(), *op, *value);
-    candidates.push(metric_missed(at, inst, e, actual, threshold));
+    tally.verdict(rule.e, Verdict::Missed);
+    candidates.push(metric_missed(at, inst, rule, actual));
 }
 
 /// The finding of a metric rule the event broke.
 #[cold]
 #[inline(never)]
-fn metric_missed(
-    at: &StepCheck<'_>,
-    inst: &Instance,
-    e: usize,
-    actual: f64,
-    (metric, op, value): (&str, CmpOp, f64),
-) -> Candidate {
+fn metric_missed(at: &StepCheck<'_>, inst: &Instance, rule: &MetricRule, actual: f64) -> Candidate {
     let StepCheck {
         ctx, step, event, ..
     } = *at;
+    let (e, op, value) = (rule.e, rule.op, rule.threshold);
     let expectation = &ctx.policy.expectations[e];
+    let metric = ctx.names.resolve(rule.key);
     let below = matches!(op, CmpOp::Ge | CmpOp::Gt)
         || (matches!(op, CmpOp::Eq | CmpOp::Ne) && actual < value);
     let kind = if below {
@@ -202,47 +194,62 @@ fn asks_rules(
     asked: &Value,
     candidates: &mut Vec<Candidate>,
 ) {
-    let StepCheck {
-        ctx, step, event, ..
-    } = *at;
+    let StepCheck { ctx, event, .. } = *at;
     let t = event.time.as_millisecond();
-    let mut asked_now: Vec<String> = Vec::new();
+    // Items asked before this event; the ones after `before` are this event's,
+    // remembered once whatever the rules (two rules may name one item).
+    let before = inst.asked.len();
     for &e in rules {
         if !in_scope(ctx, e, inst) {
             continue;
         }
-        let expectation = &ctx.policy.expectations[e];
-        let Check::AsksOnce { items } = &expectation.check else {
+        let Check::AsksOnce { items } = &ctx.policy.expectations[e].check else {
             continue;
         };
         for_each_item(asked, &mut |item| {
             if !items.is_empty() && !items.iter().any(|i| i == item) {
                 return;
             }
-            match inst.asked.iter().find(|(i, ..)| i == item) {
-                Some((_, first_t, first_name, first_line)) => {
+            match inst.asked[..before].iter().position(|(i, ..)| **i == *item) {
+                Some(first) => {
                     tally.verdict(e, Verdict::Missed);
-                    let message =
-                        format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
-                    let level = expectation.severity.into();
-                    let kind = FindingKind::RepeatedAsk;
-                    let mut f = at.finding(inst, kind, level, t, message);
-                    f.evidence
-                        .push(ctx.evidence(*first_name, *first_t, *first_line, "first ask"));
-                    candidates.push((e, kind, item.to_string(), f));
+                    candidates.push(repeated_ask(at, inst, e, item, first));
                 }
                 None => {
                     tally.verdict(e, Verdict::Met);
-                    if !asked_now.iter().any(|a| a == item) {
-                        asked_now.push(item.to_string());
+                    if !inst.asked[before..].iter().any(|(i, ..)| **i == *item) {
+                        inst.asked
+                            .push((item.into(), t, event.name, event.origin.line));
                     }
                 }
             }
         });
     }
-    for item in asked_now {
-        inst.asked.push((item, t, event.name, event.origin.line));
-    }
+}
+
+/// The finding of an item asked again: `first` is where it was asked first.
+#[cold]
+#[inline(never)]
+fn repeated_ask(
+    at: &StepCheck<'_>,
+    inst: &Instance,
+    e: usize,
+    item: &str,
+    first: usize,
+) -> Candidate {
+    let StepCheck {
+        ctx, step, event, ..
+    } = *at;
+    let expectation = &ctx.policy.expectations[e];
+    let (_, first_t, first_name, first_line) = &inst.asked[first];
+    let message = format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
+    let level = expectation.severity.into();
+    let kind = FindingKind::RepeatedAsk;
+    let t = event.time.as_millisecond();
+    let mut f = at.finding(inst, kind, level, t, message);
+    f.evidence
+        .push(ctx.evidence(*first_name, *first_t, *first_line, "first ask"));
+    (e, kind, item.to_string(), f)
 }
 
 /// Attempt limits: the number of visits of the step in this instance. Each rule
@@ -477,11 +484,25 @@ fn list(items: &[String]) -> String {
 /// `asked` attribute, a list or a comma-separated text.
 fn for_each_item(value: &Value, found: &mut dyn FnMut(&str)) {
     match value {
-        Value::Text(t) => t
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .for_each(found),
+        // By hand: `str::split` with `trim` costs several times more, and this
+        // runs for every event that says what it asked.
+        Value::Text(t) => {
+            let mut rest: &str = t;
+            loop {
+                let (item, next) = match rest.find(',') {
+                    Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                    None => (rest, None),
+                };
+                let item = item.trim();
+                if !item.is_empty() {
+                    found(item);
+                }
+                match next {
+                    Some(next) => rest = next,
+                    None => break,
+                }
+            }
+        }
         Value::List(list) => list.iter().for_each(|v| for_each_item(v, found)),
         other => found(&other.to_text()),
     }

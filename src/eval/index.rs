@@ -33,6 +33,19 @@ impl Scope {
 /// Expectation indices by journey and step.
 type ByStep = Vec<Vec<Vec<usize>>>;
 
+/// A metric rule as the per-event check needs it: the attribute it reads and
+/// its threshold, so the check reads no expectation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MetricRule {
+    /// The attribute (metric name) it reads.
+    pub key: Symbol,
+    /// The expectation.
+    pub e: usize,
+    /// The threshold: `value op threshold` must hold.
+    pub op: crate::syntax::CmpOp,
+    pub threshold: f64,
+}
+
 /// The tables.
 pub(crate) struct PolicyIndex {
     by_event_name: HashMap<String, Vec<(usize, StepId)>>,
@@ -40,7 +53,7 @@ pub(crate) struct PolicyIndex {
     /// channel rules,
     pub channel_at: ByStep,
     /// metric rules, with the symbol of the attribute each reads (grouped by it),
-    pub metric_at: Vec<Vec<Vec<(Symbol, usize)>>>,
+    pub metric_at: Vec<Vec<Vec<MetricRule>>>,
     /// repeated-ask rules,
     pub asks_at: ByStep,
     /// attempt limits,
@@ -95,7 +108,7 @@ impl PolicyIndex {
         let (mut fulfilled_by, mut anchored_at) = (empty(), empty());
         let (mut channel_at, mut asks_at) = (empty(), empty());
         let (mut attempts_at, mut since_anchor_at) = (empty(), empty());
-        let mut metric_at: Vec<Vec<Vec<(Symbol, usize)>>> = policy
+        let mut metric_at: Vec<Vec<Vec<MetricRule>>> = policy
             .journeys
             .iter()
             .map(|j| vec![Vec::new(); j.steps.len()])
@@ -132,11 +145,14 @@ impl PolicyIndex {
                 (Some(_), None) => steps.iter().for_each(|&s| since_anchor_at[j][s].push(e)),
                 (None, _) => {
                     let list = match &expectation.check {
-                        Check::Metric { metric, .. } => {
-                            let symbol = names.intern(metric);
-                            steps
-                                .iter()
-                                .for_each(|&s| metric_at[j][s].push((symbol, e)));
+                        Check::Metric { metric, op, value } => {
+                            let rule = MetricRule {
+                                key: names.intern(metric),
+                                e,
+                                op: *op,
+                                threshold: *value,
+                            };
+                            steps.iter().for_each(|&s| metric_at[j][s].push(rule));
                             continue;
                         }
                         Check::Attempts { .. } => &mut attempts_at,
@@ -153,7 +169,7 @@ impl PolicyIndex {
         metric_at
             .iter_mut()
             .flatten()
-            .for_each(|rules| rules.sort_by_key(|&(symbol, e)| (symbol.index(), e)));
+            .for_each(|rules| rules.sort_by_key(|r| (r.key.index(), r.e)));
         let warn_for = policy
             .expectations
             .iter()

@@ -154,7 +154,7 @@ pub(crate) struct Instance {
     pub steps: Vec<StepState>,
     pub activations: Vec<Activation>,
     /// Information items asked so far: (item, time ms, event name, line).
-    pub asked: Vec<(String, i64, Symbol, u64)>,
+    pub asked: Vec<(Box<str>, i64, Symbol, u64)>,
     /// Expectations already reported for this instance (attempt limits fire once).
     pub reported: Vec<usize>,
     pub off_path: bool,
