@@ -7,7 +7,7 @@ use super::condition::{self, Facts};
 use super::escalate;
 use super::finding::{Evidence, Finding, FindingKind, Level};
 use super::index::PolicyIndex;
-use super::instance::{Activation, ActivationState, CustomerState, Instance};
+use super::instance::{Activation, ActivationState, CustomerState, Instance, Segments};
 use super::tally::{timestamp, Site, Tally, Verdict};
 use super::timers;
 use crate::compile::{AnchorRef, Check, CompiledJourney, NodeIndex, Policy, StepId};
@@ -154,7 +154,15 @@ pub(crate) fn release(
     out: &mut Vec<Finding>,
 ) {
     while cust.buffer.first().is_some_and(|(ms, _)| *ms <= until) {
-        let (_, event) = cust.buffer.remove(0);
+        // Mostly the only one: pop it without shifting.
+        let (_, event) = if cust.buffer.len() == 1 {
+            match cust.buffer.pop() {
+                Some(first) => first,
+                None => break,
+            }
+        } else {
+            cust.buffer.remove(0)
+        };
         apply_event(ctx, cust, tally, &event, out);
     }
 }
@@ -254,7 +262,7 @@ fn open(
     let t = event.time.as_millisecond();
     let journey = &ctx.policy.journeys[j];
     let facts = CustomerFacts::new(ctx, cust, None);
-    let segments: Vec<usize> = (0..ctx.policy.segments.len())
+    let segments: Segments = (0..ctx.policy.segments.len())
         .filter(|&i| facts.in_segment(i))
         .collect();
     if !ctx.index.journey_scope[j].admits(&segments) {
@@ -263,6 +271,8 @@ fn open(
     }
     let number = cust.next_number(j);
     let mut inst = Box::new(Instance::new(j, journey, number, t, segments));
+    inst.activations
+        .reserve_exact(ctx.index.activations_hint[j]);
     for &e in &ctx.index.anchored_at_start[j] {
         // The opening event anchors `after journey start`, and is its evidence.
         activate(ctx, &mut inst, e, t, event.name, event.origin.line);

@@ -66,6 +66,9 @@ pub(crate) struct PolicyIndex {
     pub anchored_at: ByStep,
     /// Time limits opened when a journey instance starts.
     pub anchored_at_start: Vec<Vec<usize>>,
+    /// How many time limits an instance of each journey may open in all (at
+    /// most 16): room reserved once, so activations do not grow one by one.
+    pub activations_hint: Vec<usize>,
     /// For a `within`, the earliest `warn after` on the same target and anchor.
     pub warn_for: Vec<Option<u64>>,
     /// Each segment's condition, compiled.
@@ -170,6 +173,11 @@ impl PolicyIndex {
             .iter_mut()
             .flatten()
             .for_each(|rules| rules.sort_by_key(|r| (r.key.index(), r.e)));
+        let activations_hint = anchored_at_start
+            .iter()
+            .zip(&anchored_at)
+            .map(|(start, steps)| (start.len() + steps.iter().map(Vec::len).sum::<usize>()).min(16))
+            .collect();
         let warn_for = policy
             .expectations
             .iter()
@@ -286,6 +294,7 @@ impl PolicyIndex {
             by_event_name,
             channel_at,
             metric_at,
+            activations_hint,
             asks_at,
             attempts_at,
             since_anchor_at,

@@ -61,23 +61,36 @@ impl CustomerState {
 /// What identifies a repeated record: (event name, time ms, channel).
 pub(crate) type RecordKey = (Symbol, i64, Option<Symbol>);
 
-/// The last [`RECENT`] applied records of a customer, in a ring.
+/// The last [`RECENT`] applied records of a customer, in a ring. Stored
+/// packed (16 bytes a record, the channel as its symbol index plus one, 0 for
+/// none), as every new customer writes the whole ring.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Recent {
-    keys: [Option<RecordKey>; RECENT],
-    next: usize,
+    keys: [(i64, u32, u32); RECENT],
+    /// How many slots hold a record.
+    filled: u8,
+    next: u8,
 }
 
 impl Recent {
+    /// (An interner never holds `u32::MAX` names, so `+ 1` cannot wrap to 0.)
+    fn pack((name, time, channel): RecordKey) -> (i64, u32, u32) {
+        (time, name.0, channel.map_or(0, |c| c.0.wrapping_add(1)))
+    }
+
     /// Remember a record, forgetting the oldest when full.
     pub(crate) fn push(&mut self, key: RecordKey) {
-        self.keys[self.next] = Some(key);
-        self.next = (self.next + 1) % RECENT;
+        self.keys[usize::from(self.next)] = Self::pack(key);
+        self.next = (self.next + 1) % RECENT as u8;
+        if usize::from(self.filled) < RECENT {
+            self.filled += 1;
+        }
     }
 
     /// True when the record is one of the last few.
     pub(crate) fn contains(&self, key: &RecordKey) -> bool {
-        self.keys.iter().any(|k| k.as_ref() == Some(key))
+        let key = Self::pack(*key);
+        self.keys[..usize::from(self.filled)].contains(&key)
     }
 }
 
@@ -138,6 +151,9 @@ impl Default for StepState {
     }
 }
 
+/// The segments (by index) a customer is in, as decided when an instance starts.
+pub(crate) type Segments = SmallVec<[usize; 4]>;
+
 /// One customer's instance of one journey.
 #[derive(Debug, Clone)]
 pub(crate) struct Instance {
@@ -173,8 +189,9 @@ pub(crate) struct Instance {
     /// lowered whenever a deadline is added and made exact when deadlines are
     /// looked for, so most events need not look.
     pub due_hint: i64,
-    /// Segments (by index) the customer was in when the instance started.
-    pub segments: Vec<usize>,
+    /// Segments (by index) the customer was in when the instance started
+    /// (mostly none or a few: inline).
+    pub segments: Segments,
 }
 
 impl Instance {
@@ -188,7 +205,7 @@ impl Instance {
         compiled: &CompiledJourney,
         number: u32,
         started: i64,
-        segments: Vec<usize>,
+        segments: Segments,
     ) -> Self {
         let steps = compiled.steps.len();
         Instance {
@@ -245,5 +262,33 @@ impl Instance {
                 .graph
                 .reaches(crate::compile::NodeIndex::new(n as usize), step)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_remembers_the_last_records_and_forgets_older_ones() {
+        let mut recent = Recent::default();
+        let key = |i: u32| (Symbol(i), i64::from(i) * 1000, Some(Symbol(i % 3)));
+        assert!(!recent.contains(&key(0)));
+        for i in 0..RECENT as u32 + 4 {
+            recent.push(key(i));
+        }
+        // The first four were pushed out of the ring; the rest are there.
+        for i in 0..4 {
+            assert!(!recent.contains(&key(i)), "{i} forgotten");
+        }
+        for i in 4..RECENT as u32 + 4 {
+            assert!(recent.contains(&key(i)), "{i} remembered");
+        }
+        // The channel is part of the key, and no channel is not channel 0.
+        let (name, time, _) = key(10);
+        assert!(!recent.contains(&(name, time, None)));
+        recent.push((name, time, None));
+        assert!(recent.contains(&(name, time, None)));
+        assert!(!recent.contains(&(Symbol(10), time, Some(Symbol(0)))));
     }
 }

@@ -26,7 +26,8 @@ pub(crate) fn fire_all(
     until: i64,
     out: &mut Vec<Finding>,
 ) {
-    let mut journeys: Vec<usize> = cust.instances.iter().map(|i| i.journey).collect();
+    let mut journeys: smallvec::SmallVec<[usize; 4]> =
+        cust.instances.iter().map(|i| i.journey).collect();
     journeys.sort_unstable();
     for j in journeys {
         fire_journey(ctx, cust, tally, j, until, out);
