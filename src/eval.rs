@@ -15,6 +15,7 @@
 mod apply;
 mod checks;
 mod condition;
+mod customers;
 mod escalate;
 mod finding;
 mod index;
@@ -32,8 +33,8 @@ pub use summary::{
 
 use crate::compile::Policy;
 use crate::events::{Customer, Event, Interner, Rejection, Symbol, Value};
+use customers::{Customers, Slot};
 use index::PolicyIndex;
-use instance::CustomerState;
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 use tally::Tally;
@@ -97,17 +98,6 @@ macro_rules! context {
     };
 }
 
-/// A customer in the table. What the idle sweep reads sits beside the key, so
-/// the sweep scans only the table; the state itself is boxed, so the table
-/// stays small enough to stay in cache.
-struct Slot {
-    /// The record count when this customer was last heard of.
-    last_record: u64,
-    /// A copy of the state's latest event time seen (ms).
-    max_seen: i64,
-    state: Box<CustomerState>,
-}
-
 /// The evaluator: push events in, take findings out, finish with a [`Report`].
 pub struct Evaluator<'p> {
     policy: &'p Policy,
@@ -116,7 +106,7 @@ pub struct Evaluator<'p> {
     options: EvalOptions,
     /// Event name symbol → the journey steps it means (`None`: not yet looked up).
     routes: Vec<Option<apply::Route>>,
-    customers: FxHashMap<Symbol, Slot>,
+    customers: Customers,
     profiles: FxHashMap<Symbol, Vec<(Symbol, Value)>>,
     tally: Tally,
     /// Latest event time seen, in milliseconds.
@@ -139,7 +129,7 @@ impl<'p> Evaluator<'p> {
             names,
             options,
             routes: Vec::new(),
-            customers: FxHashMap::default(),
+            customers: Customers::default(),
             profiles: FxHashMap::default(),
             tally: Tally::new(policy, options.retention),
             max_time: None,
@@ -199,14 +189,7 @@ impl<'p> Evaluator<'p> {
             return out;
         }
         let ctx = context!(self);
-        let slot = self
-            .customers
-            .entry(event.customer)
-            .or_insert_with(|| Slot {
-                last_record: 0,
-                max_seen: i64::MIN,
-                state: Box::new(CustomerState::new(event.customer)),
-            });
+        let slot = self.customers.get_or_insert(event.customer);
         slot.last_record = self.records;
         apply::receive(&ctx, &mut slot.state, &mut self.tally, event, &mut out);
         slot.max_seen = slot.state.max_seen;
@@ -223,7 +206,7 @@ impl<'p> Evaluator<'p> {
         let until = time.as_millisecond();
         let ctx = context!(self);
         for id in self.sorted_customers() {
-            if let Some(slot) = self.customers.get_mut(&id) {
+            if let Some(slot) = self.customers.get_mut(id) {
                 let customer = &mut slot.state;
                 apply::release(&ctx, customer, &mut self.tally, until, &mut out);
                 timers::fire_all(&ctx, customer, &mut self.tally, until, &mut out);
@@ -258,7 +241,7 @@ impl<'p> Evaluator<'p> {
             if let Some(Slot {
                 state: mut customer,
                 ..
-            }) = self.customers.remove(&id)
+            }) = self.customers.remove(id)
             {
                 apply::release(&ctx, &mut customer, &mut self.tally, i64::MAX, &mut out);
                 timers::fire_all(&ctx, &mut customer, &mut self.tally, as_of_ms, &mut out);
@@ -305,7 +288,7 @@ impl<'p> Evaluator<'p> {
 
     /// Customers in a fixed order (by id), so output never depends on hashing.
     fn sorted_customers(&self) -> Vec<Symbol> {
-        let mut ids: Vec<Symbol> = self.customers.keys().copied().collect();
+        let mut ids: Vec<Symbol> = self.customers.iter().map(|(id, _)| id).collect();
         ids.sort_by(|a, b| self.names.resolve(*a).cmp(self.names.resolve(*b)));
         ids
     }
@@ -317,18 +300,17 @@ impl<'p> Evaluator<'p> {
         let ctx = context!(self);
         let watermark = max - ctx.lateness_ms;
         let records = self.records;
-        let mut idle: Vec<Symbol> = self
+        // In symbol order, which is given in input order: fixed, and cheaper
+        // than by name (this runs often).
+        let idle: Vec<Symbol> = self
             .customers
             .iter()
             .filter(|(_, c)| records - c.last_record >= IDLE_RECORDS && c.max_seen < watermark)
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
             .collect();
-        // A fixed order that does not depend on hashing: by symbol, which is
-        // given in input order (cheaper than by name, and this runs often).
-        idle.sort_unstable();
         let mut done = Vec::new();
         for id in idle {
-            if let Some(slot) = self.customers.get_mut(&id) {
+            if let Some(slot) = self.customers.get_mut(id) {
                 let customer = &mut slot.state;
                 apply::release(&ctx, customer, &mut self.tally, watermark, out);
                 timers::fire_all(&ctx, customer, &mut self.tally, watermark, out);
@@ -338,7 +320,7 @@ impl<'p> Evaluator<'p> {
             }
         }
         for id in done {
-            self.customers.remove(&id);
+            self.customers.remove(id);
             self.forget_customer(id);
         }
     }
