@@ -20,6 +20,7 @@ pub const MIN_RATE_SAMPLE: u64 = 10;
 pub(crate) const BUCKETS_PER_WINDOW: i64 = 24;
 
 /// Fire customer-level escalations whose condition now holds for the instance.
+#[inline]
 pub(crate) fn check_customer(
     ctx: &Context<'_>,
     cust: &CustomerState,
@@ -31,9 +32,22 @@ pub(crate) fn check_customer(
     // no new look while the instance has no new finding.
     let new_findings = inst.findings_at_escalation_check != Some(inst.findings);
     inst.findings_at_escalation_check = Some(inst.findings);
-    if !new_findings && !ctx.index.any_escalation_every_step {
-        return;
+    if new_findings || ctx.index.any_escalation_every_step {
+        look_at_rules(ctx, cust, inst, tally, t, new_findings);
     }
+}
+
+/// [`check_customer`] past its quick test: apart from the per-event path, so
+/// that path stays small.
+#[inline(never)]
+fn look_at_rules(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    t: i64,
+    new_findings: bool,
+) {
     for (r, rule) in ctx.policy.escalations.iter().enumerate() {
         let Some(when) = &ctx.index.escalation_when[r] else {
             continue;
