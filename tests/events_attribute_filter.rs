@@ -150,3 +150,54 @@ fn csv_keeps_only_the_named_columns_and_case_columns() {
     assert_eq!(all.events[0].attrs.len(), 2);
     assert_eq!(all.customers[0].attrs.len(), 2);
 }
+
+#[test]
+fn xes_keeps_only_the_named_attributes_and_still_reads_its_own_keys() {
+    // `lifecycle:transition` is not kept, yet the lifecycle filter still drops
+    // the `start` event; `concept:name` and `time:timestamp` are mapped fields.
+    const XES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0">
+  <trace>
+    <string key="concept:name" value="c1"/>
+    <string key="tier" value="gold"/>
+    <int key="tenure_days" value="30"/>
+    <event>
+      <string key="concept:name" value="Claim reported"/>
+      <string key="lifecycle:transition" value="start"/>
+      <date key="time:timestamp" value="2026-03-01T00:00:00.000+00:00"/>
+    </event>
+    <event>
+      <string key="concept:name" value="Claim reported"/>
+      <string key="lifecycle:transition" value="complete"/>
+      <date key="time:timestamp" value="2026-03-01T00:05:00.000+00:00"/>
+      <int key="csat" value="4"/>
+      <string key="note" value="free text nobody reads"/>
+    </event>
+  </trace>
+</log>
+"#;
+    let got = read(
+        XES,
+        InputFormat::Xes,
+        AttributeFilter::only(["csat", "tier"]),
+    );
+    assert_eq!(
+        got.events.len(),
+        1,
+        "the start transition is still filtered"
+    );
+    assert_eq!(
+        attrs(&got, &got.events[0]),
+        vec![("csat".to_string(), Value::Number(4.0))]
+    );
+    assert_eq!(got.interner.resolve(got.events[0].customer), "c1");
+    let customer: Vec<String> = got.customers[0]
+        .attrs
+        .iter()
+        .map(|(k, v)| format!("{}={}", got.interner.resolve(*k), v.to_text()))
+        .collect();
+    assert_eq!(customer, vec!["tier=gold"]);
+    let all = read(XES, InputFormat::Xes, AttributeFilter::All);
+    assert_eq!(all.events[0].attrs.len(), 3, "csat, note and the lifecycle");
+    assert_eq!(all.customers[0].attrs.len(), 2);
+}

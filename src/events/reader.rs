@@ -42,7 +42,9 @@ pub struct ReadOptions {
 ///
 /// The NDJSON and CSV readers apply it (CSV `case:` columns by their name
 /// without the prefix); a left-out NDJSON value is still checked as JSON, so
-/// the same lines are rejected. The XES reader keeps every attribute.
+/// the same lines are rejected. The XES reader reads every attribute (it needs
+/// the lifecycle, classifier and mapped keys whatever the filter says), then
+/// leaves the others out of events and customers.
 ///
 /// A caller that needs only some attributes (the evaluator reads only those its
 /// policy names) saves the work of reading the others:

@@ -32,7 +32,10 @@ mod attrs;
 mod xml;
 
 use super::time::TimeParser;
-use super::{InputError, Interner, Mapping, Origin, ReadOptions, Record, Rejection, Symbol, Value};
+use super::{
+    AttributeFilter, InputError, Interner, Mapping, Origin, ReadOptions, Record, Rejection, Symbol,
+    Value,
+};
 use attrs::split_keys;
 use std::collections::VecDeque;
 use std::io::{BufRead, ErrorKind};
@@ -85,6 +88,9 @@ pub(crate) struct XesReader<R: BufRead> {
     mapping: Mapping,
     classifier: Option<String>,
     all_lifecycle: bool,
+    /// Which attributes events and customers keep (read in full first: the
+    /// lifecycle, classifier and mapped keys are needed whatever it says).
+    attributes: AttributeFilter,
     keys: Option<Keys>,
     phase: Phase,
     /// The trace being read, if any.
@@ -113,6 +119,7 @@ impl<R: BufRead> XesReader<R> {
             mapping: options.mapping.clone(),
             classifier: options.classifier.clone(),
             all_lifecycle: options.all_lifecycle,
+            attributes: options.attributes.clone(),
             keys: None,
             phase: Phase::Start,
             trace: None,

@@ -3,7 +3,7 @@
 
 use super::{Fail, Pending, XesReader};
 use crate::events::xes::xml::{Elem, Item, Tag};
-use crate::events::{Customer, Event, Interner, Record, Symbol, Value};
+use crate::events::{AttributeFilter, Customer, Event, Interner, Record, Symbol, Value};
 use std::io::BufRead;
 
 /// A trace being read. Its events go out as soon as its customer is known
@@ -102,6 +102,9 @@ impl<R: BufRead> XesReader<R> {
         let is_customer = self.keys.as_ref().is_some_and(|k| k.customer == key);
         if is_customer && trace.customer.is_none() {
             trace.customer = Some(interner.intern(&value.as_text()));
+        }
+        if !is_customer && !self.attributes.keeps(interner.resolve(key)) {
+            return;
         }
         if trace.announced {
             trace.late.push((key, value));
@@ -298,6 +301,9 @@ impl<R: BufRead> XesReader<R> {
                 || (!keys.customer_trace_only && *k == keys.customer)
         };
         attrs.retain(|(k, _)| !mapped(k));
+        if self.attributes != AttributeFilter::All {
+            attrs.retain(|(k, _)| self.attributes.keeps(interner.resolve(*k)));
+        }
         Ok(Some(Event {
             customer,
             name,
