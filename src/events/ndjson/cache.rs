@@ -1,8 +1,10 @@
 //! Caches that keep NDJSON reading fast: the slot of each key position (lines
 //! of one log usually share their keys and key order), and the name caches of
-//! [`super::names`] (steps, channels, actors; recent customers).
+//! [`super::names`] (steps, channels, actors; recent customers), and the
+//! last date read.
 
 use super::names::{CustomerCache, NameCache};
+use crate::events::time::LastDay;
 use crate::events::{Interner, Symbol};
 
 /// What a key holds.
@@ -63,6 +65,8 @@ pub(crate) struct KeyCache {
     pub(crate) names: NameCache,
     /// Recent customers.
     pub(crate) customers: CustomerCache,
+    /// The date of the last time read.
+    pub(crate) day: LastDay,
 }
 
 impl KeyCache {

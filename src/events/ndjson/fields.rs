@@ -33,7 +33,7 @@ impl LineSeed<'_> {
         match slot {
             Slot::Customer => self.parsed.customer = Some(self.customer(text)),
             Slot::Time => {
-                let parsed = self.time.parse_str(text);
+                let parsed = self.time.parse_str_cached(text, &mut self.cache.day);
                 self.parsed.time = parsed.map_err(|reason| self.problem(reason)).ok();
             }
             Slot::Step(i) if self.keys.step.len() != 1 => self.step_part(i, Some(text.into())),
@@ -95,7 +95,7 @@ impl LineSeed<'_> {
 
     fn time_of(&mut self, key: &str, value: Scalar<'_>) -> Option<Timestamp> {
         let parsed = match value {
-            Scalar::Str(text) => self.time.parse_str(&text),
+            Scalar::Str(text) => self.time.parse_str_cached(&text, &mut self.cache.day),
             Scalar::Num(n) => self.time.parse_number(n),
             Scalar::Int(n) => self.time.parse_integer(n),
             Scalar::Null => return None,
