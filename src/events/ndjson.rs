@@ -285,23 +285,24 @@ fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
-/// Parses one line. The whole line is checked as UTF-8 once (fast), so
-/// neither path need check each string again. With `fast` (a reused scan
-/// buffer), a line in the fast subset is read by hand ([`fast`]); any other
-/// line is read by serde.
+/// Parses one line. With `fast` (a reused scan buffer), a line in the fast
+/// subset is read by hand ([`fast`]), which checks only its non-ASCII strings
+/// as UTF-8 (all else in such a line is ASCII). Any other line is checked as
+/// UTF-8 whole, so a bad byte is reported the same either way, and read by
+/// serde.
 fn parse_line(
     text: &[u8],
     seed: LineSeed<'_>,
     fast: Option<&mut Vec<Entry>>,
 ) -> Result<(), String> {
-    let text = std::str::from_utf8(text)
-        .map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1))?;
     if let Some(entries) = fast {
         if fast::scan(text, &seed.cache.keys, entries).is_some() {
             seed.apply(text, entries);
             return Ok(());
         }
     }
+    let text = std::str::from_utf8(text)
+        .map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1))?;
     let mut de = serde_json::Deserializer::from_str(text);
     seed.deserialize(&mut de).map_err(|e| json_error(&e))?;
     de.end().map_err(|e| json_error(&e))

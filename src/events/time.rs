@@ -65,18 +65,19 @@ impl TimeParser {
         self.parse_text(text, true)
     }
 
-    /// [`Self::parse_str`] for a reader of many lines: the common shape
-    /// `YYYY-MM-DD(T|t| )HH:MM:SS[fraction][offset]` whose date is the one in
-    /// `last` reuses its day number (a log's times come in runs of one day);
-    /// anything else goes the general way. Same results, same errors.
-    pub(crate) fn parse_str_cached(
+    /// [`Self::parse_str`] for a reader of many lines, on bytes the caller
+    /// checked as UTF-8: the common shape `YYYY-MM-DD(T|t| )HH:MM:SS[fraction][offset]`
+    /// whose date is the one in `last` reuses its day number (a log's times
+    /// come in runs of one day) and is never made a `str`; anything else goes
+    /// the general way. Same results, same errors.
+    pub(crate) fn parse_bytes_cached(
         &self,
-        text: &str,
+        text: &[u8],
         last: &mut LastDay,
     ) -> Result<Timestamp, String> {
-        match self.parse_common(text.as_bytes(), last) {
+        match self.parse_common(text, last) {
             Some(ts) => Ok(ts),
-            None => self.parse_str(text),
+            None => self.parse_str(&String::from_utf8_lossy(text)),
         }
     }
 
@@ -362,7 +363,7 @@ fn fraction_and_offset(b: &[u8]) -> Option<(u32, Option<i64>)> {
     Some((nanos, parse_offset(b.get(at..)?)?))
 }
 
-/// The day number of the date last read by [`TimeParser::parse_str_cached`],
+/// The day number of the date last read by [`TimeParser::parse_bytes_cached`],
 /// keyed by its ten bytes (`YYYY-MM-DD`).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct LastDay {

@@ -16,9 +16,9 @@
 
 use super::cache::{CachedKey, Slot};
 use super::json::{text_value, LineSeed, Scalar};
+use super::names::utf8;
 use crate::events::Value;
 use serde::Deserialize;
-use std::borrow::Cow;
 
 /// A value read by the scanner.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,9 +49,8 @@ pub(super) struct Entry {
 /// Scans `line` into `out` (cleared first); `None` when the line is not in
 /// the fast subset and must be read by serde. A key equal to the cached key
 /// of its position is matched as is and takes its slot (read only here).
-pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Option<()> {
+pub(super) fn scan(b: &[u8], cached: &[CachedKey], out: &mut Vec<Entry>) -> Option<()> {
     out.clear();
-    let b = line.as_bytes();
     let mut i = skip_ws(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
@@ -91,7 +90,7 @@ pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Op
                 value: Token::Null,
             });
             let entry = out.last_mut()?;
-            let next = value(line, i, &mut entry.value)?;
+            let next = value(b, i, &mut entry.value)?;
             i = skip_ws(b, next);
             match b.get(i) {
                 Some(b',') => i = skip_ws(b, i + 1),
@@ -159,28 +158,59 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The index of the closing quote of a string whose text starts at `start`;
-/// `None` for an escape, a control character or no closing quote.
+/// `None` for an escape, a control character, no closing quote or text that
+/// is not UTF-8. ASCII text (the common case) is checked as it is scanned;
+/// other text is checked as UTF-8 here, so the line need not be checked whole.
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
     // Eight bytes at a time: the lowest flagged byte of a word is the first
-    // quote, backslash or control character in it.
+    // quote, backslash, control character or non-ASCII byte in it.
     while let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
         let flags = special(u64::from_le_bytes(word));
         if flags != 0 {
             let at = i + (flags.trailing_zeros() / 8) as usize;
-            return (b.get(at) == Some(&b'"')).then_some(at);
+            return end_at(b, start, at);
         }
         i += 8;
     }
     let rest = b.get(i..)?;
     let at = rest
         .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-    (rest.get(at) == Some(&b'"')).then_some(i + at)
+        .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))?;
+    end_at(b, start, i + at)
 }
 
-/// High bits set on the bytes of `w` that are `"`, `\\` or below 0x20 (exact
-/// up to the first such byte; bytes after it may be flagged wrongly).
+/// The end of a string at the first flagged byte `at`: its closing quote, or
+/// past non-ASCII text to the closing quote.
+#[inline(always)]
+fn end_at(b: &[u8], start: usize, at: usize) -> Option<usize> {
+    match *b.get(at)? {
+        b'"' => Some(at),
+        0x80.. => non_ascii_end(b, start, at),
+        _ => None,
+    }
+}
+
+/// The closing quote of a string with a non-ASCII byte at `from`, when the
+/// whole text is UTF-8.
+#[cold]
+#[inline(never)]
+fn non_ascii_end(b: &[u8], start: usize, from: usize) -> Option<usize> {
+    let rest = b.get(from..)?;
+    let at = from
+        + rest
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    if b.get(at) != Some(&b'"') {
+        return None;
+    }
+    std::str::from_utf8(b.get(start..at)?).ok()?;
+    Some(at)
+}
+
+/// High bits set on the bytes of `w` that are `"`, `\\`, below 0x20 or
+/// above 0x7f (exact up to the first such byte; bytes after it may be
+/// flagged wrongly).
 fn special(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -188,13 +218,12 @@ fn special(w: u64) -> u64 {
     let quote = zero(w ^ (ONES * u64::from(b'"')));
     let backslash = zero(w ^ (ONES * u64::from(b'\\')));
     let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    quote | backslash | control
+    quote | backslash | control | (w & HIGH)
 }
 
 /// Reads the value at `i` into `out`; the index just past it.
 #[inline(always)]
-fn value(line: &str, i: usize, out: &mut Token) -> Option<usize> {
-    let b = line.as_bytes();
+fn value(b: &[u8], i: usize, out: &mut Token) -> Option<usize> {
     let mut literal = |text: &[u8], token: Token| {
         let end = i + text.len();
         (b.get(i..end)? == text).then(|| *out = token)?;
@@ -209,7 +238,7 @@ fn value(line: &str, i: usize, out: &mut Token) -> Option<usize> {
         b't' => literal(b"true", Token::Bool(true)),
         b'f' => literal(b"false", Token::Bool(false)),
         b'n' => literal(b"null", Token::Null),
-        b'-' | b'0'..=b'9' => number(line, i, out),
+        b'-' | b'0'..=b'9' => number(b, i, out),
         _ => None,
     }
 }
@@ -219,8 +248,7 @@ const MAX_DIGITS: usize = 18;
 
 /// A number token at `i`: a plain integer by hand, anything else by serde_json.
 #[inline(always)]
-fn number(line: &str, i: usize, out: &mut Token) -> Option<usize> {
-    let b = line.as_bytes();
+fn number(b: &[u8], i: usize, out: &mut Token) -> Option<usize> {
     let negative = b.get(i) == Some(&b'-');
     let digits_start = i + usize::from(negative);
     let mut end = digits_start;
@@ -239,7 +267,7 @@ fn number(line: &str, i: usize, out: &mut Token) -> Option<usize> {
         *out = Token::Int(if negative { -n } else { n });
         return Some(end);
     }
-    let (token, end) = other_number(line, i)?;
+    let (token, end) = other_number(b, i)?;
     *out = token;
     Some(end)
 }
@@ -248,15 +276,14 @@ fn number(line: &str, i: usize, out: &mut Token) -> Option<usize> {
 /// at `i`, read by serde_json.
 #[cold]
 #[inline(never)]
-fn other_number(line: &str, i: usize) -> Option<(Token, usize)> {
-    let b = line.as_bytes();
+fn other_number(b: &[u8], i: usize) -> Option<(Token, usize)> {
     let rest = b.get(i..)?;
     let len = rest
         .iter()
         .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
         .unwrap_or(rest.len());
-    let text = line.get(i..i + len)?;
-    let mut de = serde_json::Deserializer::from_str(text);
+    let text = rest.get(..len)?;
+    let mut de = serde_json::Deserializer::from_slice(text);
     let token = match Scalar::deserialize(&mut de).ok()? {
         Scalar::Int(n) => match (i64::try_from(n), u64::try_from(n)) {
             (Ok(n), _) => Token::Int(n),
@@ -272,11 +299,9 @@ fn other_number(line: &str, i: usize) -> Option<(Token, usize)> {
 
 impl Token {
     /// The value as a mapped field reads it.
-    fn scalar(self, line: &str) -> Scalar<'_> {
+    fn scalar(self, line: &[u8]) -> Scalar<'_> {
         match self {
-            Token::Str(start, end) => {
-                Scalar::Str(Cow::Borrowed(line.get(start..end).unwrap_or("")))
-            }
+            Token::Str(start, end) => Scalar::Str(utf8(line.get(start..end).unwrap_or(b""))),
             Token::Int(n) => Scalar::Int(i128::from(n)),
             Token::UInt(n) => Scalar::Int(i128::from(n)),
             Token::Num(x) => Scalar::Num(x),
@@ -286,9 +311,9 @@ impl Token {
     }
 
     /// The value as an attribute; `None` for `null`.
-    fn attr(self, line: &str) -> Option<Value> {
+    fn attr(self, line: &[u8]) -> Option<Value> {
         match self {
-            Token::Str(start, end) => Some(text_value(line.get(start..end).unwrap_or(""))),
+            Token::Str(start, end) => Some(text_value(&utf8(line.get(start..end).unwrap_or(b"")))),
             // Like serde's `visit_i64`/`visit_u64`: the integer's nearest float.
             Token::Int(n) => Some(Value::Number(n as f64)),
             Token::UInt(n) => Some(Value::Number(n as f64)),
@@ -301,14 +326,14 @@ impl Token {
 
 impl LineSeed<'_> {
     /// Applies a scanned line, key by key, as the serde visitor would.
-    pub(super) fn apply(mut self, line: &str, entries: &[Entry]) {
-        let key = |entry: &Entry| line.get(entry.key.0..entry.key.1).unwrap_or("");
+    pub(super) fn apply(mut self, line: &[u8], entries: &[Entry]) {
+        let key = |entry: &Entry| utf8(line.get(entry.key.0..entry.key.1).unwrap_or(b""));
         let attrs = entries.iter().filter(|e| !is_mapped(e.slot)).count();
         self.parsed.attrs.reserve_exact(attrs);
         for (position, entry) in entries.iter().enumerate() {
             let slot = match entry.slot {
                 Some(slot) => slot,
-                None => self.slot(position, key(entry)),
+                None => self.slot(position, &key(entry)),
             };
             match slot {
                 Slot::Attr(symbol) => {
@@ -319,9 +344,9 @@ impl LineSeed<'_> {
                 Slot::Skip => {}
                 slot => match entry.value {
                     Token::Str(start, end) => {
-                        self.mapped_str(slot, line.get(start..end).unwrap_or(""))
+                        self.mapped_bytes(slot, line.get(start..end).unwrap_or(b""))
                     }
-                    value => self.mapped(slot, key(entry), value.scalar(line)),
+                    value => self.mapped(slot, &key(entry), value.scalar(line)),
                 },
             }
         }
