@@ -161,6 +161,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 /// `None` for an escape, a control character, no closing quote or text that
 /// is not UTF-8. ASCII text (the common case) is checked as it is scanned;
 /// other text is checked as UTF-8 here, so the line need not be checked whole.
+#[inline(always)]
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
     // Eight bytes at a time: the lowest flagged byte of a word is the first
@@ -329,7 +330,10 @@ impl LineSeed<'_> {
     pub(super) fn apply(mut self, line: &[u8], entries: &[Entry]) {
         let key = |entry: &Entry| utf8(line.get(entry.key.0..entry.key.1).unwrap_or(b""));
         let attrs = entries.iter().filter(|e| !is_mapped(e.slot)).count();
-        self.parsed.attrs.reserve_exact(attrs);
+        // Sized once (a new vector: cheaper than growing the empty one).
+        if self.parsed.attrs.is_empty() {
+            self.parsed.attrs = Vec::with_capacity(attrs);
+        }
         for (position, entry) in entries.iter().enumerate() {
             let slot = match entry.slot {
                 Some(slot) => slot,
