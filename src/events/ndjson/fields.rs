@@ -37,6 +37,7 @@ impl LineSeed<'_> {
     /// Stores a string held by a mapped field, as bytes the caller checked
     /// as UTF-8: the caches compare bytes, so a known name is never made a
     /// `str` again.
+    #[inline(always)]
     pub(super) fn mapped_bytes(&mut self, slot: Slot, text: &[u8]) {
         match slot {
             Slot::Customer => {

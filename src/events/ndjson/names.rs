@@ -36,6 +36,7 @@ impl NameCache {
     /// The symbol of `name` (UTF-8, checked by the caller), from the cache
     /// when it is there: a hit compares bytes with a known name, so only a
     /// miss makes it a `str`.
+    #[inline]
     pub(crate) fn intern(&mut self, b: &[u8], interner: &mut Interner) -> Symbol {
         let Some(entry) = self.0.get_mut(slot_of(b) % CACHED_NAMES) else {
             return interner.intern(&utf8(b));
@@ -134,18 +135,23 @@ pub(crate) fn utf8(b: &[u8]) -> Cow<'_, str> {
 
 /// A hash of a name for the caches: its first and last eight bytes, mixed.
 fn slot_of(b: &[u8]) -> usize {
-    // Whole words where the name is long enough; a short one byte by byte
-    // (a variable-length copy into a word stalls on the read back).
-    let (head, tail) = match (
-        b.get(..8),
-        b.len().checked_sub(8).and_then(|at| b.get(at..)),
-    ) {
+    // Whole words where the name is long enough; four-byte halves for a
+    // shorter one (like `c000001`); byte by byte below four (a
+    // variable-length copy into a word stalls on the read back).
+    let n = b.len();
+    let half = |at: usize| {
+        b.get(at..at + 4)
+            .and_then(|h| <[u8; 4]>::try_from(h).ok())
+            .map_or(0, |h| u64::from(u32::from_le_bytes(h)))
+    };
+    let (head, tail) = match (b.get(..8), n.checked_sub(8).and_then(|at| b.get(at..))) {
         (Some(first), Some(last)) => (word(first), word(last)),
+        _ if n >= 4 => (half(0) | half(n - 4) << 32, 0),
         _ => {
             let short = b
                 .iter()
                 .enumerate()
-                .fold(0u64, |w, (i, &c)| w | u64::from(c) << (8 * (i % 8)));
+                .fold(0u64, |w, (i, &c)| w | u64::from(c) << (8 * i));
             (short, 0)
         }
     };
