@@ -34,20 +34,37 @@ pub(crate) struct CachedKey {
     /// control character), so the fast path may match it in a line as is;
     /// empty otherwise.
     pub(crate) pattern: Box<[u8]>,
+    /// The pattern's first (up to) eight bytes as a little-endian word, and
+    /// the mask of those bytes (zero for no pattern: never a match).
+    pub(crate) head: u64,
+    pub(crate) mask: u64,
 }
 
 impl CachedKey {
     /// A cache entry for `text`.
     pub(crate) fn new(text: &str, slot: Slot) -> Self {
         let plain = text.bytes().all(|c| c != b'"' && c != b'\\' && c >= 0x20);
-        let pattern = match plain {
+        let pattern: Box<[u8]> = match plain {
             true => [b"\"", text.as_bytes(), b"\":"].concat().into(),
             false => Box::default(),
+        };
+        let n = pattern.len().min(8);
+        let mut head = [0u8; 8];
+        if let (Some(to), Some(from)) = (head.get_mut(..n), pattern.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        // No pattern (n = 0): a full mask against a zero head, which no key
+        // matches (its first byte is a quote).
+        let mask = match n {
+            1..=7 => (1u64 << (8 * n)) - 1,
+            _ => u64::MAX,
         };
         CachedKey {
             text: Box::from(text),
             slot,
             pattern,
+            head: u64::from_le_bytes(head),
+            mask,
         }
     }
 }

@@ -64,13 +64,18 @@ pub(super) fn scan(b: &[u8], cached: &[CachedKey], out: &mut Vec<Entry>) -> Opti
                 return None;
             }
             let key_start = i + 1;
-            let (key_end, slot) = match cached.get(out.len()) {
+            let known = match cached.get(out.len()) {
                 // The cached key of this position, quotes and colon included.
-                Some(c) if pattern_at(b, i, &c.pattern) => {
+                Some(c) if pattern_at(b, i, &c.pattern) => Some(c),
+                // Another cached key (attribute keys vary in which and where).
+                _ => probe(b, i, cached),
+            };
+            let (key_end, slot) = match known {
+                Some(c) => {
                     i += c.pattern.len();
                     (key_start + c.text.len(), Some(c.slot))
                 }
-                _ => {
+                None => {
                     let end = string_end(b, key_start)?;
                     let key = b.get(key_start..end)?;
                     let known = cached.iter().find(|c| same(c.text.as_bytes(), key));
@@ -103,6 +108,20 @@ pub(super) fn scan(b: &[u8], cached: &[CachedKey], out: &mut Vec<Entry>) -> Opti
         }
     }
     (skip_ws(b, i) == b.len()).then_some(())
+}
+
+/// The cached key whose pattern is at `at`: its first eight bytes are
+/// compared with each key's first (one compare each, no scan of the key
+/// first), then the whole pattern with the one that agrees.
+#[inline(always)]
+fn probe<'c>(b: &[u8], at: usize, cached: &'c [CachedKey]) -> Option<&'c CachedKey> {
+    let word = b
+        .get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map(u64::from_le_bytes)?;
+    cached
+        .iter()
+        .find(|c| word & c.mask == c.head && pattern_at(b, at, &c.pattern))
 }
 
 /// True when the bytes at `at` are `pattern` (empty never matches).
