@@ -102,6 +102,7 @@ impl<R: BufRead> NdjsonReader<R> {
     }
 
     /// The next record, or `None` at the end.
+    #[inline]
     pub(crate) fn next_record(
         &mut self,
         interner: &mut Interner,
@@ -209,6 +210,7 @@ impl Ctx {
         }
     }
 
+    #[inline]
     fn build(
         &self,
         parsed: Parsed,

@@ -86,18 +86,15 @@ impl TimeParser {
     fn parse_common(&self, b: &[u8], last: &mut LastDay) -> Option<Timestamp> {
         let h: &[u8; 19] = b.get(..19)?.try_into().ok()?;
         let days = last.days_of(h)?;
-        let d = |i: usize| u32::from(h[i].wrapping_sub(b'0'));
-        let shaped = matches!(h[10], b'T' | b't' | b' ') && h[13] == b':' && h[16] == b':';
-        if !shaped || [11, 12, 14, 15, 17, 18].iter().any(|&i| d(i) > 9) {
+        if !matches!(h[10], b'T' | b't' | b' ') {
             return None;
         }
-        let two = |i: usize| d(i) * 10 + d(i + 1);
-        let (hour, minute) = (two(11), two(14));
+        let (hour, minute, second) = clock(h)?;
         if hour > 23 || minute > 59 {
             return None;
         }
         // A leap second reads as :59, as jiff reads it; :61 and above are wrong.
-        let second = match two(17) {
+        let second = match second {
             60 => 59,
             second if second > 60 => return None,
             second => second,
@@ -347,6 +344,33 @@ fn parse_full(b: &[u8]) -> Option<Civil> {
         nanos,
         offset,
     })
+}
+
+/// `HH:MM:SS` at bytes 11 to 18, read as one word: the hour, minute and
+/// second as written (not range-checked); `None` unless six digits and two
+/// colons.
+fn clock(h: &[u8; 19]) -> Option<(u32, u32, u32)> {
+    let w = u64::from_le_bytes([h[11], h[12], h[13], h[14], h[15], h[16], h[17], h[18]]);
+    // Bytes 2 and 5 of the word are the colons, the others digits.
+    const COLON_MASK: u64 = 0x0000_FF00_00FF_0000;
+    const COLONS: u64 = 0x0000_3A00_003A_0000;
+    const DIGIT_MASK: u64 = 0xFFFF_00FF_FF00_FFFF;
+    const ZEROS: u64 = 0x3030_0030_3000_3030;
+    if w & COLON_MASK != COLONS {
+        return None;
+    }
+    // Each digit byte minus '0' (by xor): 0..=9 for a digit. A byte over 9
+    // gets its high bit set by adding 0x76 (or has it already); a carry
+    // out of a byte only comes from one that is flagged itself.
+    let d = (w & DIGIT_MASK) ^ ZEROS;
+    const HIGH: u64 = 0x8080_0080_8000_8080;
+    const OVER_NINE: u64 = 0x7676_0076_7600_7676;
+    if (d | d.wrapping_add(OVER_NINE)) & HIGH != 0 {
+        return None;
+    }
+    let byte = |i: u32| ((d >> (8 * i)) & 0xFF) as u32;
+    let two = |i: u32| byte(i) * 10 + byte(i + 1);
+    Some((two(0), two(3), two(6)))
 }
 
 /// What follows the seconds: `[(.|,)fff][offset]`, as nanoseconds and the

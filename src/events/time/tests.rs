@@ -247,3 +247,21 @@ fn the_common_shapes_take_the_fast_path() {
         assert!(parse_fast(text.as_bytes()).is_some(), "{text}");
     }
 }
+
+#[test]
+fn every_byte_in_the_clock_reads_like_the_general_path() {
+    let parser = TimeParser::default();
+    let base = *b"2026-03-01T12:34:56Z";
+    for at in 10..19 {
+        for byte in 0..=255u8 {
+            let mut text = base;
+            text[at] = byte;
+            let mut last = LastDay::default();
+            let cached = parser.parse_bytes_cached(&text, &mut last);
+            match std::str::from_utf8(&text) {
+                Ok(text) => assert_eq!(cached, parser.parse_str(text), "{text}"),
+                Err(_) => assert!(cached.is_err(), "{at} {byte}"),
+            }
+        }
+    }
+}
