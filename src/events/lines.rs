@@ -77,6 +77,27 @@ impl<R: Read> LineReader<R> {
         self.any_bytes
     }
 
+    /// The input read but not yet handed out (a caller may find the next
+    /// line in it itself, then take it with [`Self::take_found`]).
+    #[inline]
+    pub(crate) fn pending(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Hands out the line the caller found at the start of [`Self::pending`]:
+    /// its text is the first `text` bytes, and the next line starts `next`
+    /// bytes in (just past its `\n`). The caller checked it is within the cap.
+    #[inline]
+    pub(crate) fn take_found(&mut self, text: usize, next: usize) -> (u64, &[u8]) {
+        let start = self.start;
+        self.start = (start + next).min(self.end);
+        self.searched = self.start;
+        self.any_bytes = true;
+        self.line += 1;
+        let text = self.buf.get(start..start + text).unwrap_or_default();
+        (self.line, text)
+    }
+
     /// The next line, or `None` at the end of input.
     pub(crate) fn next_line(&mut self) -> io::Result<Option<(u64, Line<'_>)>> {
         loop {

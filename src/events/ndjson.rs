@@ -111,6 +111,21 @@ impl<R: BufRead> NdjsonReader<R> {
         if ctx.done {
             return Ok(None);
         }
+        // The common line, found and scanned in one pass over the input
+        // (after the first record, whose checks the line path makes).
+        if ctx.fast && ctx.seen_record {
+            ctx.cache.revalidate(interner);
+            let found = fast::scan_pending(
+                self.lines.pending(),
+                &ctx.cache.keys,
+                &mut ctx.entries,
+                ctx.max_line,
+            );
+            if let Some((text, next)) = found {
+                let (line_no, text) = self.lines.take_found(text, next);
+                return Ok(Some(ctx.scanned(text, line_no, interner)));
+            }
+        }
         loop {
             let line = match self.lines.next_line() {
                 Ok(Some(line)) => line,
@@ -186,6 +201,32 @@ impl<R: BufRead> NdjsonReader<R> {
 }
 
 impl Ctx {
+    /// The record of a line in the fast subset, already scanned into `entries`.
+    #[inline]
+    fn scanned(&mut self, text: &[u8], line_no: u64, interner: &mut Interner) -> Record {
+        let mut parsed = Parsed::default();
+        LineSeed {
+            keys: &self.keys,
+            cache: &mut self.cache,
+            interner,
+            time: &self.time,
+            attributes: &self.attributes,
+            parsed: &mut parsed,
+        }
+        .apply(text, &self.entries);
+        let origin = Origin {
+            file: self.file_index,
+            line: line_no,
+        };
+        match self.build(parsed, origin, interner) {
+            Ok(record) => record,
+            Err(reason) => {
+                let raw = String::from_utf8_lossy(text).into_owned();
+                Record::Rejected(self.reject(line_no, reason, raw))
+            }
+        }
+    }
+
     fn io_error(&self, e: std::io::Error, line: u64) -> InputError {
         if e.kind() == ErrorKind::UnexpectedEof {
             InputError::Truncated {

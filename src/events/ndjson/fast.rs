@@ -50,12 +50,52 @@ pub(super) struct Entry {
 /// the fast subset and must be read by serde. A key equal to the cached key
 /// of its position is matched as is and takes its slot (read only here).
 pub(super) fn scan(b: &[u8], cached: &[CachedKey], out: &mut Vec<Entry>) -> Option<()> {
+    let i = object::<false>(b, cached, out)?;
+    (skip_ws::<false>(b, i) == b.len()).then_some(())
+}
+
+/// Scans the line at the start of `pending` (input not yet split into
+/// lines) as [`scan`] would once it is split: the line is found by the scan
+/// itself, so it need not be searched for its `\n` first. The line's length
+/// without its `\n` or `\r\n`, and the bytes up to just past its `\n`;
+/// `None` when the line is not in the fast subset, has no `\n` in
+/// `pending`, or is longer than `max` (all left to the line reader).
+pub(super) fn scan_pending(
+    pending: &[u8],
+    cached: &[CachedKey],
+    out: &mut Vec<Entry>,
+    max: usize,
+) -> Option<(usize, usize)> {
+    let b = pending;
+    let i = object::<true>(b, cached, out)?;
+    // Nothing but blanks to the `\n` (a `\r` among them, as [`scan`] takes
+    // a `\r` left before the end for a blank).
+    let newline = skip_ws::<true>(b, i);
+    if b.get(newline) != Some(&b'\n') || newline > max {
+        return None;
+    }
+    let text = match newline.checked_sub(1).and_then(|at| b.get(at)) {
+        Some(b'\r') => newline - 1,
+        _ => newline,
+    };
+    Some((text, newline + 1))
+}
+
+/// Scans a JSON object at the start of `b` into `out` (cleared first); the
+/// index just past its `}`. With `IN_BUFFER` a `\n` is never a blank, so the
+/// object must lie within one line.
+#[inline(always)]
+fn object<const IN_BUFFER: bool>(
+    b: &[u8],
+    cached: &[CachedKey],
+    out: &mut Vec<Entry>,
+) -> Option<usize> {
     out.clear();
-    let mut i = skip_ws(b, 0);
+    let mut i = skip_ws::<IN_BUFFER>(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
     }
-    i = skip_ws(b, i + 1);
+    i = skip_ws::<IN_BUFFER>(b, i + 1);
     if b.get(i) == Some(&b'}') {
         i += 1;
     } else {
@@ -79,7 +119,7 @@ pub(super) fn scan(b: &[u8], cached: &[CachedKey], out: &mut Vec<Entry>) -> Opti
                     let end = string_end(b, key_start)?;
                     let key = b.get(key_start..end)?;
                     let known = cached.iter().find(|c| same(c.text.as_bytes(), key));
-                    i = skip_ws(b, end + 1);
+                    i = skip_ws::<IN_BUFFER>(b, end + 1);
                     if b.get(i) != Some(&b':') {
                         return None;
                     }
@@ -87,7 +127,7 @@ pub(super) fn scan(b: &[u8], cached: &[CachedKey], out: &mut Vec<Entry>) -> Opti
                     (end, known.map(|c| c.slot))
                 }
             };
-            i = skip_ws(b, i);
+            i = skip_ws::<IN_BUFFER>(b, i);
             // The value is written in place (no copy of a returned token).
             out.push(Entry {
                 key: (key_start, key_end),
@@ -96,9 +136,9 @@ pub(super) fn scan(b: &[u8], cached: &[CachedKey], out: &mut Vec<Entry>) -> Opti
             });
             let entry = out.last_mut()?;
             let next = value(b, i, &mut entry.value)?;
-            i = skip_ws(b, next);
+            i = skip_ws::<IN_BUFFER>(b, next);
             match b.get(i) {
-                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b',') => i = skip_ws::<IN_BUFFER>(b, i + 1),
                 Some(b'}') => {
                     i += 1;
                     break;
@@ -107,7 +147,7 @@ pub(super) fn scan(b: &[u8], cached: &[CachedKey], out: &mut Vec<Entry>) -> Opti
             }
         }
     }
-    (skip_ws(b, i) == b.len()).then_some(())
+    Some(i)
 }
 
 /// The cached key whose pattern is at `at`: its first eight bytes are
@@ -165,15 +205,18 @@ pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// The index past JSON whitespace from `i`.
 #[inline(always)]
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
+fn skip_ws<const IN_BUFFER: bool>(b: &[u8], mut i: usize) -> usize {
     // Most lines have no whitespace between tokens.
     if b.get(i).is_some_and(|&c| c > b' ') {
         return i;
     }
-    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
-        i += 1;
+    loop {
+        match b.get(i) {
+            Some(b' ' | b'\t' | b'\r') => i += 1,
+            Some(b'\n') if !IN_BUFFER => i += 1,
+            _ => return i,
+        }
     }
-    i
 }
 
 /// The index of the closing quote of a string whose text starts at `start`;

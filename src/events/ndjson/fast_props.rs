@@ -9,9 +9,40 @@ use crate::events::{AttributeFilter, InputFormat, Interner, Mapping, DEFAULT_MAX
 use proptest::prelude::*;
 
 /// Every record as debug text (so `-0.0` and `0.0` differ), then every name.
+/// A reader giving the log a few bytes at a time (sizes cycling up to 97),
+/// so lines are often cut at the end of what the line reader holds.
+struct Chunky<'a> {
+    data: &'a [u8],
+    turn: usize,
+}
+
+impl std::io::Read for Chunky<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.turn += 1;
+        let n = (self.turn * 37 % 97 + 1)
+            .min(out.len())
+            .min(self.data.len());
+        let (now, rest) = self.data.split_at(n);
+        if let Some(to) = out.get_mut(..n) {
+            to.copy_from_slice(now);
+        }
+        self.data = rest;
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Chunky<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        Ok(self.data)
+    }
+    fn consume(&mut self, n: usize) {
+        self.data = self.data.get(n..).unwrap_or_default();
+    }
+}
+
 fn read_all(log: &[u8], mapping: &Mapping, filter: &AttributeFilter, fast: bool) -> Vec<String> {
     let mut reader = NdjsonReader::new(
-        log,
+        Chunky { data: log, turn: 0 },
         "t.ndjson".into(),
         0,
         mapping,
@@ -208,7 +239,7 @@ enum Corruption {
 
 fn corruption() -> impl Strategy<Value = Corruption> {
     let chars = prop::sample::select(vec![
-        '"', ',', ':', '{', '}', '[', '\\', 'x', '1', ' ', '\u{0}', 'é',
+        '"', ',', ':', '{', '}', '[', '\\', 'x', '1', ' ', '\u{0}', 'é', '\n', '\r',
     ]);
     prop_oneof![
         6 => Just(Corruption::None),
