@@ -117,7 +117,7 @@ impl<R: BufRead> NdjsonReader<R> {
             ctx.cache.revalidate(interner);
             let found = fast::scan_pending(
                 self.lines.pending(),
-                &ctx.cache.keys,
+                &ctx.cache,
                 &mut ctx.entries,
                 ctx.max_line,
             );
@@ -339,7 +339,7 @@ fn parse_line(
     fast: Option<&mut Vec<Entry>>,
 ) -> Result<(), String> {
     if let Some(entries) = fast {
-        if fast::scan(text, &seed.cache.keys, entries).is_some() {
+        if fast::scan(text, seed.cache, entries).is_some() {
             seed.apply(text, entries);
             return Ok(());
         }

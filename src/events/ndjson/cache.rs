@@ -74,8 +74,13 @@ impl CachedKey {
 /// mapped-key tests and the interning of attribute keys.
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
-    /// Key text and slot per key position.
+    /// Key text and slot per key position (in the order first seen; add
+    /// with [`Self::add_key`]).
     pub(crate) keys: Vec<CachedKey>,
+    /// For each byte, the keys (bits by index in `keys`) whose pattern's
+    /// first key byte it is: a key missing its position is probed against
+    /// these few only.
+    by_first: FirstBytes,
     /// The interner's epoch when the symbols below were checked.
     epoch: u64,
     /// Names that repeat.
@@ -99,5 +104,45 @@ impl KeyCache {
             Slot::Attr(symbol) => interner.get(&key.text) == Some(symbol),
             _ => true,
         });
+        self.by_first = FirstBytes::default();
+        for (i, key) in self.keys.iter().enumerate() {
+            self.by_first.add(key, i);
+        }
+    }
+
+    /// Remembers a key and its slot (up to [`CACHED_KEYS`] keys).
+    pub(crate) fn add_key(&mut self, text: &str, slot: Slot) {
+        if self.keys.len() < CACHED_KEYS {
+            let key = CachedKey::new(text, slot);
+            self.by_first.add(&key, self.keys.len());
+            self.keys.push(key);
+        }
+    }
+
+    /// The keys (bits by index) whose pattern has `byte` as its first key
+    /// byte (the one after the quote).
+    #[inline]
+    pub(crate) fn candidates(&self, byte: u8) -> u64 {
+        self.by_first.0[usize::from(byte)]
+    }
+}
+
+/// Bits of key indexes by a key's first byte.
+#[derive(Debug)]
+struct FirstBytes([u64; 256]);
+
+impl Default for FirstBytes {
+    fn default() -> Self {
+        FirstBytes([0; 256])
+    }
+}
+
+impl FirstBytes {
+    /// Adds `key`, at `index` (below 64) in the cache; a key without a
+    /// pattern is never probed.
+    fn add(&mut self, key: &CachedKey, index: usize) {
+        if let (Some(&first), Some(bit)) = (key.pattern.get(1), 1u64.checked_shl(index as u32)) {
+            self.0[usize::from(first)] |= bit;
+        }
     }
 }

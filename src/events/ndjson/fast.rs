@@ -14,7 +14,7 @@
 //! number token (`-0`, fractions, exponents, long integers) is read by
 //! serde_json on its own, the same code that reads it inside a line.
 
-use super::cache::{CachedKey, Slot};
+use super::cache::{CachedKey, KeyCache, Slot};
 use super::json::{text_value, LineSeed, Scalar};
 use super::names::utf8;
 use crate::events::Value;
@@ -49,8 +49,8 @@ pub(super) struct Entry {
 /// Scans `line` into `out` (cleared first); `None` when the line is not in
 /// the fast subset and must be read by serde. A key equal to the cached key
 /// of its position is matched as is and takes its slot (read only here).
-pub(super) fn scan(b: &[u8], cached: &[CachedKey], out: &mut Vec<Entry>) -> Option<()> {
-    let i = object::<false>(b, cached, out)?;
+pub(super) fn scan(b: &[u8], cache: &KeyCache, out: &mut Vec<Entry>) -> Option<()> {
+    let i = object::<false>(b, cache, out)?;
     (skip_ws::<false>(b, i) == b.len()).then_some(())
 }
 
@@ -62,12 +62,12 @@ pub(super) fn scan(b: &[u8], cached: &[CachedKey], out: &mut Vec<Entry>) -> Opti
 /// `pending`, or is longer than `max` (all left to the line reader).
 pub(super) fn scan_pending(
     pending: &[u8],
-    cached: &[CachedKey],
+    cache: &KeyCache,
     out: &mut Vec<Entry>,
     max: usize,
 ) -> Option<(usize, usize)> {
     let b = pending;
-    let i = object::<true>(b, cached, out)?;
+    let i = object::<true>(b, cache, out)?;
     // Nothing but blanks to the `\n` (a `\r` among them, as [`scan`] takes
     // a `\r` left before the end for a blank).
     let newline = skip_ws::<true>(b, i);
@@ -87,10 +87,11 @@ pub(super) fn scan_pending(
 #[inline(always)]
 fn object<const IN_BUFFER: bool>(
     b: &[u8],
-    cached: &[CachedKey],
+    cache: &KeyCache,
     out: &mut Vec<Entry>,
 ) -> Option<usize> {
     out.clear();
+    let cached = &cache.keys;
     let mut i = skip_ws::<IN_BUFFER>(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
@@ -108,7 +109,7 @@ fn object<const IN_BUFFER: bool>(
                 // The cached key of this position, quotes and colon included.
                 Some(c) if pattern_at(b, i, &c.pattern) => Some(c),
                 // Another cached key (attribute keys vary in which and where).
-                _ => probe(b, i, cached),
+                _ => probe(b, i, cache),
             };
             let (key_end, slot) = match known {
                 Some(c) => {
@@ -151,17 +152,26 @@ fn object<const IN_BUFFER: bool>(
 }
 
 /// The cached key whose pattern is at `at`: its first eight bytes are
-/// compared with each key's first (one compare each, no scan of the key
-/// first), then the whole pattern with the one that agrees.
+/// compared with those of each key that starts with the same byte (one
+/// compare each, no scan of the key first), then the whole pattern with the
+/// one that agrees.
 #[inline(always)]
-fn probe<'c>(b: &[u8], at: usize, cached: &'c [CachedKey]) -> Option<&'c CachedKey> {
+fn probe<'c>(b: &[u8], at: usize, cache: &'c KeyCache) -> Option<&'c CachedKey> {
     let word = b
         .get(at..at + 8)
         .and_then(|w| <[u8; 8]>::try_from(w).ok())
         .map(u64::from_le_bytes)?;
-    cached
-        .iter()
-        .find(|c| word & c.mask == c.head && pattern_at(b, at, &c.pattern))
+    // Only the keys starting with this key's first byte (after the quote).
+    let mut candidates = cache.candidates((word >> 8) as u8);
+    while candidates != 0 {
+        let index = candidates.trailing_zeros() as usize;
+        candidates &= candidates - 1;
+        let c = cache.keys.get(index)?;
+        if word & c.mask == c.head && pattern_at(b, at, &c.pattern) {
+            return Some(c);
+        }
+    }
+    None
 }
 
 /// True when the bytes at `at` are `pattern` (empty never matches).
