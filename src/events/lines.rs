@@ -2,7 +2,9 @@
 //! filled straight from the input (`Read::read`), and handed out from there
 //! without a copy; only the part of a line cut by the buffer's end is moved,
 //! once per refill. Lines over the cap are skipped to their end (never held
-//! whole) and reported as too long, with their head kept.
+//! whole) and reported as too long, with their head kept. A caller that can
+//! find a line's end itself (the NDJSON scanner) reads the pending input and
+//! takes the line it found, so the line is not searched twice.
 
 use std::io::{self, Read};
 

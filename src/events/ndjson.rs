@@ -11,7 +11,11 @@
 //! A line in the common flat shape is read by a hand-written scanner
 //! ([`fast`]); any other line, and any line with an error, by serde
 //! ([`json`]). Both store the fields through the same code ([`fields`]), so
-//! they give the same records and the same rejections.
+//! they give the same records and the same rejections. After the first
+//! record the scanner reads straight from the line reader's pending input and
+//! finds the line's end itself; a line it cannot take goes the line way.
+//! Only serde's lines are checked as UTF-8 whole: the scanner checks the
+//! non-ASCII strings it meets, and the rest of such a line is ASCII.
 
 mod cache;
 mod fast;

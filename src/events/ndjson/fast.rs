@@ -9,6 +9,12 @@
 //! keep serde's messages. Only a line that scanned whole is applied
 //! ([`LineSeed::apply`]), through the same per-field code as the serde path,
 //! in the same order: the result and the interner's state are the same.
+//! [`scan_pending`] is [`scan`] over input not yet split into lines: the
+//! line's end is where its object and trailing blanks end at a `\n`.
+//!
+//! The scanner reads bytes: it checks as UTF-8 only the strings with a
+//! non-ASCII byte (everything else it accepts is ASCII), so a line it takes is
+//! UTF-8 without a check of the whole line.
 //!
 //! Numbers: plain integers of up to 18 digits are read here; every other
 //! number token (`-0`, fractions, exponents, long integers) is read by
