@@ -1,12 +1,19 @@
-//! Line reading with a cap: one reused buffer, lines over the cap are skipped to
-//! their end (never held whole) and reported as too long, with their head kept.
-//! A line that lies whole in the input's buffer is handed out from there,
-//! without a copy.
+//! Line reading with a cap: lines are found in one large buffer of our own,
+//! filled straight from the input (`Read::read`), and handed out from there
+//! without a copy; only the part of a line cut by the buffer's end is moved,
+//! once per refill. Lines over the cap are skipped to their end (never held
+//! whole) and reported as too long, with their head kept. A caller that can
+//! find a line's end itself (the NDJSON scanner) reads the pending input and
+//! takes the line it found, so the line is not searched twice.
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, Read};
 
 /// How many bytes of an over-long line are kept for the reject file.
 const HEAD: usize = 1024;
+
+/// The buffer's size to begin with; it grows only for a line longer than
+/// this (up to the cap).
+const CHUNK: usize = 256 * 1024;
 
 /// One line as read.
 pub(crate) enum Line<'a> {
@@ -14,34 +21,51 @@ pub(crate) enum Line<'a> {
     Text(&'a [u8]),
     /// A line over the cap: its full length and its first bytes.
     TooLong {
-        /// The line's length in bytes.
+        /// The line's length in bytes (its `\n` included).
         len: u64,
         /// Its first bytes.
         head: &'a [u8],
     },
 }
 
-/// Reads lines of at most `max` bytes from a `BufRead`.
+/// Reads lines of at most `max` bytes from a `Read`.
 pub(crate) struct LineReader<R> {
     inner: R,
+    /// Input read but not yet handed out is `buf[start..end]`.
     buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// `buf[start..searched]` is known to hold no `\n`.
+    searched: usize,
+    /// True once the input has given its last byte.
+    eof: bool,
+    /// The head of the last over-long line.
+    head: Vec<u8>,
     line: u64,
     max: usize,
     any_bytes: bool,
-    /// Bytes of the input's buffer handed out as the last line, consumed on the next call.
-    pending: usize,
 }
 
-impl<R: BufRead> LineReader<R> {
+impl<R: Read> LineReader<R> {
     /// A reader of lines capped at `max` bytes.
     pub(crate) fn new(inner: R, max: usize) -> Self {
+        Self::with_chunk(inner, max, CHUNK)
+    }
+
+    /// A reader whose buffer starts at `chunk` bytes (small ones test the
+    /// refills).
+    fn with_chunk(inner: R, max: usize, chunk: usize) -> Self {
         LineReader {
             inner,
-            buf: Vec::with_capacity(256),
+            buf: vec![0; chunk.max(1)],
+            start: 0,
+            end: 0,
+            searched: 0,
+            eof: false,
+            head: Vec::new(),
             line: 0,
             max,
             any_bytes: false,
-            pending: 0,
         }
     }
 
@@ -55,126 +79,140 @@ impl<R: BufRead> LineReader<R> {
         self.any_bytes
     }
 
+    /// The input read but not yet handed out (a caller may find the next
+    /// line in it itself, then take it with [`Self::take_found`]).
+    #[inline]
+    pub(crate) fn pending(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Hands out the line the caller found at the start of [`Self::pending`]:
+    /// its text is the first `text` bytes, and the next line starts `next`
+    /// bytes in (just past its `\n`). The caller checked it is within the cap.
+    #[inline]
+    pub(crate) fn take_found(&mut self, text: usize, next: usize) -> (u64, &[u8]) {
+        let start = self.start;
+        self.start = (start + next).min(self.end);
+        self.searched = self.start;
+        self.any_bytes = true;
+        self.line += 1;
+        let text = self.buf.get(start..start + text).unwrap_or_default();
+        (self.line, text)
+    }
+
     /// The next line, or `None` at the end of input.
     pub(crate) fn next_line(&mut self) -> io::Result<Option<(u64, Line<'_>)>> {
-        self.inner.consume(std::mem::take(&mut self.pending));
-        // A whole line in the input's buffer (an error is left to the copying path).
-        let found = match self.inner.fill_buf() {
-            Ok(available) => memchr::memchr(b'\n', available).filter(|&at| at <= self.max),
-            Err(_) => None,
-        };
-        if let Some(at) = found {
-            let available = self.inner.fill_buf()?;
-            let mut text = available.get(..at).unwrap_or(available);
-            if let [rest @ .., b'\r'] = text {
-                text = rest;
+        loop {
+            let pending = self.buf.get(self.searched..self.end).unwrap_or_default();
+            if let Some(at) = memchr::memchr(b'\n', pending) {
+                let newline = self.searched + at;
+                return Ok(Some(self.take_line(newline, newline + 1)));
             }
-            self.pending = at + 1;
-            self.any_bytes = true;
-            self.line += 1;
-            return Ok(Some((self.line, Line::Text(text))));
+            self.searched = self.end;
+            if self.end - self.start > self.max {
+                return self.skip_long().map(Some);
+            }
+            if self.eof {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                // The last line, without a `\n`.
+                return Ok(Some(self.take_line(self.end, self.end)));
+            }
+            self.refill()?;
         }
-        self.buf.clear();
-        let cap = u64::try_from(self.max)
-            .unwrap_or(u64::MAX)
-            .saturating_add(1);
-        let n = (&mut self.inner)
-            .take(cap)
-            .read_until(b'\n', &mut self.buf)?;
-        if n == 0 {
-            return Ok(None);
+    }
+
+    /// Hands out `buf[start..end_of_text]` (a `\r` before the end dropped)
+    /// and moves past it to `next`.
+    fn take_line(&mut self, end_of_text: usize, next: usize) -> (u64, Line<'_>) {
+        let start = std::mem::replace(&mut self.start, next);
+        self.searched = next;
+        self.any_bytes = true;
+        self.line += 1;
+        let text = self.buf.get(start..end_of_text).unwrap_or_default();
+        if text.len() > self.max {
+            let len = u64::try_from(next - start).unwrap_or(u64::MAX);
+            let head = text
+                .get(..HEAD.min(self.max.saturating_add(1)))
+                .unwrap_or(text);
+            return (self.line, Line::TooLong { len, head });
+        }
+        let text = match text {
+            [rest @ .., b'\r'] => rest,
+            _ => text,
+        };
+        (self.line, Line::Text(text))
+    }
+
+    /// A line known to be over the cap, with no `\n` in the buffer: keeps
+    /// its head, then reads and drops the rest up to just past its `\n`.
+    fn skip_long(&mut self) -> io::Result<(u64, Line<'_>)> {
+        let held = self.buf.get(self.start..self.end).unwrap_or_default();
+        self.head.clear();
+        self.head.extend_from_slice(
+            held.get(..HEAD.min(self.max.saturating_add(1)))
+                .unwrap_or(held),
+        );
+        let mut len = u64::try_from(held.len()).unwrap_or(u64::MAX);
+        (self.start, self.end, self.searched) = (0, 0, 0);
+        loop {
+            if self.eof {
+                break;
+            }
+            self.refill()?;
+            let read = self.buf.get(..self.end).unwrap_or_default();
+            if let Some(at) = memchr::memchr(b'\n', read) {
+                len = len.saturating_add(u64::try_from(at + 1).unwrap_or(u64::MAX));
+                (self.start, self.searched) = (at + 1, at + 1);
+                break;
+            }
+            len = len.saturating_add(u64::try_from(read.len()).unwrap_or(u64::MAX));
+            (self.end, self.searched) = (0, 0);
         }
         self.any_bytes = true;
         self.line += 1;
-        if self.buf.last() == Some(&b'\n') {
-            self.buf.pop();
-        } else if self.buf.len() > self.max {
-            let rest = self.skip_to_newline()?;
-            self.buf.truncate(HEAD);
-            let len = u64::try_from(n).unwrap_or(u64::MAX).saturating_add(rest);
-            return Ok(Some((
-                self.line,
-                Line::TooLong {
-                    len,
-                    head: &self.buf,
-                },
-            )));
-        }
-        if self.buf.last() == Some(&b'\r') {
-            self.buf.pop();
-        }
-        Ok(Some((self.line, Line::Text(&self.buf))))
+        Ok((
+            self.line,
+            Line::TooLong {
+                len,
+                head: &self.head,
+            },
+        ))
     }
 
-    /// Skips to just past the next `\n`; returns how many bytes were skipped.
-    fn skip_to_newline(&mut self) -> io::Result<u64> {
-        let mut skipped = 0u64;
+    /// Reads more input after `end`: first moves the pending part of a line
+    /// to the front, and grows the buffer when that part fills it.
+    fn refill(&mut self) -> io::Result<()> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.searched -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let grown = (self.buf.len() * 2).max(1);
+            self.buf.resize(grown, 0);
+        }
         loop {
-            let available = match self.inner.fill_buf() {
-                Ok(bytes) => bytes,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            let free = self.buf.get_mut(self.end..).unwrap_or_default();
+            match self.inner.read(free) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
-            };
-            if available.is_empty() {
-                return Ok(skipped);
-            }
-            let (used, done) = match available.iter().position(|&b| b == b'\n') {
-                Some(at) => (at + 1, true),
-                None => (available.len(), false),
-            };
-            self.inner.consume(used);
-            skipped += u64::try_from(used).unwrap_or(u64::MAX);
-            if done {
-                return Ok(skipped);
             }
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn collect(input: &[u8], max: usize) -> Vec<String> {
-        collect_from(input, max)
-    }
-
-    fn collect_from(input: impl BufRead, max: usize) -> Vec<String> {
-        let mut reader = LineReader::new(input, max);
-        let mut out = Vec::new();
-        while let Some((_, line)) = reader.next_line().expect("in memory") {
-            out.push(match line {
-                Line::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                Line::TooLong { len, head } => format!("long {len} {}", head.len()),
-            });
-        }
-        out
-    }
-
-    #[test]
-    fn splits_lines_and_caps_long_ones() {
-        assert_eq!(collect(b"a\r\nbb\n\nc", 10), vec!["a", "bb", "", "c"]);
-        let mut long = vec![b'x'; 3000];
-        long.extend_from_slice(b"\nok\n");
-        assert_eq!(collect(&long, 2000), vec!["long 3001 1024", "ok"]);
-        assert_eq!(collect(b"0123456789\n", 10), vec!["0123456789"]);
-    }
-
-    #[test]
-    fn lines_across_the_input_buffer_read_the_same() {
-        let mut input = Vec::new();
-        for i in 0..200 {
-            input.extend_from_slice(format!("line {i} {}\r\n", "y".repeat(i % 23)).as_bytes());
-        }
-        input.extend_from_slice(&[b'z'; 40]);
-        input.extend_from_slice(b"\nlast");
-        let whole = collect(&input, 30);
-        assert_eq!(whole.len(), 202);
-        assert_eq!(whole[201], "last");
-        assert!(whole[200].starts_with("long 41"), "{}", whole[200]);
-        for capacity in [1, 3, 7, 16, 64] {
-            let small = std::io::BufReader::with_capacity(capacity, input.as_slice());
-            assert_eq!(collect_from(small, 30), whole, "buffer of {capacity}");
-        }
-    }
-}
+mod reference;
+#[cfg(test)]
+mod tests;

@@ -11,7 +11,11 @@
 //! A line in the common flat shape is read by a hand-written scanner
 //! ([`fast`]); any other line, and any line with an error, by serde
 //! ([`json`]). Both store the fields through the same code ([`fields`]), so
-//! they give the same records and the same rejections.
+//! they give the same records and the same rejections. After the first
+//! record the scanner reads straight from the line reader's pending input and
+//! finds the line's end itself; a line it cannot take goes the line way.
+//! Only serde's lines are checked as UTF-8 whole: the scanner checks the
+//! non-ASCII strings it meets, and the rest of such a line is ASCII.
 
 mod cache;
 mod fast;
@@ -102,6 +106,7 @@ impl<R: BufRead> NdjsonReader<R> {
     }
 
     /// The next record, or `None` at the end.
+    #[inline]
     pub(crate) fn next_record(
         &mut self,
         interner: &mut Interner,
@@ -109,6 +114,21 @@ impl<R: BufRead> NdjsonReader<R> {
         let ctx = &mut self.ctx;
         if ctx.done {
             return Ok(None);
+        }
+        // The common line, found and scanned in one pass over the input
+        // (after the first record, whose checks the line path makes).
+        if ctx.fast && ctx.seen_record {
+            ctx.cache.revalidate(interner);
+            let found = fast::scan_pending(
+                self.lines.pending(),
+                &ctx.cache,
+                &mut ctx.entries,
+                ctx.max_line,
+            );
+            if let Some((text, next)) = found {
+                let (line_no, text) = self.lines.take_found(text, next);
+                return Ok(Some(ctx.scanned(text, line_no, interner)));
+            }
         }
         loop {
             let line = match self.lines.next_line() {
@@ -185,6 +205,32 @@ impl<R: BufRead> NdjsonReader<R> {
 }
 
 impl Ctx {
+    /// The record of a line in the fast subset, already scanned into `entries`.
+    #[inline]
+    fn scanned(&mut self, text: &[u8], line_no: u64, interner: &mut Interner) -> Record {
+        let mut parsed = Parsed::default();
+        LineSeed {
+            keys: &self.keys,
+            cache: &mut self.cache,
+            interner,
+            time: &self.time,
+            attributes: &self.attributes,
+            parsed: &mut parsed,
+        }
+        .apply(text, &self.entries);
+        let origin = Origin {
+            file: self.file_index,
+            line: line_no,
+        };
+        match self.build(parsed, origin, interner) {
+            Ok(record) => record,
+            Err(reason) => {
+                let raw = String::from_utf8_lossy(text).into_owned();
+                Record::Rejected(self.reject(line_no, reason, raw))
+            }
+        }
+    }
+
     fn io_error(&self, e: std::io::Error, line: u64) -> InputError {
         if e.kind() == ErrorKind::UnexpectedEof {
             InputError::Truncated {
@@ -209,6 +255,7 @@ impl Ctx {
         }
     }
 
+    #[inline]
     fn build(
         &self,
         parsed: Parsed,
@@ -285,23 +332,24 @@ fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
-/// Parses one line. The whole line is checked as UTF-8 once (fast), so
-/// neither path need check each string again. With `fast` (a reused scan
-/// buffer), a line in the fast subset is read by hand ([`fast`]); any other
-/// line is read by serde.
+/// Parses one line. With `fast` (a reused scan buffer), a line in the fast
+/// subset is read by hand ([`fast`]), which checks only its non-ASCII strings
+/// as UTF-8 (all else in such a line is ASCII). Any other line is checked as
+/// UTF-8 whole, so a bad byte is reported the same either way, and read by
+/// serde.
 fn parse_line(
     text: &[u8],
     seed: LineSeed<'_>,
     fast: Option<&mut Vec<Entry>>,
 ) -> Result<(), String> {
-    let text = std::str::from_utf8(text)
-        .map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1))?;
     if let Some(entries) = fast {
-        if fast::scan(text, &seed.cache.keys, entries).is_some() {
+        if fast::scan(text, seed.cache, entries).is_some() {
             seed.apply(text, entries);
             return Ok(());
         }
     }
+    let text = std::str::from_utf8(text)
+        .map_err(|e| format!("not valid UTF-8 at byte {}", e.valid_up_to() + 1))?;
     let mut de = serde_json::Deserializer::from_str(text);
     seed.deserialize(&mut de).map_err(|e| json_error(&e))?;
     de.end().map_err(|e| json_error(&e))

@@ -65,6 +65,51 @@ impl TimeParser {
         self.parse_text(text, true)
     }
 
+    /// [`Self::parse_str`] for a reader of many lines, on bytes the caller
+    /// checked as UTF-8: the common shape `YYYY-MM-DD(T|t| )HH:MM:SS[fraction][offset]`
+    /// whose date is the one in `last` reuses its day number (a log's times
+    /// come in runs of one day) and is never made a `str`; anything else goes
+    /// the general way. Same results, same errors.
+    pub(crate) fn parse_bytes_cached(
+        &self,
+        text: &[u8],
+        last: &mut LastDay,
+    ) -> Result<Timestamp, String> {
+        match self.parse_common(text, last) {
+            Some(ts) => Ok(ts),
+            None => self.parse_str(&String::from_utf8_lossy(text)),
+        }
+    }
+
+    /// The common shape with seconds, the date through `last`; `None` for
+    /// anything else (including every error, left to the general path).
+    fn parse_common(&self, b: &[u8], last: &mut LastDay) -> Option<Timestamp> {
+        let h: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+        let days = last.days_of(h)?;
+        if !matches!(h[10], b'T' | b't' | b' ') {
+            return None;
+        }
+        let (hour, minute, second) = clock(h)?;
+        if hour > 23 || minute > 59 {
+            return None;
+        }
+        // A leap second reads as :59, as jiff reads it; :61 and above are wrong.
+        let second = match second {
+            60 => 59,
+            second if second > 60 => return None,
+            second => second,
+        };
+        let (nanos, offset) = match b.get(19..)? {
+            [b'Z' | b'z'] => (0, Some(0)),
+            rest => fraction_and_offset(rest)?,
+        };
+        let offset = offset.or(self.fixed_offset)?;
+        let seconds =
+            days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
+                - offset;
+        Timestamp::new(seconds, i32::try_from(nanos).ok()?).ok()
+    }
+
     /// [`Self::parse_str`], with the hand-written fast path or without it
     /// (the reference the fast path is tested against).
     fn parse_text(&self, text: &str, fast: bool) -> Result<Timestamp, String> {
@@ -288,14 +333,7 @@ fn parse_full(b: &[u8]) -> Option<Civil> {
         second if second > 60 => return None,
         second => second,
     };
-    let mut at = 19;
-    let mut nanos = 0;
-    if matches!(b.get(at), Some(b'.' | b',')) {
-        at += 1;
-        let (value, used) = fraction(b.get(at..)?)?;
-        nanos = value;
-        at += used;
-    }
+    let (nanos, offset) = fraction_and_offset(b.get(19..)?)?;
     Some(Civil {
         year,
         month,
@@ -304,8 +342,92 @@ fn parse_full(b: &[u8]) -> Option<Civil> {
         minute,
         second,
         nanos,
-        offset: parse_offset(b.get(at..)?)?,
+        offset,
     })
+}
+
+/// `HH:MM:SS` at bytes 11 to 18, read as one word: the hour, minute and
+/// second as written (not range-checked); `None` unless six digits and two
+/// colons.
+fn clock(h: &[u8; 19]) -> Option<(u32, u32, u32)> {
+    let w = u64::from_le_bytes([h[11], h[12], h[13], h[14], h[15], h[16], h[17], h[18]]);
+    // Bytes 2 and 5 of the word are the colons, the others digits.
+    const COLON_MASK: u64 = 0x0000_FF00_00FF_0000;
+    const COLONS: u64 = 0x0000_3A00_003A_0000;
+    const DIGIT_MASK: u64 = 0xFFFF_00FF_FF00_FFFF;
+    const ZEROS: u64 = 0x3030_0030_3000_3030;
+    if w & COLON_MASK != COLONS {
+        return None;
+    }
+    // Each digit byte minus '0' (by xor): 0..=9 for a digit. A byte over 9
+    // gets its high bit set by adding 0x76 (or has it already); a carry
+    // out of a byte only comes from one that is flagged itself.
+    let d = (w & DIGIT_MASK) ^ ZEROS;
+    const HIGH: u64 = 0x8080_0080_8000_8080;
+    const OVER_NINE: u64 = 0x7676_0076_7600_7676;
+    if (d | d.wrapping_add(OVER_NINE)) & HIGH != 0 {
+        return None;
+    }
+    let byte = |i: u32| ((d >> (8 * i)) & 0xFF) as u32;
+    let two = |i: u32| byte(i) * 10 + byte(i + 1);
+    Some((two(0), two(3), two(6)))
+}
+
+/// What follows the seconds: `[(.|,)fff][offset]`, as nanoseconds and the
+/// offset (`None` for a naive time).
+fn fraction_and_offset(b: &[u8]) -> Option<(u32, Option<i64>)> {
+    let mut at = 0;
+    let mut nanos = 0;
+    if matches!(b.first(), Some(b'.' | b',')) {
+        at += 1;
+        let (value, used) = fraction(b.get(at..)?)?;
+        nanos = value;
+        at += used;
+    }
+    Some((nanos, parse_offset(b.get(at..)?)?))
+}
+
+/// The day number of the date last read by [`TimeParser::parse_bytes_cached`],
+/// keyed by its ten bytes (`YYYY-MM-DD`).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct LastDay {
+    /// The date's bytes, packed; zero (never a date) until one is read.
+    key: (u64, u16),
+    /// Its days since 1970-01-01.
+    days: i64,
+}
+
+impl LastDay {
+    /// The day number of the date that `h` starts with, from the last one
+    /// when it is the same; `None` when it is not a valid date.
+    fn days_of(&mut self, h: &[u8; 19]) -> Option<i64> {
+        let key = (
+            u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]),
+            u16::from_le_bytes([h[8], h[9]]),
+        );
+        if key == self.key {
+            return Some(self.days);
+        }
+        let days = date_days(h)?;
+        *self = LastDay { key, days };
+        Some(days)
+    }
+}
+
+/// The day number of a valid `YYYY-MM-DD` at the start of `h`, checked as
+/// [`parse_full`] checks it.
+fn date_days(h: &[u8; 19]) -> Option<i64> {
+    let d = |i: usize| u32::from(h[i].wrapping_sub(b'0'));
+    if h[4] != b'-' || h[7] != b'-' || [0, 1, 2, 3, 5, 6, 8, 9].iter().any(|&i| d(i) > 9) {
+        return None;
+    }
+    let two = |i: usize| d(i) * 10 + d(i + 1);
+    let year = i64::from(two(0) * 100 + two(2));
+    let (month, day) = (two(5), two(8));
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    Some(days_from_civil(year, month, day))
 }
 
 /// Fractional seconds: up to 9 digits kept, more digits are read and dropped.

@@ -1,8 +1,10 @@
 //! Caches that keep NDJSON reading fast: the slot of each key position (lines
 //! of one log usually share their keys and key order), and the name caches of
-//! [`super::names`] (steps, channels, actors; recent customers).
+//! [`super::names`] (steps, channels, actors; recent customers), and the
+//! last date read.
 
 use super::names::{CustomerCache, NameCache};
+use crate::events::time::LastDay;
 use crate::events::{Interner, Symbol};
 
 /// What a key holds.
@@ -32,20 +34,37 @@ pub(crate) struct CachedKey {
     /// control character), so the fast path may match it in a line as is;
     /// empty otherwise.
     pub(crate) pattern: Box<[u8]>,
+    /// The pattern's first (up to) eight bytes as a little-endian word, and
+    /// the mask of those bytes (zero for no pattern: never a match).
+    pub(crate) head: u64,
+    pub(crate) mask: u64,
 }
 
 impl CachedKey {
     /// A cache entry for `text`.
     pub(crate) fn new(text: &str, slot: Slot) -> Self {
         let plain = text.bytes().all(|c| c != b'"' && c != b'\\' && c >= 0x20);
-        let pattern = match plain {
+        let pattern: Box<[u8]> = match plain {
             true => [b"\"", text.as_bytes(), b"\":"].concat().into(),
             false => Box::default(),
+        };
+        let n = pattern.len().min(8);
+        let mut head = [0u8; 8];
+        if let (Some(to), Some(from)) = (head.get_mut(..n), pattern.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        // No pattern (n = 0): a full mask against a zero head, which no key
+        // matches (its first byte is a quote).
+        let mask = match n {
+            1..=7 => (1u64 << (8 * n)) - 1,
+            _ => u64::MAX,
         };
         CachedKey {
             text: Box::from(text),
             slot,
             pattern,
+            head: u64::from_le_bytes(head),
+            mask,
         }
     }
 }
@@ -55,14 +74,21 @@ impl CachedKey {
 /// mapped-key tests and the interning of attribute keys.
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
-    /// Key text and slot per key position.
+    /// Key text and slot per key position (in the order first seen; add
+    /// with [`Self::add_key`]).
     pub(crate) keys: Vec<CachedKey>,
+    /// For each byte, the keys (bits by index in `keys`) whose pattern's
+    /// first key byte it is: a key missing its position is probed against
+    /// these few only.
+    by_first: FirstBytes,
     /// The interner's epoch when the symbols below were checked.
     epoch: u64,
     /// Names that repeat.
     pub(crate) names: NameCache,
     /// Recent customers.
     pub(crate) customers: CustomerCache,
+    /// The date of the last time read.
+    pub(crate) day: LastDay,
 }
 
 impl KeyCache {
@@ -78,5 +104,45 @@ impl KeyCache {
             Slot::Attr(symbol) => interner.get(&key.text) == Some(symbol),
             _ => true,
         });
+        self.by_first = FirstBytes::default();
+        for (i, key) in self.keys.iter().enumerate() {
+            self.by_first.add(key, i);
+        }
+    }
+
+    /// Remembers a key and its slot (up to [`CACHED_KEYS`] keys).
+    pub(crate) fn add_key(&mut self, text: &str, slot: Slot) {
+        if self.keys.len() < CACHED_KEYS {
+            let key = CachedKey::new(text, slot);
+            self.by_first.add(&key, self.keys.len());
+            self.keys.push(key);
+        }
+    }
+
+    /// The keys (bits by index) whose pattern has `byte` as its first key
+    /// byte (the one after the quote).
+    #[inline]
+    pub(crate) fn candidates(&self, byte: u8) -> u64 {
+        self.by_first.0[usize::from(byte)]
+    }
+}
+
+/// Bits of key indexes by a key's first byte.
+#[derive(Debug)]
+struct FirstBytes([u64; 256]);
+
+impl Default for FirstBytes {
+    fn default() -> Self {
+        FirstBytes([0; 256])
+    }
+}
+
+impl FirstBytes {
+    /// Adds `key`, at `index` (below 64) in the cache; a key without a
+    /// pattern is never probed.
+    fn add(&mut self, key: &CachedKey, index: usize) {
+        if let (Some(&first), Some(bit)) = (key.pattern.get(1), 1u64.checked_shl(index as u32)) {
+            self.0[usize::from(first)] |= bit;
+        }
     }
 }

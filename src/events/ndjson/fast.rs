@@ -9,16 +9,22 @@
 //! keep serde's messages. Only a line that scanned whole is applied
 //! ([`LineSeed::apply`]), through the same per-field code as the serde path,
 //! in the same order: the result and the interner's state are the same.
+//! [`scan_pending`] is [`scan`] over input not yet split into lines: the
+//! line's end is where its object and trailing blanks end at a `\n`.
+//!
+//! The scanner reads bytes: it checks as UTF-8 only the strings with a
+//! non-ASCII byte (everything else it accepts is ASCII), so a line it takes is
+//! UTF-8 without a check of the whole line.
 //!
 //! Numbers: plain integers of up to 18 digits are read here; every other
 //! number token (`-0`, fractions, exponents, long integers) is read by
 //! serde_json on its own, the same code that reads it inside a line.
 
-use super::cache::{CachedKey, Slot};
+use super::cache::{CachedKey, KeyCache, Slot};
 use super::json::{text_value, LineSeed, Scalar};
+use super::names::utf8;
 use crate::events::Value;
 use serde::Deserialize;
-use std::borrow::Cow;
 
 /// A value read by the scanner.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,14 +55,54 @@ pub(super) struct Entry {
 /// Scans `line` into `out` (cleared first); `None` when the line is not in
 /// the fast subset and must be read by serde. A key equal to the cached key
 /// of its position is matched as is and takes its slot (read only here).
-pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Option<()> {
+pub(super) fn scan(b: &[u8], cache: &KeyCache, out: &mut Vec<Entry>) -> Option<()> {
+    let i = object::<false>(b, cache, out)?;
+    (skip_ws::<false>(b, i) == b.len()).then_some(())
+}
+
+/// Scans the line at the start of `pending` (input not yet split into
+/// lines) as [`scan`] would once it is split: the line is found by the scan
+/// itself, so it need not be searched for its `\n` first. The line's length
+/// without its `\n` or `\r\n`, and the bytes up to just past its `\n`;
+/// `None` when the line is not in the fast subset, has no `\n` in
+/// `pending`, or is longer than `max` (all left to the line reader).
+pub(super) fn scan_pending(
+    pending: &[u8],
+    cache: &KeyCache,
+    out: &mut Vec<Entry>,
+    max: usize,
+) -> Option<(usize, usize)> {
+    let b = pending;
+    let i = object::<true>(b, cache, out)?;
+    // Nothing but blanks to the `\n` (a `\r` among them, as [`scan`] takes
+    // a `\r` left before the end for a blank).
+    let newline = skip_ws::<true>(b, i);
+    if b.get(newline) != Some(&b'\n') || newline > max {
+        return None;
+    }
+    let text = match newline.checked_sub(1).and_then(|at| b.get(at)) {
+        Some(b'\r') => newline - 1,
+        _ => newline,
+    };
+    Some((text, newline + 1))
+}
+
+/// Scans a JSON object at the start of `b` into `out` (cleared first); the
+/// index just past its `}`. With `IN_BUFFER` a `\n` is never a blank, so the
+/// object must lie within one line.
+#[inline(always)]
+fn object<const IN_BUFFER: bool>(
+    b: &[u8],
+    cache: &KeyCache,
+    out: &mut Vec<Entry>,
+) -> Option<usize> {
     out.clear();
-    let b = line.as_bytes();
-    let mut i = skip_ws(b, 0);
+    let cached = &cache.keys;
+    let mut i = skip_ws::<IN_BUFFER>(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
     }
-    i = skip_ws(b, i + 1);
+    i = skip_ws::<IN_BUFFER>(b, i + 1);
     if b.get(i) == Some(&b'}') {
         i += 1;
     } else {
@@ -65,17 +111,22 @@ pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Op
                 return None;
             }
             let key_start = i + 1;
-            let (key_end, slot) = match cached.get(out.len()) {
+            let known = match cached.get(out.len()) {
                 // The cached key of this position, quotes and colon included.
-                Some(c) if pattern_at(b, i, &c.pattern) => {
+                Some(c) if pattern_at(b, i, &c.pattern) => Some(c),
+                // Another cached key (attribute keys vary in which and where).
+                _ => probe(b, i, cache),
+            };
+            let (key_end, slot) = match known {
+                Some(c) => {
                     i += c.pattern.len();
                     (key_start + c.text.len(), Some(c.slot))
                 }
-                _ => {
+                None => {
                     let end = string_end(b, key_start)?;
                     let key = b.get(key_start..end)?;
                     let known = cached.iter().find(|c| same(c.text.as_bytes(), key));
-                    i = skip_ws(b, end + 1);
+                    i = skip_ws::<IN_BUFFER>(b, end + 1);
                     if b.get(i) != Some(&b':') {
                         return None;
                     }
@@ -83,7 +134,7 @@ pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Op
                     (end, known.map(|c| c.slot))
                 }
             };
-            i = skip_ws(b, i);
+            i = skip_ws::<IN_BUFFER>(b, i);
             // The value is written in place (no copy of a returned token).
             out.push(Entry {
                 key: (key_start, key_end),
@@ -91,10 +142,10 @@ pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Op
                 value: Token::Null,
             });
             let entry = out.last_mut()?;
-            let next = value(line, i, &mut entry.value)?;
-            i = skip_ws(b, next);
+            let next = value(b, i, &mut entry.value)?;
+            i = skip_ws::<IN_BUFFER>(b, next);
             match b.get(i) {
-                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b',') => i = skip_ws::<IN_BUFFER>(b, i + 1),
                 Some(b'}') => {
                     i += 1;
                     break;
@@ -103,7 +154,30 @@ pub(super) fn scan(line: &str, cached: &[CachedKey], out: &mut Vec<Entry>) -> Op
             }
         }
     }
-    (skip_ws(b, i) == b.len()).then_some(())
+    Some(i)
+}
+
+/// The cached key whose pattern is at `at`: its first eight bytes are
+/// compared with those of each key that starts with the same byte (one
+/// compare each, no scan of the key first), then the whole pattern with the
+/// one that agrees.
+#[inline(always)]
+fn probe<'c>(b: &[u8], at: usize, cache: &'c KeyCache) -> Option<&'c CachedKey> {
+    let word = b
+        .get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map(u64::from_le_bytes)?;
+    // Only the keys starting with this key's first byte (after the quote).
+    let mut candidates = cache.candidates((word >> 8) as u8);
+    while candidates != 0 {
+        let index = candidates.trailing_zeros() as usize;
+        candidates &= candidates - 1;
+        let c = cache.keys.get(index)?;
+        if word & c.mask == c.head && pattern_at(b, at, &c.pattern) {
+            return Some(c);
+        }
+    }
+    None
 }
 
 /// True when the bytes at `at` are `pattern` (empty never matches).
@@ -147,40 +221,75 @@ pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
 
 /// The index past JSON whitespace from `i`.
 #[inline(always)]
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
+fn skip_ws<const IN_BUFFER: bool>(b: &[u8], mut i: usize) -> usize {
     // Most lines have no whitespace between tokens.
     if b.get(i).is_some_and(|&c| c > b' ') {
         return i;
     }
-    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
-        i += 1;
+    loop {
+        match b.get(i) {
+            Some(b' ' | b'\t' | b'\r') => i += 1,
+            Some(b'\n') if !IN_BUFFER => i += 1,
+            _ => return i,
+        }
     }
-    i
 }
 
 /// The index of the closing quote of a string whose text starts at `start`;
-/// `None` for an escape, a control character or no closing quote.
+/// `None` for an escape, a control character, no closing quote or text that
+/// is not UTF-8. ASCII text (the common case) is checked as it is scanned;
+/// other text is checked as UTF-8 here, so the line need not be checked whole.
+#[inline(always)]
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
     // Eight bytes at a time: the lowest flagged byte of a word is the first
-    // quote, backslash or control character in it.
+    // quote, backslash, control character or non-ASCII byte in it.
     while let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
         let flags = special(u64::from_le_bytes(word));
         if flags != 0 {
             let at = i + (flags.trailing_zeros() / 8) as usize;
-            return (b.get(at) == Some(&b'"')).then_some(at);
+            return end_at(b, start, at);
         }
         i += 8;
     }
     let rest = b.get(i..)?;
     let at = rest
         .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-    (rest.get(at) == Some(&b'"')).then_some(i + at)
+        .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))?;
+    end_at(b, start, i + at)
 }
 
-/// High bits set on the bytes of `w` that are `"`, `\\` or below 0x20 (exact
-/// up to the first such byte; bytes after it may be flagged wrongly).
+/// The end of a string at the first flagged byte `at`: its closing quote, or
+/// past non-ASCII text to the closing quote.
+#[inline(always)]
+fn end_at(b: &[u8], start: usize, at: usize) -> Option<usize> {
+    match *b.get(at)? {
+        b'"' => Some(at),
+        0x80.. => non_ascii_end(b, start, at),
+        _ => None,
+    }
+}
+
+/// The closing quote of a string with a non-ASCII byte at `from`, when the
+/// whole text is UTF-8.
+#[cold]
+#[inline(never)]
+fn non_ascii_end(b: &[u8], start: usize, from: usize) -> Option<usize> {
+    let rest = b.get(from..)?;
+    let at = from
+        + rest
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    if b.get(at) != Some(&b'"') {
+        return None;
+    }
+    std::str::from_utf8(b.get(start..at)?).ok()?;
+    Some(at)
+}
+
+/// High bits set on the bytes of `w` that are `"`, `\\`, below 0x20 or
+/// above 0x7f (exact up to the first such byte; bytes after it may be
+/// flagged wrongly).
 fn special(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -188,13 +297,12 @@ fn special(w: u64) -> u64 {
     let quote = zero(w ^ (ONES * u64::from(b'"')));
     let backslash = zero(w ^ (ONES * u64::from(b'\\')));
     let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    quote | backslash | control
+    quote | backslash | control | (w & HIGH)
 }
 
 /// Reads the value at `i` into `out`; the index just past it.
 #[inline(always)]
-fn value(line: &str, i: usize, out: &mut Token) -> Option<usize> {
-    let b = line.as_bytes();
+fn value(b: &[u8], i: usize, out: &mut Token) -> Option<usize> {
     let mut literal = |text: &[u8], token: Token| {
         let end = i + text.len();
         (b.get(i..end)? == text).then(|| *out = token)?;
@@ -209,7 +317,7 @@ fn value(line: &str, i: usize, out: &mut Token) -> Option<usize> {
         b't' => literal(b"true", Token::Bool(true)),
         b'f' => literal(b"false", Token::Bool(false)),
         b'n' => literal(b"null", Token::Null),
-        b'-' | b'0'..=b'9' => number(line, i, out),
+        b'-' | b'0'..=b'9' => number(b, i, out),
         _ => None,
     }
 }
@@ -219,8 +327,7 @@ const MAX_DIGITS: usize = 18;
 
 /// A number token at `i`: a plain integer by hand, anything else by serde_json.
 #[inline(always)]
-fn number(line: &str, i: usize, out: &mut Token) -> Option<usize> {
-    let b = line.as_bytes();
+fn number(b: &[u8], i: usize, out: &mut Token) -> Option<usize> {
     let negative = b.get(i) == Some(&b'-');
     let digits_start = i + usize::from(negative);
     let mut end = digits_start;
@@ -239,7 +346,7 @@ fn number(line: &str, i: usize, out: &mut Token) -> Option<usize> {
         *out = Token::Int(if negative { -n } else { n });
         return Some(end);
     }
-    let (token, end) = other_number(line, i)?;
+    let (token, end) = other_number(b, i)?;
     *out = token;
     Some(end)
 }
@@ -248,15 +355,14 @@ fn number(line: &str, i: usize, out: &mut Token) -> Option<usize> {
 /// at `i`, read by serde_json.
 #[cold]
 #[inline(never)]
-fn other_number(line: &str, i: usize) -> Option<(Token, usize)> {
-    let b = line.as_bytes();
+fn other_number(b: &[u8], i: usize) -> Option<(Token, usize)> {
     let rest = b.get(i..)?;
     let len = rest
         .iter()
         .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
         .unwrap_or(rest.len());
-    let text = line.get(i..i + len)?;
-    let mut de = serde_json::Deserializer::from_str(text);
+    let text = rest.get(..len)?;
+    let mut de = serde_json::Deserializer::from_slice(text);
     let token = match Scalar::deserialize(&mut de).ok()? {
         Scalar::Int(n) => match (i64::try_from(n), u64::try_from(n)) {
             (Ok(n), _) => Token::Int(n),
@@ -272,11 +378,9 @@ fn other_number(line: &str, i: usize) -> Option<(Token, usize)> {
 
 impl Token {
     /// The value as a mapped field reads it.
-    fn scalar(self, line: &str) -> Scalar<'_> {
+    fn scalar(self, line: &[u8]) -> Scalar<'_> {
         match self {
-            Token::Str(start, end) => {
-                Scalar::Str(Cow::Borrowed(line.get(start..end).unwrap_or("")))
-            }
+            Token::Str(start, end) => Scalar::Str(utf8(line.get(start..end).unwrap_or(b""))),
             Token::Int(n) => Scalar::Int(i128::from(n)),
             Token::UInt(n) => Scalar::Int(i128::from(n)),
             Token::Num(x) => Scalar::Num(x),
@@ -286,9 +390,9 @@ impl Token {
     }
 
     /// The value as an attribute; `None` for `null`.
-    fn attr(self, line: &str) -> Option<Value> {
+    fn attr(self, line: &[u8]) -> Option<Value> {
         match self {
-            Token::Str(start, end) => Some(text_value(line.get(start..end).unwrap_or(""))),
+            Token::Str(start, end) => Some(text_value(&utf8(line.get(start..end).unwrap_or(b"")))),
             // Like serde's `visit_i64`/`visit_u64`: the integer's nearest float.
             Token::Int(n) => Some(Value::Number(n as f64)),
             Token::UInt(n) => Some(Value::Number(n as f64)),
@@ -301,14 +405,17 @@ impl Token {
 
 impl LineSeed<'_> {
     /// Applies a scanned line, key by key, as the serde visitor would.
-    pub(super) fn apply(mut self, line: &str, entries: &[Entry]) {
-        let key = |entry: &Entry| line.get(entry.key.0..entry.key.1).unwrap_or("");
+    pub(super) fn apply(mut self, line: &[u8], entries: &[Entry]) {
+        let key = |entry: &Entry| utf8(line.get(entry.key.0..entry.key.1).unwrap_or(b""));
         let attrs = entries.iter().filter(|e| !is_mapped(e.slot)).count();
-        self.parsed.attrs.reserve_exact(attrs);
+        // Sized once (a new vector: cheaper than growing the empty one).
+        if self.parsed.attrs.is_empty() {
+            self.parsed.attrs = Vec::with_capacity(attrs);
+        }
         for (position, entry) in entries.iter().enumerate() {
             let slot = match entry.slot {
                 Some(slot) => slot,
-                None => self.slot(position, key(entry)),
+                None => self.slot(position, &key(entry)),
             };
             match slot {
                 Slot::Attr(symbol) => {
@@ -319,9 +426,9 @@ impl LineSeed<'_> {
                 Slot::Skip => {}
                 slot => match entry.value {
                     Token::Str(start, end) => {
-                        self.mapped_str(slot, line.get(start..end).unwrap_or(""))
+                        self.mapped_bytes(slot, line.get(start..end).unwrap_or(b""))
                     }
-                    value => self.mapped(slot, key(entry), value.scalar(line)),
+                    value => self.mapped(slot, &key(entry), value.scalar(line)),
                 },
             }
         }

@@ -2,6 +2,7 @@
 //! does (same records, same rejections, same interned names), on random flat
 //! and not-so-flat JSON lines with random corruptions.
 
+use super::cache::KeyCache;
 use super::fast::{scan, Entry};
 use super::{CustomersReader, NdjsonReader};
 use crate::events::time::TimeParser;
@@ -9,9 +10,40 @@ use crate::events::{AttributeFilter, InputFormat, Interner, Mapping, DEFAULT_MAX
 use proptest::prelude::*;
 
 /// Every record as debug text (so `-0.0` and `0.0` differ), then every name.
-fn read_all(log: &str, mapping: &Mapping, filter: &AttributeFilter, fast: bool) -> Vec<String> {
+/// A reader giving the log a few bytes at a time (sizes cycling up to 97),
+/// so lines are often cut at the end of what the line reader holds.
+struct Chunky<'a> {
+    data: &'a [u8],
+    turn: usize,
+}
+
+impl std::io::Read for Chunky<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.turn += 1;
+        let n = (self.turn * 37 % 97 + 1)
+            .min(out.len())
+            .min(self.data.len());
+        let (now, rest) = self.data.split_at(n);
+        if let Some(to) = out.get_mut(..n) {
+            to.copy_from_slice(now);
+        }
+        self.data = rest;
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Chunky<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        Ok(self.data)
+    }
+    fn consume(&mut self, n: usize) {
+        self.data = self.data.get(n..).unwrap_or_default();
+    }
+}
+
+fn read_all(log: &[u8], mapping: &Mapping, filter: &AttributeFilter, fast: bool) -> Vec<String> {
     let mut reader = NdjsonReader::new(
-        log.as_bytes(),
+        Chunky { data: log, turn: 0 },
         "t.ndjson".into(),
         0,
         mapping,
@@ -40,8 +72,8 @@ fn read_all(log: &str, mapping: &Mapping, filter: &AttributeFilter, fast: bool) 
     out
 }
 
-fn read_customers(log: &str, fast: bool) -> Vec<String> {
-    let mut reader = CustomersReader::new(log.as_bytes(), "c.ndjson".into(), 0, "customer");
+fn read_customers(log: &[u8], fast: bool) -> Vec<String> {
+    let mut reader = CustomersReader::new(log, "c.ndjson".into(), 0, "customer");
     reader.inner.ctx.fast = fast;
     let mut interner = Interner::new();
     let mut out = Vec::new();
@@ -208,7 +240,7 @@ enum Corruption {
 
 fn corruption() -> impl Strategy<Value = Corruption> {
     let chars = prop::sample::select(vec![
-        '"', ',', ':', '{', '}', '[', '\\', 'x', '1', ' ', '\u{0}', 'é',
+        '"', ',', ':', '{', '}', '[', '\\', 'x', '1', ' ', '\u{0}', 'é', '\n', '\r',
     ]);
     prop_oneof![
         6 => Just(Corruption::None),
@@ -262,6 +294,19 @@ fn line() -> impl Strategy<Value = String> {
     )
 }
 
+/// Bytes that are never UTF-8 where they are put: a lone continuation byte,
+/// a lead byte cut short (or cutting a character), bytes never used.
+const BAD_BYTES: &[u8] = &[0x80, 0xBF, 0xC3, 0xE6, 0xF0, 0xC0, 0xFF];
+
+/// `log` with each `(at, byte)` put at byte `at` (modulo the length).
+fn with_bad_bytes(log: &str, bad: &[(usize, u8)]) -> Vec<u8> {
+    let mut bytes = log.as_bytes().to_vec();
+    for &(at, byte) in bad {
+        bytes.insert(at % (bytes.len() + 1), byte);
+    }
+    bytes
+}
+
 fn mappings() -> Vec<Mapping> {
     let plain = Mapping::for_format(InputFormat::Ndjson);
     let mut joined = plain.clone();
@@ -274,18 +319,24 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn fast_path_reads_like_serde(lines in prop::collection::vec(line(), 1..12), only in any::<bool>()) {
+    fn fast_path_reads_like_serde(
+        lines in prop::collection::vec(line(), 1..12),
+        only in any::<bool>(),
+        bad in prop::collection::vec((any::<usize>(), prop::sample::select(BAD_BYTES)), 0..3),
+    ) {
         let log = lines.join("\n");
+        let bytes = with_bad_bytes(&log, &bad);
+        let log = String::from_utf8_lossy(&bytes);
         let filter = match only {
             true => AttributeFilter::only(["csat", "tier", "when", "ключ"]),
             false => AttributeFilter::All,
         };
         for mapping in mappings() {
-            let fast = read_all(&log, &mapping, &filter, true);
-            let slow = read_all(&log, &mapping, &filter, false);
+            let fast = read_all(&bytes, &mapping, &filter, true);
+            let slow = read_all(&bytes, &mapping, &filter, false);
             prop_assert_eq!(fast, slow, "log:\n{}", log);
         }
-        prop_assert_eq!(read_customers(&log, true), read_customers(&log, false));
+        prop_assert_eq!(read_customers(&bytes, true), read_customers(&bytes, false));
     }
 }
 
@@ -296,6 +347,7 @@ fn a_cached_key_with_an_escape_is_not_matched_raw() {
         "{\"a\\tb\":1}\n{\"a\tb\":2}",
         "{\"a\\\"b\":1}\n{\"a\"b\":2}",
     ] {
+        let log = log.as_bytes();
         let fast = read_all(log, &mapping, &AttributeFilter::All, true);
         assert!(
             fast.iter().any(|r| r.contains("not valid JSON")),
@@ -314,7 +366,10 @@ fn the_common_line_takes_the_fast_path() {
         "{}",
         "{\t}",
     ] {
-        assert!(scan(line, &[], &mut entries).is_some(), "{line}");
+        assert!(
+            scan(line.as_bytes(), &KeyCache::default(), &mut entries).is_some(),
+            "{line}"
+        );
     }
     for line in [
         r#"{"a":"\n"}"#,
@@ -328,6 +383,35 @@ fn the_common_line_takes_the_fast_path() {
         r#"["a"]"#,
         "{\"a\":\"\t\"}",
     ] {
-        assert!(scan(line, &[], &mut entries).is_none(), "{line}");
+        assert!(
+            scan(line.as_bytes(), &KeyCache::default(), &mut entries).is_none(),
+            "{line}"
+        );
     }
+}
+
+#[test]
+fn bad_utf8_in_any_field_is_rejected_alike() {
+    let line = r#"{"customer":"c1","step":"Claim é","time":"2026-03-01T00:00:48Z","channel":"web","actor":"Ann","tier":"gold","csat":5}"#;
+    let mapping = Mapping::for_format(InputFormat::Ndjson);
+    let mut at = 0;
+    let mut checked = 0;
+    // A bad byte in each position of the line, after a good line that fills the caches.
+    while at <= line.len() {
+        for bad in BAD_BYTES {
+            let mut log = format!("{line}\n").into_bytes();
+            let mut spoiled = line.as_bytes().to_vec();
+            spoiled.insert(at, *bad);
+            log.extend_from_slice(&spoiled);
+            let fast = read_all(&log, &mapping, &AttributeFilter::All, true);
+            assert_eq!(fast, read_all(&log, &mapping, &AttributeFilter::All, false));
+            if std::str::from_utf8(&spoiled).is_err() {
+                let second = fast.get(1).map_or("", String::as_str);
+                assert!(second.contains("not valid UTF-8 at byte"), "{second}");
+                checked += 1;
+            }
+        }
+        at += 1;
+    }
+    assert!(checked > line.len(), "{checked}");
 }

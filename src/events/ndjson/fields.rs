@@ -1,9 +1,10 @@
 //! The mapped fields of a line (customer, step, time, channel, actor): how a
 //! value of each JSON type is stored, shared by the serde and fast paths. A
-//! string (the common case) goes straight to [`LineSeed::mapped_str`].
+//! string (the common case) goes straight to [`LineSeed::mapped_bytes`].
 
 use super::cache::Slot;
 use super::json::{LineSeed, Scalar};
+use super::names::utf8;
 use crate::events::Symbol;
 use jiff::Timestamp;
 use std::borrow::Cow;
@@ -30,13 +31,25 @@ impl LineSeed<'_> {
 
     /// Stores a string held by a mapped field.
     pub(super) fn mapped_str(&mut self, slot: Slot, text: &str) {
+        self.mapped_bytes(slot, text.as_bytes());
+    }
+
+    /// Stores a string held by a mapped field, as bytes the caller checked
+    /// as UTF-8: the caches compare bytes, so a known name is never made a
+    /// `str` again.
+    #[inline(always)]
+    pub(super) fn mapped_bytes(&mut self, slot: Slot, text: &[u8]) {
         match slot {
-            Slot::Customer => self.parsed.customer = Some(self.customer(text)),
+            Slot::Customer => {
+                self.parsed.customer = Some(self.cache.customers.intern(text, self.interner));
+            }
             Slot::Time => {
-                let parsed = self.time.parse_str(text);
+                let parsed = self.time.parse_bytes_cached(text, &mut self.cache.day);
                 self.parsed.time = parsed.map_err(|reason| self.problem(reason)).ok();
             }
-            Slot::Step(i) if self.keys.step.len() != 1 => self.step_part(i, Some(text.into())),
+            Slot::Step(i) if self.keys.step.len() != 1 => {
+                self.step_part(i, Some(utf8(text).into_owned()));
+            }
             Slot::Step(_) => self.parsed.step = Some(self.cache.names.intern(text, self.interner)),
             Slot::Channel => {
                 self.parsed.channel = Some(self.cache.names.intern(text, self.interner));
@@ -66,16 +79,11 @@ impl LineSeed<'_> {
         }
     }
 
-    /// The customer, through the cache of recent customers.
-    fn customer(&mut self, text: &str) -> Symbol {
-        self.cache.customers.intern(text, self.interner)
-    }
-
     /// Like [`Self::symbol`], through the small cache of names that repeat
     /// (steps, channels, actors), which keeps them out of the big table.
     fn name(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
         match value.text() {
-            Ok(Some(text)) => Some(self.cache.names.intern(&text, self.interner)),
+            Ok(Some(text)) => Some(self.cache.names.intern(text.as_bytes(), self.interner)),
             Ok(None) => None,
             Err(kind) => {
                 self.wrong_type(key, kind);
@@ -95,7 +103,9 @@ impl LineSeed<'_> {
 
     fn time_of(&mut self, key: &str, value: Scalar<'_>) -> Option<Timestamp> {
         let parsed = match value {
-            Scalar::Str(text) => self.time.parse_str(&text),
+            Scalar::Str(text) => self
+                .time
+                .parse_bytes_cached(text.as_bytes(), &mut self.cache.day),
             Scalar::Num(n) => self.time.parse_number(n),
             Scalar::Int(n) => self.time.parse_integer(n),
             Scalar::Null => return None,

@@ -2,7 +2,7 @@
 //! mapped fields and typed attributes, borrowing strings from the line and
 //! interning them without allocating when the name is already known.
 
-use super::cache::{CachedKey, KeyCache, Slot, CACHED_KEYS};
+use super::cache::{KeyCache, Slot};
 use crate::events::time::TimeParser;
 use crate::events::{AttributeFilter, Interner, Symbol, Value};
 use jiff::Timestamp;
@@ -98,10 +98,7 @@ impl LineSeed<'_> {
             return cached.slot;
         }
         let slot = self.classify(key);
-        let cache = &mut self.cache.keys;
-        if cache.len() < CACHED_KEYS {
-            cache.push(CachedKey::new(key, slot));
-        }
+        self.cache.add_key(key, slot);
         slot
     }
 

@@ -9,6 +9,7 @@
 
 use super::fast::same;
 use crate::events::{Interner, Symbol};
+use std::borrow::Cow;
 
 /// How many names the small cache holds (a power of two).
 const CACHED_NAMES: usize = 256;
@@ -32,21 +33,25 @@ impl Default for NameCache {
 }
 
 impl NameCache {
-    /// The symbol of `name`, from the cache when it is there.
-    pub(crate) fn intern(&mut self, name: &str, interner: &mut Interner) -> Symbol {
-        let b = name.as_bytes();
+    /// The symbol of `name` (UTF-8, checked by the caller), from the cache
+    /// when it is there: a hit compares bytes with a known name, so only a
+    /// miss makes it a `str`.
+    #[inline]
+    pub(crate) fn intern(&mut self, b: &[u8], interner: &mut Interner) -> Symbol {
         let Some(entry) = self.0.get_mut(slot_of(b) % CACHED_NAMES) else {
-            return interner.intern(name);
+            return interner.intern(&utf8(b));
         };
         let epoch = interner.epoch();
         if let Some(cached) = entry {
-            let valid = || cached.epoch == epoch || interner.get(name) == Some(cached.symbol);
-            if same(cached.name.as_bytes(), b) && valid() {
+            if same(cached.name.as_bytes(), b)
+                && (cached.epoch == epoch || interner.get(&cached.name) == Some(cached.symbol))
+            {
                 cached.epoch = epoch;
                 return cached.symbol;
             }
         }
-        let symbol = interner.intern(name);
+        let name = utf8(b);
+        let symbol = interner.intern(&name);
         *entry = Some(Named {
             name: Box::from(name),
             symbol,
@@ -88,27 +93,25 @@ const EMPTY: Recent = Recent {
 pub(crate) struct CustomerCache(Vec<Recent>);
 
 impl CustomerCache {
-    /// The symbol of customer `id`, from the cache when it is there.
-    pub(crate) fn intern(&mut self, id: &str, interner: &mut Interner) -> Symbol {
-        let b = id.as_bytes();
-        let Ok(len) = u8::try_from(b.len()).map(usize::from) else {
-            return interner.intern(id);
-        };
+    /// The symbol of customer `b` (UTF-8, checked by the caller), from the
+    /// cache when it is there.
+    pub(crate) fn intern(&mut self, b: &[u8], interner: &mut Interner) -> Symbol {
+        let len = b.len();
         if len > CUSTOMER_BYTES {
-            return interner.intern(id);
+            return interner.intern(&utf8(b));
         }
         if self.0.is_empty() {
             self.0 = vec![EMPTY; CACHED_CUSTOMERS];
         }
         let Some(entry) = self.0.get_mut(slot_of(b) % CACHED_CUSTOMERS) else {
-            return interner.intern(id);
+            return interner.intern(&utf8(b));
         };
         let epoch = interner.epoch();
         let cached = entry.bytes.get(..usize::from(entry.len)).unwrap_or(&[]);
         if entry.filled && entry.epoch == epoch && same(cached, b) {
             return entry.symbol;
         }
-        let symbol = interner.intern(id);
+        let symbol = interner.intern(&utf8(b));
         // Written in place: a whole new entry built aside costs a slow copy.
         if let Some(head) = entry.bytes.get_mut(..len) {
             head.copy_from_slice(b);
@@ -121,20 +124,34 @@ impl CustomerCache {
     }
 }
 
+/// Bytes the caller has checked as UTF-8, as a `str`; were they not, they
+/// would be read lossily (never a panic on input).
+pub(crate) fn utf8(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
 /// A hash of a name for the caches: its first and last eight bytes, mixed.
 fn slot_of(b: &[u8]) -> usize {
-    // Whole words where the name is long enough; a short one byte by byte
-    // (a variable-length copy into a word stalls on the read back).
-    let (head, tail) = match (
-        b.get(..8),
-        b.len().checked_sub(8).and_then(|at| b.get(at..)),
-    ) {
+    // Whole words where the name is long enough; four-byte halves for a
+    // shorter one (like `c000001`); byte by byte below four (a
+    // variable-length copy into a word stalls on the read back).
+    let n = b.len();
+    let half = |at: usize| {
+        b.get(at..at + 4)
+            .and_then(|h| <[u8; 4]>::try_from(h).ok())
+            .map_or(0, |h| u64::from(u32::from_le_bytes(h)))
+    };
+    let (head, tail) = match (b.get(..8), n.checked_sub(8).and_then(|at| b.get(at..))) {
         (Some(first), Some(last)) => (word(first), word(last)),
+        _ if n >= 4 => (half(0) | half(n - 4) << 32, 0),
         _ => {
             let short = b
                 .iter()
                 .enumerate()
-                .fold(0u64, |w, (i, &c)| w | u64::from(c) << (8 * (i % 8)));
+                .fold(0u64, |w, (i, &c)| w | u64::from(c) << (8 * i));
             (short, 0)
         }
     };

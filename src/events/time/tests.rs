@@ -176,6 +176,32 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// The cached path, over a run of times that often share their date,
+    /// reads each exactly as the general path does.
+    #[test]
+    fn cached_day_path_equals_the_general_path(
+        texts in prop::collection::vec(prop_oneof![
+            3 => shaped(),
+            2 => ("2026-03-0[1-2]", "[Tt _]", "[0-9]{2}:[0-9]{2}:[0-9]{2}", "(\\.[0-9]{1,3})?", "(Z|z|\\+01:00|-0530|)")
+                .prop_map(|(d, s, t, f, o)| format!("{d}{s}{t}{f}{o}")),
+            1 => "[0-9T:.+Z -]{0,30}",
+        ], 1..20),
+        hours in prop::option::of(-12i32..15),
+    ) {
+        let parser = match hours {
+            Some(h) => TimeParser::new(TimeZone::fixed(jiff::tz::Offset::from_seconds(h * 3600).expect("offset"))),
+            None => TimeParser::default(),
+        };
+        let mut last = LastDay::default();
+        for text in &texts {
+            prop_assert_eq!(parser.parse_bytes_cached(text.as_bytes(), &mut last), parser.parse_str(text), "{}", text);
+        }
+    }
+}
+
 #[test]
 fn edge_times_agree_with_the_reference() {
     for text in [
@@ -200,6 +226,12 @@ fn edge_times_agree_with_the_reference() {
     ] {
         let (fast, reference) = both(&TimeParser::default(), text);
         assert_eq!(fast, reference, "{text}");
+        // The cached path, first on a new date, then on a date it knows.
+        let mut last = LastDay::default();
+        for _ in 0..2 {
+            let cached = TimeParser::default().parse_bytes_cached(text.as_bytes(), &mut last);
+            assert_eq!(cached, TimeParser::default().parse_str(text), "{text}");
+        }
     }
 }
 
@@ -213,5 +245,23 @@ fn the_common_shapes_take_the_fast_path() {
         "2026-03-01",
     ] {
         assert!(parse_fast(text.as_bytes()).is_some(), "{text}");
+    }
+}
+
+#[test]
+fn every_byte_in_the_clock_reads_like_the_general_path() {
+    let parser = TimeParser::default();
+    let base = *b"2026-03-01T12:34:56Z";
+    for at in 10..19 {
+        for byte in 0..=255u8 {
+            let mut text = base;
+            text[at] = byte;
+            let mut last = LastDay::default();
+            let cached = parser.parse_bytes_cached(&text, &mut last);
+            match std::str::from_utf8(&text) {
+                Ok(text) => assert_eq!(cached, parser.parse_str(text), "{text}"),
+                Err(_) => assert!(cached.is_err(), "{at} {byte}"),
+            }
+        }
     }
 }
