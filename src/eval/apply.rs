@@ -100,19 +100,18 @@ fn duplicate_event(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
-    let t = event.time.as_millisecond();
-    let mut f = Finding::new(
+    let message = format!(
+        "`{}` recorded twice at the same time",
+        ctx.names.resolve(event.name)
+    );
+    let f = input_finding(
+        ctx,
+        cust,
+        event,
         FindingKind::DuplicateEvent,
         Level::Info,
-        event.time,
-        format!(
-            "`{}` recorded twice at the same time",
-            ctx.names.resolve(event.name)
-        ),
+        message,
     );
-    f.customer = Some(ctx.names.resolve(cust.id).to_string());
-    f.evidence
-        .push(ctx.evidence(event.name, t, event.origin.line, "event"));
     tally.emit(Site::input(), f, out);
 }
 
@@ -127,22 +126,36 @@ fn late_event(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
-    let t = event.time.as_millisecond();
-    let mut f = Finding::new(
+    let message = format!(
+        "`{}` arrived after events up to {} were applied: more than the lateness window out of order",
+        ctx.names.resolve(event.name),
+        timestamp(cust.applied_max)
+    );
+    let f = input_finding(
+        ctx,
+        cust,
+        event,
         FindingKind::LateEvent,
         Level::Yellow,
-        event.time,
-        format!(
-            "`{}` arrived after events up to {} were applied: more than the lateness window out of order",
-            ctx.names.resolve(event.name),
-            timestamp(cust.applied_max)
-        ),
+        message,
     );
-    f.customer = Some(ctx.names.resolve(cust.id).to_string());
-    f.evidence
-        .push(ctx.evidence(event.name, t, event.origin.line, "event"));
     tally.emit(Site::input(), f, out);
     apply_late(ctx, cust, tally, event, out);
+}
+
+/// A finding about an event as input (not about a journey), with the event as
+/// its evidence.
+fn input_finding(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    event: &Event,
+    kind: FindingKind,
+    level: Level,
+    message: String,
+) -> Finding {
+    let mut f = Finding::new(kind, level, event.time, message);
+    f.customer = Some(ctx.names.resolve(cust.id).to_string());
+    f.with_event(ctx, event, "event")
 }
 
 /// Apply buffered events up to `until` (ms, inclusive).
