@@ -225,6 +225,7 @@ fn learn(ctx: &Context<'_>, cust: &mut CustomerState, event: &Event) {
     }
 }
 
+#[inline(never)]
 fn apply_event(
     ctx: &Context<'_>,
     cust: &mut CustomerState,
