@@ -41,8 +41,9 @@ pub(crate) struct MetricRule {
     pub key: Symbol,
     /// The expectation.
     pub e: usize,
-    /// The threshold: `value op threshold` must hold.
+    /// How the event's value must compare: `value op threshold` must hold.
     pub op: crate::syntax::CmpOp,
+    /// The value it is compared with.
     pub threshold: f64,
 }
 
