@@ -80,3 +80,39 @@ mod tests {
         assert_eq!(table.get_or_insert(Symbol(7)).state.id, Symbol(7));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    proptest! {
+        /// Any run of inserts, updates and removals leaves the table holding
+        /// what a map would, and iterating it gives the ids in order.
+        #[test]
+        fn the_table_behaves_as_a_map(ops in prop::collection::vec((0u8..3, 0u32..64, any::<u64>()), 0..200)) {
+            let mut table = Customers::default();
+            let mut model: BTreeMap<u32, u64> = BTreeMap::new();
+            for (op, id, value) in ops {
+                match op {
+                    0 => {
+                        table.get_or_insert(Symbol(id)).last_record = value;
+                        model.insert(id, value);
+                    }
+                    1 => {
+                        let got = table.remove(Symbol(id)).map(|s| s.last_record);
+                        prop_assert_eq!(got, model.remove(&id));
+                    }
+                    _ => {
+                        let got = table.get_mut(Symbol(id)).map(|s| s.last_record);
+                        prop_assert_eq!(got, model.get(&id).copied());
+                    }
+                }
+            }
+            let listed: Vec<(u32, u64)> = table.iter().map(|(id, s)| (id.0, s.last_record)).collect();
+            let expected: Vec<(u32, u64)> = model.into_iter().collect();
+            prop_assert_eq!(listed, expected);
+        }
+    }
+}

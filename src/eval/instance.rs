@@ -291,4 +291,21 @@ mod tests {
         assert!(recent.contains(&(name, time, None)));
         assert!(!recent.contains(&(Symbol(10), time, Some(Symbol(0)))));
     }
+
+    proptest::proptest! {
+        /// The ring knows exactly the last `RECENT` records pushed.
+        #[test]
+        fn recent_knows_exactly_the_last_records(
+            keys in proptest::collection::vec((0u32..8, 0i64..8, proptest::option::of(0u32..3)), 0..60),
+            probe in (0u32..8, 0i64..8, proptest::option::of(0u32..3)),
+        ) {
+            let key = |(name, time, channel): (u32, i64, Option<u32>)| (Symbol(name), time, channel.map(Symbol));
+            let mut recent = Recent::default();
+            for k in &keys {
+                recent.push(key(*k));
+            }
+            let last = &keys[keys.len().saturating_sub(RECENT)..];
+            proptest::prop_assert_eq!(recent.contains(&key(probe)), last.contains(&probe));
+        }
+    }
 }
