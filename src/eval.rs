@@ -300,14 +300,15 @@ impl<'p> Evaluator<'p> {
         let ctx = context!(self);
         let watermark = max - ctx.lateness_ms;
         let records = self.records;
-        // In symbol order, which is given in input order: fixed, and cheaper
-        // than by name (this runs often).
-        let idle: Vec<Symbol> = self
+        let mut idle: Vec<Symbol> = self
             .customers
             .iter()
             .filter(|(_, c)| records - c.last_record >= IDLE_RECORDS && c.max_seen < watermark)
             .map(|(id, _)| id)
             .collect();
+        // A fixed order: by symbol, which is given in input order (cheaper
+        // than by name, and this runs often).
+        idle.sort_unstable();
         let mut done = Vec::new();
         for id in idle {
             if let Some(slot) = self.customers.get_mut(id) {

@@ -1,10 +1,12 @@
 //! The customers in flight, found by their id's symbol without hashing.
 //!
 //! Symbols are small dense indices (the interner reuses the ids of forgotten
-//! customers), so a vector indexed by symbol is as compact as a hash table and
-//! needs no hash or probe per event. Its slots are small: what the idle sweep
-//! reads sits in the slot, and the customer's state is boxed, so the whole
-//! table stays in cache and the sweep reads only the table.
+//! customers), so a vector indexed by symbol needs no hash or probe per event.
+//! Its slots are small: what the idle sweep reads sits in the slot, and the
+//! customer's state is boxed, so the table stays in cache. The symbols of the
+//! customers in flight are also listed densely, so the sweep visits only them,
+//! however many other names (event names, customers of a profile, customers
+//! read long ago) the interner holds.
 
 use super::instance::CustomerState;
 use crate::events::Symbol;
@@ -17,12 +19,16 @@ pub(crate) struct Slot {
     pub max_seen: i64,
     /// Everything else about the customer.
     pub state: Box<CustomerState>,
+    /// Where the customer is in the list of those in flight.
+    live_at: usize,
 }
 
 /// The customers in flight, by symbol.
 #[derive(Default)]
 pub(crate) struct Customers {
     slots: Vec<Option<Slot>>,
+    /// The customers in flight, in no order.
+    live: Vec<Symbol>,
 }
 
 impl Customers {
@@ -32,10 +38,15 @@ impl Customers {
         if self.slots.len() <= i {
             self.slots.resize_with(i + 1, || None);
         }
-        self.slots[i].get_or_insert_with(|| Slot {
-            last_record: 0,
-            max_seen: i64::MIN,
-            state: Box::new(CustomerState::new(id)),
+        let live = &mut self.live;
+        self.slots[i].get_or_insert_with(|| {
+            live.push(id);
+            Slot {
+                last_record: 0,
+                max_seen: i64::MIN,
+                state: Box::new(CustomerState::new(id)),
+                live_at: live.len() - 1,
+            }
         })
     }
 
@@ -46,15 +57,22 @@ impl Customers {
 
     /// Take the customer out of the table.
     pub(crate) fn remove(&mut self, id: Symbol) -> Option<Slot> {
-        self.slots.get_mut(id.index()).and_then(Option::take)
+        let slot = self.slots.get_mut(id.index()).and_then(Option::take)?;
+        self.live.swap_remove(slot.live_at);
+        if let Some(&moved) = self.live.get(slot.live_at) {
+            if let Some(other) = self.get_mut(moved) {
+                other.live_at = slot.live_at;
+            }
+        }
+        Some(slot)
     }
 
-    /// The customers in flight with their slots, in symbol order.
+    /// The customers in flight with their slots, in no fixed order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (Symbol, &Slot)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, slot)| Some((Symbol(i as u32), slot.as_ref()?)))
+        self.live.iter().filter_map(|&id| {
+            let slot = self.slots.get(id.index())?.as_ref()?;
+            Some((id, slot))
+        })
     }
 }
 
@@ -69,7 +87,8 @@ mod tests {
         table.get_or_insert(Symbol(2)).last_record = 2;
         // A second look finds the same slot, not a new one.
         assert_eq!(table.get_or_insert(Symbol(7)).last_record, 1);
-        let ids: Vec<u32> = table.iter().map(|(id, _)| id.0).collect();
+        let mut ids: Vec<u32> = table.iter().map(|(id, _)| id.0).collect();
+        ids.sort_unstable();
         assert_eq!(ids, [2, 7]);
         assert_eq!(table.remove(Symbol(7)).map(|s| s.last_record), Some(1));
         assert!(table.remove(Symbol(7)).is_none());
@@ -110,7 +129,8 @@ mod props {
                     }
                 }
             }
-            let listed: Vec<(u32, u64)> = table.iter().map(|(id, s)| (id.0, s.last_record)).collect();
+            let mut listed: Vec<(u32, u64)> = table.iter().map(|(id, s)| (id.0, s.last_record)).collect();
+            listed.sort_unstable();
             let expected: Vec<(u32, u64)> = model.into_iter().collect();
             prop_assert_eq!(listed, expected);
         }
