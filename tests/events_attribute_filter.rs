@@ -43,6 +43,15 @@ fn attrs(got: &Got, event: &Event) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// The `i`th customer record's attributes as `key=value` texts, in order.
+fn customer_attrs(got: &Got, i: usize) -> Vec<String> {
+    got.customers[i]
+        .attrs
+        .iter()
+        .map(|(k, v)| format!("{}={}", got.interner.resolve(*k), v.to_text()))
+        .collect()
+}
+
 const LOG: &str = concat!(
     r#"{"customer":"c1","step":"Claim reported","time":"2026-03-01T00:00:48Z","channel":"web","actor":"intake","tenure_days":89,"csat":5,"tier":"gold","seen":"2026-03-01T00:00:00+01:00","vip":true,"tags":["a",1]}"#,
     "\n",
@@ -139,11 +148,7 @@ fn csv_keeps_only_the_named_columns_and_case_columns() {
         vec![("csat".to_string(), Value::Number(5.0))]
     );
     assert_eq!(got.customers.len(), 1);
-    let customer: Vec<String> = got.customers[0]
-        .attrs
-        .iter()
-        .map(|(k, v)| format!("{}={}", got.interner.resolve(*k), v.to_text()))
-        .collect();
+    let customer = customer_attrs(&got, 0);
     assert_eq!(customer, vec!["segment=retail"]);
     assert_eq!(got.interner.get("tier"), None);
     let all = read(CSV, InputFormat::Csv, AttributeFilter::All);
@@ -191,11 +196,7 @@ fn xes_keeps_only_the_named_attributes_and_still_reads_its_own_keys() {
         vec![("csat".to_string(), Value::Number(4.0))]
     );
     assert_eq!(got.interner.resolve(got.events[0].customer), "c1");
-    let customer: Vec<String> = got.customers[0]
-        .attrs
-        .iter()
-        .map(|(k, v)| format!("{}={}", got.interner.resolve(*k), v.to_text()))
-        .collect();
+    let customer = customer_attrs(&got, 0);
     assert_eq!(customer, vec!["tier=gold"]);
     let all = read(XES, InputFormat::Xes, AttributeFilter::All);
     assert_eq!(all.events[0].attrs.len(), 3, "csat, note and the lifecycle");

@@ -167,12 +167,10 @@ pub(crate) fn release(
     out: &mut Vec<Finding>,
 ) {
     while cust.buffer.first().is_some_and(|(ms, _)| *ms <= until) {
-        // Mostly the only one: pop it without shifting.
+        // Mostly the only one: taken without shifting the rest (with one
+        // element, `swap_remove` is a plain pop; order matters with more).
         let (_, event) = if cust.buffer.len() == 1 {
-            match cust.buffer.pop() {
-                Some(first) => first,
-                None => break,
-            }
+            cust.buffer.swap_remove(0)
         } else {
             cust.buffer.remove(0)
         };

@@ -102,21 +102,11 @@ pub(crate) struct PolicyIndex {
 impl PolicyIndex {
     pub(crate) fn new(policy: &Policy, names: &mut Interner) -> PolicyIndex {
         let mut by_event_name: HashMap<String, Vec<(usize, StepId)>> = HashMap::default();
-        let empty = || -> ByStep {
-            policy
-                .journeys
-                .iter()
-                .map(|j| vec![Vec::new(); j.steps.len()])
-                .collect()
-        };
+        let empty = || by_step(policy);
         let (mut fulfilled_by, mut anchored_at) = (empty(), empty());
         let (mut channel_at, mut asks_at) = (empty(), empty());
         let (mut attempts_at, mut since_anchor_at) = (empty(), empty());
-        let mut metric_at: Vec<Vec<Vec<MetricRule>>> = policy
-            .journeys
-            .iter()
-            .map(|j| vec![Vec::new(); j.steps.len()])
-            .collect();
+        let mut metric_at: Vec<Vec<Vec<MetricRule>>> = by_step(policy);
         let mut anchored_at_start = vec![Vec::new(); policy.journeys.len()];
         for (j, journey) in policy.journeys.iter().enumerate() {
             for (i, step) in journey.steps.iter().enumerate() {
@@ -325,6 +315,15 @@ impl PolicyIndex {
     pub(crate) fn steps_named(&self, name: &str) -> Vec<(usize, StepId)> {
         self.by_event_name.get(name).cloned().unwrap_or_default()
     }
+}
+
+/// An empty list per step of every journey.
+fn by_step<T: Clone>(policy: &Policy) -> Vec<Vec<Vec<T>>> {
+    policy
+        .journeys
+        .iter()
+        .map(|j| vec![Vec::new(); j.steps.len()])
+        .collect()
 }
 
 /// True when a condition reads something besides findings and segments:
