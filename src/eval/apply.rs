@@ -80,14 +80,22 @@ pub(crate) fn receive(
         return;
     }
     cust.max_seen = cust.max_seen.max(t);
-    // Mostly in order: at the back, without a search.
+    let until = cust.max_seen - ctx.lateness_ms;
+    // Mostly in order: what is due goes first, then this event goes at the
+    // back (or straight in, when nothing waits and it is due), without a search
+    // or a shift. The order of application is the same as buffering it first.
     if cust.buffer.last().is_none_or(|(ms, _)| *ms <= t) {
-        cust.buffer.push((t, event));
-    } else {
-        let at = cust.buffer.partition_point(|(ms, _)| *ms <= t);
-        cust.buffer.insert(at, (t, event));
+        release(ctx, cust, tally, until, out);
+        if cust.buffer.is_empty() && t <= until {
+            apply_event(ctx, cust, tally, &event, out);
+        } else {
+            cust.buffer.push((t, event));
+        }
+        return;
     }
-    release(ctx, cust, tally, cust.max_seen - ctx.lateness_ms, out);
+    let at = cust.buffer.partition_point(|(ms, _)| *ms <= t);
+    cust.buffer.insert(at, (t, event));
+    release(ctx, cust, tally, until, out);
 }
 
 /// A record seen before: reported, not applied again.

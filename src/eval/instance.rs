@@ -12,7 +12,8 @@ pub(crate) const RECENT: usize = 16;
 pub(crate) struct CustomerState {
     pub id: Symbol,
     /// Attributes learnt from this customer's events (the profile is separate).
-    pub attrs: Vec<(Symbol, Value)>,
+    /// Policies read a few: kept inline, as every applied event looks at them.
+    pub attrs: SmallVec<[(Symbol, Value); 2]>,
     /// Events not yet applied with their time in ms, in time order (equal
     /// times in arrival order). Mostly one or two: kept inline.
     pub buffer: SmallVec<[(i64, Event); 2]>,
@@ -25,21 +26,22 @@ pub(crate) struct CustomerState {
     /// Open journey instances (boxed: they move in and out while a step is
     /// applied; mostly one, kept inline).
     pub instances: SmallVec<[Box<Instance>; 1]>,
-    /// How many instances each journey has had, by journey index.
-    pub opened: Vec<(usize, u32)>,
+    /// How many instances each journey has had, by journey index (mostly one
+    /// journey: inline).
+    pub opened: SmallVec<[(usize, u32); 1]>,
 }
 
 impl CustomerState {
     pub(crate) fn new(id: Symbol) -> Self {
         CustomerState {
             id,
-            attrs: Vec::new(),
+            attrs: SmallVec::new(),
             buffer: SmallVec::new(),
             max_seen: i64::MIN,
             applied_max: i64::MIN,
             recent: Recent::default(),
             instances: SmallVec::new(),
-            opened: Vec::new(),
+            opened: SmallVec::new(),
         }
     }
 
