@@ -321,7 +321,7 @@ impl<'p> Evaluator<'p> {
             }
         }
         for id in done {
-            self.customers.remove(id);
+            self.customers.retire(id);
             self.forget_customer(id);
         }
     }

@@ -29,6 +29,10 @@ pub(crate) struct Customers {
     slots: Vec<Option<Slot>>,
     /// The customers in flight, in no order.
     live: Vec<Symbol>,
+    /// States of forgotten customers, emptied, for new customers to reuse:
+    /// a new customer then writes a few fields, not a whole fresh state, and
+    /// costs no allocation.
+    spare: Vec<Box<CustomerState>>,
 }
 
 impl Customers {
@@ -38,16 +42,32 @@ impl Customers {
         if self.slots.len() <= i {
             self.slots.resize_with(i + 1, || None);
         }
-        let live = &mut self.live;
+        let (live, spare) = (&mut self.live, &mut self.spare);
         self.slots[i].get_or_insert_with(|| {
             live.push(id);
+            let state = match spare.pop() {
+                Some(mut state) => {
+                    state.id = id;
+                    state
+                }
+                None => Box::new(CustomerState::new(id)),
+            };
             Slot {
                 last_record: 0,
                 max_seen: i64::MIN,
-                state: Box::new(CustomerState::new(id)),
+                state,
                 live_at: live.len() - 1,
             }
         })
+    }
+
+    /// Forget a customer, keeping their emptied state for a new one.
+    pub(crate) fn retire(&mut self, id: Symbol) {
+        if let Some(slot) = self.remove(id) {
+            let mut state = slot.state;
+            state.clear();
+            self.spare.push(state);
+        }
     }
 
     /// The customer's slot, if they are in flight.
@@ -110,18 +130,30 @@ mod props {
         /// Any run of inserts, updates and removals leaves the table holding
         /// what a map would, and iterating it gives the ids in order.
         #[test]
-        fn the_table_behaves_as_a_map(ops in prop::collection::vec((0u8..3, 0u32..64, any::<u64>()), 0..200)) {
+        fn the_table_behaves_as_a_map(ops in prop::collection::vec((0u8..4, 0u32..64, any::<u64>()), 0..200)) {
             let mut table = Customers::default();
             let mut model: BTreeMap<u32, u64> = BTreeMap::new();
             for (op, id, value) in ops {
                 match op {
                     0 => {
-                        table.get_or_insert(Symbol(id)).last_record = value;
+                        let new = !model.contains_key(&id);
+                        let slot = table.get_or_insert(Symbol(id));
+                        if new {
+                            // A new customer's state is fresh, even when it
+                            // reuses a retired one's.
+                            prop_assert!(is_fresh(&slot.state, Symbol(id)));
+                        }
+                        slot.last_record = value;
+                        dirty(&mut slot.state);
                         model.insert(id, value);
                     }
                     1 => {
                         let got = table.remove(Symbol(id)).map(|s| s.last_record);
                         prop_assert_eq!(got, model.remove(&id));
+                    }
+                    2 => {
+                        table.retire(Symbol(id));
+                        model.remove(&id);
                     }
                     _ => {
                         let got = table.get_mut(Symbol(id)).map(|s| s.last_record);
@@ -134,5 +166,29 @@ mod props {
             let expected: Vec<(u32, u64)> = model.into_iter().collect();
             prop_assert_eq!(listed, expected);
         }
+    }
+
+    /// The state as [`CustomerState::new`] makes it.
+    fn is_fresh(state: &CustomerState, id: Symbol) -> bool {
+        let key = (Symbol(1), 5, None);
+        state.id == id
+            && state.attrs.is_empty()
+            && state.buffer.is_empty()
+            && state.max_seen == i64::MIN
+            && state.applied_max == i64::MIN
+            && !state.recent.contains(&key)
+            && state.instances.is_empty()
+            && state.opened.is_empty()
+    }
+
+    /// Use the state as a customer would.
+    fn dirty(state: &mut CustomerState) {
+        state
+            .attrs
+            .push((Symbol(3), crate::events::Value::Bool(true)));
+        state.max_seen = 5;
+        state.applied_max = 5;
+        state.recent.push((Symbol(1), 5, None));
+        state.next_number(0);
     }
 }

@@ -45,6 +45,17 @@ impl CustomerState {
         }
     }
 
+    /// Empty the state, as new, keeping what it allocated.
+    pub(crate) fn clear(&mut self) {
+        self.attrs.clear();
+        self.buffer.clear();
+        self.max_seen = i64::MIN;
+        self.applied_max = i64::MIN;
+        self.recent.clear();
+        self.instances.clear();
+        self.opened.clear();
+    }
+
     /// The next instance number for journey `j`.
     pub(crate) fn next_number(&mut self, j: usize) -> u32 {
         match self.opened.iter_mut().find(|(k, _)| *k == j) {
@@ -87,6 +98,12 @@ impl Recent {
         if usize::from(self.filled) < RECENT {
             self.filled += 1;
         }
+    }
+
+    /// Forget every record (the slots keep stale keys, never read).
+    pub(crate) fn clear(&mut self) {
+        self.filled = 0;
+        self.next = 0;
     }
 
     /// True when the record is one of the last few.
