@@ -266,6 +266,8 @@ fn apply_event(
         // An ended instance stays only while escalation tiers are still due.
         if !inst.ended || inst.escalations.iter().any(|x| x.due != i64::MAX) {
             cust.instances.push(inst);
+        } else {
+            cust.retire(inst);
         }
     }
 }
@@ -290,7 +292,13 @@ fn open(
         return None;
     }
     let number = cust.next_number(j);
-    let mut inst = Box::new(Instance::new(j, journey, number, t, segments));
+    let mut inst = match cust.spare.take() {
+        Some(mut inst) => {
+            inst.restart(j, journey, number, t, segments);
+            inst
+        }
+        None => Box::new(Instance::new(j, journey, number, t, segments)),
+    };
     inst.activations
         .reserve_exact(ctx.index.activations_hint[j]);
     for &e in &ctx.index.anchored_at_start[j] {

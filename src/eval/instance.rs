@@ -29,6 +29,9 @@ pub(crate) struct CustomerState {
     /// How many instances each journey has had, by journey index (mostly one
     /// journey: inline).
     pub opened: SmallVec<[(usize, u32); 1]>,
+    /// An ended instance, kept for the next one to reuse (see
+    /// [`Instance::restart`]).
+    pub spare: Option<Box<Instance>>,
 }
 
 impl CustomerState {
@@ -42,6 +45,7 @@ impl CustomerState {
             recent: Recent::default(),
             instances: SmallVec::new(),
             opened: SmallVec::new(),
+            spare: None,
         }
     }
 
@@ -52,8 +56,16 @@ impl CustomerState {
         self.max_seen = i64::MIN;
         self.applied_max = i64::MIN;
         self.recent.clear();
+        if let Some(instance) = self.instances.pop() {
+            self.spare = Some(instance);
+        }
         self.instances.clear();
         self.opened.clear();
+    }
+
+    /// An instance is done with: keep it for reuse.
+    pub(crate) fn retire(&mut self, instance: Box<Instance>) {
+        self.spare = Some(instance);
     }
 
     /// The next instance number for journey `j`.
@@ -226,15 +238,14 @@ impl Instance {
         started: i64,
         segments: Segments,
     ) -> Self {
-        let steps = compiled.steps.len();
-        Instance {
+        let mut instance = Instance {
             journey,
             number,
             started,
             last_progress: started,
-            positions: smallvec::smallvec![0],
+            positions: ActiveSet::new(),
             scratch: ActiveSet::new(),
-            steps: vec![StepState::default(); steps],
+            steps: Vec::new(),
             activations: Vec::new(),
             asked: Vec::new(),
             reported: Vec::new(),
@@ -246,8 +257,45 @@ impl Instance {
             findings_at_escalation_check: None,
             escalations: Vec::new(),
             due_hint: i64::MIN,
-            segments,
-        }
+            segments: Segments::new(),
+        };
+        instance.restart(journey, compiled, number, started, segments);
+        instance
+    }
+
+    /// Make this a new instance, as [`Instance::new`] does, keeping what it
+    /// allocated: an ended instance is reused by the customer's next one, or
+    /// by the next customer who reuses this customer's state.
+    pub(crate) fn restart(
+        &mut self,
+        journey: usize,
+        compiled: &CompiledJourney,
+        number: u32,
+        started: i64,
+        segments: Segments,
+    ) {
+        self.journey = journey;
+        self.number = number;
+        self.started = started;
+        self.last_progress = started;
+        self.positions.clear();
+        self.positions.push(0);
+        self.scratch.clear();
+        self.steps.clear();
+        self.steps
+            .resize(compiled.steps.len(), StepState::default());
+        self.activations.clear();
+        self.asked.clear();
+        self.reported.clear();
+        self.off_path = false;
+        self.reached_goal = false;
+        self.ended = false;
+        self.findings = 0;
+        self.worst = super::Level::Info;
+        self.findings_at_escalation_check = None;
+        self.escalations.clear();
+        self.due_hint = i64::MIN;
+        self.segments = segments;
     }
 
     /// True when the customer may stop here: some active node is accepting.
@@ -309,6 +357,41 @@ mod tests {
         recent.push((name, time, None));
         assert!(recent.contains(&(name, time, None)));
         assert!(!recent.contains(&(Symbol(10), time, Some(Symbol(0)))));
+    }
+
+    #[test]
+    fn a_restarted_instance_is_a_new_one() {
+        let policy = crate::compile::Policy::compile(
+            "journey a { goal y step x { } step y { } path x -> y }\njourney b { goal z step z { } path z }",
+        )
+        .expect("compiles");
+        let (a, b) = (&policy.journeys[0], &policy.journeys[1]);
+        let mut used = Instance::new(0, a, 1, 1_000, smallvec::smallvec![1, 2]);
+        used.positions.push(3);
+        used.steps[1].visits = 2;
+        used.activations.push(Activation {
+            expectation: 0,
+            anchor: 1_000,
+            anchor_event: Symbol(1),
+            anchor_line: 1,
+            due: 5_000,
+            state: ActivationState::Pending,
+        });
+        used.asked.push(("iban".into(), 1_000, Symbol(1), 1));
+        used.reported.push(0);
+        (used.off_path, used.reached_goal, used.ended) = (true, true, true);
+        (used.findings, used.worst) = (3, super::super::Level::Red);
+        used.findings_at_escalation_check = Some(3);
+        used.escalations.push(FiredEscalation {
+            rule: 0,
+            next_tier: 1,
+            due: 9_000,
+            level: super::super::Level::Red,
+        });
+        used.due_hint = 5_000;
+        used.restart(1, b, 2, 7_000, Segments::new());
+        let fresh = Instance::new(1, b, 2, 7_000, Segments::new());
+        assert_eq!(format!("{used:?}"), format!("{fresh:?}"));
     }
 
     proptest::proptest! {

@@ -51,6 +51,8 @@ pub(crate) fn fire_journey(
         inst.due_hint = i64::MIN;
         if keep {
             cust.instances.push(inst);
+        } else {
+            cust.retire(inst);
         }
     }
 }
