@@ -191,7 +191,14 @@ impl<'p> Evaluator<'p> {
         let ctx = context!(self);
         let slot = self.customers.get_or_insert(event.customer);
         slot.last_record = self.records;
-        apply::receive(&ctx, &mut slot.state, &mut self.tally, event, &mut out);
+        apply::receive(
+            &ctx,
+            &mut slot.state,
+            &mut self.tally,
+            event,
+            millis,
+            &mut out,
+        );
         slot.max_seen = slot.state.max_seen;
         if self.records - self.last_sweep >= IDLE_RECORDS {
             self.sweep_idle(&mut out);

@@ -61,9 +61,9 @@ pub(crate) fn receive(
     cust: &mut CustomerState,
     tally: &mut Tally,
     event: Event,
+    t: i64,
     out: &mut Vec<Finding>,
 ) {
-    let t = event.time.as_millisecond();
     let key = (event.name, t, event.channel);
     // Only an event no newer than what was applied can repeat an applied one.
     let duplicate = (t <= cust.applied_max && cust.recent.contains(&key))
@@ -87,7 +87,7 @@ pub(crate) fn receive(
     if cust.buffer.last().is_none_or(|(ms, _)| *ms <= t) {
         release(ctx, cust, tally, until, out);
         if cust.buffer.is_empty() && t <= until {
-            apply_event(ctx, cust, tally, &event, out);
+            apply_event(ctx, cust, tally, &event, t, out);
         } else {
             cust.buffer.push((t, event));
         }
@@ -177,12 +177,12 @@ pub(crate) fn release(
     while cust.buffer.first().is_some_and(|(ms, _)| *ms <= until) {
         // Mostly the only one: taken without shifting the rest (with one
         // element, `swap_remove` is a plain pop; order matters with more).
-        let (_, event) = if cust.buffer.len() == 1 {
+        let (t, event) = if cust.buffer.len() == 1 {
             cust.buffer.swap_remove(0)
         } else {
             cust.buffer.remove(0)
         };
-        apply_event(ctx, cust, tally, &event, out);
+        apply_event(ctx, cust, tally, &event, t, out);
     }
 }
 
@@ -208,6 +208,7 @@ fn apply_late(
                 cust,
                 step,
                 event,
+                time: event.time.as_millisecond(),
             };
             checks::order_free(&at, &mut inst, tally, out);
             cust.instances.push(inst);
@@ -237,9 +238,9 @@ fn apply_event(
     cust: &mut CustomerState,
     tally: &mut Tally,
     event: &Event,
+    t: i64,
     out: &mut Vec<Finding>,
 ) {
-    let t = event.time.as_millisecond();
     learn(ctx, cust, event);
     cust.applied_max = cust.applied_max.max(t);
     cust.recent.push((event.name, t, event.channel));
@@ -252,13 +253,20 @@ fn apply_event(
             .position(|i| i.journey == j && !i.ended)
         {
             Some(k) => k,
-            None => match open(ctx, cust, tally, j, event) {
+            None => match open(ctx, cust, tally, j, event, t) {
                 Some(k) => k,
                 None => continue,
             },
         };
         let mut inst = cust.instances.swap_remove(k);
-        on_step(ctx, cust, &mut inst, tally, step, event, out);
+        let at = checks::StepCheck {
+            ctx,
+            cust,
+            step,
+            event,
+            time: t,
+        };
+        on_step(&at, &mut inst, tally, out);
         let journey = &ctx.policy.journeys[j];
         if inst.at_end(journey) {
             close(&mut inst, tally, true);
@@ -280,8 +288,8 @@ fn open(
     tally: &mut Tally,
     j: usize,
     event: &Event,
+    t: i64,
 ) -> Option<usize> {
-    let t = event.time.as_millisecond();
     let journey = &ctx.policy.journeys[j];
     let facts = CustomerFacts::new(ctx, cust, None);
     let segments: Segments = (0..ctx.policy.segments.len())
@@ -340,30 +348,27 @@ pub(crate) fn in_scope(ctx: &Context<'_>, e: usize, inst: &Instance) -> bool {
 
 /// The customer met `step` of the instance's journey.
 fn on_step(
-    ctx: &Context<'_>,
-    cust: &mut CustomerState,
+    at: &checks::StepCheck<'_>,
     inst: &mut Instance,
     tally: &mut Tally,
-    step: StepId,
-    event: &Event,
     out: &mut Vec<Finding>,
 ) {
-    let t = event.time.as_millisecond();
+    let checks::StepCheck {
+        ctx,
+        cust,
+        step,
+        event,
+        time: t,
+    } = *at;
     let journey = &ctx.policy.journeys[inst.journey];
     advance(ctx, cust, inst, tally, step, event, out);
     let s = step.index();
     inst.steps[s].visits = inst.steps[s].visits.saturating_add(1);
     tally.visit(inst.journey, step, t);
-    let at = checks::StepCheck {
-        ctx,
-        cust,
-        step,
-        event,
-    };
-    checks::order_free(&at, inst, tally, out);
-    checks::attempts(&at, inst, tally, out);
-    checks::since_anchor(&at, inst, tally, out);
-    checks::fulfil(&at, inst, tally, out);
+    checks::order_free(at, inst, tally, out);
+    checks::attempts(at, inst, tally, out);
+    checks::since_anchor(at, inst, tally, out);
+    checks::fulfil(at, inst, tally, out);
     inst.steps[s].last_seen = t;
     inst.steps[s].last_event = (event.name, event.origin.line);
     inst.last_progress = t;

@@ -20,6 +20,8 @@ pub(crate) struct StepCheck<'a> {
     pub cust: &'a CustomerState,
     pub step: StepId,
     pub event: &'a Event,
+    /// The event's time in ms (computed once).
+    pub time: i64,
 }
 
 impl StepCheck<'_> {
@@ -119,9 +121,7 @@ fn wrong_channel(
     e: usize,
     channel: crate::events::Symbol,
 ) -> Candidate {
-    let StepCheck {
-        ctx, step, event, ..
-    } = *at;
+    let StepCheck { ctx, step, .. } = *at;
     let expectation = &ctx.policy.expectations[e];
     let allowed = match &expectation.check {
         Check::Channel { allowed } => list(allowed),
@@ -132,7 +132,7 @@ fn wrong_channel(
         name(ctx, inst, step),
         ctx.names.resolve(channel),
     );
-    let t = event.time.as_millisecond();
+    let t = at.time;
     let kind = FindingKind::WrongChannel;
     let f = at.finding(inst, kind, expectation.severity.into(), t, message);
     (e, kind, String::new(), f)
@@ -159,9 +159,7 @@ fn metric_rule(
 #[cold]
 #[inline(never)]
 fn metric_missed(at: &StepCheck<'_>, inst: &Instance, rule: &MetricRule, actual: f64) -> Candidate {
-    let StepCheck {
-        ctx, step, event, ..
-    } = *at;
+    let StepCheck { ctx, step, .. } = *at;
     let (e, op, value) = (rule.e, rule.op, rule.threshold);
     let expectation = &ctx.policy.expectations[e];
     let metric = ctx.names.resolve(rule.key);
@@ -179,7 +177,7 @@ fn metric_missed(at: &StepCheck<'_>, inst: &Instance, rule: &MetricRule, actual:
         op.as_str(),
         fmt(value)
     );
-    let t = event.time.as_millisecond();
+    let t = at.time;
     let f = at.finding(inst, kind, expectation.severity.into(), t, message);
     (e, kind, metric.to_string(), f)
 }
@@ -195,7 +193,7 @@ fn asks_rules(
     candidates: &mut Vec<Candidate>,
 ) {
     let StepCheck { ctx, event, .. } = *at;
-    let t = event.time.as_millisecond();
+    let t = at.time;
     // Items asked before this event; the ones after `before` are this event's,
     // remembered once whatever the rules (two rules may name one item).
     let before = inst.asked.len();
@@ -237,15 +235,13 @@ fn repeated_ask(
     item: &str,
     first: usize,
 ) -> Candidate {
-    let StepCheck {
-        ctx, step, event, ..
-    } = *at;
+    let StepCheck { ctx, step, .. } = *at;
     let expectation = &ctx.policy.expectations[e];
     let (_, first_t, first_name, first_line) = &inst.asked[first];
     let message = format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
     let level = expectation.severity.into();
     let kind = FindingKind::RepeatedAsk;
-    let t = event.time.as_millisecond();
+    let t = at.time;
     let mut f = at.finding(inst, kind, level, t, message);
     f.evidence
         .push(ctx.evidence(*first_name, *first_t, *first_line, "first ask"));
@@ -260,9 +256,7 @@ pub(crate) fn attempts(
     tally: &mut Tally,
     out: &mut Vec<Finding>,
 ) {
-    let StepCheck {
-        ctx, step, event, ..
-    } = *at;
+    let StepCheck { ctx, step, .. } = *at;
     let rules = &ctx.index.attempts_at[inst.journey][step.index()];
     if rules.is_empty() {
         return;
@@ -293,7 +287,7 @@ pub(crate) fn attempts(
             inst,
             FindingKind::TooManyAttempts,
             expectation.severity.into(),
-            event.time.as_millisecond(),
+            at.time,
             message,
         );
         candidates.push((e, FindingKind::TooManyAttempts, String::new(), f));
@@ -309,15 +303,13 @@ pub(crate) fn since_anchor(
     tally: &mut Tally,
     out: &mut Vec<Finding>,
 ) {
-    let StepCheck {
-        ctx, step, event, ..
-    } = *at;
+    let StepCheck { ctx, step, .. } = *at;
     let rules = &ctx.index.since_anchor_at[inst.journey][step.index()];
     if rules.is_empty() {
         return;
     }
     let mut candidates: Vec<Candidate> = Vec::new();
-    let t = event.time.as_millisecond();
+    let t = at.time;
     for &e in rules {
         let expectation = &ctx.policy.expectations[e];
         let (limit, anchor, warn) = match expectation.check {
@@ -365,14 +357,12 @@ pub(crate) fn fulfil(
     tally: &mut Tally,
     out: &mut Vec<Finding>,
 ) {
-    let StepCheck {
-        ctx, step, event, ..
-    } = *at;
+    let StepCheck { ctx, step, .. } = *at;
     let rules = &ctx.index.fulfilled_by[inst.journey][step.index()];
     if rules.is_empty() {
         return;
     }
-    let t = event.time.as_millisecond();
+    let t = at.time;
     let mut candidates: Vec<Candidate> = Vec::new();
     for &e in rules {
         // The oldest pending activation; only when none is pending, the oldest
