@@ -36,7 +36,28 @@ pub(crate) fn fire_all(
 
 /// Fire everything due before `until` in the customer's instances of journey `j`
 /// (the open one, and an abandoned one whose escalation tiers are still due).
+#[inline]
 pub(crate) fn fire_journey(
+    ctx: &Context<'_>,
+    cust: &mut CustomerState,
+    tally: &mut Tally,
+    j: usize,
+    until: i64,
+    out: &mut Vec<Finding>,
+) {
+    // Mostly nothing can be due yet: say so without a call.
+    if cust
+        .instances
+        .iter()
+        .any(|i| i.journey == j && i.due_hint < until)
+    {
+        fire_due(ctx, cust, tally, j, until, out);
+    }
+}
+
+/// [`fire_journey`] once something may be due.
+#[inline(never)]
+fn fire_due(
     ctx: &Context<'_>,
     cust: &mut CustomerState,
     tally: &mut Tally,
