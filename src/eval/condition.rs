@@ -154,8 +154,23 @@ enum Val<'a> {
 }
 
 /// True when `cond` holds.
+///
+/// The same as evaluating it and asking for `true`, but the connectives and
+/// the questions about journeys are answered here, without making a value:
+/// segments and escalation rules are mostly made of them.
 pub(crate) fn holds(cond: &Cond, facts: &dyn Facts) -> bool {
-    matches!(eval(cond, facts), Val::Bool(true))
+    match cond {
+        Cond::Bool(b) => *b,
+        Cond::Segment(s) => facts.in_segment(*s),
+        Cond::OffPath(j) => facts.off_path(*j),
+        Cond::Broken(j, s) => facts.broken(*j, *s),
+        Cond::Reached(j, ids) => facts.reached(*j, ids),
+        Cond::Not(inner) => !holds(inner, facts),
+        Cond::And(l, r) => holds(l, facts) && holds(r, facts),
+        Cond::Or(l, r) => holds(l, facts) || holds(r, facts),
+        Cond::Compare(op, l, r) => compare(*op, &eval(l, facts), &eval(r, facts)),
+        _ => matches!(eval(cond, facts), Val::Bool(true)),
+    }
 }
 
 fn eval<'a>(cond: &'a Cond, facts: &'a dyn Facts) -> Val<'a> {
