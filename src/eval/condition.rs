@@ -168,8 +168,20 @@ pub(crate) fn holds(cond: &Cond, facts: &dyn Facts) -> bool {
         Cond::Not(inner) => !holds(inner, facts),
         Cond::And(l, r) => holds(l, facts) && holds(r, facts),
         Cond::Or(l, r) => holds(l, facts) || holds(r, facts),
-        Cond::Compare(op, l, r) => compare(*op, &eval(l, facts), &eval(r, facts)),
+        Cond::Compare(op, l, r) => compare(*op, &operand(l, facts), &operand(r, facts)),
         _ => matches!(eval(cond, facts), Val::Bool(true)),
+    }
+}
+
+/// [`eval`], with the usual operands of a comparison (an attribute, a
+/// literal) taken without a call.
+#[inline]
+fn operand<'a>(cond: &'a Cond, facts: &'a dyn Facts) -> Val<'a> {
+    match cond {
+        Cond::Number(n) => Val::Number(*n),
+        Cond::Text(t) => Val::Text(t),
+        Cond::Attr(key) => facts.attr(*key).map_or(Val::Missing, from_value),
+        _ => eval(cond, facts),
     }
 }
 
