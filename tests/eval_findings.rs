@@ -962,6 +962,45 @@ fn events_out_of_order_within_the_lateness_window_are_put_in_order() {
 }
 
 #[test]
+fn with_no_lateness_window_each_event_is_applied_as_it_arrives() {
+    let policy = compile(&format!(
+        "use std/cx\n{}",
+        straight("expect j.b { csat >= 4 }\n")
+    ));
+    let options = EvalOptions {
+        lateness: 0,
+        retention: Retention::All,
+    };
+    let mut evaluator = Evaluator::new(&policy, options);
+    let mut push = |e: Ev, line: u64| -> Vec<FindingKind> {
+        let event = intern(&mut evaluator, e, line);
+        evaluator.push(event).iter().map(|f| f.kind).collect()
+    };
+    assert_eq!(push(ev("c1", "a", "01 10:00"), 1), vec![]);
+    // Broken at once: the push that brings it returns the finding.
+    assert_eq!(
+        push(ev("c1", "b", "01 10:05").num("csat", 2.0), 2),
+        vec![FindingKind::MetricBelow]
+    );
+    // The same record again, then one a second older: both already applied.
+    assert_eq!(
+        push(ev("c1", "b", "01 10:05").num("csat", 2.0), 3),
+        vec![FindingKind::DuplicateEvent]
+    );
+    assert_eq!(
+        push(ev("c1", "c", "01 10:04"), 4),
+        vec![FindingKind::LateEvent]
+    );
+    // Two events at one time are both applied, in arrival order.
+    assert_eq!(push(ev("c1", "c", "01 10:06"), 5), vec![]);
+    assert_eq!(push(ev("c1", "d", "01 10:06"), 6), vec![]);
+    let (report, last) = evaluator.finish(None);
+    assert_eq!(last, vec![], "nothing was left waiting");
+    assert_eq!(report.journeys[0].completed, 1);
+    assert_eq!((report.input.late, report.input.duplicates), (1, 1));
+}
+
+#[test]
 fn duplicate_event_is_reported_and_not_applied_twice() {
     let policy = straight("expect j.b { attempts <= 1 }\n");
     let out = run(
