@@ -56,6 +56,7 @@ impl Context<'_> {
 
 /// Take one event of a customer: drop duplicates, apply late events where they
 /// can be, and put the rest in order through the reorder buffer.
+#[inline]
 pub(crate) fn receive(
     ctx: &Context<'_>,
     cust: &mut CustomerState,
