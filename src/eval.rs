@@ -307,15 +307,11 @@ impl<'p> Evaluator<'p> {
         let ctx = context!(self);
         let watermark = max - ctx.lateness_ms;
         let records = self.records;
-        let mut idle: Vec<Symbol> = self
-            .customers
-            .iter()
-            .filter(|(_, c)| records - c.last_record >= IDLE_RECORDS && c.max_seen < watermark)
-            .map(|(id, _)| id)
-            .collect();
         // A fixed order: by symbol, which is given in input order (cheaper
         // than by name, and this runs often).
-        idle.sort_unstable();
+        let idle = self
+            .customers
+            .select_in_order(|c| records - c.last_record >= IDLE_RECORDS && c.max_seen < watermark);
         let mut done = Vec::new();
         for id in idle {
             if let Some(slot) = self.customers.get_mut(id) {
