@@ -287,17 +287,22 @@ fn non_ascii_end(b: &[u8], start: usize, from: usize) -> Option<usize> {
     Some(at)
 }
 
-/// High bits set on the bytes of `w` that are `"`, `\\`, below 0x20 or
-/// above 0x7f (exact up to the first such byte; bytes after it may be
-/// flagged wrongly).
-fn special(w: u64) -> u64 {
+/// High bits set on the bytes of `w` (eight, little-endian) that are
+/// `"`, `\\`, below 0x20 or above 0x7f (exact up to the first such byte;
+/// bytes after it may be flagged wrongly: a borrow only leaves a byte that
+/// is flagged itself).
+#[inline(always)]
+pub(super) fn special(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let quote = zero(w ^ (ONES * u64::from(b'"')));
-    let backslash = zero(w ^ (ONES * u64::from(b'\\')));
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    quote | backslash | control | (w & HIGH)
+    const HIGH: u64 = ONES * 0x80;
+    // Flipping bit 1 maps `"` (0x22) to 0x20 and keeps the control
+    // characters below 0x20, so one compare finds both: a byte below 0x21
+    // gets its high bit by the subtraction. A byte over 0x7f has it already
+    // (and keeps it through the xors), which also covers the false flags a
+    // subtraction gives such a byte.
+    let quote_or_control = (w ^ (ONES * 0x02)).wrapping_sub(ONES * 0x21);
+    let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+    (quote_or_control | backslash | w) & HIGH
 }
 
 /// Reads the value at `i` into `out`; the index just past it.

@@ -3,7 +3,7 @@
 //! and not-so-flat JSON lines with random corruptions.
 
 use super::cache::KeyCache;
-use super::fast::{scan, Entry};
+use super::fast::{scan, special, Entry};
 use super::{CustomersReader, NdjsonReader};
 use crate::events::time::TimeParser;
 use crate::events::{AttributeFilter, InputFormat, Interner, Mapping, DEFAULT_MAX_LINE};
@@ -337,6 +337,34 @@ proptest! {
             prop_assert_eq!(fast, slow, "log:\n{}", log);
         }
         prop_assert_eq!(read_customers(&bytes, true), read_customers(&bytes, false));
+    }
+}
+
+/// The first byte of `word` that ends a plain string run, byte by byte.
+fn first_special(word: [u8; 8]) -> Option<usize> {
+    word.iter()
+        .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    /// The word-at-a-time test flags first the byte a byte-by-byte scan
+    /// stops at, whatever follows it (bytes near the edges of the classes
+    /// chosen often).
+    #[test]
+    fn special_flags_the_first_byte_that_ends_a_plain_run(
+        word in prop::array::uniform8(prop_oneof![
+            4 => 0x20u8..0x7f,
+            1 => prop::sample::select(vec![
+                0x00u8, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, 0x80,
+                0x81, 0xa1, 0xc3, 0xff, 0x02, 0x1e,
+            ]),
+        ]),
+    ) {
+        let flags = special(u64::from_le_bytes(word));
+        let first = (flags != 0).then(|| (flags.trailing_zeros() / 8) as usize);
+        prop_assert_eq!(first, first_special(word), "{:02x?}", word);
     }
 }
 
