@@ -113,7 +113,7 @@ fn object<const IN_BUFFER: bool>(
             let key_start = i + 1;
             let known = match cached.get(out.len()) {
                 // The cached key of this position, quotes and colon included.
-                Some(c) if pattern_at(b, i, &c.pattern) => Some(c),
+                Some(c) if c.at(b, i) => Some(c),
                 // Another cached key (attribute keys vary in which and where).
                 _ => probe(b, i, cache),
             };
@@ -173,19 +173,11 @@ fn probe<'c>(b: &[u8], at: usize, cache: &'c KeyCache) -> Option<&'c CachedKey> 
         let index = candidates.trailing_zeros() as usize;
         candidates &= candidates - 1;
         let c = cache.keys.get(index)?;
-        if word & c.mask == c.head && pattern_at(b, at, &c.pattern) {
+        if word & c.mask == c.head && c.at(b, at) {
             return Some(c);
         }
     }
     None
-}
-
-/// True when the bytes at `at` are `pattern` (empty never matches).
-#[inline]
-fn pattern_at(b: &[u8], at: usize, pattern: &[u8]) -> bool {
-    !pattern.is_empty()
-        && b.get(at..at + pattern.len())
-            .is_some_and(|s| same(s, pattern))
 }
 
 /// Byte equality, quick for short slices (no library call).
