@@ -234,15 +234,24 @@ fn skip_ws<const IN_BUFFER: bool>(b: &[u8], mut i: usize) -> usize {
 #[inline(always)]
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
-    // Eight bytes at a time: the lowest flagged byte of a word is the first
-    // quote, backslash, control character or non-ASCII byte in it.
-    while let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-        let flags = special(u64::from_le_bytes(word));
-        if flags != 0 {
-            let at = i + (flags.trailing_zeros() / 8) as usize;
+    let word = |at: usize| {
+        b.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    // Sixteen bytes at a time as two words (most strings of a log end
+    // within them): the lowest flagged byte is the first quote, backslash,
+    // control character or non-ASCII byte.
+    while let (Some(low), Some(high)) = (word(i), word(i + 8)) {
+        let (low, high) = (special(low), special(high));
+        if low | high != 0 {
+            let at = match low {
+                0 => i + 8 + (high.trailing_zeros() / 8) as usize,
+                _ => i + (low.trailing_zeros() / 8) as usize,
+            };
             return end_at(b, start, at);
         }
-        i += 8;
+        i += 16;
     }
     let rest = b.get(i..)?;
     let at = rest
