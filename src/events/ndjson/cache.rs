@@ -12,7 +12,9 @@ use crate::events::{Interner, Symbol};
 pub(crate) enum Slot {
     Customer,
     Time,
-    Step(usize),
+    /// The step key at this index (an index, not a `usize`, so that a
+    /// slot, and each scanned entry, is smaller).
+    Step(u32),
     Channel,
     Actor,
     Attr(Symbol),
