@@ -30,7 +30,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Token {
     /// A string without escapes: its byte range in the line (quotes excluded).
-    Str(usize, usize),
+    Str(Span),
     /// An integer that fits an `i64`.
     Int(i64),
     /// A larger integer that fits a `u64`.
@@ -43,10 +43,29 @@ pub(super) enum Token {
     Null,
 }
 
+/// A byte range of the scanned input in 32 bits (the scanner takes no input
+/// of 4 GiB or more, see [`object`]), so that an entry is small.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Span(u32, u32);
+
+impl Span {
+    /// The range `start..end`, both within a scanned input (so they fit).
+    #[inline(always)]
+    fn new(start: usize, end: usize) -> Span {
+        Span(start as u32, end as u32)
+    }
+
+    /// Its bytes in `line` (none if out of range).
+    #[inline(always)]
+    fn of(self, line: &[u8]) -> &[u8] {
+        line.get(self.0 as usize..self.1 as usize).unwrap_or(b"")
+    }
+}
+
 /// One key and its value, as byte ranges of the line.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Entry {
-    key: (usize, usize),
+    key: Span,
     /// The key's slot, when it is the cached key of its position.
     slot: Option<Slot>,
     value: Token,
@@ -97,6 +116,10 @@ fn object<const IN_BUFFER: bool>(
     out: &mut Vec<Entry>,
 ) -> Option<usize> {
     out.clear();
+    // Offsets are kept in 32 bits: a larger input goes the general way.
+    if u32::try_from(b.len()).is_err() {
+        return None;
+    }
     let cached = &cache.keys;
     let mut i = skip_ws::<IN_BUFFER>(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -137,7 +160,7 @@ fn object<const IN_BUFFER: bool>(
             i = skip_ws::<IN_BUFFER>(b, i);
             // The value is written in place (no copy of a returned token).
             out.push(Entry {
-                key: (key_start, key_end),
+                key: Span::new(key_start, key_end),
                 slot,
                 value: Token::Null,
             });
@@ -317,7 +340,7 @@ fn value(b: &[u8], i: usize, out: &mut Token) -> Option<usize> {
     match *b.get(i)? {
         b'"' => {
             let end = string_end(b, i + 1)?;
-            *out = Token::Str(i + 1, end);
+            *out = Token::Str(Span::new(i + 1, end));
             Some(end + 1)
         }
         b't' => literal(b"true", Token::Bool(true)),
@@ -386,7 +409,7 @@ impl Token {
     /// The value as a mapped field reads it.
     fn scalar(self, line: &[u8]) -> Scalar<'_> {
         match self {
-            Token::Str(start, end) => Scalar::Str(utf8(line.get(start..end).unwrap_or(b""))),
+            Token::Str(span) => Scalar::Str(utf8(span.of(line))),
             Token::Int(n) => Scalar::Int(i128::from(n)),
             Token::UInt(n) => Scalar::Int(i128::from(n)),
             Token::Num(x) => Scalar::Num(x),
@@ -398,7 +421,7 @@ impl Token {
     /// The value as an attribute; `None` for `null`.
     fn attr(self, line: &[u8]) -> Option<Value> {
         match self {
-            Token::Str(start, end) => Some(text_value(&utf8(line.get(start..end).unwrap_or(b"")))),
+            Token::Str(span) => Some(text_value(&utf8(span.of(line)))),
             // Like serde's `visit_i64`/`visit_u64`: the integer's nearest float.
             Token::Int(n) => Some(Value::Number(n as f64)),
             Token::UInt(n) => Some(Value::Number(n as f64)),
@@ -412,7 +435,7 @@ impl Token {
 impl LineSeed<'_> {
     /// Applies a scanned line, key by key, as the serde visitor would.
     pub(super) fn apply(mut self, line: &[u8], entries: &[Entry]) {
-        let key = |entry: &Entry| utf8(line.get(entry.key.0..entry.key.1).unwrap_or(b""));
+        let key = |entry: &Entry| utf8(entry.key.of(line));
         let attrs = entries.iter().filter(|e| !is_mapped(e.slot)).count();
         // Sized once (a new vector: cheaper than growing the empty one).
         if self.parsed.attrs.is_empty() {
@@ -431,9 +454,7 @@ impl LineSeed<'_> {
                 }
                 Slot::Skip => {}
                 slot => match entry.value {
-                    Token::Str(start, end) => {
-                        self.mapped_bytes(slot, line.get(start..end).unwrap_or(b""))
-                    }
+                    Token::Str(span) => self.mapped_bytes(slot, span.of(line)),
                     value => self.mapped(slot, &key(entry), value.scalar(line)),
                 },
             }
