@@ -78,14 +78,19 @@ impl NameCache {
 /// How many customers the cache holds (a power of two).
 const CACHED_CUSTOMERS: usize = 4096;
 
-/// The longest customer id cached.
-const CUSTOMER_BYTES: usize = 23;
+/// The longest customer id cached (an entry is then 32 bytes: two to a
+/// cache line, none across two).
+const CUSTOMER_BYTES: usize = 19;
+
+/// The length of a slot never filled (over [`CUSTOMER_BYTES`]: its bytes
+/// are never read).
+const NEVER: u8 = u8::MAX;
 
 /// A cached customer id, inline.
 #[derive(Debug, Clone, Copy)]
+#[repr(align(32))]
 struct Recent {
-    /// False for a slot never filled.
-    filled: bool,
+    /// The id's length, or [`NEVER`].
     len: u8,
     bytes: [u8; CUSTOMER_BYTES],
     symbol: Symbol,
@@ -94,8 +99,7 @@ struct Recent {
 
 /// A slot never filled.
 const EMPTY: Recent = Recent {
-    filled: false,
-    len: 0,
+    len: NEVER,
     bytes: [0; CUSTOMER_BYTES],
     symbol: Symbol(0),
     epoch: 0,
@@ -114,9 +118,11 @@ impl CustomerCache {
     pub(crate) fn intern(&mut self, b: &[u8], interner: &mut Interner) -> Symbol {
         let index = slot_of(b) % CACHED_CUSTOMERS;
         if let Some(entry) = self.0.get(index) {
-            let cached = entry.bytes.get(..usize::from(entry.len)).unwrap_or(&[]);
-            if entry.filled && entry.epoch == interner.epoch() && same(cached, b) {
-                return entry.symbol;
+            // No bytes for a slot never filled: a miss.
+            if let Some(cached) = entry.bytes.get(..usize::from(entry.len)) {
+                if entry.epoch == interner.epoch() && same(cached, b) {
+                    return entry.symbol;
+                }
             }
         }
         self.refill(index, b, interner)
@@ -142,7 +148,6 @@ impl CustomerCache {
         if let Some(head) = entry.bytes.get_mut(..len) {
             head.copy_from_slice(b);
         }
-        entry.filled = true;
         entry.len = len as u8;
         entry.symbol = symbol;
         entry.epoch = interner.epoch();
