@@ -69,7 +69,9 @@ impl TimeParser {
     /// checked as UTF-8: the common shape `YYYY-MM-DD(T|t| )HH:MM:SS[fraction][offset]`
     /// whose date is the one in `last` reuses its day number (a log's times
     /// come in runs of one day) and is never made a `str`; anything else goes
-    /// the general way. Same results, same errors.
+    /// the general way. Same results, same errors. Inlined into the reader
+    /// (one time a line); only the common shape's code comes with it.
+    #[inline(always)]
     pub(crate) fn parse_bytes_cached(
         &self,
         text: &[u8],
@@ -77,14 +79,21 @@ impl TimeParser {
     ) -> Result<Timestamp, String> {
         match self.parse_common(text, last) {
             Some(ts) => Ok(ts),
-            None => self.parse_str(&String::from_utf8_lossy(text)),
+            None => self.parse_general(text),
         }
+    }
+
+    /// [`Self::parse_str`] on bytes, out of the reader's way.
+    #[cold]
+    #[inline(never)]
+    fn parse_general(&self, text: &[u8]) -> Result<Timestamp, String> {
+        self.parse_str(&String::from_utf8_lossy(text))
     }
 
     /// The common shape with seconds, the date (and the minute) through
     /// `last`; `None` for anything else (including every error, left to the
     /// general path).
-    #[inline]
+    #[inline(always)]
     fn parse_common(&self, b: &[u8], last: &mut LastDay) -> Option<Timestamp> {
         let h: &[u8; 19] = b.get(..19)?.try_into().ok()?;
         // The same date, hour and minute as the last time read (a log's
@@ -104,6 +113,7 @@ impl TimeParser {
     /// The seconds since the epoch of the date and clock time at the start
     /// of `h`, as written (no offset), the date through `last`; its minute
     /// is remembered in `last`.
+    #[inline(never)]
     fn local_seconds(&self, h: &[u8; 19], last: &mut LastDay) -> Option<i64> {
         let days = last.days_of(h)?;
         if !matches!(h[10], b'T' | b't' | b' ') {
