@@ -192,8 +192,9 @@ pub enum Record {
     Event(Event),
     /// Customer attributes (given before that customer's events in XES).
     Customer(Customer),
-    /// A record that could not be read.
-    Rejected(Rejection),
+    /// A record that could not be read (boxed: it is rare and large, and
+    /// every record handed out is as big as the largest kind).
+    Rejected(Box<Rejection>),
 }
 
 /// Counts of what a reader has handed out: `accepted + rejected = read`.
@@ -240,41 +241,14 @@ pub enum InputError {
         line: u64,
     },
     /// A mapped field is not a column of the CSV header.
-    #[error("{file}: no column `{column}` for the {field} field; the header has: {columns}{hint}")]
-    MissingColumn {
-        /// The file name.
-        file: String,
-        /// The mapped field.
-        field: Field,
-        /// The column the mapping names.
-        column: String,
-        /// The header's columns, comma-separated.
-        columns: String,
-        /// A "did you mean" hint, possibly empty.
-        hint: String,
-    },
+    #[error(transparent)]
+    MissingColumn(Box<MissingColumn>),
     /// The XML is malformed where reading cannot go on.
-    #[error("{file}:{line}: malformed XML{element}: {message}")]
-    Xml {
-        /// The file name.
-        file: String,
-        /// The line where it went wrong.
-        line: u64,
-        /// The element being read, as ` in <trace> …`, possibly empty.
-        element: String,
-        /// What is wrong.
-        message: String,
-    },
+    #[error(transparent)]
+    Xml(Box<XmlError>),
     /// `--classifier` names a classifier the log does not declare.
-    #[error("{file}: no classifier `{name}`; the log declares: {available}")]
-    UnknownClassifier {
-        /// The file name.
-        file: String,
-        /// The requested classifier.
-        name: String,
-        /// The declared classifiers, comma-separated.
-        available: String,
-    },
+    #[error(transparent)]
+    UnknownClassifier(Box<UnknownClassifier>),
     /// The input is not of the expected kind at all (e.g. no `<log>` in XES).
     #[error("{file}: {message}")]
     NotALog {
@@ -283,4 +257,64 @@ pub enum InputError {
         /// What is wrong.
         message: String,
     },
+}
+
+// The rare errors with several texts are boxed in [`InputError`]: every
+// `next_record` result is as large as its largest error, and a small result
+// moves each record for less.
+
+/// A mapped field is not a column of the CSV header ([`InputError::MissingColumn`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: no column `{column}` for the {field} field; the header has: {columns}{hint}")]
+pub struct MissingColumn {
+    /// The file name.
+    pub file: String,
+    /// The mapped field.
+    pub field: Field,
+    /// The column the mapping names.
+    pub column: String,
+    /// The header's columns, comma-separated.
+    pub columns: String,
+    /// A "did you mean" hint, possibly empty.
+    pub hint: String,
+}
+
+/// The XML is malformed where reading cannot go on ([`InputError::Xml`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: malformed XML{element}: {message}")]
+pub struct XmlError {
+    /// The file name.
+    pub file: String,
+    /// The line where it went wrong.
+    pub line: u64,
+    /// The element being read, as ` in <trace> …`, possibly empty.
+    pub element: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// `--classifier` names a classifier the log does not declare
+/// ([`InputError::UnknownClassifier`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: no classifier `{name}`; the log declares: {available}")]
+pub struct UnknownClassifier {
+    /// The file name.
+    pub file: String,
+    /// The requested classifier.
+    pub name: String,
+    /// The declared classifiers, comma-separated.
+    pub available: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each record moves through the readers as this result: the rare large
+    /// kinds (rejections, errors) are boxed so it stays the size of an event.
+    #[test]
+    fn a_read_result_is_the_size_of_an_event() {
+        let result = std::mem::size_of::<Result<Option<Record>, InputError>>();
+        assert_eq!(result, std::mem::size_of::<Event>());
+    }
 }

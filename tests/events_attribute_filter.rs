@@ -28,7 +28,7 @@ fn read(text: &'static str, format: InputFormat, attributes: AttributeFilter) ->
         match record {
             Record::Event(e) => got.events.push(e),
             Record::Customer(c) => got.customers.push(c),
-            Record::Rejected(r) => got.rejected.push(r),
+            Record::Rejected(r) => got.rejected.push(*r),
         }
     }
     got

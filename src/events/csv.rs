@@ -12,8 +12,8 @@
 
 use super::time::TimeParser;
 use super::{
-    AttributeFilter, Attrs, Customer, Event, Field, InputError, Interner, Mapping, Origin,
-    ReadOptions, Record, Rejection, Symbol, Value,
+    AttributeFilter, Attrs, Customer, Event, Field, InputError, Interner, Mapping, MissingColumn,
+    Origin, ReadOptions, Record, Rejection, Symbol, Value,
 };
 use std::io::{BufRead, ErrorKind};
 
@@ -137,13 +137,13 @@ impl<R: BufRead> CsvReader<R> {
                     .iter()
                     .map(|f| String::from_utf8_lossy(f).into_owned())
                     .collect();
-                Ok(Some(Record::Rejected(Rejection {
+                Ok(Some(Record::Rejected(Box::new(Rejection {
                     file: self.file.clone(),
                     line: Some(position),
                     element: None,
                     reason: format!("not valid UTF-8 in field {line}"),
                     raw: fields.join(&char::from(self.delimiter).to_string()),
-                })))
+                }))))
             }
         }
     }
@@ -200,13 +200,13 @@ impl<R: BufRead> CsvReader<R> {
                     _ => Record::Event(event),
                 }
             }
-            Err(reason) => Record::Rejected(Rejection {
+            Err(reason) => Record::Rejected(Box::new(Rejection {
                 file: self.file.clone(),
                 line: Some(line),
                 element: None,
                 reason,
                 raw: self.raw(),
-            }),
+            })),
         }
     }
 
@@ -392,11 +392,11 @@ fn missing_column(header: &[String], field: Field, column: &str, file: &str) -> 
         .map(|(_, h)| format!("; did you mean `{h}`? (use --map {field}={h})"))
         .unwrap_or_else(|| format!("; map it with --map {field}=COLUMN"));
     let columns: Vec<String> = header.iter().map(|h| format!("`{h}`")).collect();
-    InputError::MissingColumn {
+    InputError::MissingColumn(Box::new(MissingColumn {
         file: file.to_string(),
         field,
         column: column.to_string(),
         columns: columns.join(", "),
         hint,
-    }
+    }))
 }

@@ -206,7 +206,7 @@ impl<R: BufRead> NdjsonReader<R> {
 
 impl Ctx {
     /// The record of a line in the fast subset, already scanned into `entries`.
-    #[inline]
+    #[inline(always)]
     fn scanned(&mut self, text: &[u8], line_no: u64, interner: &mut Interner) -> Record {
         let mut parsed = Parsed::default();
         LineSeed {
@@ -222,11 +222,43 @@ impl Ctx {
             file: self.file_index,
             line: line_no,
         };
+        // The common event, with every field it needs, built in place (a
+        // record moved through `build`'s result costs a copy or two).
+        if let (None, Mode::Events, Some(customer), Some(name), Some(time)) = (
+            &parsed.problem,
+            self.mode,
+            parsed.customer,
+            parsed.step,
+            parsed.time,
+        ) {
+            return Record::Event(Event {
+                customer,
+                name,
+                time,
+                channel: parsed.channel,
+                actor: parsed.actor,
+                attrs: parsed.attrs,
+                origin,
+            });
+        }
+        self.built(parsed, text, origin, interner)
+    }
+
+    /// [`Self::build`]'s record, or the line's rejection.
+    #[cold]
+    #[inline(never)]
+    fn built(
+        &self,
+        parsed: Parsed,
+        text: &[u8],
+        origin: Origin,
+        interner: &mut Interner,
+    ) -> Record {
         match self.build(parsed, origin, interner) {
             Ok(record) => record,
             Err(reason) => {
                 let raw = String::from_utf8_lossy(text).into_owned();
-                Record::Rejected(self.reject(line_no, reason, raw))
+                Record::Rejected(self.reject(origin.line, reason, raw))
             }
         }
     }
@@ -245,14 +277,14 @@ impl Ctx {
         }
     }
 
-    fn reject(&self, line: u64, reason: String, raw: String) -> Rejection {
-        Rejection {
+    fn reject(&self, line: u64, reason: String, raw: String) -> Box<Rejection> {
+        Box::new(Rejection {
             file: self.file.clone(),
             line: Some(line),
             element: None,
             reason,
             raw,
-        }
+        })
     }
 
     #[inline]

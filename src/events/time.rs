@@ -69,7 +69,9 @@ impl TimeParser {
     /// checked as UTF-8: the common shape `YYYY-MM-DD(T|t| )HH:MM:SS[fraction][offset]`
     /// whose date is the one in `last` reuses its day number (a log's times
     /// come in runs of one day) and is never made a `str`; anything else goes
-    /// the general way. Same results, same errors.
+    /// the general way. Same results, same errors. Inlined into the reader
+    /// (one time a line); only the common shape's code comes with it.
+    #[inline(always)]
     pub(crate) fn parse_bytes_cached(
         &self,
         text: &[u8],
@@ -77,37 +79,53 @@ impl TimeParser {
     ) -> Result<Timestamp, String> {
         match self.parse_common(text, last) {
             Some(ts) => Ok(ts),
-            None => self.parse_str(&String::from_utf8_lossy(text)),
+            None => self.parse_general(text),
         }
     }
 
-    /// The common shape with seconds, the date through `last`; `None` for
-    /// anything else (including every error, left to the general path).
+    /// [`Self::parse_str`] on bytes, out of the reader's way.
+    #[cold]
+    #[inline(never)]
+    fn parse_general(&self, text: &[u8]) -> Result<Timestamp, String> {
+        self.parse_str(&String::from_utf8_lossy(text))
+    }
+
+    /// The common shape with seconds, the date (and the minute) through
+    /// `last`; `None` for anything else (including every error, left to the
+    /// general path).
+    #[inline(always)]
     fn parse_common(&self, b: &[u8], last: &mut LastDay) -> Option<Timestamp> {
         let h: &[u8; 19] = b.get(..19)?.try_into().ok()?;
-        let days = last.days_of(h)?;
-        if !matches!(h[10], b'T' | b't' | b' ') {
-            return None;
-        }
-        let (hour, minute, second) = clock(h)?;
-        if hour > 23 || minute > 59 {
-            return None;
-        }
-        // A leap second reads as :59, as jiff reads it; :61 and above are wrong.
-        let second = match second {
-            60 => 59,
-            second if second > 60 => return None,
-            second => second,
+        // The same date, hour and minute as the last time read (a log's
+        // times come in runs): only the seconds are new.
+        let local = match last.minute_of(h) {
+            Some(minute) => minute + i64::from(seconds(h)?),
+            None => self.local_seconds(h, last)?,
         };
         let (nanos, offset) = match b.get(19..)? {
             [b'Z' | b'z'] => (0, Some(0)),
             rest => fraction_and_offset(rest)?,
         };
         let offset = offset.or(self.fixed_offset)?;
-        let seconds =
-            days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
-                - offset;
-        Timestamp::new(seconds, i32::try_from(nanos).ok()?).ok()
+        Timestamp::new(local - offset, i32::try_from(nanos).ok()?).ok()
+    }
+
+    /// The seconds since the epoch of the date and clock time at the start
+    /// of `h`, as written (no offset), the date through `last`; its minute
+    /// is remembered in `last`.
+    #[inline(never)]
+    fn local_seconds(&self, h: &[u8; 19], last: &mut LastDay) -> Option<i64> {
+        let days = last.days_of(h)?;
+        if !matches!(h[10], b'T' | b't' | b' ') {
+            return None;
+        }
+        let (hour, minute, _) = clock(h)?;
+        if hour > 23 || minute > 59 {
+            return None;
+        }
+        let start = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60;
+        last.minute = (minute_key(h), start);
+        Some(start + i64::from(seconds(h)?))
     }
 
     /// [`Self::parse_str`], with the hand-written fast path or without it
@@ -388,16 +406,51 @@ fn fraction_and_offset(b: &[u8]) -> Option<(u32, Option<i64>)> {
 }
 
 /// The day number of the date last read by [`TimeParser::parse_bytes_cached`],
-/// keyed by its ten bytes (`YYYY-MM-DD`).
+/// keyed by its ten bytes (`YYYY-MM-DD`), and the seconds at the start of
+/// the minute last read, keyed by its sixteen (`YYYY-MM-DDTHH:MM`).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct LastDay {
     /// The date's bytes, packed; zero (never a date) until one is read.
     key: (u64, u16),
     /// Its days since 1970-01-01.
     days: i64,
+    /// The minute's bytes, packed (zero, never a time, until one is read:
+    /// only a prefix checked whole is kept), and its seconds since the
+    /// epoch as written (no offset).
+    minute: ((u64, u64), i64),
+}
+
+/// The first sixteen bytes of `h` (`YYYY-MM-DDTHH:MM`), packed.
+fn minute_key(h: &[u8; 19]) -> (u64, u64) {
+    (
+        u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]),
+        u64::from_le_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]),
+    )
+}
+
+/// The seconds of `HH:MM:SS` at bytes 16 to 18 (`:SS`): a leap second
+/// reads as 59, as jiff reads it; `None` for 61 and above, or no colon and
+/// two digits (as [`clock`] and the general path check them).
+fn seconds(h: &[u8; 19]) -> Option<u32> {
+    let digit = |c: u8| c.is_ascii_digit().then(|| u32::from(c - b'0'));
+    if h[16] != b':' {
+        return None;
+    }
+    match digit(h[17])? * 10 + digit(h[18])? {
+        60 => Some(59),
+        second if second > 60 => None,
+        second => Some(second),
+    }
 }
 
 impl LastDay {
+    /// The seconds (as written) at the start of the minute that `h` starts
+    /// with, when it is the last one read.
+    #[inline]
+    fn minute_of(&self, h: &[u8; 19]) -> Option<i64> {
+        (minute_key(h) == self.minute.0).then_some(self.minute.1)
+    }
+
     /// The day number of the date that `h` starts with, from the last one
     /// when it is the same; `None` when it is not a valid date.
     fn days_of(&mut self, h: &[u8; 19]) -> Option<i64> {
@@ -409,7 +462,8 @@ impl LastDay {
             return Some(self.days);
         }
         let days = date_days(h)?;
-        *self = LastDay { key, days };
+        self.key = key;
+        self.days = days;
         Some(days)
     }
 }

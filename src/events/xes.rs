@@ -34,7 +34,7 @@ mod xml;
 use super::time::TimeParser;
 use super::{
     AttributeFilter, InputError, Interner, Mapping, Origin, ReadOptions, Record, Rejection, Symbol,
-    Value,
+    UnknownClassifier, Value, XmlError,
 };
 use attrs::split_keys;
 use std::collections::VecDeque;
@@ -248,18 +248,18 @@ impl<R: BufRead> XesReader<R> {
                 file,
                 source: std::io::Error::new(e.kind(), e.to_string()),
             },
-            Fail::Xml(e) => InputError::Xml {
+            Fail::Xml(e) => InputError::Xml(Box::new(XmlError {
                 file,
                 line,
                 element,
                 message: e.to_string(),
-            },
-            Fail::Eof(what) => InputError::Xml {
+            })),
+            Fail::Eof(what) => InputError::Xml(Box::new(XmlError {
                 file,
                 line,
                 element,
                 message: format!("the input ends inside `<{what}>`: a closing tag is missing"),
-            },
+            })),
         });
     }
 
@@ -286,7 +286,7 @@ impl<R: BufRead> XesReader<R> {
                         .iter()
                         .map(|(n, _)| format!("`{n}`"))
                         .collect();
-                    return Err(InputError::UnknownClassifier {
+                    return Err(InputError::UnknownClassifier(Box::new(UnknownClassifier {
                         file: self.file.clone(),
                         name: name.clone(),
                         available: if names.is_empty() {
@@ -294,7 +294,7 @@ impl<R: BufRead> XesReader<R> {
                         } else {
                             names.join(", ")
                         },
-                    });
+                    })));
                 }
             }
         }
@@ -328,13 +328,13 @@ impl<R: BufRead> XesReader<R> {
     }
 
     fn reject(&self, line: u64, element: String, reason: String, raw: String) -> Record {
-        Record::Rejected(Rejection {
+        Record::Rejected(Box::new(Rejection {
             file: self.file.clone(),
             line: Some(line),
             element: Some(element),
             reason,
             raw,
-        })
+        }))
     }
 
     fn origin(&self, line: u64) -> Origin {

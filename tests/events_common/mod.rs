@@ -82,7 +82,7 @@ pub fn read_from(input: impl std::io::Read + 'static, name: &str, options: ReadO
         match reader.next_record(&mut out.interner) {
             Ok(Some(Record::Event(e))) => out.events.push(e),
             Ok(Some(Record::Customer(c))) => out.customers.push(c),
-            Ok(Some(Record::Rejected(r))) => out.rejected.push(r),
+            Ok(Some(Record::Rejected(r))) => out.rejected.push(*r),
             Ok(None) => break,
             Err(e) => {
                 out.error = Some(e);

@@ -12,7 +12,9 @@ use crate::events::{Interner, Symbol};
 pub(crate) enum Slot {
     Customer,
     Time,
-    Step(usize),
+    /// The step key at this index (an index, not a `usize`, so that a
+    /// slot, and each scanned entry, is smaller).
+    Step(u32),
     Channel,
     Actor,
     Attr(Symbol),
@@ -38,6 +40,11 @@ pub(crate) struct CachedKey {
     /// the mask of those bytes (zero for no pattern: never a match).
     pub(crate) head: u64,
     pub(crate) mask: u64,
+    /// The pattern's last eight bytes, when it is longer than eight: with
+    /// `head`, a pattern of up to sixteen bytes is matched with two
+    /// compares of words held here (no length dispatch, no pointer to
+    /// follow).
+    tail: u64,
 }
 
 impl CachedKey {
@@ -59,12 +66,44 @@ impl CachedKey {
             1..=7 => (1u64 << (8 * n)) - 1,
             _ => u64::MAX,
         };
+        let mut tail = [0u8; 8];
+        if let Some(last) = pattern
+            .len()
+            .checked_sub(8)
+            .and_then(|at| pattern.get(at..))
+        {
+            tail.copy_from_slice(last);
+        }
         CachedKey {
             text: Box::from(text),
             slot,
             pattern,
             head: u64::from_le_bytes(head),
             mask,
+            tail: u64::from_le_bytes(tail),
+        }
+    }
+
+    /// True when this key's pattern (`"key":`) is at `at` in `b`; never
+    /// for a key without one. Needs eight bytes at `at` (a line has them
+    /// after a key but near its very end, where the caller goes the
+    /// general way).
+    #[inline(always)]
+    pub(crate) fn at(&self, b: &[u8], at: usize) -> bool {
+        let word = |from: usize| {
+            b.get(from..from + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .map(u64::from_le_bytes)
+        };
+        let n = self.pattern.len();
+        match word(at) {
+            // An empty pattern has a zero head under a full mask: no match.
+            Some(w) if w & self.mask == self.head => match n {
+                0..=8 => true,
+                9..=16 => word(at + n - 8) == Some(self.tail),
+                _ => b.get(at..at + n) == Some(&*self.pattern),
+            },
+            _ => false,
         }
     }
 }

@@ -30,7 +30,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Token {
     /// A string without escapes: its byte range in the line (quotes excluded).
-    Str(usize, usize),
+    Str(Span),
     /// An integer that fits an `i64`.
     Int(i64),
     /// A larger integer that fits a `u64`.
@@ -43,10 +43,29 @@ pub(super) enum Token {
     Null,
 }
 
+/// A byte range of the scanned input in 32 bits (the scanner takes no input
+/// of 4 GiB or more, see [`object`]), so that an entry is small.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Span(u32, u32);
+
+impl Span {
+    /// The range `start..end`, both within a scanned input (so they fit).
+    #[inline(always)]
+    fn new(start: usize, end: usize) -> Span {
+        Span(start as u32, end as u32)
+    }
+
+    /// Its bytes in `line` (none if out of range).
+    #[inline(always)]
+    fn of(self, line: &[u8]) -> &[u8] {
+        line.get(self.0 as usize..self.1 as usize).unwrap_or(b"")
+    }
+}
+
 /// One key and its value, as byte ranges of the line.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Entry {
-    key: (usize, usize),
+    key: Span,
     /// The key's slot, when it is the cached key of its position.
     slot: Option<Slot>,
     value: Token,
@@ -97,6 +116,10 @@ fn object<const IN_BUFFER: bool>(
     out: &mut Vec<Entry>,
 ) -> Option<usize> {
     out.clear();
+    // Offsets are kept in 32 bits: a larger input goes the general way.
+    if u32::try_from(b.len()).is_err() {
+        return None;
+    }
     let cached = &cache.keys;
     let mut i = skip_ws::<IN_BUFFER>(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -113,7 +136,7 @@ fn object<const IN_BUFFER: bool>(
             let key_start = i + 1;
             let known = match cached.get(out.len()) {
                 // The cached key of this position, quotes and colon included.
-                Some(c) if pattern_at(b, i, &c.pattern) => Some(c),
+                Some(c) if c.at(b, i) => Some(c),
                 // Another cached key (attribute keys vary in which and where).
                 _ => probe(b, i, cache),
             };
@@ -137,7 +160,7 @@ fn object<const IN_BUFFER: bool>(
             i = skip_ws::<IN_BUFFER>(b, i);
             // The value is written in place (no copy of a returned token).
             out.push(Entry {
-                key: (key_start, key_end),
+                key: Span::new(key_start, key_end),
                 slot,
                 value: Token::Null,
             });
@@ -173,19 +196,11 @@ fn probe<'c>(b: &[u8], at: usize, cache: &'c KeyCache) -> Option<&'c CachedKey> 
         let index = candidates.trailing_zeros() as usize;
         candidates &= candidates - 1;
         let c = cache.keys.get(index)?;
-        if word & c.mask == c.head && pattern_at(b, at, &c.pattern) {
+        if word & c.mask == c.head && c.at(b, at) {
             return Some(c);
         }
     }
     None
-}
-
-/// True when the bytes at `at` are `pattern` (empty never matches).
-#[inline]
-fn pattern_at(b: &[u8], at: usize, pattern: &[u8]) -> bool {
-    !pattern.is_empty()
-        && b.get(at..at + pattern.len())
-            .is_some_and(|s| same(s, pattern))
 }
 
 /// Byte equality, quick for short slices (no library call).
@@ -242,15 +257,24 @@ fn skip_ws<const IN_BUFFER: bool>(b: &[u8], mut i: usize) -> usize {
 #[inline(always)]
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
-    // Eight bytes at a time: the lowest flagged byte of a word is the first
-    // quote, backslash, control character or non-ASCII byte in it.
-    while let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-        let flags = special(u64::from_le_bytes(word));
-        if flags != 0 {
-            let at = i + (flags.trailing_zeros() / 8) as usize;
+    let word = |at: usize| {
+        b.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    // Sixteen bytes at a time as two words (most strings of a log end
+    // within them): the lowest flagged byte is the first quote, backslash,
+    // control character or non-ASCII byte.
+    while let (Some(low), Some(high)) = (word(i), word(i + 8)) {
+        let (low, high) = (special(low), special(high));
+        if low | high != 0 {
+            let at = match low {
+                0 => i + 8 + (high.trailing_zeros() / 8) as usize,
+                _ => i + (low.trailing_zeros() / 8) as usize,
+            };
             return end_at(b, start, at);
         }
-        i += 8;
+        i += 16;
     }
     let rest = b.get(i..)?;
     let at = rest
@@ -287,17 +311,22 @@ fn non_ascii_end(b: &[u8], start: usize, from: usize) -> Option<usize> {
     Some(at)
 }
 
-/// High bits set on the bytes of `w` that are `"`, `\\`, below 0x20 or
-/// above 0x7f (exact up to the first such byte; bytes after it may be
-/// flagged wrongly).
-fn special(w: u64) -> u64 {
+/// High bits set on the bytes of `w` (eight, little-endian) that are
+/// `"`, `\\`, below 0x20 or above 0x7f (exact up to the first such byte;
+/// bytes after it may be flagged wrongly: a borrow only leaves a byte that
+/// is flagged itself).
+#[inline(always)]
+pub(super) fn special(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let quote = zero(w ^ (ONES * u64::from(b'"')));
-    let backslash = zero(w ^ (ONES * u64::from(b'\\')));
-    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    quote | backslash | control | (w & HIGH)
+    const HIGH: u64 = ONES * 0x80;
+    // Flipping bit 1 maps `"` (0x22) to 0x20 and keeps the control
+    // characters below 0x20, so one compare finds both: a byte below 0x21
+    // gets its high bit by the subtraction. A byte over 0x7f has it already
+    // (and keeps it through the xors), which also covers the false flags a
+    // subtraction gives such a byte.
+    let quote_or_control = (w ^ (ONES * 0x02)).wrapping_sub(ONES * 0x21);
+    let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+    (quote_or_control | backslash | w) & HIGH
 }
 
 /// Reads the value at `i` into `out`; the index just past it.
@@ -311,7 +340,7 @@ fn value(b: &[u8], i: usize, out: &mut Token) -> Option<usize> {
     match *b.get(i)? {
         b'"' => {
             let end = string_end(b, i + 1)?;
-            *out = Token::Str(i + 1, end);
+            *out = Token::Str(Span::new(i + 1, end));
             Some(end + 1)
         }
         b't' => literal(b"true", Token::Bool(true)),
@@ -380,7 +409,7 @@ impl Token {
     /// The value as a mapped field reads it.
     fn scalar(self, line: &[u8]) -> Scalar<'_> {
         match self {
-            Token::Str(start, end) => Scalar::Str(utf8(line.get(start..end).unwrap_or(b""))),
+            Token::Str(span) => Scalar::Str(utf8(span.of(line))),
             Token::Int(n) => Scalar::Int(i128::from(n)),
             Token::UInt(n) => Scalar::Int(i128::from(n)),
             Token::Num(x) => Scalar::Num(x),
@@ -392,7 +421,7 @@ impl Token {
     /// The value as an attribute; `None` for `null`.
     fn attr(self, line: &[u8]) -> Option<Value> {
         match self {
-            Token::Str(start, end) => Some(text_value(&utf8(line.get(start..end).unwrap_or(b"")))),
+            Token::Str(span) => Some(text_value(&utf8(span.of(line)))),
             // Like serde's `visit_i64`/`visit_u64`: the integer's nearest float.
             Token::Int(n) => Some(Value::Number(n as f64)),
             Token::UInt(n) => Some(Value::Number(n as f64)),
@@ -406,7 +435,7 @@ impl Token {
 impl LineSeed<'_> {
     /// Applies a scanned line, key by key, as the serde visitor would.
     pub(super) fn apply(mut self, line: &[u8], entries: &[Entry]) {
-        let key = |entry: &Entry| utf8(line.get(entry.key.0..entry.key.1).unwrap_or(b""));
+        let key = |entry: &Entry| utf8(entry.key.of(line));
         let attrs = entries.iter().filter(|e| !is_mapped(e.slot)).count();
         // Sized once (a new vector: cheaper than growing the empty one).
         if self.parsed.attrs.is_empty() {
@@ -425,9 +454,7 @@ impl LineSeed<'_> {
                 }
                 Slot::Skip => {}
                 slot => match entry.value {
-                    Token::Str(start, end) => {
-                        self.mapped_bytes(slot, line.get(start..end).unwrap_or(b""))
-                    }
+                    Token::Str(span) => self.mapped_bytes(slot, span.of(line)),
                     value => self.mapped(slot, &key(entry), value.scalar(line)),
                 },
             }

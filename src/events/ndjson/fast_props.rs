@@ -3,7 +3,7 @@
 //! and not-so-flat JSON lines with random corruptions.
 
 use super::cache::KeyCache;
-use super::fast::{scan, Entry};
+use super::fast::{scan, special, Entry};
 use super::{CustomersReader, NdjsonReader};
 use crate::events::time::TimeParser;
 use crate::events::{AttributeFilter, InputFormat, Interner, Mapping, DEFAULT_MAX_LINE};
@@ -337,6 +337,125 @@ proptest! {
             prop_assert_eq!(fast, slow, "log:\n{}", log);
         }
         prop_assert_eq!(read_customers(&bytes, true), read_customers(&bytes, false));
+    }
+}
+
+/// Keys of every pattern length the key cache matches differently (up to
+/// eight bytes with quotes and colon, up to sixteen, longer), many a prefix
+/// of another, and mapped keys.
+const SHAPE_KEYS: &[&str] = &[
+    "customer",
+    "step",
+    "time",
+    "channel",
+    "actor",
+    "a",
+    "ab",
+    "abcd",
+    "abcde",
+    "abcdefghijkl",
+    "abcdefghijklm",
+    "abcdefghijklmnopq",
+    "abcdefghijklmnopqr",
+    "tier",
+    "tiers",
+    "ti",
+    "ключ",
+];
+
+/// One line of a log whose lines share a key order: the keys of `order`
+/// that `keep` keeps, in that order but for the pair `swap` exchanges (if
+/// any), with the values of `values` (cycled) and blanks where `spaced`.
+fn shaped_line(
+    order: &[usize],
+    keep: &[bool],
+    swap: Option<usize>,
+    values: &[String],
+    spaced: bool,
+) -> String {
+    let mut keys: Vec<&str> = order
+        .iter()
+        .zip(keep.iter().chain(std::iter::repeat(&true)))
+        .filter(|(_, &k)| k)
+        .filter_map(|(&k, _)| SHAPE_KEYS.get(k).copied())
+        .collect();
+    if let (Some(swap), true) = (swap, keys.len() > 1) {
+        let at = swap % (keys.len() - 1);
+        keys.swap(at, at + 1);
+    }
+    let gap = if spaced { " " } else { "" };
+    let pairs: Vec<String> = keys
+        .iter()
+        .zip(values.iter().cycle())
+        .map(|(k, v)| format!("\"{k}\":{gap}{v}"))
+        .collect();
+    format!("{{{}}}", pairs.join(&format!(",{gap}")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Lines that mostly repeat one key order (what the key cache learns),
+    /// with keys left out, two swapped, blanks, escapes, non-ASCII text
+    /// and cut lines, read alike by both paths.
+    #[test]
+    fn lines_of_one_shape_read_like_serde(
+        order in prop::collection::vec(0..SHAPE_KEYS.len(), 1..10),
+        lines in prop::collection::vec(
+            (
+                prop::collection::vec(prop::bool::weighted(0.85), 0..10),
+                prop::option::weighted(0.15, any::<usize>()),
+                prop::collection::vec(value(), 1..4),
+                prop::bool::weighted(0.1),
+                corruption(),
+            ),
+            1..12,
+        ),
+        cut_last in any::<bool>(),
+    ) {
+        let mut log = String::new();
+        for (keep, swap, values, spaced, how) in &lines {
+            let line = shaped_line(&order, keep, *swap, values, *spaced);
+            log.push_str(&spoil(line, how));
+            log.push('\n');
+        }
+        if cut_last {
+            // The last line without its `\n`, ending at the input's end.
+            log.pop();
+        }
+        for mapping in mappings() {
+            let fast = read_all(log.as_bytes(), &mapping, &AttributeFilter::All, true);
+            let slow = read_all(log.as_bytes(), &mapping, &AttributeFilter::All, false);
+            prop_assert_eq!(fast, slow, "log:\n{}", log);
+        }
+    }
+}
+
+/// The first byte of `word` that ends a plain string run, byte by byte.
+fn first_special(word: [u8; 8]) -> Option<usize> {
+    word.iter()
+        .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    /// The word-at-a-time test flags first the byte a byte-by-byte scan
+    /// stops at, whatever follows it (bytes near the edges of the classes
+    /// chosen often).
+    #[test]
+    fn special_flags_the_first_byte_that_ends_a_plain_run(
+        word in prop::array::uniform8(prop_oneof![
+            4 => 0x20u8..0x7f,
+            1 => prop::sample::select(vec![
+                0x00u8, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, 0x80,
+                0x81, 0xa1, 0xc3, 0xff, 0x02, 0x1e,
+            ]),
+        ]),
+    ) {
+        let flags = special(u64::from_le_bytes(word));
+        let first = (flags != 0).then(|| (flags.trailing_zeros() / 8) as usize);
+        prop_assert_eq!(first, first_special(word), "{:02x?}", word);
     }
 }
 

@@ -93,10 +93,10 @@ impl LineSeed<'_> {
     }
 
     /// One part of a step name made of several fields.
-    fn step_part(&mut self, index: usize, text: Option<String>) {
+    fn step_part(&mut self, index: u32, text: Option<String>) {
         let parts = &mut self.parsed.step_parts;
         parts.resize(self.keys.step.len(), None);
-        if let Some(slot) = parts.get_mut(index) {
+        if let Some(slot) = parts.get_mut(index as usize) {
             *slot = text;
         }
     }

@@ -108,7 +108,12 @@ impl LineSeed<'_> {
             Slot::Customer
         } else if key == keys.time {
             Slot::Time
-        } else if let Some(i) = keys.step.iter().position(|k| k == key) {
+        } else if let Some(i) = keys
+            .step
+            .iter()
+            .position(|k| k == key)
+            .and_then(|i| u32::try_from(i).ok())
+        {
             Slot::Step(i)
         } else if keys.channel.as_deref() == Some(key) {
             Slot::Channel

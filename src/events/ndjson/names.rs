@@ -35,16 +35,30 @@ impl Default for NameCache {
 impl NameCache {
     /// The symbol of `name` (UTF-8, checked by the caller), from the cache
     /// when it is there: a hit compares bytes with a known name, so only a
-    /// miss makes it a `str`.
-    #[inline]
+    /// miss makes it a `str`. The hit is inlined into the caller (a name
+    /// is looked up on most lines), the miss is not.
+    #[inline(always)]
     pub(crate) fn intern(&mut self, b: &[u8], interner: &mut Interner) -> Symbol {
-        let Some(entry) = self.0.get_mut(slot_of(b) % CACHED_NAMES) else {
+        let index = slot_of(b) % CACHED_NAMES;
+        if let Some(Some(cached)) = self.0.get_mut(index) {
+            if cached.epoch == interner.epoch() && same(cached.name.as_bytes(), b) {
+                return cached.symbol;
+            }
+        }
+        self.refill(index, b, interner)
+    }
+
+    /// The symbol of `b` on a miss (or a hit from before the interner
+    /// forgot a name, confirmed by it), cached at `index`.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self, index: usize, b: &[u8], interner: &mut Interner) -> Symbol {
+        let Some(entry) = self.0.get_mut(index) else {
             return interner.intern(&utf8(b));
         };
         let epoch = interner.epoch();
         if let Some(cached) = entry {
-            if same(cached.name.as_bytes(), b)
-                && (cached.epoch == epoch || interner.get(&cached.name) == Some(cached.symbol))
+            if same(cached.name.as_bytes(), b) && interner.get(&cached.name) == Some(cached.symbol)
             {
                 cached.epoch = epoch;
                 return cached.symbol;
@@ -64,14 +78,19 @@ impl NameCache {
 /// How many customers the cache holds (a power of two).
 const CACHED_CUSTOMERS: usize = 4096;
 
-/// The longest customer id cached.
-const CUSTOMER_BYTES: usize = 23;
+/// The longest customer id cached (an entry is then 32 bytes: two to a
+/// cache line, none across two).
+const CUSTOMER_BYTES: usize = 19;
+
+/// The length of a slot never filled (over [`CUSTOMER_BYTES`]: its bytes
+/// are never read).
+const NEVER: u8 = u8::MAX;
 
 /// A cached customer id, inline.
 #[derive(Debug, Clone, Copy)]
+#[repr(align(32))]
 struct Recent {
-    /// False for a slot never filled.
-    filled: bool,
+    /// The id's length, or [`NEVER`].
     len: u8,
     bytes: [u8; CUSTOMER_BYTES],
     symbol: Symbol,
@@ -80,8 +99,7 @@ struct Recent {
 
 /// A slot never filled.
 const EMPTY: Recent = Recent {
-    filled: false,
-    len: 0,
+    len: NEVER,
     bytes: [0; CUSTOMER_BYTES],
     symbol: Symbol(0),
     epoch: 0,
@@ -94,32 +112,45 @@ pub(crate) struct CustomerCache(Vec<Recent>);
 
 impl CustomerCache {
     /// The symbol of customer `b` (UTF-8, checked by the caller), from the
-    /// cache when it is there.
+    /// cache when it is there. The hit is inlined into the caller, the miss
+    /// is not.
+    #[inline(always)]
     pub(crate) fn intern(&mut self, b: &[u8], interner: &mut Interner) -> Symbol {
+        let index = slot_of(b) % CACHED_CUSTOMERS;
+        if let Some(entry) = self.0.get(index) {
+            // No bytes for a slot never filled: a miss.
+            if let Some(cached) = entry.bytes.get(..usize::from(entry.len)) {
+                if entry.epoch == interner.epoch() && same(cached, b) {
+                    return entry.symbol;
+                }
+            }
+        }
+        self.refill(index, b, interner)
+    }
+
+    /// The symbol of customer `b` on a miss, cached at `index` (the cache
+    /// is made on the first miss).
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self, index: usize, b: &[u8], interner: &mut Interner) -> Symbol {
         let len = b.len();
+        let symbol = interner.intern(&utf8(b));
         if len > CUSTOMER_BYTES {
-            return interner.intern(&utf8(b));
+            return symbol;
         }
         if self.0.is_empty() {
             self.0 = vec![EMPTY; CACHED_CUSTOMERS];
         }
-        let Some(entry) = self.0.get_mut(slot_of(b) % CACHED_CUSTOMERS) else {
-            return interner.intern(&utf8(b));
+        let Some(entry) = self.0.get_mut(index) else {
+            return symbol;
         };
-        let epoch = interner.epoch();
-        let cached = entry.bytes.get(..usize::from(entry.len)).unwrap_or(&[]);
-        if entry.filled && entry.epoch == epoch && same(cached, b) {
-            return entry.symbol;
-        }
-        let symbol = interner.intern(&utf8(b));
         // Written in place: a whole new entry built aside costs a slow copy.
         if let Some(head) = entry.bytes.get_mut(..len) {
             head.copy_from_slice(b);
         }
-        entry.filled = true;
         entry.len = len as u8;
         entry.symbol = symbol;
-        entry.epoch = epoch;
+        entry.epoch = interner.epoch();
         symbol
     }
 }
@@ -134,6 +165,7 @@ pub(crate) fn utf8(b: &[u8]) -> Cow<'_, str> {
 }
 
 /// A hash of a name for the caches: its first and last eight bytes, mixed.
+#[inline(always)]
 fn slot_of(b: &[u8]) -> usize {
     // Whole words where the name is long enough; four-byte halves for a
     // shorter one (like `c000001`); byte by byte below four (a

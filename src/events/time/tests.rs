@@ -187,6 +187,9 @@ proptest! {
             3 => shaped(),
             2 => ("2026-03-0[1-2]", "[Tt _]", "[0-9]{2}:[0-9]{2}:[0-9]{2}", "(\\.[0-9]{1,3})?", "(Z|z|\\+01:00|-0530|)")
                 .prop_map(|(d, s, t, f, o)| format!("{d}{s}{t}{f}{o}")),
+            // Runs of one minute (the minute cache), with any seconds.
+            3 => ("2026-03-01T1[01]:0[01]:[0-9]{2}", "(\\.[0-9]{1,3})?", "(Z|z|\\+01:00|-0530|)")
+                .prop_map(|(t, f, o)| format!("{t}{f}{o}")),
             1 => "[0-9T:.+Z -]{0,30}",
         ], 1..20),
         hours in prop::option::of(-12i32..15),
@@ -252,15 +255,22 @@ fn the_common_shapes_take_the_fast_path() {
 fn every_byte_in_the_clock_reads_like_the_general_path() {
     let parser = TimeParser::default();
     let base = *b"2026-03-01T12:34:56Z";
-    for at in 10..19 {
+    for at in 10..20 {
         for byte in 0..=255u8 {
             let mut text = base;
             text[at] = byte;
-            let mut last = LastDay::default();
-            let cached = parser.parse_bytes_cached(&text, &mut last);
-            match std::str::from_utf8(&text) {
-                Ok(text) => assert_eq!(cached, parser.parse_str(text), "{text}"),
-                Err(_) => assert!(cached.is_err(), "{at} {byte}"),
+            // With nothing cached, then after the unspoiled time (its
+            // date and minute cached).
+            for primed in [false, true] {
+                let mut last = LastDay::default();
+                if primed {
+                    assert!(parser.parse_bytes_cached(&base, &mut last).is_ok());
+                }
+                let cached = parser.parse_bytes_cached(&text, &mut last);
+                match std::str::from_utf8(&text) {
+                    Ok(text) => assert_eq!(cached, parser.parse_str(text), "{text}"),
+                    Err(_) => assert!(cached.is_err(), "{at} {byte}"),
+                }
             }
         }
     }
