@@ -158,7 +158,7 @@ enum Val<'a> {
 /// The same as evaluating it and asking for `true`, but the connectives and
 /// the questions about journeys are answered here, without making a value:
 /// segments and escalation rules are mostly made of them.
-pub(crate) fn holds(cond: &Cond, facts: &dyn Facts) -> bool {
+pub(crate) fn holds<F: Facts>(cond: &Cond, facts: &F) -> bool {
     match cond {
         Cond::Bool(b) => *b,
         Cond::Segment(s) => facts.in_segment(*s),
@@ -176,7 +176,7 @@ pub(crate) fn holds(cond: &Cond, facts: &dyn Facts) -> bool {
 /// [`eval`], with the usual operands of a comparison (an attribute, a
 /// literal) taken without a call.
 #[inline]
-fn operand<'a>(cond: &'a Cond, facts: &'a dyn Facts) -> Val<'a> {
+fn operand<'a, F: Facts>(cond: &'a Cond, facts: &'a F) -> Val<'a> {
     match cond {
         Cond::Number(n) => Val::Number(*n),
         Cond::Text(t) => Val::Text(t),
@@ -185,7 +185,7 @@ fn operand<'a>(cond: &'a Cond, facts: &'a dyn Facts) -> Val<'a> {
     }
 }
 
-fn eval<'a>(cond: &'a Cond, facts: &'a dyn Facts) -> Val<'a> {
+fn eval<'a, F: Facts>(cond: &'a Cond, facts: &'a F) -> Val<'a> {
     match cond {
         Cond::Number(n) => Val::Number(*n),
         Cond::Text(t) => Val::Text(t),
