@@ -373,7 +373,7 @@ fn on_step(
     inst.steps[s].last_seen = t;
     inst.steps[s].last_event = (event.name, event.origin.line);
     inst.last_progress = t;
-    for &e in &ctx.index.anchored_at[inst.journey][s] {
+    for &e in &*ctx.index.step_rules(inst.journey, step).anchored_at {
         if ctx.policy.expectations[e].step != Some(step) {
             activate(ctx, inst, e, t, event.name, event.origin.line);
         }

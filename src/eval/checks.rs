@@ -61,10 +61,10 @@ pub(crate) fn order_free(
     let StepCheck {
         ctx, step, event, ..
     } = *at;
-    let (j, s) = (inst.journey, step.index());
+    let rules = ctx.index.step_rules(inst.journey, step);
     let mut candidates: Vec<Candidate> = Vec::new();
     if let Some(channel) = event.channel {
-        for &e in &ctx.index.channel_at[j][s] {
+        for &e in &*rules.channel {
             if in_scope(ctx, e, inst) {
                 channel_rule(at, inst, tally, e, channel, &mut candidates);
             }
@@ -73,7 +73,7 @@ pub(crate) fn order_free(
     // Most events carry no metric: a rule is only looked at when its attribute
     // is there. The rules come by attribute, so each is looked up once.
     let mut looked_up = None;
-    for rule in &ctx.index.metric_at[j][s] {
+    for rule in &*rules.metric {
         let actual = match looked_up {
             Some((k, actual)) if k == rule.key => actual,
             _ => {
@@ -88,7 +88,7 @@ pub(crate) fn order_free(
             }
         }
     }
-    let asks = &ctx.index.asks_at[j][s];
+    let asks = &rules.asks;
     if let Some(asked) = event.attr(ctx.index.asked).filter(|_| !asks.is_empty()) {
         asks_rules(at, inst, tally, asks, asked, &mut candidates);
     }
@@ -257,7 +257,7 @@ pub(crate) fn attempts(
     out: &mut Vec<Finding>,
 ) {
     let StepCheck { ctx, step, .. } = *at;
-    let rules = &ctx.index.attempts_at[inst.journey][step.index()];
+    let rules = &ctx.index.step_rules(inst.journey, step).attempts;
     if rules.is_empty() {
         return;
     }
@@ -304,7 +304,7 @@ pub(crate) fn since_anchor(
     out: &mut Vec<Finding>,
 ) {
     let StepCheck { ctx, step, .. } = *at;
-    let rules = &ctx.index.since_anchor_at[inst.journey][step.index()];
+    let rules = &ctx.index.step_rules(inst.journey, step).since_anchor;
     if rules.is_empty() {
         return;
     }
@@ -358,7 +358,7 @@ pub(crate) fn fulfil(
     out: &mut Vec<Finding>,
 ) {
     let StepCheck { ctx, step, .. } = *at;
-    let rules = &ctx.index.fulfilled_by[inst.journey][step.index()];
+    let rules = &ctx.index.step_rules(inst.journey, step).fulfilled_by;
     if rules.is_empty() {
         return;
     }
