@@ -27,9 +27,7 @@ mod names;
 
 use super::lines::{Line, LineReader};
 use super::time::TimeParser;
-use super::{
-    AttributeFilter, Customer, Event, InputError, Interner, Mapping, Origin, Record, Rejection,
-};
+use super::{AttributeFilter, Customer, InputError, Interner, Mapping, Origin, Record, Rejection};
 use cache::KeyCache;
 use fast::Entry;
 use json::{Keys, LineSeed, Parsed};
@@ -231,15 +229,7 @@ impl Ctx {
             parsed.step,
             parsed.time,
         ) {
-            return Record::Event(Event {
-                customer,
-                name,
-                time,
-                channel: parsed.channel,
-                actor: parsed.actor,
-                attrs: parsed.attrs,
-                origin,
-            });
+            return parsed.into_event_record(customer, name, time, origin);
         }
         self.built(parsed, text, origin, interner)
     }
@@ -314,15 +304,7 @@ impl Ctx {
         let time = parsed
             .time
             .ok_or_else(|| self.missing(&self.keys.time, "time"))?;
-        Ok(Record::Event(Event {
-            customer,
-            name,
-            time,
-            channel: parsed.channel,
-            actor: parsed.actor,
-            attrs: parsed.attrs,
-            origin,
-        }))
+        Ok(parsed.into_event_record(customer, name, time, origin))
     }
 
     fn joined_step(
