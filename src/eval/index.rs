@@ -47,7 +47,7 @@ pub(crate) struct MetricRule {
 /// Everything checked or opened when one step happens, in one record: an
 /// event finds its step's rules with one lookup, in two cache lines, not in
 /// seven tables.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct StepRules {
     /// Channel rules.
     pub channel: Box<[usize]>,

@@ -56,9 +56,6 @@ impl CustomerState {
         self.max_seen = i64::MIN;
         self.applied_max = i64::MIN;
         self.recent.clear();
-        if let Some(instance) = self.instances.pop() {
-            self.spare = Some(instance);
-        }
         self.instances.clear();
         self.opened.clear();
     }
