@@ -17,7 +17,7 @@
 //! `CXL_BENCH_RSS` (default `1000000,10000000`) lists the RSS runs, empty to
 //! skip; `CXL_BENCH_ONLY=end_to_end|evaluator` runs one part, for profiling.
 
-use cxl::eval::{EvalOptions, Evaluator, Retention};
+use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Retention};
 use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
 use cxl::simulate::{write, SimOptions, Simulator, Stream};
 use cxl::Policy;
@@ -116,9 +116,10 @@ fn streaming(policy: &Policy) -> (Evaluator<'_>, ReadOptions) {
 /// Evaluate a log: (records read, findings, interned names at the end).
 fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u64, usize) {
     let (mut evaluator, options) = streaming(policy);
-    let mut reader = EventReader::new(input, name, 0, &options).expect("a reader");
+    let reader = EventReader::new(input, name, 0, &options).expect("a reader");
+    let mut reader = ReadAhead::new(reader);
     let mut findings = 0u64;
-    while let Some(record) = reader.next_record(evaluator.names_mut()).expect("readable") {
+    while let Some(record) = reader.next_record(&mut evaluator).expect("readable") {
         findings += match record {
             Record::Event(e) => {
                 let n = evaluator.push(e).len() as u64;

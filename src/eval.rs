@@ -12,6 +12,7 @@
 //! at [`Evaluator::finish`] against `as_of`. The library reads no clock and prints
 //! nothing; a file and a stream take the same path.
 
+mod ahead;
 mod apply;
 mod checks;
 mod condition;
@@ -25,6 +26,7 @@ mod summary;
 mod tally;
 mod timers;
 
+pub use ahead::ReadAhead;
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
 pub use summary::{
     EscalationRecord, FindingGroup, Health, InputCounts, JourneySummary, Report, RuleSummary,
@@ -33,7 +35,7 @@ pub use summary::{
 
 use crate::compile::Policy;
 use crate::events::{Customer, Event, Interner, Rejection, Symbol, Value};
-use customers::{Customers, Slot};
+use customers::{Customers, Slot, Warm};
 use index::PolicyIndex;
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
@@ -285,6 +287,22 @@ impl<'p> Evaluator<'p> {
         if id.index() >= self.own_names && !routed && !self.profiles.contains_key(&id) {
             self.names.forget(id);
         }
+    }
+
+    /// Start loading into the cache the state of a customer whose event comes
+    /// soon (see [`ReadAhead`]). A hint: nothing changes.
+    pub(crate) fn warm(&self, customer: Symbol, what: Warm) {
+        self.customers.warm(customer, what);
+    }
+
+    /// How many more events can be pushed before one may forget customers
+    /// (the idle sweep), at least 1. A reader must not intern names ahead of
+    /// that push: a customer it names could be forgotten under it, and names
+    /// are interned in the same order as without reading ahead.
+    pub(crate) fn pushes_before_sweep(&self) -> u64 {
+        IDLE_RECORDS
+            .saturating_sub(self.records - self.last_sweep)
+            .max(1)
     }
 
     /// With [`Retention::None`], the escalations fired since the last call, for the

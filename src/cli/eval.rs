@@ -4,7 +4,9 @@
 
 use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use super::input::InputArgs;
-use cxl::eval::{EscalationRecord, EvalOptions, Evaluator, Finding, Level, Report, Retention};
+use cxl::eval::{
+    EscalationRecord, EvalOptions, Evaluator, Finding, Level, ReadAhead, Report, Retention,
+};
 use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
 use cxl::report::{self, TextOptions};
 use cxl::Policy;
@@ -137,7 +139,8 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
     };
     let (mut options, input, name) = args.input.open_with(&args.log, &policy.source)?;
     options.attributes = evaluator.attribute_filter();
-    let mut reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
+    let reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
+    let mut reader = ReadAhead::new(reader);
     let mut rejects = match &args.reject_file {
         Some(path) => Some(RejectWriter::new(BufWriter::new(
             File::create(path).map_err(|e| format!("cannot write `{path}`: {e}"))?,
@@ -152,7 +155,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
     };
     let mut input_error = None;
     loop {
-        let record = match reader.next_record(evaluator.names_mut()) {
+        let record = match reader.next_record(&mut evaluator) {
             Ok(Some(record)) => record,
             Ok(None) => break,
             Err(error) => {

@@ -11,6 +11,18 @@
 use super::instance::CustomerState;
 use crate::events::Symbol;
 
+/// What [`Customers::warm`] starts loading: a customer's state is reached
+/// through pointers, so it is fetched in two steps, the second once the first
+/// has arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Warm {
+    /// The state: attributes, reorder buffer, recent records.
+    State,
+    /// The open instances, their steps and time limits, the buffered event's
+    /// attributes.
+    Journeys,
+}
+
 /// One customer in the table.
 pub(crate) struct Slot {
     /// The record count when this customer was last heard of.
@@ -70,6 +82,19 @@ impl Customers {
             let mut state = slot.state;
             state.clear();
             self.spare.push(state);
+        }
+    }
+
+    /// Start loading customer `id`'s state into the cache: the state itself
+    /// ([`Warm::State`]), or, once that has arrived, what it points to
+    /// ([`Warm::Journeys`]). A hint only; nothing changes.
+    pub(crate) fn warm(&self, id: Symbol, what: Warm) {
+        let Some(slot) = self.slots.get(id.index()).and_then(Option::as_ref) else {
+            return;
+        };
+        match what {
+            Warm::State => cache_hint::prefetch(&*slot.state),
+            Warm::Journeys => slot.state.warm_journeys(),
         }
     }
 

@@ -60,6 +60,21 @@ impl CustomerState {
         self.opened.clear();
     }
 
+    /// Start loading into the cache what applying this customer's next event
+    /// reads beyond the state itself: the open instances with their steps and
+    /// time limits, and the attributes of the first buffered event. A hint
+    /// only (see [`super::ReadAhead`]); it changes nothing.
+    pub(crate) fn warm_journeys(&self) {
+        for inst in &self.instances {
+            cache_hint::prefetch(&**inst);
+            cache_hint::prefetch_slice(&inst.steps);
+            cache_hint::prefetch_slice(&inst.activations);
+        }
+        if let Some((_, event)) = self.buffer.first() {
+            cache_hint::prefetch_slice(&event.attrs);
+        }
+    }
+
     /// An instance is done with: keep it for reuse.
     pub(crate) fn retire(&mut self, instance: Box<Instance>) {
         self.spare = Some(instance);

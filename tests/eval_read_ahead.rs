@@ -1,0 +1,151 @@
+//! `ReadAhead` changes nothing the evaluator computes: records come in the
+//! same order, and customers forgotten by the idle sweep and met again later
+//! are the same new customers as when each record is pushed as it is read.
+
+use cxl::eval::{EvalOptions, Evaluator, Finding, FindingKind, ReadAhead, Report};
+use cxl::events::{EventReader, InputError, InputFormat, ReadOptions, Record};
+use cxl::Policy;
+use std::fmt::Write;
+
+const POLICY: &str = "journey claim {
+    goal settle
+    step open { }
+    step check { }
+    step settle { }
+    path open -> check -> settle
+}";
+
+/// Customers who finish, go quiet for thousands of records (so the idle sweep
+/// forgets them) and come back at every offset from a sweep, some off path
+/// (`settle` before `check`), some unfinished, plus bad and unmapped lines.
+fn log() -> String {
+    let mut text = String::new();
+    let mut second = 0u64;
+    for pass in 0..4u64 {
+        for i in 0..1700u64 {
+            let customer = (i * 7 + pass * 13) % 1900;
+            let steps: &[&str] = match (i + pass) % 5 {
+                0 => &["open", "settle"],
+                1 => &["open", "check"],
+                2 => &["open", "check", "settle", "nothing we know"],
+                _ => &["open", "check", "settle"],
+            };
+            for step in steps {
+                second += 1;
+                let (h, m, s) = (second / 3600, second / 60 % 60, second % 60);
+                let day = 1 + h / 24;
+                let h = h % 24;
+                let _ = writeln!(
+                    text,
+                    r#"{{"customer":"c{customer}","step":"{step}","time":"2026-03-{day:02}T{h:02}:{m:02}:{s:02}Z"}}"#
+                );
+            }
+            if i % 997 == 0 {
+                text.push_str("{\"customer\": broken\n");
+            }
+        }
+    }
+    text
+}
+
+/// Evaluate `log`, reading ahead or not: every finding in order, and the report.
+fn evaluate(policy: &Policy, log: &str, ahead: bool) -> (Vec<Finding>, Report, u64) {
+    let mut evaluator = Evaluator::new(policy, EvalOptions::default());
+    let options = ReadOptions::new(InputFormat::Ndjson);
+    let input = std::io::Cursor::new(log.as_bytes().to_vec());
+    let mut reader = EventReader::new(input, "log.ndjson", 0, &options).expect("a reader");
+    let mut findings = Vec::new();
+    let mut take = |record: Record, evaluator: &mut Evaluator<'_>| match record {
+        Record::Event(e) => findings.extend(evaluator.push(e)),
+        Record::Rejected(r) => findings.extend(evaluator.push_rejected(&r)),
+        Record::Customer(c) => evaluator.push_customer(c),
+    };
+    let read = if ahead {
+        let mut records = ReadAhead::new(reader);
+        while let Some(record) = records.next_record(&mut evaluator).expect("readable") {
+            take(record, &mut evaluator);
+        }
+        records.stats().read
+    } else {
+        while let Some(record) = reader.next_record(evaluator.names_mut()).expect("readable") {
+            take(record, &mut evaluator);
+        }
+        reader.stats().read
+    };
+    let (report, last) = evaluator.finish(None);
+    findings.extend(last);
+    (findings, report, read)
+}
+
+#[test]
+fn reading_ahead_gives_the_same_findings_in_the_same_order() {
+    let policy = Policy::compile(POLICY).expect("compiles");
+    let log = log();
+    let (plain, plain_report, read) = evaluate(&policy, &log, false);
+    let (ahead, ahead_report, read_ahead) = evaluate(&policy, &log, true);
+    assert_eq!(read, read_ahead);
+    assert!(read > 3 * 4096, "the log spans several idle sweeps");
+    // Customers came back after being forgotten: they opened a first
+    // instance again, and some did so off path.
+    assert!(plain
+        .iter()
+        .any(|f| f.instance == Some(1) && f.kind == FindingKind::UnexpectedStep));
+    let json = |f: &Finding| serde_json::to_string(f).expect("json");
+    if let Some(i) = (0..plain.len().max(ahead.len()))
+        .find(|&i| plain.get(i).map(json) != ahead.get(i).map(json))
+    {
+        panic!(
+            "finding {i} differs:\n  each as read: {:?}\n  read ahead:   {:?}",
+            plain.get(i).map(json),
+            ahead.get(i).map(json)
+        );
+    }
+    assert_eq!(plain_report, ahead_report);
+    let broken = log.lines().filter(|l| l.contains("broken")).count();
+    assert_eq!(plain_report.input.rejected, broken as u64);
+}
+
+/// A reader that fails after some bytes.
+struct Failing(&'static [u8]);
+
+impl std::io::Read for Failing {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::other("the disk went away"));
+        }
+        let n = out.len().min(self.0.len()).min(40);
+        out[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn an_input_error_comes_after_every_record_read_before_it() {
+    let policy = Policy::compile(POLICY).expect("compiles");
+    let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+    let lines = concat!(
+        r#"{"customer":"a","step":"open","time":"2026-03-01T00:00:00Z"}"#,
+        "\n",
+        r#"{"customer":"b","step":"open","time":"2026-03-01T00:00:01Z"}"#,
+        "\n",
+    );
+    let options = ReadOptions::new(InputFormat::Ndjson);
+    let reader =
+        EventReader::new(Failing(lines.as_bytes()), "log.ndjson", 0, &options).expect("a reader");
+    let mut records = ReadAhead::new(reader);
+    let mut customers = Vec::new();
+    let error: InputError = loop {
+        match records.next_record(&mut evaluator) {
+            Ok(Some(Record::Event(e))) => {
+                customers.push(evaluator.names().resolve(e.customer).to_string());
+                evaluator.push(e);
+            }
+            Ok(Some(other)) => panic!("unexpected {other:?}"),
+            Ok(None) => panic!("the error was lost"),
+            Err(error) => break error,
+        }
+    };
+    assert_eq!(customers, ["a", "b"]);
+    assert!(error.to_string().contains("the disk went away"), "{error}");
+}
