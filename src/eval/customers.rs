@@ -11,15 +11,17 @@
 use super::instance::CustomerState;
 use crate::events::Symbol;
 
-/// What [`Customers::warm`] starts loading: a customer's state is reached
-/// through pointers, so it is fetched in two steps, the second once the first
-/// has arrived.
+/// What [`Customers::warm`] starts loading. A customer's state is reached
+/// through pointers, so it is fetched in steps, each once the one before has
+/// arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Warm {
+    /// The customer's slot in the table (its address needs no load).
+    Slot,
     /// The state: attributes, reorder buffer, recent records.
     State,
     /// The open instances, their steps and time limits, the buffered event's
-    /// attributes.
+    /// attributes (for a new customer: the instance the spare state keeps).
     Journeys,
 }
 
@@ -85,16 +87,27 @@ impl Customers {
         }
     }
 
-    /// Start loading customer `id`'s state into the cache: the state itself
-    /// ([`Warm::State`]), or, once that has arrived, what it points to
-    /// ([`Warm::Journeys`]). A hint only; nothing changes.
+    /// Start loading into the cache what an event of customer `id` will
+    /// touch, one step of the way (see [`Warm`]). A customer not in flight
+    /// will get the spare state on top, so that one is warmed. A hint only;
+    /// nothing changes.
     pub(crate) fn warm(&self, id: Symbol, what: Warm) {
-        let Some(slot) = self.slots.get(id.index()).and_then(Option::as_ref) else {
-            return;
+        let slot = self.slots.get(id.index());
+        let state = match slot {
+            Some(Some(slot)) => &slot.state,
+            _ => match self.spare.last() {
+                Some(spare) => spare,
+                None => return,
+            },
         };
         match what {
-            Warm::State => cache_hint::prefetch(&*slot.state),
-            Warm::Journeys => slot.state.warm_journeys(),
+            Warm::Slot => {
+                if let Some(slot) = slot {
+                    cache_hint::prefetch(slot);
+                }
+            }
+            Warm::State => cache_hint::prefetch(&**state),
+            Warm::Journeys => state.warm_journeys(),
         }
     }
 

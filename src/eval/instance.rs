@@ -62,7 +62,8 @@ impl CustomerState {
 
     /// Start loading into the cache what applying this customer's next event
     /// reads beyond the state itself: the open instances with their steps and
-    /// time limits, and the attributes of the first buffered event. A hint
+    /// time limits, the attributes of the first buffered event, and with no
+    /// instance open the one kept for reuse. A hint
     /// only (see [`super::ReadAhead`]); it changes nothing.
     pub(crate) fn warm_journeys(&self) {
         for inst in &self.instances {
@@ -72,6 +73,11 @@ impl CustomerState {
         }
         if let Some((_, event)) = self.buffer.first() {
             cache_hint::prefetch_slice(&event.attrs);
+        }
+        // A new customer restarts the instance the spare state kept.
+        if let (true, Some(inst)) = (self.instances.is_empty(), &self.spare) {
+            cache_hint::prefetch(&**inst);
+            cache_hint::prefetch_slice(&inst.steps);
         }
     }
 
