@@ -80,10 +80,14 @@ impl Symbol {
 pub struct Interner {
     map: FxHashMap<Key, u32>,
     names: Vec<Box<str>>,
+    /// Each symbol's generation, parallel to `names`: how many times the
+    /// symbol has been forgotten. A symbol cached outside the interner with
+    /// its generation still stands for the same name while the two agree.
+    gens: Vec<u32>,
     /// Indices of forgotten names, reused by the next new names.
     free: Vec<u32>,
-    /// How many names have been forgotten: caches of symbols outside the
-    /// interner check it to know their symbols may be stale.
+    /// How many names have been forgotten: a cache holding a few symbols
+    /// checks them all again when it changes (one compare per line).
     epoch: u64,
 }
 
@@ -108,6 +112,7 @@ impl Interner {
                 // INVARIANT: more than u32::MAX distinct names would exhaust memory first.
                 let index = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
                 self.names.push(name.into());
+                self.gens.push(0);
                 index
             }
         };
@@ -118,21 +123,45 @@ impl Interner {
     /// Forget a name, so that memory follows the names in use rather than every
     /// name ever seen (the evaluator forgets customers who are done). Its symbol
     /// may be given to a later name: call this only when nothing holds `symbol`.
+    /// Its generation changes, so caches that hold it know it is stale.
     pub fn forget(&mut self, symbol: Symbol) {
-        let Some(name) = self.names.get_mut(symbol.index()) else {
+        let (Some(name), Some(gen)) = (
+            self.names.get_mut(symbol.index()),
+            self.gens.get_mut(symbol.index()),
+        ) else {
             return;
         };
         if self.map.remove(name.as_bytes()).is_some() {
             *name = Box::from("");
-            self.free.push(symbol.0);
+            *gen += 1;
+            // A symbol at the last generation is never given out again, so
+            // a generation is never reused for another name.
+            if *gen < u32::MAX {
+                self.free.push(symbol.0);
+            }
             self.epoch += 1;
         }
     }
 
-    /// Changes whenever a name is forgotten: a symbol cached outside the
-    /// interner is still valid while this stays the same.
+    /// Changes whenever a name is forgotten: symbols cached outside the
+    /// interner are all still valid while this stays the same.
     pub(crate) fn epoch(&self) -> u64 {
         self.epoch
+    }
+
+    /// The generation of `symbol`, to keep with it in a cache (see
+    /// [`Self::is_current`]); 0 for a symbol out of range here.
+    pub(crate) fn generation(&self, symbol: Symbol) -> u32 {
+        self.gens.get(symbol.index()).copied().unwrap_or(0)
+    }
+
+    /// True when `symbol`, cached with generation `gen` (from
+    /// [`Self::generation`] when it was interned or looked up), has not been
+    /// forgotten since: it still stands for the same name. False for a symbol
+    /// out of range here.
+    #[inline(always)]
+    pub(crate) fn is_current(&self, symbol: Symbol, gen: u32) -> bool {
+        self.gens.get(symbol.index()) == Some(&gen)
     }
 
     /// The symbol for `name` if it has been interned, without interning it.
@@ -178,6 +207,38 @@ mod tests {
             "a forgotten name comes back as new"
         );
         names.forget(Symbol(99));
+    }
+
+    #[test]
+    fn forgetting_changes_only_that_symbols_generation() {
+        let mut names = Interner::new();
+        let a = names.intern("customer-a");
+        let b = names.intern("customer-b");
+        let (gen_a, gen_b) = (names.generation(a), names.generation(b));
+        assert!(names.is_current(a, gen_a) && names.is_current(b, gen_b));
+        names.forget(a);
+        assert!(!names.is_current(a, gen_a), "a is stale");
+        assert!(names.is_current(b, gen_b), "b is not");
+        let c = names.intern("customer-c");
+        assert_eq!(c, a);
+        assert!(names.is_current(c, names.generation(c)));
+        assert!(
+            !names.is_current(c, gen_a),
+            "the reused symbol is stale for a"
+        );
+        assert!(!names.is_current(Symbol(99), 0), "out of range");
+    }
+
+    #[test]
+    fn a_symbol_at_the_last_generation_is_never_reused() {
+        let mut names = Interner::new();
+        let a = names.intern("customer-a");
+        names.gens[a.index()] = u32::MAX - 1;
+        names.forget(a);
+        assert_eq!(names.generation(a), u32::MAX);
+        let b = names.intern("customer-b");
+        assert_ne!(b, a, "retired");
+        assert_eq!(names.resolve(a), "");
     }
 
     #[test]

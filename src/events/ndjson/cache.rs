@@ -120,7 +120,8 @@ pub(crate) struct KeyCache {
     /// first key byte it is: a key missing its position is probed against
     /// these few only.
     by_first: FirstBytes,
-    /// The interner's epoch when the symbols below were checked.
+    /// The interner's epoch when the attribute keys' symbols in `keys` were
+    /// last checked (the name caches check their own entries).
     epoch: u64,
     /// Names that repeat.
     pub(crate) names: NameCache,

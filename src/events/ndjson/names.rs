@@ -3,9 +3,11 @@
 //! short compare in a small table instead of a probe of the big interner
 //! table (a cache miss when it holds many customers).
 //!
-//! Each entry remembers the interner's epoch when it was checked; after the
-//! caller forgets a name (`Interner::forget`) an entry is trusted only once the
-//! interner confirms it, so a freed symbol is never handed out again.
+//! Each entry keeps its symbol's generation (`Interner::generation`) from
+//! when it was filled; a hit needs the same bytes and that generation still
+//! current. Forgetting a name (`Interner::forget`) changes only its own
+//! symbol's generation: entries of other names stay hits, and a freed symbol
+//! given to a later name is never handed out for the old one.
 
 use super::fast::same;
 use crate::events::{Interner, Symbol};
@@ -14,12 +16,12 @@ use std::borrow::Cow;
 /// How many names the small cache holds (a power of two).
 const CACHED_NAMES: usize = 256;
 
-/// A cached name and its symbol, as of an interner epoch.
+/// A cached name, its symbol and the symbol's generation.
 #[derive(Debug, Clone)]
 struct Named {
     name: Box<str>,
     symbol: Symbol,
-    epoch: u64,
+    gen: u32,
 }
 
 /// Names that repeat on many lines (a log has few steps, channels and actors).
@@ -39,38 +41,47 @@ impl NameCache {
     /// is looked up on most lines), the miss is not.
     #[inline(always)]
     pub(crate) fn intern(&mut self, b: &[u8], interner: &mut Interner) -> Symbol {
-        let index = slot_of(b) % CACHED_NAMES;
-        if let Some(Some(cached)) = self.0.get_mut(index) {
-            if cached.epoch == interner.epoch() && same(cached.name.as_bytes(), b) {
-                return cached.symbol;
-            }
+        match self.lookup(b, interner) {
+            Ok(symbol) => symbol,
+            Err(index) => self.refill(index, b, interner),
         }
-        self.refill(index, b, interner)
     }
 
-    /// The symbol of `b` on a miss (or a hit from before the interner
-    /// forgot a name, confirmed by it), cached at `index`.
+    /// The cached symbol of `name`, still current, or the slot to refill.
+    #[inline(always)]
+    fn lookup(&self, b: &[u8], interner: &Interner) -> Result<Symbol, usize> {
+        let index = slot_of(b) % CACHED_NAMES;
+        if let Some(Some(cached)) = self.0.get(index) {
+            if same(cached.name.as_bytes(), b) && interner.is_current(cached.symbol, cached.gen) {
+                return Ok(cached.symbol);
+            }
+        }
+        Err(index)
+    }
+
+    /// The symbol of `b` on a miss (or when the interner forgot the cached
+    /// symbol), cached at `index`.
     #[cold]
     #[inline(never)]
     fn refill(&mut self, index: usize, b: &[u8], interner: &mut Interner) -> Symbol {
-        let Some(entry) = self.0.get_mut(index) else {
-            return interner.intern(&utf8(b));
-        };
-        let epoch = interner.epoch();
-        if let Some(cached) = entry {
-            if same(cached.name.as_bytes(), b) && interner.get(&cached.name) == Some(cached.symbol)
-            {
-                cached.epoch = epoch;
-                return cached.symbol;
-            }
-        }
         let name = utf8(b);
         let symbol = interner.intern(&name);
-        *entry = Some(Named {
-            name: Box::from(name),
-            symbol,
-            epoch,
-        });
+        let gen = interner.generation(symbol);
+        match self.0.get_mut(index) {
+            // The same name again, its symbol forgotten: keep the text.
+            Some(Some(cached)) if same(cached.name.as_bytes(), b) => {
+                cached.symbol = symbol;
+                cached.gen = gen;
+            }
+            Some(entry) => {
+                *entry = Some(Named {
+                    name: Box::from(name),
+                    symbol,
+                    gen,
+                });
+            }
+            None => {}
+        }
         symbol
     }
 }
@@ -80,13 +91,14 @@ const CACHED_CUSTOMERS: usize = 4096;
 
 /// The longest customer id cached (an entry is then 32 bytes: two to a
 /// cache line, none across two).
-const CUSTOMER_BYTES: usize = 19;
+const CUSTOMER_BYTES: usize = 23;
 
 /// The length of a slot never filled (over [`CUSTOMER_BYTES`]: its bytes
 /// are never read).
 const NEVER: u8 = u8::MAX;
 
-/// A cached customer id, inline.
+/// A cached customer id, inline, with its symbol and the symbol's
+/// generation.
 #[derive(Debug, Clone, Copy)]
 #[repr(align(32))]
 struct Recent {
@@ -94,15 +106,18 @@ struct Recent {
     len: u8,
     bytes: [u8; CUSTOMER_BYTES],
     symbol: Symbol,
-    epoch: u64,
+    gen: u32,
 }
+
+// Two entries to a cache line.
+const _: () = assert!(std::mem::size_of::<Recent>() == 32);
 
 /// A slot never filled.
 const EMPTY: Recent = Recent {
     len: NEVER,
     bytes: [0; CUSTOMER_BYTES],
     symbol: Symbol(0),
-    epoch: 0,
+    gen: 0,
 };
 
 /// Recent customers: a customer's events are usually close together, so most
@@ -116,20 +131,30 @@ impl CustomerCache {
     /// is not.
     #[inline(always)]
     pub(crate) fn intern(&mut self, b: &[u8], interner: &mut Interner) -> Symbol {
+        match self.lookup(b, interner) {
+            Ok(symbol) => symbol,
+            Err(index) => self.refill(index, b, interner),
+        }
+    }
+
+    /// The cached symbol of customer `b`, still current, or the slot to
+    /// refill.
+    #[inline(always)]
+    fn lookup(&self, b: &[u8], interner: &Interner) -> Result<Symbol, usize> {
         let index = slot_of(b) % CACHED_CUSTOMERS;
         if let Some(entry) = self.0.get(index) {
             // No bytes for a slot never filled: a miss.
             if let Some(cached) = entry.bytes.get(..usize::from(entry.len)) {
-                if entry.epoch == interner.epoch() && same(cached, b) {
-                    return entry.symbol;
+                if same(cached, b) && interner.is_current(entry.symbol, entry.gen) {
+                    return Ok(entry.symbol);
                 }
             }
         }
-        self.refill(index, b, interner)
+        Err(index)
     }
 
-    /// The symbol of customer `b` on a miss, cached at `index` (the cache
-    /// is made on the first miss).
+    /// The symbol of customer `b` on a miss (or when the interner forgot the
+    /// cached symbol), cached at `index` (the cache is made on the first miss).
     #[cold]
     #[inline(never)]
     fn refill(&mut self, index: usize, b: &[u8], interner: &mut Interner) -> Symbol {
@@ -150,7 +175,7 @@ impl CustomerCache {
         }
         entry.len = len as u8;
         entry.symbol = symbol;
-        entry.epoch = interner.epoch();
+        entry.gen = interner.generation(symbol);
         symbol
     }
 }
@@ -194,4 +219,93 @@ fn slot_of(b: &[u8]) -> usize {
 /// Eight bytes as a word (zero when `bytes` is not eight long).
 fn word(bytes: &[u8]) -> u64 {
     <[u8; 8]>::try_from(bytes).map_or(0, u64::from_le_bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forgotten_customer_is_not_returned_for_its_old_id() {
+        let mut interner = Interner::new();
+        let mut cache = CustomerCache::default();
+        let a = cache.intern(b"customer-a", &mut interner);
+        interner.forget(a);
+        let b = interner.intern("customer-b");
+        assert_eq!(b, a, "the freed symbol is reused");
+        assert_eq!(
+            cache.lookup(b"customer-a", &interner),
+            Err(slot_of(b"customer-a") % CACHED_CUSTOMERS)
+        );
+        let again = cache.intern(b"customer-a", &mut interner);
+        assert_ne!(again, b);
+        assert_eq!(interner.resolve(again), "customer-a");
+        assert_eq!(
+            cache.lookup(b"customer-a", &interner),
+            Ok(again),
+            "refilled"
+        );
+        assert_eq!(interner.resolve(b), "customer-b");
+    }
+
+    #[test]
+    fn a_forgotten_name_is_not_returned_for_its_old_text() {
+        let mut interner = Interner::new();
+        let mut cache = NameCache::default();
+        let a = cache.intern(b"Claim reported", &mut interner);
+        interner.forget(a);
+        let b = interner.intern("Claim closed");
+        assert_eq!(b, a, "the freed symbol is reused");
+        let again = cache.intern(b"Claim reported", &mut interner);
+        assert_ne!(again, b);
+        assert_eq!(interner.resolve(again), "Claim reported");
+        assert_eq!(cache.intern(b"Claim closed", &mut interner), b);
+    }
+
+    #[test]
+    fn forgetting_one_customer_keeps_the_others_cached() {
+        let mut interner = Interner::new();
+        let mut customers = CustomerCache::default();
+        let mut names = NameCache::default();
+        let step = names.intern(b"acknowledge", &mut interner);
+        let kept = customers.intern(b"c000001", &mut interner);
+        let done = customers.intern(b"c000002", &mut interner);
+        interner.forget(done);
+        let next = customers.intern(b"c000003", &mut interner);
+        assert_eq!(next, done, "the freed symbol is reused");
+        // Hits without asking the interner: their symbols were not forgotten.
+        assert_eq!(customers.lookup(b"c000001", &interner), Ok(kept));
+        assert_eq!(customers.lookup(b"c000003", &interner), Ok(next));
+        assert_eq!(names.lookup(b"acknowledge", &interner), Ok(step));
+        assert!(customers.lookup(b"c000002", &interner).is_err());
+    }
+
+    #[test]
+    fn cached_symbols_always_resolve_to_their_name() {
+        // Many ids over few slots, forgotten and interned again in a
+        // pseudo-random order: every symbol handed out stands for its id.
+        let mut interner = Interner::new();
+        let mut customers = CustomerCache::default();
+        let mut names = NameCache::default();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Ids of 1 to 30 bytes: inline, at the longest cached, too long.
+            let width = 1 + (state >> 20) as usize % 30;
+            let id = format!("{:0width$}", state % 9_000);
+            let customer = customers.intern(id.as_bytes(), &mut interner);
+            assert_eq!(interner.resolve(customer), id);
+            let name = format!("n{}", state >> 40 & 1023);
+            let named = names.intern(name.as_bytes(), &mut interner);
+            assert_eq!(interner.resolve(named), name);
+            if state & 3 == 0 {
+                interner.forget(customer);
+            }
+            if state & 63 == 1 {
+                interner.forget(named);
+            }
+        }
+    }
 }
