@@ -14,6 +14,7 @@
 
 mod ahead;
 mod apply;
+mod asked;
 mod checks;
 mod condition;
 mod customers;

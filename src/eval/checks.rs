@@ -5,6 +5,7 @@
 //! becomes a finding.
 
 use super::apply::{anchor_time, finding, in_scope, report, Context, WithEvidence};
+use super::asked::FirstAsked;
 use super::finding::{Finding, FindingKind, Level};
 use super::index::MetricRule;
 use super::instance::{ActivationState, CustomerState, Instance};
@@ -208,16 +209,19 @@ fn asks_rules(
             if !items.is_empty() && !items.iter().any(|i| i == item) {
                 return;
             }
-            match inst.asked[..before].iter().position(|(i, ..)| **i == *item) {
+            match inst
+                .asked
+                .find(item, 0..before)
+                .and_then(|i| inst.asked.first_asked(i))
+            {
                 Some(first) => {
                     tally.verdict(e, Verdict::Missed);
                     candidates.push(repeated_ask(at, inst, e, item, first));
                 }
                 None => {
                     tally.verdict(e, Verdict::Met);
-                    if !inst.asked[before..].iter().any(|(i, ..)| **i == *item) {
-                        inst.asked
-                            .push((item.into(), t, event.name, event.origin.line));
+                    if inst.asked.find(item, before..inst.asked.len()).is_none() {
+                        inst.asked.push(item, t, event.name, event.origin.line);
                     }
                 }
             }
@@ -225,7 +229,7 @@ fn asks_rules(
     }
 }
 
-/// The finding of an item asked again: `first` is where it was asked first.
+/// The finding of an item asked again: `first` says where it was asked first.
 #[cold]
 #[inline(never)]
 fn repeated_ask(
@@ -233,18 +237,18 @@ fn repeated_ask(
     inst: &Instance,
     e: usize,
     item: &str,
-    first: usize,
+    first: FirstAsked,
 ) -> Candidate {
     let StepCheck { ctx, step, .. } = *at;
     let expectation = &ctx.policy.expectations[e];
-    let (_, first_t, first_name, first_line) = &inst.asked[first];
+    let (first_t, first_name, first_line) = first;
     let message = format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
     let level = expectation.severity.into();
     let kind = FindingKind::RepeatedAsk;
     let t = at.time;
     let mut f = at.finding(inst, kind, level, t, message);
     f.evidence
-        .push(ctx.evidence(*first_name, *first_t, *first_line, "first ask"));
+        .push(ctx.evidence(first_name, first_t, first_line, "first ask"));
     (e, kind, item.to_string(), f)
 }
 

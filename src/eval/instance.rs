@@ -1,6 +1,7 @@
 //! Per-customer state: attributes, the reorder buffer, and one open instance per
 //! journey with its graph positions, visits and open time limits.
 
+use super::asked::Asked;
 use crate::compile::{ActiveSet, CompiledJourney};
 use crate::events::{Event, Symbol, Value};
 use smallvec::SmallVec;
@@ -218,8 +219,8 @@ pub(crate) struct Instance {
     /// What happened at each step, by step index.
     pub steps: Vec<StepState>,
     pub activations: Vec<Activation>,
-    /// Information items asked so far: (item, time ms, event name, line).
-    pub asked: Vec<(Box<str>, i64, Symbol, u64)>,
+    /// Information items asked so far, and where each was asked first.
+    pub asked: Asked,
     /// Expectations already reported for this instance (attempt limits fire once).
     pub reported: Vec<usize>,
     pub off_path: bool,
@@ -265,7 +266,7 @@ impl Instance {
             scratch: ActiveSet::new(),
             steps: Vec::new(),
             activations: Vec::new(),
-            asked: Vec::new(),
+            asked: Asked::default(),
             reported: Vec::new(),
             off_path: false,
             reached_goal: false,
@@ -395,7 +396,7 @@ mod tests {
             due: 5_000,
             state: ActivationState::Pending,
         });
-        used.asked.push(("iban".into(), 1_000, Symbol(1), 1));
+        used.asked.push("iban", 1_000, Symbol(1), 1);
         used.reported.push(0);
         (used.off_path, used.reached_goal, used.ended) = (true, true, true);
         (used.findings, used.worst) = (3, super::super::Level::Red);
