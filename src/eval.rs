@@ -10,7 +10,10 @@
 //! open time limits ("activations"). Deadlines fire in event time: before a
 //! customer's next event is applied, when [`Evaluator::advance_to`] passes them, and
 //! at [`Evaluator::finish`] against `as_of`. The library reads no clock and prints
-//! nothing; a file and a stream take the same path.
+//! nothing; a file and a stream take the same path. A reader of a file is best
+//! wrapped in [`ReadAhead`], which reads a few records ahead so the state of the
+//! customers they name is on its way into the cache when their turn comes (the
+//! results are the same, only sooner).
 
 mod ahead;
 mod apply;
