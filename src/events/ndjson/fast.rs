@@ -71,10 +71,43 @@ pub(super) struct Entry {
     value: Token,
 }
 
+/// The most keys a line read by the scanner may have (a line with more goes
+/// the general way).
+const MAX_ENTRIES: usize = 64;
+
+/// The scanned entries of a line, in a fixed array (no capacity to check
+/// or grow per key; the count is kept in a register while scanning).
+#[derive(Debug, Clone)]
+pub(super) struct Entries {
+    list: [Entry; MAX_ENTRIES],
+    len: usize,
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        const NONE: Entry = Entry {
+            key: Span(0, 0),
+            slot: None,
+            value: Token::Null,
+        };
+        Entries {
+            list: [NONE; MAX_ENTRIES],
+            len: 0,
+        }
+    }
+}
+
+impl Entries {
+    /// The entries of the last line scanned (none after a failed scan).
+    pub(super) fn as_slice(&self) -> &[Entry] {
+        self.list.get(..self.len).unwrap_or(&[])
+    }
+}
+
 /// Scans `line` into `out` (cleared first); `None` when the line is not in
 /// the fast subset and must be read by serde. A key equal to the cached key
 /// of its position is matched as is and takes its slot (read only here).
-pub(super) fn scan(b: &[u8], cache: &KeyCache, out: &mut Vec<Entry>) -> Option<()> {
+pub(super) fn scan(b: &[u8], cache: &KeyCache, out: &mut Entries) -> Option<()> {
     let i = object::<false>(b, cache, out)?;
     (skip_ws::<false>(b, i) == b.len()).then_some(())
 }
@@ -88,7 +121,7 @@ pub(super) fn scan(b: &[u8], cache: &KeyCache, out: &mut Vec<Entry>) -> Option<(
 pub(super) fn scan_pending(
     pending: &[u8],
     cache: &KeyCache,
-    out: &mut Vec<Entry>,
+    out: &mut Entries,
     max: usize,
 ) -> Option<(usize, usize)> {
     let b = pending;
@@ -110,17 +143,15 @@ pub(super) fn scan_pending(
 /// index just past its `}`. With `IN_BUFFER` a `\n` is never a blank, so the
 /// object must lie within one line.
 #[inline(always)]
-fn object<const IN_BUFFER: bool>(
-    b: &[u8],
-    cache: &KeyCache,
-    out: &mut Vec<Entry>,
-) -> Option<usize> {
-    out.clear();
+fn object<const IN_BUFFER: bool>(b: &[u8], cache: &KeyCache, out: &mut Entries) -> Option<usize> {
+    out.len = 0;
     // Offsets are kept in 32 bits: a larger input goes the general way.
     if u32::try_from(b.len()).is_err() {
         return None;
     }
     let cached = &cache.keys;
+    // Entries filled so far (stored in `out` once the object is whole).
+    let mut count = 0;
     let mut i = skip_ws::<IN_BUFFER>(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
@@ -130,11 +161,16 @@ fn object<const IN_BUFFER: bool>(
         i += 1;
     } else {
         loop {
+            // Most lines have no blank between tokens: the blanks are
+            // skipped only where the expected byte is missing.
             if b.get(i) != Some(&b'"') {
-                return None;
+                i = skip_ws::<IN_BUFFER>(b, i);
+                if b.get(i) != Some(&b'"') {
+                    return None;
+                }
             }
             let key_start = i + 1;
-            let known = match cached.get(out.len()) {
+            let known = match cached.get(count) {
                 // The cached key of this position, quotes and colon included.
                 Some(c) if c.at(b, i) => Some(c),
                 // Another cached key (attribute keys vary in which and where).
@@ -157,18 +193,25 @@ fn object<const IN_BUFFER: bool>(
                     (end, known.map(|c| c.slot))
                 }
             };
-            i = skip_ws::<IN_BUFFER>(b, i);
             // The value is written in place (no copy of a returned token).
-            out.push(Entry {
+            let entry = out.list.get_mut(count)?;
+            *entry = Entry {
                 key: Span::new(key_start, key_end),
                 slot,
                 value: Token::Null,
-            });
-            let entry = out.last_mut()?;
-            let next = value(b, i, &mut entry.value)?;
-            i = skip_ws::<IN_BUFFER>(b, next);
-            match b.get(i) {
-                Some(b',') => i = skip_ws::<IN_BUFFER>(b, i + 1),
+            };
+            count += 1;
+            i = match value(b, i, &mut entry.value) {
+                Some(next) => next,
+                None => value_after_blanks::<IN_BUFFER>(b, i, &mut entry.value)?,
+            };
+            let mut after = b.get(i);
+            if !matches!(after, Some(b',' | b'}')) {
+                i = skip_ws::<IN_BUFFER>(b, i);
+                after = b.get(i);
+            }
+            match after {
+                Some(b',') => i += 1,
                 Some(b'}') => {
                     i += 1;
                     break;
@@ -177,7 +220,21 @@ fn object<const IN_BUFFER: bool>(
             }
         }
     }
+    out.len = count;
     Some(i)
+}
+
+/// The value after blanks at `i` (out of line: values seldom have blanks
+/// before them); `None` when there are none, as the value at `i` was not
+/// one.
+#[cold]
+#[inline(never)]
+fn value_after_blanks<const IN_BUFFER: bool>(b: &[u8], i: usize, out: &mut Token) -> Option<usize> {
+    let from = skip_ws::<IN_BUFFER>(b, i);
+    if from == i {
+        return None;
+    }
+    value(b, from, out)
 }
 
 /// The cached key whose pattern is at `at`: its first eight bytes are
@@ -221,7 +278,9 @@ pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
             .map(u32::from_le_bytes)
     };
     match n {
-        0..=3 => a == b,
+        0 => true,
+        // First, middle and last bytes: all of them (no library call).
+        1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
         4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
         8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
         17..=32 => {
