@@ -238,7 +238,7 @@ fn value_after_blanks<const IN_BUFFER: bool>(b: &[u8], i: usize, out: &mut Token
 }
 
 /// The cached key whose pattern is at `at`: its first eight bytes are
-/// compared with those of each key that starts with the same byte (one
+/// compared with those of each key whose first two bytes hash alike (one
 /// compare each, no scan of the key first), then the whole pattern with the
 /// one that agrees.
 #[inline(always)]
@@ -247,8 +247,8 @@ fn probe<'c>(b: &[u8], at: usize, cache: &'c KeyCache) -> Option<&'c CachedKey> 
         .get(at..at + 8)
         .and_then(|w| <[u8; 8]>::try_from(w).ok())
         .map(u64::from_le_bytes)?;
-    // Only the keys starting with this key's first byte (after the quote).
-    let mut candidates = cache.candidates((word >> 8) as u8);
+    // Only the keys whose first two bytes (after the quote) hash alike.
+    let mut candidates = cache.candidates(word);
     while candidates != 0 {
         let index = candidates.trailing_zeros() as usize;
         candidates &= candidates - 1;
