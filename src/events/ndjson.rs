@@ -215,7 +215,7 @@ impl Ctx {
             attributes: &self.attributes,
             parsed: &mut parsed,
         }
-        .apply(text, self.entries.as_slice());
+        .apply(text, &self.entries);
         let origin = Origin {
             file: self.file_index,
             line: line_no,
@@ -354,7 +354,7 @@ fn json_error(e: &serde_json::Error) -> String {
 fn parse_line(text: &[u8], seed: LineSeed<'_>, fast: Option<&mut Entries>) -> Result<(), String> {
     if let Some(entries) = fast {
         if fast::scan(text, seed.cache, entries).is_some() {
-            seed.apply(text, entries.as_slice());
+            seed.apply(text, entries);
             return Ok(());
         }
     }

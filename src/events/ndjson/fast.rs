@@ -81,6 +81,9 @@ const MAX_ENTRIES: usize = 64;
 pub(super) struct Entries {
     list: [Entry; MAX_ENTRIES],
     len: usize,
+    /// How many of them may be attributes (not known to hold a mapped
+    /// field), counted while scanning: the attributes' vector is sized by it.
+    attrs: usize,
 }
 
 impl Default for Entries {
@@ -93,13 +96,14 @@ impl Default for Entries {
         Entries {
             list: [NONE; MAX_ENTRIES],
             len: 0,
+            attrs: 0,
         }
     }
 }
 
 impl Entries {
-    /// The entries of the last line scanned (none after a failed scan).
-    pub(super) fn as_slice(&self) -> &[Entry] {
+    /// The entries of the last line scanned.
+    fn as_slice(&self) -> &[Entry] {
         self.list.get(..self.len).unwrap_or(&[])
     }
 }
@@ -152,6 +156,8 @@ fn object<const IN_BUFFER: bool>(b: &[u8], cache: &KeyCache, out: &mut Entries) 
     let cached = &cache.keys;
     // Entries filled so far (stored in `out` once the object is whole).
     let mut count = 0;
+    // Entries that may be attributes (for the size of their vector).
+    let mut attrs = 0;
     let mut i = skip_ws::<IN_BUFFER>(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
@@ -201,6 +207,7 @@ fn object<const IN_BUFFER: bool>(b: &[u8], cache: &KeyCache, out: &mut Entries) 
                 value: Token::Null,
             };
             count += 1;
+            attrs += usize::from(!is_mapped(slot));
             i = match value(b, i, &mut entry.value) {
                 Some(next) => next,
                 None => value_after_blanks::<IN_BUFFER>(b, i, &mut entry.value)?,
@@ -221,6 +228,7 @@ fn object<const IN_BUFFER: bool>(b: &[u8], cache: &KeyCache, out: &mut Entries) 
         }
     }
     out.len = count;
+    out.attrs = attrs;
     Some(i)
 }
 
@@ -493,14 +501,13 @@ impl Token {
 
 impl LineSeed<'_> {
     /// Applies a scanned line, key by key, as the serde visitor would.
-    pub(super) fn apply(mut self, line: &[u8], entries: &[Entry]) {
+    pub(super) fn apply(mut self, line: &[u8], entries: &Entries) {
         let key = |entry: &Entry| utf8(entry.key.of(line));
-        let attrs = entries.iter().filter(|e| !is_mapped(e.slot)).count();
         // Sized once (a new vector: cheaper than growing the empty one).
         if self.parsed.attrs.is_empty() {
-            self.parsed.attrs = Vec::with_capacity(attrs);
+            self.parsed.attrs = Vec::with_capacity(entries.attrs);
         }
-        for (position, entry) in entries.iter().enumerate() {
+        for (position, entry) in entries.as_slice().iter().enumerate() {
             let slot = match entry.slot {
                 Some(slot) => slot,
                 None => self.slot(position, &key(entry)),
@@ -522,6 +529,7 @@ impl LineSeed<'_> {
 }
 
 /// True for a key known to hold a mapped field (or to be left out).
+#[inline(always)]
 fn is_mapped(slot: Option<Slot>) -> bool {
     matches!(slot, Some(slot) if !matches!(slot, Slot::Attr(_)))
 }
