@@ -29,7 +29,7 @@ use super::lines::{Line, LineReader};
 use super::time::TimeParser;
 use super::{AttributeFilter, Customer, InputError, Interner, Mapping, Origin, Record, Rejection};
 use cache::KeyCache;
-use fast::Entry;
+use fast::Entries;
 use json::{Keys, LineSeed, Parsed};
 use serde::de::DeserializeSeed;
 use std::io::{BufRead, ErrorKind};
@@ -54,7 +54,7 @@ struct Ctx {
     time: TimeParser,
     attributes: AttributeFilter,
     /// The fast path's scan of the current line (reused).
-    entries: Vec<Entry>,
+    entries: Entries,
     /// False to read every line with serde (to test the fast path against it).
     fast: bool,
     file: String,
@@ -91,7 +91,7 @@ impl<R: BufRead> NdjsonReader<R> {
                 cache: KeyCache::default(),
                 time,
                 attributes,
-                entries: Vec::new(),
+                entries: Entries::default(),
                 fast: true,
                 file,
                 file_index,
@@ -351,11 +351,7 @@ fn json_error(e: &serde_json::Error) -> String {
 /// as UTF-8 (all else in such a line is ASCII). Any other line is checked as
 /// UTF-8 whole, so a bad byte is reported the same either way, and read by
 /// serde.
-fn parse_line(
-    text: &[u8],
-    seed: LineSeed<'_>,
-    fast: Option<&mut Vec<Entry>>,
-) -> Result<(), String> {
+fn parse_line(text: &[u8], seed: LineSeed<'_>, fast: Option<&mut Entries>) -> Result<(), String> {
     if let Some(entries) = fast {
         if fast::scan(text, seed.cache, entries).is_some() {
             seed.apply(text, entries);

@@ -116,9 +116,10 @@ pub(crate) struct KeyCache {
     /// Key text and slot per key position (in the order first seen; add
     /// with [`Self::add_key`]).
     pub(crate) keys: Vec<CachedKey>,
-    /// For each byte, the keys (bits by index in `keys`) whose pattern's
-    /// first key byte it is: a key missing its position is probed against
-    /// these few only.
+    /// For each hash of a key's first two bytes (after the quote; the
+    /// closing quote for a key of one byte), the keys (bits by index in
+    /// `keys`) whose pattern starts so: a key missing its position is probed
+    /// against these few only.
     by_first: FirstBytes,
     /// The interner's epoch when the attribute keys' symbols in `keys` were
     /// last checked (the name caches check their own entries).
@@ -159,15 +160,22 @@ impl KeyCache {
         }
     }
 
-    /// The keys (bits by index) whose pattern has `byte` as its first key
-    /// byte (the one after the quote).
+    /// The keys (bits by index) whose pattern may be the one whose first
+    /// eight bytes are `head` (little-endian): those whose two bytes after
+    /// the quote hash alike.
     #[inline]
-    pub(crate) fn candidates(&self, byte: u8) -> u64 {
-        self.by_first.0[usize::from(byte)]
+    pub(crate) fn candidates(&self, head: u64) -> u64 {
+        self.by_first.0[usize::from(two_bytes((head >> 8) as u16))]
     }
 }
 
-/// Bits of key indexes by a key's first byte.
+/// A hash of a key's first two bytes (little-endian) to a byte.
+#[inline(always)]
+fn two_bytes(pair: u16) -> u8 {
+    (pair.wrapping_mul(0x9E37) >> 8) as u8
+}
+
+/// Bits of key indexes by a hash of a key's first two bytes.
 #[derive(Debug)]
 struct FirstBytes([u64; 256]);
 
@@ -181,8 +189,10 @@ impl FirstBytes {
     /// Adds `key`, at `index` (below 64) in the cache; a key without a
     /// pattern is never probed.
     fn add(&mut self, key: &CachedKey, index: usize) {
-        if let (Some(&first), Some(bit)) = (key.pattern.get(1), 1u64.checked_shl(index as u32)) {
-            self.0[usize::from(first)] |= bit;
+        if let (Some(&[first, second]), Some(bit)) =
+            (key.pattern.get(1..3), 1u64.checked_shl(index as u32))
+        {
+            self.0[usize::from(two_bytes(u16::from_le_bytes([first, second])))] |= bit;
         }
     }
 }

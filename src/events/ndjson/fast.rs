@@ -4,9 +4,9 @@
 //!
 //! Reading is in two phases. [`scan`] checks the whole line and notes where
 //! each key and value is, with no side effect; any line outside the subset
-//! (escapes, nested values, a syntax error, anything unsure) makes it return
-//! `None`, and the caller reads the line with serde instead, so rejections
-//! keep serde's messages. Only a line that scanned whole is applied
+//! (escapes, nested values, more than [`MAX_ENTRIES`] keys, a syntax error,
+//! anything unsure) makes it return `None`, and the caller reads the line
+//! with serde instead, so rejections keep serde's messages. Only a line that scanned whole is applied
 //! ([`LineSeed::apply`]), through the same per-field code as the serde path,
 //! in the same order: the result and the interner's state are the same.
 //! [`scan_pending`] is [`scan`] over input not yet split into lines: the
@@ -71,10 +71,47 @@ pub(super) struct Entry {
     value: Token,
 }
 
+/// The most keys a line read by the scanner may have (a line with more goes
+/// the general way).
+const MAX_ENTRIES: usize = 64;
+
+/// The scanned entries of a line, in a fixed array (no capacity to check
+/// or grow per key; the count is kept in a register while scanning).
+#[derive(Debug, Clone)]
+pub(super) struct Entries {
+    list: [Entry; MAX_ENTRIES],
+    len: usize,
+    /// How many of them may be attributes (not known to hold a mapped
+    /// field), counted while scanning: the attributes' vector is sized by it.
+    attrs: usize,
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        const NONE: Entry = Entry {
+            key: Span(0, 0),
+            slot: None,
+            value: Token::Null,
+        };
+        Entries {
+            list: [NONE; MAX_ENTRIES],
+            len: 0,
+            attrs: 0,
+        }
+    }
+}
+
+impl Entries {
+    /// The entries of the last line scanned.
+    fn as_slice(&self) -> &[Entry] {
+        self.list.get(..self.len).unwrap_or(&[])
+    }
+}
+
 /// Scans `line` into `out` (cleared first); `None` when the line is not in
 /// the fast subset and must be read by serde. A key equal to the cached key
 /// of its position is matched as is and takes its slot (read only here).
-pub(super) fn scan(b: &[u8], cache: &KeyCache, out: &mut Vec<Entry>) -> Option<()> {
+pub(super) fn scan(b: &[u8], cache: &KeyCache, out: &mut Entries) -> Option<()> {
     let i = object::<false>(b, cache, out)?;
     (skip_ws::<false>(b, i) == b.len()).then_some(())
 }
@@ -88,7 +125,7 @@ pub(super) fn scan(b: &[u8], cache: &KeyCache, out: &mut Vec<Entry>) -> Option<(
 pub(super) fn scan_pending(
     pending: &[u8],
     cache: &KeyCache,
-    out: &mut Vec<Entry>,
+    out: &mut Entries,
     max: usize,
 ) -> Option<(usize, usize)> {
     let b = pending;
@@ -110,17 +147,17 @@ pub(super) fn scan_pending(
 /// index just past its `}`. With `IN_BUFFER` a `\n` is never a blank, so the
 /// object must lie within one line.
 #[inline(always)]
-fn object<const IN_BUFFER: bool>(
-    b: &[u8],
-    cache: &KeyCache,
-    out: &mut Vec<Entry>,
-) -> Option<usize> {
-    out.clear();
+fn object<const IN_BUFFER: bool>(b: &[u8], cache: &KeyCache, out: &mut Entries) -> Option<usize> {
+    out.len = 0;
     // Offsets are kept in 32 bits: a larger input goes the general way.
     if u32::try_from(b.len()).is_err() {
         return None;
     }
     let cached = &cache.keys;
+    // Entries filled so far (stored in `out` once the object is whole).
+    let mut count = 0;
+    // Entries that may be attributes (for the size of their vector).
+    let mut attrs = 0;
     let mut i = skip_ws::<IN_BUFFER>(b, 0);
     if b.get(i) != Some(&b'{') {
         return None;
@@ -130,11 +167,16 @@ fn object<const IN_BUFFER: bool>(
         i += 1;
     } else {
         loop {
+            // Most lines have no blank between tokens: the blanks are
+            // skipped only where the expected byte is missing.
             if b.get(i) != Some(&b'"') {
-                return None;
+                i = skip_ws::<IN_BUFFER>(b, i);
+                if b.get(i) != Some(&b'"') {
+                    return None;
+                }
             }
             let key_start = i + 1;
-            let known = match cached.get(out.len()) {
+            let known = match cached.get(count) {
                 // The cached key of this position, quotes and colon included.
                 Some(c) if c.at(b, i) => Some(c),
                 // Another cached key (attribute keys vary in which and where).
@@ -157,18 +199,26 @@ fn object<const IN_BUFFER: bool>(
                     (end, known.map(|c| c.slot))
                 }
             };
-            i = skip_ws::<IN_BUFFER>(b, i);
             // The value is written in place (no copy of a returned token).
-            out.push(Entry {
+            let entry = out.list.get_mut(count)?;
+            *entry = Entry {
                 key: Span::new(key_start, key_end),
                 slot,
                 value: Token::Null,
-            });
-            let entry = out.last_mut()?;
-            let next = value(b, i, &mut entry.value)?;
-            i = skip_ws::<IN_BUFFER>(b, next);
-            match b.get(i) {
-                Some(b',') => i = skip_ws::<IN_BUFFER>(b, i + 1),
+            };
+            count += 1;
+            attrs += usize::from(!is_mapped(slot));
+            i = match value(b, i, &mut entry.value) {
+                Some(next) => next,
+                None => value_after_blanks::<IN_BUFFER>(b, i, &mut entry.value)?,
+            };
+            let mut after = b.get(i);
+            if !matches!(after, Some(b',' | b'}')) {
+                i = skip_ws::<IN_BUFFER>(b, i);
+                after = b.get(i);
+            }
+            match after {
+                Some(b',') => i += 1,
                 Some(b'}') => {
                     i += 1;
                     break;
@@ -177,11 +227,26 @@ fn object<const IN_BUFFER: bool>(
             }
         }
     }
+    out.len = count;
+    out.attrs = attrs;
     Some(i)
 }
 
+/// The value after blanks at `i` (out of line: values seldom have blanks
+/// before them); `None` when there are none, as the value at `i` was not
+/// one.
+#[cold]
+#[inline(never)]
+fn value_after_blanks<const IN_BUFFER: bool>(b: &[u8], i: usize, out: &mut Token) -> Option<usize> {
+    let from = skip_ws::<IN_BUFFER>(b, i);
+    if from == i {
+        return None;
+    }
+    value(b, from, out)
+}
+
 /// The cached key whose pattern is at `at`: its first eight bytes are
-/// compared with those of each key that starts with the same byte (one
+/// compared with those of each key whose first two bytes hash alike (one
 /// compare each, no scan of the key first), then the whole pattern with the
 /// one that agrees.
 #[inline(always)]
@@ -190,8 +255,8 @@ fn probe<'c>(b: &[u8], at: usize, cache: &'c KeyCache) -> Option<&'c CachedKey> 
         .get(at..at + 8)
         .and_then(|w| <[u8; 8]>::try_from(w).ok())
         .map(u64::from_le_bytes)?;
-    // Only the keys starting with this key's first byte (after the quote).
-    let mut candidates = cache.candidates((word >> 8) as u8);
+    // Only the keys whose first two bytes (after the quote) hash alike.
+    let mut candidates = cache.candidates(word);
     while candidates != 0 {
         let index = candidates.trailing_zeros() as usize;
         candidates &= candidates - 1;
@@ -221,7 +286,9 @@ pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
             .map(u32::from_le_bytes)
     };
     match n {
-        0..=3 => a == b,
+        0 => true,
+        // First, middle and last bytes: all of them (no library call).
+        1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
         4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
         8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
         17..=32 => {
@@ -257,15 +324,15 @@ fn skip_ws<const IN_BUFFER: bool>(b: &[u8], mut i: usize) -> usize {
 #[inline(always)]
 fn string_end(b: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
-    let word = |at: usize| {
-        b.get(at..at + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-            .map(u64::from_le_bytes)
-    };
-    // Sixteen bytes at a time as two words (most strings of a log end
-    // within them): the lowest flagged byte is the first quote, backslash,
-    // control character or non-ASCII byte.
-    while let (Some(low), Some(high)) = (word(i), word(i + 8)) {
+    // Sixteen bytes at a time as two words (one bounds check; most strings
+    // of a log end within them): the lowest flagged byte is the first quote,
+    // backslash, control character or non-ASCII byte.
+    while let Some(w) = b
+        .get(i..i + 16)
+        .and_then(|w| <[u8; 16]>::try_from(w).ok())
+        .map(u128::from_le_bytes)
+    {
+        let (low, high) = (w as u64, (w >> 64) as u64);
         let (low, high) = (special(low), special(high));
         if low | high != 0 {
             let at = match low {
@@ -434,14 +501,13 @@ impl Token {
 
 impl LineSeed<'_> {
     /// Applies a scanned line, key by key, as the serde visitor would.
-    pub(super) fn apply(mut self, line: &[u8], entries: &[Entry]) {
+    pub(super) fn apply(mut self, line: &[u8], entries: &Entries) {
         let key = |entry: &Entry| utf8(entry.key.of(line));
-        let attrs = entries.iter().filter(|e| !is_mapped(e.slot)).count();
         // Sized once (a new vector: cheaper than growing the empty one).
         if self.parsed.attrs.is_empty() {
-            self.parsed.attrs = Vec::with_capacity(attrs);
+            self.parsed.attrs = Vec::with_capacity(entries.attrs);
         }
-        for (position, entry) in entries.iter().enumerate() {
+        for (position, entry) in entries.as_slice().iter().enumerate() {
             let slot = match entry.slot {
                 Some(slot) => slot,
                 None => self.slot(position, &key(entry)),
@@ -463,6 +529,7 @@ impl LineSeed<'_> {
 }
 
 /// True for a key known to hold a mapped field (or to be left out).
+#[inline(always)]
 fn is_mapped(slot: Option<Slot>) -> bool {
     matches!(slot, Some(slot) if !matches!(slot, Slot::Attr(_)))
 }

@@ -3,7 +3,7 @@
 //! and not-so-flat JSON lines with random corruptions.
 
 use super::cache::KeyCache;
-use super::fast::{scan, special, Entry};
+use super::fast::{scan, special, Entries};
 use super::{CustomersReader, NdjsonReader};
 use crate::events::time::TimeParser;
 use crate::events::{AttributeFilter, InputFormat, Interner, Mapping, DEFAULT_MAX_LINE};
@@ -478,7 +478,7 @@ fn a_cached_key_with_an_escape_is_not_matched_raw() {
 
 #[test]
 fn the_common_line_takes_the_fast_path() {
-    let mut entries: Vec<Entry> = Vec::new();
+    let mut entries = Entries::default();
     for line in [
         r#"{"customer":"c000001","step":"Claim reported","time":"2026-03-01T00:00:48Z","channel":"web","actor":"Claims intake","tenure_days":89,"csat":5}"#,
         r#" { "a" : -1.5e3 , "b":null,"c":true,"d":false, "e":"日本", "f": 0, "g": -0 } "#,
