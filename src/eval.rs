@@ -34,7 +34,7 @@ pub use ahead::ReadAhead;
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
 pub use summary::{
     EscalationRecord, FindingGroup, Health, InputCounts, JourneySummary, Report, RuleSummary,
-    StepSummary,
+    StepSummary, RED_SHARE, YELLOW_SHARE,
 };
 
 use crate::compile::Policy;

@@ -1,8 +1,8 @@
 //! Stage `simulate`: the ideal journey, played. From a compiled [`Policy`] the
-//! simulator makes customers, walks each one's journey graph ([`walk`]), times
-//! the steps so that every time limit is met ([`timing`]), picks channels and
-//! metric values every expectation accepts ([`plan`]), and writes the events in
-//! the formats the evaluator reads ([`write`]). On request it injects
+//! simulator makes customers, walks each one's journey graph (`walk`), times
+//! the steps so that every time limit is met (`timing`), picks channels and
+//! metric values every expectation accepts (`plan`), and writes the events in
+//! the formats the evaluator reads ([`write`](mod@write)). On request it injects
 //! [`Deviation`]s, each made to produce a known finding kind, and it interleaves
 //! customers into one time-ordered stream with a bounded number in flight
 //! ([`Stream`]).
@@ -11,7 +11,7 @@
 //! - **Journey**: the one asked for (`journey`), or one of the policy's
 //!   journeys with a path, chosen uniformly.
 //! - **Attributes**: the journey is for some segments; one is chosen uniformly
-//!   and attributes that satisfy its `when` are solved for ([`attrs`]): equality
+//!   and attributes that satisfy its `when` are solved for (`attrs`): equality
 //!   and comparisons of an attribute with a literal, `in` lists, `and`/`or`/`not`,
 //!   `segment(x)`. They are written on the customer's first event (the evaluator
 //!   decides segments when an instance opens, from what it knows then).
