@@ -8,10 +8,10 @@
 //! fetched while the records before it are applied. It is fetched in three
 //! steps (the customer's slot in the table, the state it points to, then what
 //! the state points to), one record apart, as each needs the one before to
-//! have arrived. The hints change nothing the evaluator
-//! computes; records reach it in the same order, and names are interned in the
-//! same order relative to the pushes that forget customers, so the output is
-//! the same as pushing each record as it is read.
+//! have arrived. The hints change nothing the evaluator computes: records
+//! reach it in the same order, and names are interned in the same order
+//! relative to the pushes that forget customers, so the output is the same as
+//! pushing each record as it is read.
 
 use super::{Evaluator, Warm};
 use crate::events::{EventReader, InputError, ReadStats, Record};
