@@ -356,19 +356,19 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5)
         .max(1);
-    let mut runs: [Vec<f64>; 3] = Default::default();
+    let mut seconds: [Vec<f64>; 3] = Default::default();
     let (mut parsed, mut read, mut findings, mut in_memory) = (0, 0, 0, 0);
     for _ in 0..repeat {
         let (n, secs) = floor(&path);
         parsed = n;
-        runs[0].push(secs);
+        seconds[0].push(secs);
         let start = Instant::now();
         let file = std::fs::File::open(&path).expect("readable");
         (read, findings, _) = evaluate(&policy, file, "bench.ndjson");
-        runs[1].push(start.elapsed().as_secs_f64());
+        seconds[1].push(start.elapsed().as_secs_f64());
         let (n, secs) = evaluate_in_memory(&policy, &path);
         in_memory = n;
-        runs[2].push(secs);
+        seconds[2].push(secs);
     }
     if given.is_none() {
         let _ = std::fs::remove_file(&path);
@@ -386,7 +386,7 @@ fn main() {
             in_memory,
         ),
     ];
-    for ((name, events), secs) in measures.into_iter().zip(&mut runs) {
+    for ((name, events), secs) in measures.into_iter().zip(&mut seconds) {
         secs.sort_by(f64::total_cmp);
         let (best, median) = (secs[0], secs[secs.len() / 2]);
         println!(

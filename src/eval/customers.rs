@@ -93,6 +93,12 @@ impl Customers {
     /// nothing changes.
     pub(crate) fn warm(&self, id: Symbol, what: Warm) {
         let slot = self.slots.get(id.index());
+        if what == Warm::Slot {
+            if let Some(slot) = slot {
+                cache_hint::prefetch(slot);
+            }
+            return;
+        }
         let state = match slot {
             Some(Some(slot)) => &slot.state,
             _ => match self.spare.last() {
@@ -101,13 +107,8 @@ impl Customers {
             },
         };
         match what {
-            Warm::Slot => {
-                if let Some(slot) = slot {
-                    cache_hint::prefetch(slot);
-                }
-            }
             Warm::State => cache_hint::prefetch(&**state),
-            Warm::Journeys => state.warm_journeys(),
+            _ => state.warm_journeys(),
         }
     }
 

@@ -64,8 +64,8 @@ impl CustomerState {
     /// Start loading into the cache what applying this customer's next event
     /// reads beyond the state itself: the open instances with their steps and
     /// time limits, the attributes of the first buffered event, and with no
-    /// instance open the one kept for reuse. A hint
-    /// only (see [`super::ReadAhead`]); it changes nothing.
+    /// instance open the one kept for reuse. A hint only (see
+    /// [`super::ReadAhead`]); it changes nothing.
     pub(crate) fn warm_journeys(&self) {
         for inst in &self.instances {
             cache_hint::prefetch(&**inst);
