@@ -18,7 +18,8 @@
 //! Environment: `CXL_BENCH_EVENTS` (default 1000000) sizes (a) to (c);
 //! `CXL_BENCH_FILE` uses a log made earlier (`cxl simulate`) instead;
 //! `CXL_BENCH_RSS` (default `1000000,10000000`) lists the RSS runs, empty to
-//! skip; `CXL_BENCH_ONLY=end_to_end|evaluator` runs one part, for profiling.
+//! skip; `CXL_BENCH_ONLY=end_to_end|evaluator|reader` runs one part, for
+//! profiling (`reader`: the `EventReader` alone, every record dropped).
 
 use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Retention};
 use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
@@ -170,6 +171,21 @@ fn evaluate_in_memory(policy: &Policy, path: &std::path::Path) -> (u64, f64) {
     }
     drop(evaluator.finish(None));
     (pushed, start.elapsed().as_secs_f64())
+}
+
+/// The reader's share: every record read, and dropped (with the evaluator's
+/// names and attribute filter, as `cxl eval` reads). Returns (records, seconds).
+fn read_only(policy: &Policy, path: &std::path::Path) -> (u64, f64) {
+    let (mut evaluator, options) = streaming(policy);
+    let start = Instant::now();
+    let file = std::fs::File::open(path).expect("readable");
+    let mut reader = EventReader::new(file, "bench.ndjson", 0, &options).expect("a reader");
+    let mut read = 0u64;
+    while let Some(record) = reader.next_record(evaluator.names_mut()).expect("readable") {
+        read += 1;
+        drop(record);
+    }
+    (read, start.elapsed().as_secs_f64())
 }
 
 fn count_lines(path: &std::path::Path) -> u64 {
@@ -325,12 +341,20 @@ fn main() {
         size as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );
-    // For profiling one part: `CXL_BENCH_ONLY=evaluator` or `end_to_end`.
+    // For profiling one part: `CXL_BENCH_ONLY=evaluator`, `end_to_end` or `reader`.
     match std::env::var("CXL_BENCH_ONLY").as_deref() {
         Ok("evaluator") => {
             let (n, secs) = evaluate_in_memory(&policy, &path);
             println!(
                 "evaluator alone: {n} events in {secs:.2}s, {:.0}/s",
+                n as f64 / secs
+            );
+            return;
+        }
+        Ok("reader") => {
+            let (n, secs) = read_only(&policy, &path);
+            println!(
+                "reader alone: {n} events in {secs:.2}s, {:.0}/s",
                 n as f64 / secs
             );
             return;
