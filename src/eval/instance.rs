@@ -313,7 +313,11 @@ impl Instance {
         self.worst = super::Level::Info;
         self.findings_at_escalation_check = None;
         self.escalations.clear();
-        self.due_hint = i64::MIN;
+        // Exact from the start: nothing is due but abandonment, whose time
+        // only moves later with progress; deadlines added later lower it.
+        self.due_hint = compiled.abandon_after.map_or(i64::MAX, |after| {
+            started.saturating_add(after as i64 * 1000)
+        });
         self.segments = segments;
     }
 
