@@ -22,9 +22,10 @@ pub(crate) enum Scope {
 impl Scope {
     /// True when a customer in `segments` is in scope.
     #[inline]
-    pub(crate) fn admits(&self, segments: &[usize]) -> bool {
+    pub(crate) fn admits(&self, segments: &super::instance::Segments) -> bool {
         match self {
             Scope::Everyone => true,
+            // Looked at only here: most rules are for everyone.
             Scope::Segments(wanted) => wanted.iter().any(|w| segments.contains(w)),
         }
     }
