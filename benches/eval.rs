@@ -13,7 +13,8 @@
 //! should grow with customers in flight, not with the log.
 //!
 //! (a) to (c) run in turn five times (`CXL_BENCH_REPEAT`), each reported by
-//! its best and median run, as a shared machine is noisy.
+//! its best and median run, as a shared machine is noisy; so is the ratio of
+//! (b) to the (a) run just before it, round by round.
 //!
 //! Environment: `CXL_BENCH_EVENTS` (default 1000000) sizes (a) to (c);
 //! `CXL_BENCH_FILE` uses a log made earlier (`cxl simulate`) instead;
@@ -410,6 +411,14 @@ fn main() {
             in_memory,
         ),
     ];
+    // Each round's (b) beside the (a) run just before it: a busy machine slows
+    // both, so the pair's ratio varies less than either alone.
+    let mut ratios: Vec<f64> = seconds[0]
+        .iter()
+        .zip(&seconds[1])
+        .map(|(a, b)| (read as f64 / b) / (parsed as f64 / a))
+        .collect();
+    ratios.sort_by(|x, y| y.total_cmp(x));
     for ((name, events), secs) in measures.into_iter().zip(&mut seconds) {
         secs.sort_by(f64::total_cmp);
         let (best, median) = (secs[0], secs[secs.len() / 2]);
@@ -419,6 +428,11 @@ fn main() {
             events as f64 / median
         );
     }
+    println!(
+        "(b) ÷ (a) in events/s, round by round: best {:.2}, median {:.2}",
+        ratios[0],
+        ratios[ratios.len() / 2]
+    );
     println!("(b) found {findings} findings");
     let runs = std::env::var("CXL_BENCH_RSS").unwrap_or_else(|_| "1000000,10000000".to_string());
     let runs: Vec<u64> = runs
