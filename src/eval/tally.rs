@@ -353,6 +353,10 @@ impl Tally {
         std::mem::take(&mut self.fresh_escalations)
     }
 
+    /// Count an event whose name matches no step. Its evidence is the
+    /// earliest such event by time (the first read among equal times), not the
+    /// first to arrive: events reordered within the lateness window must give
+    /// the same report.
     pub(crate) fn unmapped(&mut self, event: &Event) {
         self.input.unmapped += 1;
         let entry = self
@@ -360,6 +364,9 @@ impl Tally {
             .entry(event.name)
             .or_insert((0, event.time, event.origin.line));
         entry.0 += 1;
+        if event.time < entry.1 {
+            (entry.1, entry.2) = (event.time, event.origin.line);
+        }
     }
 
     pub(crate) fn rejected(
