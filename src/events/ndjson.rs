@@ -206,7 +206,7 @@ impl Ctx {
     /// The record of a line in the fast subset, already scanned into `entries`.
     #[inline(always)]
     fn scanned(&mut self, text: &[u8], line_no: u64, interner: &mut Interner) -> Record {
-        let mut parsed = Parsed::default();
+        let mut parsed = Parsed::with_attrs(self.entries.attrs());
         LineSeed {
             keys: &self.keys,
             cache: &mut self.cache,
@@ -354,6 +354,7 @@ fn json_error(e: &serde_json::Error) -> String {
 fn parse_line(text: &[u8], seed: LineSeed<'_>, fast: Option<&mut Entries>) -> Result<(), String> {
     if let Some(entries) = fast {
         if fast::scan(text, seed.cache, entries).is_some() {
+            seed.parsed.attrs.reserve_exact(entries.attrs());
             seed.apply(text, entries);
             return Ok(());
         }

@@ -107,6 +107,12 @@ impl Entries {
     fn as_slice(&self) -> &[Entry] {
         self.list.get(..self.len).unwrap_or(&[])
     }
+
+    /// How many of the last line's entries may be attributes: the capacity
+    /// its attributes' vector needs.
+    pub(super) fn attrs(&self) -> usize {
+        self.attrs
+    }
 }
 
 /// Scans `line` into `out` (cleared first); `None` when the line is not in
@@ -425,6 +431,14 @@ const MAX_DIGITS: usize = 18;
 /// A number token at `i`: a plain integer by hand, anything else by serde_json.
 #[inline(always)]
 fn number(b: &[u8], i: usize, out: &mut Token) -> Option<usize> {
+    // Most numbers of a log are one digit (a score, a count): one followed
+    // by anything that cannot continue a number is that digit.
+    if let Some(&[digit @ b'0'..=b'9', next]) = b.get(i..i + 2) {
+        if !matches!(next, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+            *out = Token::Int(i64::from(digit - b'0'));
+            return Some(i + 1);
+        }
+    }
     let negative = b.get(i) == Some(&b'-');
     let digits_start = i + usize::from(negative);
     let mut end = digits_start;
@@ -502,12 +516,10 @@ impl Token {
 
 impl LineSeed<'_> {
     /// Applies a scanned line, key by key, as the serde visitor would.
+    /// The caller sizes `parsed.attrs` ([`Entries::attrs`]): a vector made
+    /// with its capacity is cheaper than one grown or replaced here.
     pub(super) fn apply(mut self, line: &[u8], entries: &Entries) {
         let key = |entry: &Entry| utf8(entry.key.of(line));
-        // Sized once (a new vector: cheaper than growing the empty one).
-        if self.parsed.attrs.is_empty() {
-            self.parsed.attrs = Vec::with_capacity(entries.attrs);
-        }
         for (position, entry) in entries.as_slice().iter().enumerate() {
             let slot = match entry.slot {
                 Some(slot) => slot,

@@ -35,6 +35,15 @@ pub(crate) struct Parsed {
 }
 
 impl Parsed {
+    /// Nothing read yet, with room for `attrs` attributes.
+    #[inline(always)]
+    pub(crate) fn with_attrs(attrs: usize) -> Parsed {
+        Parsed {
+            attrs: Vec::with_capacity(attrs),
+            ..Parsed::default()
+        }
+    }
+
     /// The event record the line holds, given the fields an event cannot do
     /// without (built in place: a record moved through a result costs copies).
     #[inline(always)]
