@@ -527,7 +527,12 @@ impl LineSeed<'_> {
             };
             match slot {
                 Slot::Attr(symbol) => {
-                    if let Some(value) = entry.value.attr(line) {
+                    let value = match entry.value {
+                        // Through the cache of texts that repeat.
+                        Token::Str(span) => Some(self.cache.texts.value(span.of(line))),
+                        value => value.attr(line),
+                    };
+                    if let Some(value) = value {
                         self.parsed.attrs.push((symbol, value));
                     }
                 }
