@@ -74,7 +74,7 @@ pub(super) struct Entry {
 
 /// The most keys a line read by the scanner may have (a line with more goes
 /// the general way).
-const MAX_ENTRIES: usize = 64;
+pub(super) const MAX_ENTRIES: usize = 64;
 
 /// The scanned entries of a line, in a fixed array (no capacity to check
 /// or grow per key; the count is kept in a register while scanning).

@@ -39,7 +39,9 @@ impl Parsed {
     #[inline(always)]
     pub(crate) fn with_attrs(attrs: usize) -> Parsed {
         Parsed {
-            attrs: Vec::with_capacity(attrs),
+            // Never more than a line's entries (a bound the allocation's
+            // size checks can rely on).
+            attrs: Vec::with_capacity(attrs.min(super::fast::MAX_ENTRIES)),
             ..Parsed::default()
         }
     }
