@@ -520,10 +520,13 @@ impl LineSeed<'_> {
     /// with its capacity is cheaper than one grown or replaced here.
     pub(super) fn apply(mut self, line: &[u8], entries: &Entries) {
         let key = |entry: &Entry| utf8(entry.key.of(line));
-        for (position, entry) in entries.as_slice().iter().enumerate() {
+        for entry in entries.as_slice() {
             let slot = match entry.slot {
                 Some(slot) => slot,
-                None => self.slot(position, &key(entry)),
+                // A key the scan did not find cached is not at its position
+                // in the cache (the position is only where `slot` looks
+                // first): no position is counted for it.
+                None => self.slot(usize::MAX, &key(entry)),
             };
             match slot {
                 Slot::Attr(symbol) => {
