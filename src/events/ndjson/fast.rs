@@ -519,14 +519,10 @@ impl LineSeed<'_> {
     /// The caller sizes `parsed.attrs` ([`Entries::attrs`]): a vector made
     /// with its capacity is cheaper than one grown or replaced here.
     pub(super) fn apply(mut self, line: &[u8], entries: &Entries) {
-        let key = |entry: &Entry| utf8(entry.key.of(line));
         for entry in entries.as_slice() {
             let slot = match entry.slot {
                 Some(slot) => slot,
-                // A key the scan did not find cached is not at its position
-                // in the cache (the position is only where `slot` looks
-                // first): no position is counted for it.
-                None => self.slot(usize::MAX, &key(entry)),
+                None => self.unseen_slot(line, entry),
             };
             match slot {
                 Slot::Attr(symbol) => {
@@ -542,10 +538,29 @@ impl LineSeed<'_> {
                 Slot::Skip => {}
                 slot => match entry.value {
                     Token::Str(span) => self.mapped_bytes(slot, span.of(line)),
-                    value => self.mapped(slot, &key(entry), value.scalar(line)),
+                    _ => self.mapped_other(slot, line, entry),
                 },
             }
         }
+    }
+
+    /// The slot of a key the scan did not find cached (out of line: the
+    /// loop over a line's keys stays small). It is not at its position in
+    /// the cache (the position is only where `slot` looks first), so none
+    /// is counted.
+    #[cold]
+    #[inline(never)]
+    fn unseen_slot(&mut self, line: &[u8], entry: &Entry) -> Slot {
+        self.slot(usize::MAX, &utf8(entry.key.of(line)))
+    }
+
+    /// A mapped field holding something other than a string (seldom: out
+    /// of line).
+    #[cold]
+    #[inline(never)]
+    fn mapped_other(&mut self, slot: Slot, line: &[u8], entry: &Entry) {
+        let key = utf8(entry.key.of(line));
+        self.mapped(slot, &key, entry.value.scalar(line));
     }
 }
 
