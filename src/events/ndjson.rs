@@ -128,6 +128,15 @@ impl<R: BufRead> NdjsonReader<R> {
                 return Ok(Some(ctx.scanned(text, line_no, interner)));
             }
         }
+        self.next_line_record(interner)
+    }
+
+    /// [`Self::next_record`] through the line reader: the first record, a
+    /// line the scanner did not take, blank lines, the end of input (out
+    /// of line: the common line stays in a small function).
+    #[inline(never)]
+    fn next_line_record(&mut self, interner: &mut Interner) -> Result<Option<Record>, InputError> {
+        let ctx = &mut self.ctx;
         loop {
             let line = match self.lines.next_line() {
                 Ok(Some(line)) => line,
