@@ -6,6 +6,7 @@
 
 use rustc_hash::FxHashMap;
 use std::borrow::Borrow;
+use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
 /// Names up to this many bytes are stored inside the hash table itself, so a
@@ -100,24 +101,45 @@ impl Interner {
     /// The symbol for `name`, interning it if it is new. Allocates only when
     /// `name` has not been seen before.
     pub fn intern(&mut self, name: &str) -> Symbol {
+        // A short name is looked up and inserted with one hash and one probe
+        // (its key costs no allocation); a long one is looked up first, so
+        // that only a new one is copied.
+        if name.len() <= INLINE {
+            return match self.map.entry(Key::new(name)) {
+                Entry::Occupied(found) => Symbol(*found.get()),
+                Entry::Vacant(slot) => {
+                    let index = Self::add(&mut self.names, &mut self.gens, &mut self.free, name);
+                    slot.insert(index);
+                    Symbol(index)
+                }
+            };
+        }
         if let Some(&index) = self.map.get(name.as_bytes()) {
             return Symbol(index);
         }
-        let index = match self.free.pop() {
+        let index = Self::add(&mut self.names, &mut self.gens, &mut self.free, name);
+        self.map.insert(Key::new(name), index);
+        Symbol(index)
+    }
+
+    /// Stores a new name under a forgotten index, or the next one: its
+    /// index (the caller maps the name to it).
+    fn add(names: &mut Vec<Box<str>>, gens: &mut Vec<u32>, free: &mut Vec<u32>, name: &str) -> u32 {
+        match free.pop() {
             Some(index) => {
-                self.names[index as usize] = name.into();
+                if let Some(slot) = names.get_mut(index as usize) {
+                    *slot = name.into();
+                }
                 index
             }
             None => {
                 // INVARIANT: more than u32::MAX distinct names would exhaust memory first.
-                let index = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
-                self.names.push(name.into());
-                self.gens.push(0);
+                let index = u32::try_from(names.len()).unwrap_or(u32::MAX);
+                names.push(name.into());
+                gens.push(0);
                 index
             }
-        };
-        self.map.insert(Key::new(name), index);
-        Symbol(index)
+        }
     }
 
     /// Forget a name, so that memory follows the names in use rather than every

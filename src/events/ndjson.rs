@@ -128,6 +128,15 @@ impl<R: BufRead> NdjsonReader<R> {
                 return Ok(Some(ctx.scanned(text, line_no, interner)));
             }
         }
+        self.next_line_record(interner)
+    }
+
+    /// [`Self::next_record`] through the line reader: the first record, a
+    /// line the scanner did not take, blank lines, the end of input (out
+    /// of line: the common line stays in a small function).
+    #[inline(never)]
+    fn next_line_record(&mut self, interner: &mut Interner) -> Result<Option<Record>, InputError> {
+        let ctx = &mut self.ctx;
         loop {
             let line = match self.lines.next_line() {
                 Ok(Some(line)) => line,
@@ -206,7 +215,7 @@ impl Ctx {
     /// The record of a line in the fast subset, already scanned into `entries`.
     #[inline(always)]
     fn scanned(&mut self, text: &[u8], line_no: u64, interner: &mut Interner) -> Record {
-        let mut parsed = Parsed::default();
+        let mut parsed = Parsed::with_attrs(self.entries.attrs());
         LineSeed {
             keys: &self.keys,
             cache: &mut self.cache,
@@ -354,6 +363,7 @@ fn json_error(e: &serde_json::Error) -> String {
 fn parse_line(text: &[u8], seed: LineSeed<'_>, fast: Option<&mut Entries>) -> Result<(), String> {
     if let Some(entries) = fast {
         if fast::scan(text, seed.cache, entries).is_some() {
+            seed.parsed.attrs.reserve_exact(entries.attrs());
             seed.apply(text, entries);
             return Ok(());
         }

@@ -149,12 +149,17 @@ impl EventReader {
     /// The next record, `None` at the end, or an error that stops reading
     /// (after which `None` follows).
     pub fn next_record(&mut self, interner: &mut Interner) -> Result<Option<Record>, InputError> {
-        let record = match &mut self.inner {
+        // The result is handed on as it came (not taken apart by `?` and
+        // built again): the reader's record is written once, in place.
+        let result = match &mut self.inner {
             Inner::Ndjson(r) => r.next_record(interner),
             Inner::Csv(r) => r.next_record(interner),
             Inner::Xes(r) => r.next_record(interner),
-        }?;
-        match &record {
+        };
+        let Ok(record) = &result else {
+            return result;
+        };
+        match record {
             Some(Record::Event(_)) => {
                 self.stats.read += 1;
                 self.stats.accepted += 1;
@@ -169,7 +174,7 @@ impl EventReader {
         if let Inner::Xes(r) = &self.inner {
             self.stats.filtered = r.filtered();
         }
-        Ok(record)
+        result
     }
 
     /// What has been read so far.

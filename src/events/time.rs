@@ -368,7 +368,7 @@ fn parse_full(b: &[u8]) -> Option<Civil> {
 /// second as written (not range-checked); `None` unless six digits and two
 /// colons.
 fn clock(h: &[u8; 19]) -> Option<(u32, u32, u32)> {
-    let w = u64::from_le_bytes([h[11], h[12], h[13], h[14], h[15], h[16], h[17], h[18]]);
+    let w = word_at(h, 11);
     // Bytes 2 and 5 of the word are the colons, the others digits.
     const COLON_MASK: u64 = 0x0000_FF00_00FF_0000;
     const COLONS: u64 = 0x0000_3A00_003A_0000;
@@ -420,12 +420,19 @@ pub(crate) struct LastDay {
     minute: ((u64, u64), i64),
 }
 
+/// The eight bytes of `h` from `at` (up to 11) as a little-endian word,
+/// read at once (a word put together byte by byte costs a dozen
+/// instructions).
+#[inline(always)]
+fn word_at(h: &[u8; 19], at: usize) -> u64 {
+    h.get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
 /// The first sixteen bytes of `h` (`YYYY-MM-DDTHH:MM`), packed.
 fn minute_key(h: &[u8; 19]) -> (u64, u64) {
-    (
-        u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]),
-        u64::from_le_bytes([h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15]]),
-    )
+    (word_at(h, 0), word_at(h, 8))
 }
 
 /// The seconds of `HH:MM:SS` at bytes 16 to 18 (`:SS`): a leap second
@@ -454,10 +461,7 @@ impl LastDay {
     /// The day number of the date that `h` starts with, from the last one
     /// when it is the same; `None` when it is not a valid date.
     fn days_of(&mut self, h: &[u8; 19]) -> Option<i64> {
-        let key = (
-            u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]),
-            u16::from_le_bytes([h[8], h[9]]),
-        );
+        let key = (word_at(h, 0), u16::from_le_bytes([h[8], h[9]]));
         if key == self.key {
             return Some(self.days);
         }

@@ -3,7 +3,7 @@
 //! [`super::names`] (steps, channels, actors; recent customers), and the
 //! last date read.
 
-use super::names::{CustomerCache, NameCache};
+use super::names::{CustomerCache, NameCache, TextCache};
 use crate::events::time::LastDay;
 use crate::events::{Interner, Symbol};
 
@@ -128,6 +128,8 @@ pub(crate) struct KeyCache {
     pub(crate) names: NameCache,
     /// Recent customers.
     pub(crate) customers: CustomerCache,
+    /// String attribute values that repeat.
+    pub(crate) texts: TextCache,
     /// The date of the last time read.
     pub(crate) day: LastDay,
 }

@@ -74,7 +74,7 @@ pub(super) struct Entry {
 
 /// The most keys a line read by the scanner may have (a line with more goes
 /// the general way).
-const MAX_ENTRIES: usize = 64;
+pub(super) const MAX_ENTRIES: usize = 64;
 
 /// The scanned entries of a line, in a fixed array (no capacity to check
 /// or grow per key; the count is kept in a register while scanning).
@@ -106,6 +106,12 @@ impl Entries {
     /// The entries of the last line scanned.
     fn as_slice(&self) -> &[Entry] {
         self.list.get(..self.len).unwrap_or(&[])
+    }
+
+    /// How many of the last line's entries may be attributes: the capacity
+    /// its attributes' vector needs.
+    pub(super) fn attrs(&self) -> usize {
+        self.attrs
     }
 }
 
@@ -425,6 +431,14 @@ const MAX_DIGITS: usize = 18;
 /// A number token at `i`: a plain integer by hand, anything else by serde_json.
 #[inline(always)]
 fn number(b: &[u8], i: usize, out: &mut Token) -> Option<usize> {
+    // Most numbers of a log are one digit (a score, a count): one followed
+    // by anything that cannot continue a number is that digit.
+    if let Some(&[digit @ b'0'..=b'9', next]) = b.get(i..i + 2) {
+        if !matches!(next, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+            *out = Token::Int(i64::from(digit - b'0'));
+            return Some(i + 1);
+        }
+    }
     let negative = b.get(i) == Some(&b'-');
     let digits_start = i + usize::from(negative);
     let mut end = digits_start;
@@ -502,30 +516,51 @@ impl Token {
 
 impl LineSeed<'_> {
     /// Applies a scanned line, key by key, as the serde visitor would.
+    /// The caller sizes `parsed.attrs` ([`Entries::attrs`]): a vector made
+    /// with its capacity is cheaper than one grown or replaced here.
     pub(super) fn apply(mut self, line: &[u8], entries: &Entries) {
-        let key = |entry: &Entry| utf8(entry.key.of(line));
-        // Sized once (a new vector: cheaper than growing the empty one).
-        if self.parsed.attrs.is_empty() {
-            self.parsed.attrs = Vec::with_capacity(entries.attrs);
-        }
-        for (position, entry) in entries.as_slice().iter().enumerate() {
+        for entry in entries.as_slice() {
             let slot = match entry.slot {
                 Some(slot) => slot,
-                None => self.slot(position, &key(entry)),
+                None => self.unseen_slot(line, entry),
             };
             match slot {
                 Slot::Attr(symbol) => {
-                    if let Some(value) = entry.value.attr(line) {
+                    let value = match entry.value {
+                        // Through the cache of texts that repeat.
+                        Token::Str(span) => Some(self.cache.texts.value(span.of(line))),
+                        value => value.attr(line),
+                    };
+                    if let Some(value) = value {
                         self.parsed.attrs.push((symbol, value));
                     }
                 }
                 Slot::Skip => {}
                 slot => match entry.value {
                     Token::Str(span) => self.mapped_bytes(slot, span.of(line)),
-                    value => self.mapped(slot, &key(entry), value.scalar(line)),
+                    _ => self.mapped_other(slot, line, entry),
                 },
             }
         }
+    }
+
+    /// The slot of a key the scan did not find cached (out of line: the
+    /// loop over a line's keys stays small). It is not at its position in
+    /// the cache (the position is only where `slot` looks first), so none
+    /// is counted.
+    #[cold]
+    #[inline(never)]
+    fn unseen_slot(&mut self, line: &[u8], entry: &Entry) -> Slot {
+        self.slot(usize::MAX, &utf8(entry.key.of(line)))
+    }
+
+    /// A mapped field holding something other than a string (seldom: out
+    /// of line).
+    #[cold]
+    #[inline(never)]
+    fn mapped_other(&mut self, slot: Slot, line: &[u8], entry: &Entry) {
+        let key = utf8(entry.key.of(line));
+        self.mapped(slot, &key, entry.value.scalar(line));
     }
 }
 

@@ -59,6 +59,9 @@ impl LineSeed<'_> {
         }
     }
 
+    /// Keeps the line's first problem (out of line: most lines have none).
+    #[cold]
+    #[inline(never)]
     fn problem(&mut self, reason: String) {
         self.parsed.problem.get_or_insert(reason);
     }

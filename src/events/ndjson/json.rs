@@ -35,6 +35,17 @@ pub(crate) struct Parsed {
 }
 
 impl Parsed {
+    /// Nothing read yet, with room for `attrs` attributes.
+    #[inline(always)]
+    pub(crate) fn with_attrs(attrs: usize) -> Parsed {
+        Parsed {
+            // Never more than a line's entries (a bound the allocation's
+            // size checks can rely on).
+            attrs: Vec::with_capacity(attrs.min(super::fast::MAX_ENTRIES)),
+            ..Parsed::default()
+        }
+    }
+
     /// The event record the line holds, given the fields an event cannot do
     /// without (built in place: a record moved through a result costs copies).
     #[inline(always)]
