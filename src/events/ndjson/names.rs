@@ -129,12 +129,8 @@ impl TextCache {
     }
 }
 
-/// How many customers the cache holds (a power of two): 8,192 slots (256
-/// KiB) for a few thousand customers in flight, as a customer evicted by
-/// another costs a probe of the interner (4,096 missed 6.8% of the bench
-/// log's lookups; 8,192 gave 0.27% fewer instructions end to end for 0.24%
-/// more misses of the 2 MB cache).
-const CACHED_CUSTOMERS: usize = 8192;
+/// How many customers the cache holds (a power of two).
+const CACHED_CUSTOMERS: usize = 4096;
 
 /// The longest customer id cached (an entry is then 32 bytes: two to a
 /// cache line, none across two).
