@@ -90,6 +90,11 @@ impl NameCache {
 /// How many attribute texts the small cache holds (a power of two).
 const CACHED_TEXTS: usize = 256;
 
+/// The longest text cached: values that repeat are short (a tier, a reason),
+/// and a long one kept would hold memory that follows the log, not the
+/// customers in flight.
+const CACHED_TEXT_LEN: usize = 64;
+
 /// String attribute values that repeat (a reason asked, a tier): a hit
 /// copies the text held here instead of checking the bytes as UTF-8 and
 /// testing them for a time again. Texts only: a time attribute is seldom
@@ -108,6 +113,9 @@ impl TextCache {
     /// [`text_value`] reads it.
     #[inline(always)]
     pub(crate) fn value(&mut self, b: &[u8]) -> Value {
+        if b.len() > CACHED_TEXT_LEN {
+            return text_value(&utf8(b));
+        }
         let index = slot_of(b) % CACHED_TEXTS;
         if let Some(Some(text)) = self.0.get(index) {
             if same(text.as_bytes(), b) {
@@ -267,6 +275,44 @@ fn word(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_texts_read_as_uncached_ones_and_long_ones_are_not_kept() {
+        let mut cache = TextCache::default();
+        let long = "x".repeat(CACHED_TEXT_LEN + 1);
+        let texts = [
+            "gold",
+            "bank_details",
+            "gold",
+            "2026-03-01T10:00:00Z",
+            "2026-03-01T10:00:00Z",
+            long.as_str(),
+            long.as_str(),
+            "",
+        ];
+        for text in texts {
+            assert_eq!(cache.value(text.as_bytes()), text_value(text), "{text:?}");
+        }
+        assert!(
+            cache.0.iter().flatten().all(|t| t.len() <= CACHED_TEXT_LEN),
+            "no long text is kept"
+        );
+        assert!(
+            cache.0.iter().flatten().all(|t| !t.starts_with("2026")),
+            "a time is not kept as a text"
+        );
+        // Many distinct texts, so slots are shared and overwritten.
+        let many: Vec<String> = (0..2 * CACHED_TEXTS).map(|i| format!("t{i}")).collect();
+        for round in ["", " again"] {
+            for text in &many {
+                assert_eq!(
+                    cache.value(text.as_bytes()),
+                    text_value(text),
+                    "{text:?}{round}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_forgotten_customer_is_not_returned_for_its_old_id() {
