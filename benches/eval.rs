@@ -343,35 +343,20 @@ fn main() {
         start.elapsed().as_secs_f64()
     );
     // For profiling one part: `CXL_BENCH_ONLY=evaluator`, `end_to_end` or `reader`.
-    match std::env::var("CXL_BENCH_ONLY").as_deref() {
-        Ok("evaluator") => {
-            let (n, secs) = evaluate_in_memory(&policy, &path);
-            println!(
-                "evaluator alone: {n} events in {secs:.2}s, {:.0}/s",
-                n as f64 / secs
-            );
-            return;
-        }
-        Ok("reader") => {
-            let (n, secs) = read_only(&policy, &path);
-            println!(
-                "reader alone: {n} events in {secs:.2}s, {:.0}/s",
-                n as f64 / secs
-            );
-            return;
-        }
+    let part = match std::env::var("CXL_BENCH_ONLY").as_deref() {
+        Ok("evaluator") => Some(("evaluator alone", evaluate_in_memory(&policy, &path))),
+        Ok("reader") => Some(("reader alone", read_only(&policy, &path))),
         Ok("end_to_end") => {
             let start = Instant::now();
             let file = std::fs::File::open(&path).expect("readable");
             let (n, _, _) = evaluate(&policy, file, "bench.ndjson");
-            let secs = start.elapsed().as_secs_f64();
-            println!(
-                "end to end: {n} events in {secs:.2}s, {:.0}/s",
-                n as f64 / secs
-            );
-            return;
+            Some(("end to end", (n, start.elapsed().as_secs_f64())))
         }
-        _ => {}
+        _ => None,
+    };
+    if let Some((name, (n, secs))) = part {
+        println!("{name}: {n} events in {secs:.2}s, {:.0}/s", n as f64 / secs);
+        return;
     }
     // A shared machine is noisy: (a) to (c) run in turn `CXL_BENCH_REPEAT`
     // times (default 5), so each is seen in the same spells as the others,
