@@ -114,7 +114,7 @@ fn streaming(policy: &Policy) -> (Evaluator<'_>, ReadOptions) {
         },
     );
     let mut options = ReadOptions::new(InputFormat::Ndjson);
-    options.attributes = evaluator.attribute_filter();
+    evaluator.narrow(&mut options);
     (evaluator, options)
 }
 

@@ -149,11 +149,30 @@ impl<'p> Evaluator<'p> {
         &mut self.names
     }
 
-    /// The event attributes this evaluation reads, as a reader option: a
-    /// reader that leaves the others out saves their work (see
-    /// [`crate::events::AttributeFilter`]).
-    pub fn attribute_filter(&self) -> crate::events::AttributeFilter {
-        crate::events::AttributeFilter::Only(self.index.attributes_read.clone())
+    /// Leave out of `options` what this evaluation never reads, so a reader
+    /// saves the work: the attributes its policy does not name (see
+    /// [`crate::events::AttributeFilter`]) and the actor.
+    ///
+    /// ```
+    /// use cxl::eval::{EvalOptions, Evaluator};
+    /// use cxl::events::{InputFormat, ReadOptions};
+    ///
+    /// let policy = cxl::Policy::compile(
+    ///     "use std/cx\njourney j { goal a step a { } path a }\nexpect j.a { csat >= 4 else yellow }",
+    /// )
+    /// .expect("the policy compiles");
+    /// let evaluator = Evaluator::new(&policy, EvalOptions::default());
+    /// let mut options = ReadOptions::new(InputFormat::Ndjson);
+    /// evaluator.narrow(&mut options);
+    /// assert!(options.attributes.keeps("csat"));
+    /// assert!(!options.attributes.keeps("tenure_days"));
+    /// assert!(!options.read_actor);
+    /// ```
+    pub fn narrow(&self, options: &mut crate::events::ReadOptions) {
+        options.attributes =
+            crate::events::AttributeFilter::Only(self.index.attributes_read.clone());
+        // No rule, finding or report looks at who acted.
+        options.read_actor = false;
     }
 
     /// The interner, for resolving symbols.

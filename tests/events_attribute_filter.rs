@@ -1,6 +1,8 @@
 //! The attribute filter read option (`ReadOptions::attributes`): kept keys are
 //! read with their types, the others are left out (not even interned), the
-//! mapped fields are not affected, and the same lines are rejected.
+//! mapped fields are not affected, and the same lines are rejected. Likewise
+//! `ReadOptions::read_actor`: actors left out are not interned, and the same
+//! lines are rejected.
 
 use cxl::events::{
     AttributeFilter, Event, EventReader, InputFormat, Interner, ReadOptions, Record, Rejection,
@@ -17,7 +19,11 @@ struct Got {
 fn read(text: &'static str, format: InputFormat, attributes: AttributeFilter) -> Got {
     let mut options = ReadOptions::new(format);
     options.attributes = attributes;
-    let mut reader = EventReader::new(text.as_bytes(), "in", 0, &options).expect("reader");
+    read_with(text, &options)
+}
+
+fn read_with(text: &'static str, options: &ReadOptions) -> Got {
+    let mut reader = EventReader::new(text.as_bytes(), "in", 0, options).expect("reader");
     let mut got = Got {
         events: Vec::new(),
         customers: Vec::new(),
@@ -201,4 +207,78 @@ fn xes_keeps_only_the_named_attributes_and_still_reads_its_own_keys() {
     let all = read(XES, InputFormat::Xes, AttributeFilter::All);
     assert_eq!(all.events[0].attrs.len(), 3, "csat, note and the lifecycle");
     assert_eq!(all.customers[0].attrs.len(), 2);
+}
+
+/// Lines whose actor is every JSON type, on both NDJSON paths (the second line
+/// has an escape, so it goes the serde way).
+const ACTORS: &str = concat!(
+    r#"{"customer":"c1","step":"a","time":"2026-03-01T00:00:00Z","actor":"Ann","csat":5}"#,
+    "\n",
+    r#"{"customer":"c1","step":"b\u0021","time":"2026-03-01T00:01:00Z","actor":"Bo\"b"}"#,
+    "\n",
+    r#"{"customer":"c2","step":"a","time":"2026-03-01T00:02:00Z","actor":42}"#,
+    "\n",
+    r#"{"customer":"c3","step":"a","time":"2026-03-01T00:03:00Z","actor":null}"#,
+    "\n",
+    r#"{"customer":"c4","step":"a","time":"2026-03-01T00:04:00Z","actor":true}"#,
+    "\n",
+    r#"{"customer":"c5","step":"a","time":"2026-03-01T00:05:00Z","actor":{"name":"Ann"}}"#,
+    "\n",
+    r#"{"customer":"c6","step":"a","time":"2026-03-01T00:06:00Z","actor":["Ann"]}"#,
+    "\n",
+    r#"{"actor":[],"customer":"c7","step":"a","time":"2026-03-01T00:07:00Z"}"#,
+    "\n",
+);
+
+#[test]
+fn actors_left_out_are_not_interned_and_the_same_lines_are_rejected() {
+    let mut options = ReadOptions::new(InputFormat::Ndjson);
+    let with = read_with(ACTORS, &options);
+    options.read_actor = false;
+    let without = read_with(ACTORS, &options);
+    // The same lines are read, and the same ones rejected for the same reasons.
+    assert_eq!(without.rejected, with.rejected);
+    assert!(!with.rejected.is_empty(), "an object actor is rejected");
+    let origins = |g: &Got| g.events.iter().map(|e| e.origin).collect::<Vec<_>>();
+    assert_eq!(origins(&without), origins(&with));
+    assert!(with.events.iter().any(|e| e.actor.is_some()));
+    assert!(without.events.iter().all(|e| e.actor.is_none()));
+    // The rest of each event is as read with the actor.
+    for (a, b) in without.events.iter().zip(&with.events) {
+        let name = |g: &Got, s| g.interner.resolve(s).to_string();
+        assert_eq!(name(&without, a.customer), name(&with, b.customer));
+        assert_eq!(name(&without, a.name), name(&with, b.name));
+        assert_eq!((a.time, a.attrs.len()), (b.time, b.attrs.len()));
+    }
+    for actor in ["Ann", "Bo\"b", "42"] {
+        assert!(with.interner.get(actor).is_some(), "{actor} read");
+        assert_eq!(without.interner.get(actor), None, "{actor} left out");
+    }
+}
+
+#[test]
+fn csv_and_xes_leave_actors_out_too() {
+    const CSV: &str = "customer,step,time,actor\nc1,start,2026-03-01T00:00:00Z,Ann\n";
+    const XES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0">
+  <trace>
+    <string key="concept:name" value="c1"/>
+    <event>
+      <string key="concept:name" value="Claim reported"/>
+      <string key="org:resource" value="Ann"/>
+      <date key="time:timestamp" value="2026-03-01T00:05:00.000+00:00"/>
+    </event>
+  </trace>
+</log>
+"#;
+    for (text, format) in [(CSV, InputFormat::Csv), (XES, InputFormat::Xes)] {
+        let mut options = ReadOptions::new(format);
+        let with = read_with(text, &options);
+        options.read_actor = false;
+        let without = read_with(text, &options);
+        assert_eq!(with.events.len(), 1, "{format:?}");
+        assert!(with.events[0].actor.is_some(), "{format:?} reads the actor");
+        assert_eq!(without.events.len(), 1, "{format:?}");
+        assert_eq!(without.events[0].actor, None, "{format:?} leaves it out");
+    }
 }

@@ -138,7 +138,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
         Ok(())
     };
     let (mut options, input, name) = args.input.open_with(&args.log, &policy.source)?;
-    options.attributes = evaluator.attribute_filter();
+    evaluator.narrow(&mut options);
     let reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
     let mut reader = ReadAhead::new(reader);
     let mut rejects = match &args.reject_file {

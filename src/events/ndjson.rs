@@ -83,6 +83,7 @@ impl<R: BufRead> NdjsonReader<R> {
             time: mapping.time.clone(),
             channel: mapping.channel.clone(),
             actor: mapping.actor.clone(),
+            read_actor: true,
         };
         NdjsonReader {
             lines: LineReader::new(input, max_line),
@@ -101,6 +102,11 @@ impl<R: BufRead> NdjsonReader<R> {
                 max_line,
             },
         }
+    }
+
+    /// Check the actor field of each line, and leave it out of events.
+    pub(crate) fn leave_out_actor(&mut self) {
+        self.ctx.keys.read_actor = false;
     }
 
     /// The next record, or `None` at the end.

@@ -36,6 +36,10 @@ pub struct ReadOptions {
     /// events and customers without being typed, allocated or interned; the
     /// mapped fields (customer, step, time, channel, actor) are not affected.
     pub attributes: AttributeFilter,
+    /// Read the actor field (default: true). False leaves it out of events
+    /// (`Event::actor` is `None`) without interning it; an NDJSON value is
+    /// still checked as an actor's would be, so the same lines are rejected.
+    pub read_actor: bool,
 }
 
 /// Which attribute keys a reader keeps.
@@ -97,6 +101,7 @@ impl ReadOptions {
             all_lifecycle: false,
             max_line: DEFAULT_MAX_LINE,
             attributes: AttributeFilter::All,
+            read_actor: true,
         }
     }
 }
@@ -113,6 +118,8 @@ enum Inner {
 pub struct EventReader {
     inner: Inner,
     stats: ReadStats,
+    /// False: actors are left out (see [`ReadOptions::read_actor`]).
+    read_actor: bool,
 }
 
 impl EventReader {
@@ -128,21 +135,28 @@ impl EventReader {
         let file = file.to_string();
         let o = options;
         let inner = match o.format {
-            InputFormat::Ndjson => Inner::Ndjson(Box::new(NdjsonReader::new(
-                input,
-                file,
-                file_index,
-                &o.mapping,
-                o.time.clone(),
-                o.max_line,
-                o.attributes.clone(),
-            ))),
+            InputFormat::Ndjson => {
+                let mut reader = NdjsonReader::new(
+                    input,
+                    file,
+                    file_index,
+                    &o.mapping,
+                    o.time.clone(),
+                    o.max_line,
+                    o.attributes.clone(),
+                );
+                if !o.read_actor {
+                    reader.leave_out_actor();
+                }
+                Inner::Ndjson(Box::new(reader))
+            }
             InputFormat::Csv => Inner::Csv(Box::new(CsvReader::new(input, file, file_index, o)?)),
             InputFormat::Xes => Inner::Xes(Box::new(XesReader::new(input, file, file_index, o))),
         };
         Ok(EventReader {
             inner,
             stats: ReadStats::default(),
+            read_actor: o.read_actor,
         })
     }
 
@@ -151,11 +165,19 @@ impl EventReader {
     pub fn next_record(&mut self, interner: &mut Interner) -> Result<Option<Record>, InputError> {
         // The result is handed on as it came (not taken apart by `?` and
         // built again): the reader's record is written once, in place.
-        let result = match &mut self.inner {
+        let mut result = match &mut self.inner {
             Inner::Ndjson(r) => r.next_record(interner),
             Inner::Csv(r) => r.next_record(interner),
             Inner::Xes(r) => r.next_record(interner),
         };
+        // The NDJSON reader leaves the actor out itself, without interning it.
+        if let (false, false, Ok(Some(Record::Event(event)))) = (
+            self.read_actor,
+            matches!(self.inner, Inner::Ndjson(_)),
+            &mut result,
+        ) {
+            event.actor = None;
+        }
         let Ok(record) = &result else {
             return result;
         };

@@ -17,6 +17,9 @@ pub(crate) enum Slot {
     Step(u32),
     Channel,
     Actor,
+    /// A mapped field the caller does not want (the actor, for the
+    /// evaluator): its value is checked as the field's would be, not kept.
+    Unread,
     Attr(Symbol),
     /// An attribute the reader was asked to leave out.
     Skip,

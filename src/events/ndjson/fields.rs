@@ -25,6 +25,11 @@ impl LineSeed<'_> {
             Slot::Step(_) => self.parsed.step = self.name(key, value),
             Slot::Channel => self.parsed.channel = self.name(key, value),
             Slot::Actor => self.parsed.actor = self.name(key, value),
+            Slot::Unread => {
+                if let Err(kind) = value.text() {
+                    self.wrong_type(key, kind);
+                }
+            }
             Slot::Attr(_) | Slot::Skip => {}
         }
     }
@@ -55,7 +60,7 @@ impl LineSeed<'_> {
                 self.parsed.channel = Some(self.cache.names.intern(text, self.interner));
             }
             Slot::Actor => self.parsed.actor = Some(self.cache.names.intern(text, self.interner)),
-            Slot::Attr(_) | Slot::Skip => {}
+            Slot::Attr(_) | Slot::Skip | Slot::Unread => {}
         }
     }
 

@@ -18,6 +18,8 @@ pub(crate) struct Keys {
     pub(crate) time: String,
     pub(crate) channel: Option<String>,
     pub(crate) actor: Option<String>,
+    /// False: the actor is checked, not kept (see `ReadOptions::read_actor`).
+    pub(crate) read_actor: bool,
 }
 
 /// What one line held.
@@ -152,7 +154,11 @@ impl LineSeed<'_> {
         } else if keys.channel.as_deref() == Some(key) {
             Slot::Channel
         } else if keys.actor.as_deref() == Some(key) {
-            Slot::Actor
+            if keys.read_actor {
+                Slot::Actor
+            } else {
+                Slot::Unread
+            }
         } else if self.attributes.keeps(key) {
             Slot::Attr(self.interner.intern(key))
         } else {
