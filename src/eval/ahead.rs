@@ -36,7 +36,10 @@ const AHEAD: usize = 3;
 /// attributes) stay in the data cache until they are applied.
 const BATCH: usize = 128;
 
-/// An [`EventReader`] that reads a few records ahead of an [`Evaluator`].
+/// An [`EventReader`] that reads records ahead of an [`Evaluator`], in
+/// batches. A batch holds up to 128 records, so on a slow live stream,
+/// where each finding is wanted as soon as its record arrives, push the
+/// reader's records yourself instead.
 ///
 /// ```
 /// use cxl::eval::{EvalOptions, Evaluator, ReadAhead};
