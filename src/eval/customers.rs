@@ -20,9 +20,11 @@ pub(crate) enum Warm {
     Slot,
     /// The state: attributes, reorder buffer, recent records.
     State,
-    /// The open instances, their steps and time limits, the buffered event's
-    /// attributes (for a new customer: the instance the spare state keeps).
-    Journeys,
+    /// The open instances and the buffered event's attributes (for a new
+    /// customer: the instance the spare state keeps).
+    Instances,
+    /// The instances' steps and time limits.
+    Steps,
 }
 
 /// One customer in the table.
@@ -93,6 +95,7 @@ impl Customers {
     /// nothing changes.
     pub(crate) fn warm(&self, id: Symbol, what: Warm) {
         let slot = self.slots.get(id.index());
+        // The slot is only hinted: reading it (below) would wait for it.
         if what == Warm::Slot {
             if let Some(slot) = slot {
                 cache_hint::prefetch(slot);
@@ -107,8 +110,10 @@ impl Customers {
             },
         };
         match what {
+            Warm::Slot => {} // hinted above
             Warm::State => cache_hint::prefetch(&**state),
-            _ => state.warm_journeys(),
+            Warm::Instances => state.warm_instances(),
+            Warm::Steps => state.warm_steps(),
         }
     }
 

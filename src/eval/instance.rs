@@ -62,15 +62,13 @@ impl CustomerState {
     }
 
     /// Start loading into the cache what applying this customer's next event
-    /// reads beyond the state itself: the open instances with their steps and
-    /// time limits, the attributes of the first buffered event, and with no
-    /// instance open the one kept for reuse. A hint only (see
-    /// [`super::ReadAhead`]); it changes nothing.
-    pub(crate) fn warm_journeys(&self) {
+    /// reads beyond the state itself, first step: the open instances, the
+    /// attributes of the first buffered event, and with no instance open the
+    /// one kept for reuse. A hint only (see [`super::ReadAhead`]); it changes
+    /// nothing.
+    pub(crate) fn warm_instances(&self) {
         for inst in &self.instances {
             cache_hint::prefetch(&**inst);
-            cache_hint::prefetch_slice(&inst.steps);
-            cache_hint::prefetch_slice(&inst.activations);
         }
         if let Some((_, event)) = self.buffer.first() {
             cache_hint::prefetch_slice(&event.attrs);
@@ -78,6 +76,17 @@ impl CustomerState {
         // A new customer restarts the instance the spare state kept.
         if let (true, Some(inst)) = (self.instances.is_empty(), &self.spare) {
             cache_hint::prefetch(&**inst);
+        }
+    }
+
+    /// The second step, once the instances have arrived (their vectors'
+    /// addresses are in them): their steps and open time limits.
+    pub(crate) fn warm_steps(&self) {
+        for inst in &self.instances {
+            cache_hint::prefetch_slice(&inst.steps);
+            cache_hint::prefetch_slice(&inst.activations);
+        }
+        if let (true, Some(inst)) = (self.instances.is_empty(), &self.spare) {
             cache_hint::prefetch_slice(&inst.steps);
         }
     }
