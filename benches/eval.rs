@@ -20,7 +20,10 @@
 //! `CXL_BENCH_FILE` uses a log made earlier (`cxl simulate`) instead;
 //! `CXL_BENCH_RSS` (default `1000000,10000000`) lists the RSS runs, empty to
 //! skip; `CXL_BENCH_ONLY=end_to_end|evaluator|reader` runs one part, for
-//! profiling (`reader`: the `EventReader` alone, every record dropped).
+//! profiling (`reader`: the `EventReader` alone, every record dropped);
+//! `CXL_BENCH_NEIGHBOUR=64` runs a noisy neighbour while it measures: a child
+//! process that reads and writes 64 MB at random, to see the figures of a
+//! busy host (whose other machines keep the shared cache full) on demand.
 
 use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Retention};
 use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
@@ -38,6 +41,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const CONCURRENCY: usize = 2000;
 /// The child-process marker: `CXL_BENCH_CHILD=1` runs one RSS measurement on stdin.
 const CHILD: &str = "CXL_BENCH_CHILD";
+/// The noisy neighbour's marker: `CXL_BENCH_NEIGHBOUR_CHILD=MB` runs one.
+const NEIGHBOUR_CHILD: &str = "CXL_BENCH_NEIGHBOUR_CHILD";
 
 fn policy_text() -> (String, &'static str) {
     for path in [
@@ -317,6 +322,12 @@ fn main() {
         child();
         return;
     }
+    if let Some(mb) = std::env::var(NEIGHBOUR_CHILD)
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return neighbour(mb);
+    }
     if !std::env::args().any(|a| a == "--bench") {
         return smoke();
     }
@@ -342,6 +353,10 @@ fn main() {
         size as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );
+    let _neighbour = std::env::var("CXL_BENCH_NEIGHBOUR")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map(Neighbour::start);
     // For profiling one part: `CXL_BENCH_ONLY=evaluator`, `end_to_end` or `reader`.
     let part = match std::env::var("CXL_BENCH_ONLY").as_deref() {
         Ok("evaluator") => Some(("evaluator alone", evaluate_in_memory(&policy, &path))),
@@ -447,5 +462,49 @@ fn main() {
             }
             Err(e) => println!("| {n} | failed: {e} |"),
         }
+    }
+}
+
+/// A noisy neighbour in a child process, stopped when dropped.
+struct Neighbour(std::process::Child);
+
+impl Neighbour {
+    fn start(mb: usize) -> Neighbour {
+        let exe = std::env::current_exe().expect("the bench's own path");
+        let child = Command::new(exe)
+            .env(NEIGHBOUR_CHILD, mb.to_string())
+            // The child stops when this pipe closes, however this process ends.
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("a neighbour process");
+        println!("with a noisy neighbour: a process reading and writing {mb} MB at random");
+        Neighbour(child)
+    }
+}
+
+impl Drop for Neighbour {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Read and write `mb` megabytes at random until stdin closes: what the other
+/// machines of a busy host do to the caches they share with this one.
+fn neighbour(mb: usize) {
+    std::thread::spawn(|| {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        std::process::exit(0);
+    });
+    let mut words: Vec<u64> = (0..(mb.max(1) << 17) as u64).collect();
+    let (mut x, mut sum) = (0x9e37_79b9_7f4a_7c15_u64, 0u64);
+    loop {
+        // xorshift: an index the prefetchers cannot guess.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let i = (x % words.len() as u64) as usize;
+        sum = sum.wrapping_add(words[i]);
+        words[i] = std::hint::black_box(sum);
     }
 }
