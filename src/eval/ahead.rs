@@ -33,8 +33,8 @@ use std::collections::VecDeque;
 /// shared cache misses): the median end to end fell from 0.630 s to 0.535 s
 /// against fetching the state one record ahead and the instances with their
 /// steps and limits at the next (8 alternated runs; 1.33 s to 1.27 s in 10
-/// runs on a busier host), for 1% more instructions. Two and three steps
-/// apart (fifth and eighth) were no better.
+/// runs with two such neighbours), for 1% more instructions. Further apart
+/// (the 2nd, 4th and 7th records, or the 3rd, 6th and 10th) was no better.
 const AHEAD: usize = 5;
 
 /// How many records a batch holds. Measured on the bench log (1M events,
