@@ -371,7 +371,6 @@ fn on_step(
     checks::since_anchor(at, inst, tally, out);
     checks::fulfil(at, inst, tally, out);
     inst.steps[s].last_seen = t;
-    inst.steps[s].last_event = (event.name, event.origin.line);
     inst.last_progress = t;
     for &e in &*ctx.index.step_rules(inst.journey, step).anchored_at {
         if ctx.policy.expectations[e].step != Some(step) {
