@@ -257,7 +257,7 @@ fn actors_left_out_are_not_interned_and_the_same_lines_are_rejected() {
 }
 
 #[test]
-fn csv_and_xes_leave_actors_out_too() {
+fn csv_and_xes_leave_actors_out_too_without_interning_them() {
     const CSV: &str = "customer,step,time,actor\nc1,start,2026-03-01T00:00:00Z,Ann\n";
     const XES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0">
@@ -280,5 +280,11 @@ fn csv_and_xes_leave_actors_out_too() {
         assert!(with.events[0].actor.is_some(), "{format:?} reads the actor");
         assert_eq!(without.events.len(), 1, "{format:?}");
         assert_eq!(without.events[0].actor, None, "{format:?} leaves it out");
+        assert!(with.interner.get("Ann").is_some(), "{format:?} reads Ann");
+        assert_eq!(
+            without.interner.get("Ann"),
+            None,
+            "{format:?} interns no actor"
+        );
     }
 }

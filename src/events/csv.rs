@@ -44,6 +44,8 @@ pub(crate) struct CsvReader<R: BufRead> {
     file_index: u32,
     time: TimeParser,
     attributes: AttributeFilter,
+    /// False: actors are left out of events (`ReadOptions::read_actor`).
+    read_actor: bool,
     delimiter: u8,
     /// 1 when lines end in CRLF: the csv crate then starts each record at the
     /// previous line's `\n`, one line early.
@@ -90,6 +92,7 @@ impl<R: BufRead> CsvReader<R> {
             file_index,
             time: options.time.clone(),
             attributes: options.attributes.clone(),
+            read_actor: options.read_actor,
             delimiter: options.delimiter,
             line_shift,
             last_customer: None,
@@ -235,7 +238,7 @@ impl<R: BufRead> CsvReader<R> {
             text.map(|t| interner.intern(t))
         };
         let channel = optional(c.channel, interner);
-        let actor = optional(c.actor, interner);
+        let actor = optional(c.actor.filter(|_| self.read_actor), interner);
         let (attrs, case_attrs) = self.attributes();
         Ok((
             Event {

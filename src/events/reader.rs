@@ -37,8 +37,9 @@ pub struct ReadOptions {
     /// mapped fields (customer, step, time, channel, actor) are not affected.
     pub attributes: AttributeFilter,
     /// Read the actor field (default: true). False leaves it out of events
-    /// (`Event::actor` is `None`) without interning it; an NDJSON value is
-    /// still checked as an actor's would be, so the same lines are rejected.
+    /// (`Event::actor` is `None`) without interning it, in every format; an
+    /// NDJSON value is still checked as an actor's would be, so the same
+    /// lines are rejected.
     pub read_actor: bool,
 }
 
@@ -118,8 +119,6 @@ enum Inner {
 pub struct EventReader {
     inner: Inner,
     stats: ReadStats,
-    /// False: actors are left out (see [`ReadOptions::read_actor`]).
-    read_actor: bool,
 }
 
 impl EventReader {
@@ -156,7 +155,6 @@ impl EventReader {
         Ok(EventReader {
             inner,
             stats: ReadStats::default(),
-            read_actor: o.read_actor,
         })
     }
 
@@ -165,19 +163,11 @@ impl EventReader {
     pub fn next_record(&mut self, interner: &mut Interner) -> Result<Option<Record>, InputError> {
         // The result is handed on as it came (not taken apart by `?` and
         // built again): the reader's record is written once, in place.
-        let mut result = match &mut self.inner {
+        let result = match &mut self.inner {
             Inner::Ndjson(r) => r.next_record(interner),
             Inner::Csv(r) => r.next_record(interner),
             Inner::Xes(r) => r.next_record(interner),
         };
-        // The NDJSON reader leaves the actor out itself, without interning it.
-        if let (false, false, Ok(Some(Record::Event(event)))) = (
-            self.read_actor,
-            matches!(self.inner, Inner::Ndjson(_)),
-            &mut result,
-        ) {
-            event.actor = None;
-        }
         let Ok(record) = &result else {
             return result;
         };

@@ -91,6 +91,8 @@ pub(crate) struct XesReader<R: BufRead> {
     /// Which attributes events and customers keep (read in full first: the
     /// lifecycle, classifier and mapped keys are needed whatever it says).
     attributes: AttributeFilter,
+    /// False: actors are left out of events (`ReadOptions::read_actor`).
+    read_actor: bool,
     keys: Option<Keys>,
     phase: Phase,
     /// The trace being read, if any.
@@ -120,6 +122,7 @@ impl<R: BufRead> XesReader<R> {
             classifier: options.classifier.clone(),
             all_lifecycle: options.all_lifecycle,
             attributes: options.attributes.clone(),
+            read_actor: options.read_actor,
             keys: None,
             phase: Phase::Start,
             trace: None,

@@ -292,7 +292,11 @@ impl<R: BufRead> XesReader<R> {
             Some(interner.intern(&value.as_text()))
         };
         let channel = text_of(keys.channel);
-        let actor = text_of(keys.actor);
+        let actor = if self.read_actor {
+            text_of(keys.actor)
+        } else {
+            None
+        };
         let mapped = |k: &Symbol| {
             keys.step.contains(k)
                 || *k == keys.time
