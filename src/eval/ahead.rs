@@ -35,7 +35,11 @@ use std::collections::VecDeque;
 /// steps and limits at the next (8 alternated runs; 1.33 s to 1.27 s in 10
 /// runs with two such neighbours), for 1% more instructions. Further apart
 /// (the 2nd, 4th and 7th records, or the 3rd, 6th and 10th) was no better.
-const AHEAD: usize = 5;
+const AHEAD: usize = FETCH[FETCH.len() - 1].0 + 1;
+
+/// What is fetched for each record next in line, by its place among the
+/// records held once the one handed out is taken (see [`AHEAD`]).
+const FETCH: [(usize, Warm); 3] = [(0, Warm::Steps), (2, Warm::Instances), (4, Warm::State)];
 
 /// How many records a batch holds. Measured on the bench log (1M events,
 /// 2,000 customers in flight): record by record, the instruction cache missed
@@ -124,7 +128,7 @@ impl ReadAhead {
         }
         let record = self.held.pop_front();
         // The records next in line each move one step on (see `AHEAD`).
-        for (at, what) in [(0, Warm::Steps), (2, Warm::Instances), (4, Warm::State)] {
+        for (at, what) in FETCH {
             if let Some(Record::Event(event)) = self.held.get(at) {
                 evaluator.warm(event.customer, what);
             }

@@ -95,7 +95,9 @@ impl Customers {
     /// nothing changes.
     pub(crate) fn warm(&self, id: Symbol, what: Warm) {
         let slot = self.slots.get(id.index());
-        // The slot is only hinted: reading it (below) would wait for it.
+        // The slot is only hinted: reading it (below) would wait for it. (One
+        // function with an early return: split into helpers, it was no longer
+        // inlined into `ReadAhead`, +1.2% instructions end to end.)
         if what == Warm::Slot {
             if let Some(slot) = slot {
                 cache_hint::prefetch(slot);
