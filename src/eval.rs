@@ -11,9 +11,10 @@
 //! customer's next event is applied, when [`Evaluator::advance_to`] passes them, and
 //! at [`Evaluator::finish`] against `as_of`. The library reads no clock and prints
 //! nothing; a file and a stream take the same path. A reader of a file is best
-//! wrapped in [`ReadAhead`], which reads a few records ahead so the state of the
-//! customers they name is on its way into the cache when their turn comes (the
-//! results are the same, only sooner).
+//! wrapped in [`ReadAhead`], which reads records ahead in batches, so the state
+//! of the customers they name is on its way into the cache when their turn
+//! comes and reading and applying each keep their code in the instruction cache
+//! (the results are the same, only sooner).
 
 mod ahead;
 mod apply;
