@@ -10,23 +10,31 @@ use smallvec::SmallVec;
 pub(crate) const RECENT: usize = 16;
 
 /// Everything the evaluator keeps about one customer in flight.
+///
+/// Laid out by hand (`repr(C)`), as an event mostly waits for the lines of
+/// this state to arrive: what every event reads or writes (the header, one
+/// line of the ring of recent records, the first buffered event) sits in as
+/// few cache lines as it can, and what only some events touch comes last.
+/// The offsets are checked below the type.
+#[repr(C, align(64))]
 pub(crate) struct CustomerState {
     pub id: Symbol,
-    /// Attributes learnt from this customer's events (the profile is separate).
-    /// Policies read a few: kept inline, as every applied event looks at them.
-    pub attrs: SmallVec<[(Symbol, Value); 2]>,
-    /// Events not yet applied with their time in ms, in time order (equal
-    /// times in arrival order). Mostly one or two: kept inline.
-    pub buffer: SmallVec<[(i64, Event); 2]>,
     /// Latest event time seen (ms), applied or buffered.
     pub max_seen: i64,
     /// Latest event time applied (ms).
     pub applied_max: i64,
-    /// The last few applied events, for duplicate detection.
-    pub recent: Recent,
     /// Open journey instances (boxed: they move in and out while a step is
     /// applied; mostly one, kept inline).
     pub instances: SmallVec<[Box<Instance>; 1]>,
+    /// The last few applied events, for duplicate detection: its counters end
+    /// the header's line and its records start on a line of their own.
+    pub recent: Recent,
+    /// Events not yet applied with their time in ms, in time order (equal
+    /// times in arrival order). Mostly one or two: kept inline.
+    pub buffer: SmallVec<[(i64, Event); 2]>,
+    /// Attributes learnt from this customer's events (the profile is separate).
+    /// Policies read a few: kept inline.
+    pub attrs: SmallVec<[(Symbol, Value); 2]>,
     /// How many instances each journey has had, by journey index (mostly one
     /// journey: inline).
     pub opened: SmallVec<[(usize, u32); 1]>,
@@ -34,6 +42,17 @@ pub(crate) struct CustomerState {
     /// [`Instance::restart`]).
     pub spare: Option<Box<Instance>>,
 }
+
+// The hand layout above, on x86-64: the header and the ring's counters fill
+// the first line, the ring's records the next four, and the first buffered
+// event starts a line. (The state is 64-aligned, so offsets are lines.)
+#[cfg(target_arch = "x86_64")]
+const _: () = {
+    use std::mem::offset_of;
+    assert!(offset_of!(CustomerState, recent) + offset_of!(Recent, filled) < 64);
+    assert!((offset_of!(CustomerState, recent) + offset_of!(Recent, keys)) % 64 == 0);
+    assert!(offset_of!(CustomerState, buffer) % 64 == 0);
+};
 
 impl CustomerState {
     pub(crate) fn new(id: Symbol) -> Self {
@@ -114,21 +133,26 @@ impl CustomerState {
 /// What identifies a repeated record: (event name, time ms, channel).
 pub(crate) type RecordKey = (Symbol, i64, Option<Symbol>);
 
-/// The last [`RECENT`] applied records of a customer, in a ring. Stored
-/// packed (16 bytes a record, the channel as its symbol index plus one, 0 for
-/// none), as every new customer writes the whole ring.
+/// The last [`RECENT`] applied records of a customer, in a ring. Each is
+/// packed in 16 bytes (the time, the name's symbol index, and the channel's
+/// plus one, 0 for none), as every new customer writes the whole ring, and
+/// is 16-aligned, so four records fill a line. The counters come first, so
+/// that they share a line with the state's header (see [`CustomerState`]).
 #[derive(Debug, Clone, Default)]
+#[repr(C)]
 pub(crate) struct Recent {
-    keys: [(i64, u32, u32); RECENT],
     /// How many slots hold a record.
     filled: u8,
     next: u8,
+    keys: [u128; RECENT],
 }
 
 impl Recent {
     /// (An interner never holds `u32::MAX` names, so `+ 1` cannot wrap to 0.)
-    fn pack((name, time, channel): RecordKey) -> (i64, u32, u32) {
-        (time, name.0, channel.map_or(0, |c| c.0.wrapping_add(1)))
+    fn pack((name, time, channel): RecordKey) -> u128 {
+        let channel = channel.map_or(0, |c| c.0.wrapping_add(1));
+        // The time's bits as they are: keys are only compared for equality.
+        (u128::from(time as u64) << 64) | (u128::from(name.0) << 32) | u128::from(channel)
     }
 
     /// Remember a record, forgetting the oldest when full.
@@ -217,44 +241,60 @@ impl Default for StepState {
 pub(crate) type Segments = SmallVec<[usize; 4]>;
 
 /// One customer's instance of one journey.
+///
+/// Laid out by hand (`repr(C)`, 64-aligned), as for [`CustomerState`]: what
+/// every event reads (positions, deadlines, progress, counters, the step
+/// records' address) fills the first two lines, the time limits and segments
+/// the third, and what only some events touch comes last.
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 pub(crate) struct Instance {
-    pub journey: usize,
-    pub number: u32,
-    /// Start time (ms) and the starting event.
-    pub started: i64,
-    pub last_progress: i64,
     /// Active graph nodes, sorted.
     pub positions: ActiveSet,
     /// Room for the next positions, so a step allocates nothing.
     pub scratch: ActiveSet,
-    /// What happened at each step, by step index.
-    pub steps: Vec<StepState>,
-    pub activations: Vec<Activation>,
-    /// Information items asked so far, and where each was asked first.
-    pub asked: Asked,
-    /// Expectations already reported for this instance (attempt limits fire once).
-    pub reported: Vec<usize>,
-    pub off_path: bool,
-    pub reached_goal: bool,
-    /// Completed or abandoned, kept only for escalation tiers still due.
-    pub ended: bool,
-    /// Findings reported so far, and how many there were when escalations were
-    /// last evaluated: a rule that depends on findings only needs no new look
-    /// until this changes.
-    pub findings: u32,
-    /// The most serious level of those findings.
-    pub worst: super::Level,
-    pub findings_at_escalation_check: Option<u32>,
-    pub escalations: Vec<FiredEscalation>,
+    pub journey: usize,
     /// Nothing in the instance comes due before this time (ms): a lower bound,
     /// lowered whenever a deadline is added and made exact when deadlines are
     /// looked for, so most events need not look.
     pub due_hint: i64,
+    pub last_progress: i64,
+    /// Start time (ms) and the starting event.
+    pub started: i64,
+    pub number: u32,
+    /// Findings reported so far, and how many there were when escalations were
+    /// last evaluated: a rule that depends on findings only needs no new look
+    /// until this changes.
+    pub findings: u32,
+    pub findings_at_escalation_check: Option<u32>,
+    pub off_path: bool,
+    pub reached_goal: bool,
+    /// Completed or abandoned, kept only for escalation tiers still due.
+    pub ended: bool,
+    /// The most serious level of those findings.
+    pub worst: super::Level,
+    /// What happened at each step, by step index.
+    pub steps: Vec<StepState>,
+    pub activations: Vec<Activation>,
     /// Segments (by index) the customer was in when the instance started
     /// (mostly none or a few: inline).
     pub segments: Segments,
+    pub escalations: Vec<FiredEscalation>,
+    /// Information items asked so far, and where each was asked first.
+    pub asked: Asked,
+    /// Expectations already reported for this instance (attempt limits fire once).
+    pub reported: Vec<usize>,
 }
+
+// The hand layout above, on x86-64: the first two lines end with the step
+// records' address, and the third holds the time limits and the segments.
+#[cfg(target_arch = "x86_64")]
+const _: () = {
+    use std::mem::offset_of;
+    assert!(offset_of!(Instance, steps) + 24 <= 128);
+    assert!(offset_of!(Instance, activations) >= 128);
+    assert!(offset_of!(Instance, segments) + std::mem::size_of::<Segments>() <= 192);
+};
 
 impl Instance {
     /// Something new comes due at `at`.
