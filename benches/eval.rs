@@ -24,6 +24,11 @@
 //! `CXL_BENCH_NEIGHBOUR=64` runs a noisy neighbour while it measures: a child
 //! process that reads and writes 64 MB at random, to see the figures of a
 //! busy host (whose other machines keep the shared cache full) on demand.
+//!
+//! Before and after the rounds it reports the host's memory latency (random
+//! dependent loads over 512 KB, 4 MB and 64 MB): the evaluator waits on
+//! memory, so these say whether the figures were taken on a quiet host or a
+//! busy one (see docs/architecture.md §5).
 
 use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Retention};
 use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
@@ -381,6 +386,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5)
         .max(1);
+    let latency_before = host_latency();
     let mut seconds: [Vec<f64>; 3] = Default::default();
     let (mut parsed, mut read, mut findings, mut in_memory) = (0, 0, 0, 0);
     for _ in 0..repeat {
@@ -434,6 +440,10 @@ fn main() {
         ratios[ratios.len() / 2]
     );
     println!("(b) found {findings} findings");
+    println!(
+        "host memory latency, random loads over 512 KB / 4 MB / 64 MB: {latency_before} before, {} after",
+        host_latency()
+    );
     let runs = std::env::var("CXL_BENCH_RSS").unwrap_or_else(|_| "1000000,10000000".to_string());
     let runs: Vec<u64> = runs
         .split(',')
@@ -463,6 +473,47 @@ fn main() {
             Err(e) => println!("| {n} | failed: {e} |"),
         }
     }
+}
+
+/// The host's memory latency now, over 512 KB (within a core's own 1 MB
+/// cache), 4 MB (the shared cache, and the size of the evaluator's state with
+/// 2,000 customers in flight) and 64 MB (memory), as "N / N / N ns".
+fn host_latency() -> String {
+    let [core, shared, memory] = [512 << 10, 4 << 20, 64 << 20].map(latency_ns);
+    format!("{core:.0} / {shared:.0} / {memory:.0} ns")
+}
+
+/// Nanoseconds a load takes when each load's address comes from the one
+/// before, over `bytes` of memory visited in one random cycle of its cache
+/// lines (so neither the prefetchers nor the cores' own caches help).
+fn latency_ns(bytes: usize) -> f64 {
+    const WORDS_A_LINE: usize = 8;
+    let lines = (bytes / 64).max(2);
+    let mut next = vec![0u64; lines * WORDS_A_LINE];
+    // Sattolo's shuffle: one cycle through every line.
+    let mut order: Vec<usize> = (0..lines).collect();
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    for i in (1..lines).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        order.swap(i, (x % i as u64) as usize);
+    }
+    for (i, &line) in order.iter().enumerate() {
+        next[line * WORDS_A_LINE] = (order[(i + 1) % lines] * WORDS_A_LINE) as u64;
+    }
+    // Once round to bring the pages in, then timed.
+    let loads = lines.max(1 << 20);
+    let mut at = 0usize;
+    for _ in 0..lines {
+        at = next[at] as usize;
+    }
+    let start = Instant::now();
+    for _ in 0..loads {
+        at = next[at] as usize;
+    }
+    std::hint::black_box(at);
+    start.elapsed().as_secs_f64() * 1e9 / loads as f64
 }
 
 /// A noisy neighbour in a child process, stopped when dropped.
