@@ -485,7 +485,8 @@ fn host_latency() -> String {
 
 /// Nanoseconds a load takes when each load's address comes from the one
 /// before, over `bytes` of memory visited in one random cycle of its cache
-/// lines (so neither the prefetchers nor the cores' own caches help).
+/// lines: the prefetchers cannot guess it, so what answers is the smallest
+/// cache (or the memory) that holds `bytes`, as fast as the neighbours let it.
 fn latency_ns(bytes: usize) -> f64 {
     const WORDS_A_LINE: usize = 8;
     let lines = (bytes / 64).max(2);
@@ -494,15 +495,12 @@ fn latency_ns(bytes: usize) -> f64 {
     let mut order: Vec<usize> = (0..lines).collect();
     let mut x = 0x2545_f491_4f6c_dd1d_u64;
     for i in (1..lines).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        order.swap(i, (x % i as u64) as usize);
+        order.swap(i, (xorshift(&mut x) % i as u64) as usize);
     }
     for (i, &line) in order.iter().enumerate() {
         next[line * WORDS_A_LINE] = (order[(i + 1) % lines] * WORDS_A_LINE) as u64;
     }
-    // Once round to bring the pages in, then timed.
+    // One round to bring the pages in, then timed.
     let loads = lines.max(1 << 20);
     let mut at = 0usize;
     for _ in 0..lines {
@@ -550,12 +548,18 @@ fn neighbour(mb: usize) {
     let mut words: Vec<u64> = (0..(mb.max(1) << 17) as u64).collect();
     let (mut x, mut sum) = (0x9e37_79b9_7f4a_7c15_u64, 0u64);
     loop {
-        // xorshift: an index the prefetchers cannot guess.
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let i = (x % words.len() as u64) as usize;
+        // An index the prefetchers cannot guess.
+        let i = (xorshift(&mut x) % words.len() as u64) as usize;
         sum = sum.wrapping_add(words[i]);
         words[i] = std::hint::black_box(sum);
     }
+}
+
+/// The next number of a xorshift sequence (`x` must not be 0): cheap, and
+/// random enough that no prefetcher follows it.
+fn xorshift(x: &mut u64) -> u64 {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    *x
 }
