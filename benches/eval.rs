@@ -5,7 +5,9 @@
 //! (a) the floor: bare serde_json parsing of its lines into a small borrowed
 //! struct; (b) end to end: `EventReader` + `Evaluator` from the file, events/s,
 //! as `cxl eval` runs them (same allocator, reader keeping only the attributes
-//! the policy reads); (c) the evaluator alone, on events read into memory first;
+//! the policy reads); (c) the evaluator alone, on events read into memory first
+//! (pushed one by one, without `ReadAhead`'s cache hints, so on a busy host it
+//! can take longer than (b));
 //! (d) peak RSS (VmHWM) of an evaluation of 1M and of 10M events with the same
 //! number of customers in flight, each in its own child process of this binary
 //! reading the log on stdin, fed by the simulator in this process (so the
