@@ -28,7 +28,8 @@
 //! busy host (whose other machines keep the shared cache full) on demand.
 //!
 //! Before and after the rounds it reports the host's memory latency (random
-//! dependent loads over 512 KB, 4 MB and 64 MB): the evaluator waits on
+//! dependent loads over 512 KB, 4 MB and 64 MB), and before each (b) the
+//! latency over 4 MB, printed beside that round's (b): the evaluator waits on
 //! memory, so these say whether the figures were taken on a quiet host or a
 //! busy one (see docs/architecture.md §5).
 
@@ -390,11 +391,14 @@ fn main() {
         .max(1);
     let latency_before = host_latency();
     let mut seconds: [Vec<f64>; 3] = Default::default();
+    // The shared cache's latency just before each (b), to read beside it.
+    let mut shared_ns = Vec::with_capacity(repeat);
     let (mut parsed, mut read, mut findings, mut in_memory) = (0, 0, 0, 0);
     for _ in 0..repeat {
         let (n, secs) = floor(&path);
         parsed = n;
         seconds[0].push(secs);
+        shared_ns.push(latency_ns(4 << 20));
         let start = Instant::now();
         let file = std::fs::File::open(&path).expect("readable");
         (read, findings, _) = evaluate(&policy, file, "bench.ndjson");
@@ -419,6 +423,11 @@ fn main() {
             in_memory,
         ),
     ];
+    let rounds: Vec<String> = shared_ns
+        .iter()
+        .zip(&seconds[1])
+        .map(|(ns, b)| format!("{ns:.0} ns {b:.3} s"))
+        .collect();
     // Each round's (b) beside the (a) run just before it: a busy machine slows
     // both, so the pair's ratio varies less than either alone.
     let mut ratios: Vec<f64> = seconds[0]
@@ -442,6 +451,10 @@ fn main() {
         ratios[ratios.len() / 2]
     );
     println!("(b) found {findings} findings");
+    println!(
+        "(b) round by round, after the latency of random loads over 4 MB: {}",
+        rounds.join(", ")
+    );
     println!(
         "host memory latency, random loads over 512 KB / 4 MB / 64 MB: {latency_before} before, {} after",
         host_latency()
