@@ -22,7 +22,8 @@
 //! `CXL_BENCH_FILE` uses a log made earlier (`cxl simulate`) instead;
 //! `CXL_BENCH_RSS` (default `1000000,10000000`) lists the RSS runs, empty to
 //! skip; `CXL_BENCH_ONLY=end_to_end|evaluator|reader` runs one part, for
-//! profiling (`reader`: the `EventReader` alone, every record dropped);
+//! profiling (`reader`: the `EventReader` alone, every record dropped), after
+//! the 4 MB latency (below) with `CXL_BENCH_LATENCY=1`;
 //! `CXL_BENCH_NEIGHBOUR=64` runs a noisy neighbour while it measures: a child
 //! process that reads and writes 64 MB at random, to see the figures of a
 //! busy host (whose other machines keep the shared cache full) on demand.
@@ -365,7 +366,14 @@ fn main() {
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .map(Neighbour::start);
-    // For profiling one part: `CXL_BENCH_ONLY=evaluator`, `end_to_end` or `reader`.
+    // For profiling one part: `CXL_BENCH_ONLY=evaluator`, `end_to_end` or `reader`;
+    // with `CXL_BENCH_LATENCY=1`, after the shared cache's latency, so that
+    // alternated runs of two builds can be compared on alike spells.
+    if std::env::var_os("CXL_BENCH_ONLY").is_some()
+        && std::env::var_os("CXL_BENCH_LATENCY").is_some()
+    {
+        println!("4 MB latency before: {:.0} ns", latency_ns(4 << 20));
+    }
     let part = match std::env::var("CXL_BENCH_ONLY").as_deref() {
         Ok("evaluator") => Some(("evaluator alone", evaluate_in_memory(&policy, &path))),
         Ok("reader") => Some(("reader alone", read_only(&policy, &path))),
