@@ -1653,6 +1653,32 @@ fn an_abandoned_customer_is_off_path_for_escalations() {
 }
 
 #[test]
+fn a_repeat_is_recognised_among_the_16_latest_applied_events_only() {
+    let policy = straight("");
+    // Twenty events an hour apart: each is applied when the next arrives, so
+    // after the twentieth, the first nineteen are applied and the ring holds
+    // the 4th to the 19th (docs/language.md 11.2).
+    let mut events: Vec<Ev> = (1..=20)
+        .map(|hour| ev("c1", "a", &format!("01 {hour:02}:00")))
+        .collect();
+    events.push(ev("c1", "a", "01 04:00")); // the 16th latest applied: a repeat
+    events.push(ev("c1", "a", "01 03:00")); // the 17th: taken as a new, late event
+    let out = run(&policy, events);
+    let repeats: Vec<_> = out
+        .of_kind(FindingKind::DuplicateEvent)
+        .iter()
+        .map(|f| f.time)
+        .collect();
+    assert_eq!(repeats, vec![t("01 04:00")]);
+    let late: Vec<_> = out
+        .of_kind(FindingKind::LateEvent)
+        .iter()
+        .map(|f| f.time)
+        .collect();
+    assert_eq!(late, vec![t("01 03:00")]);
+}
+
+#[test]
 
 fn a_duplicate_arriving_late_is_a_duplicate() {
     let policy = "use std/cx\n".to_string() + &straight("expect j.b { csat >= 4 }\n");
