@@ -6,7 +6,8 @@ use crate::compile::{ActiveSet, CompiledJourney};
 use crate::events::{Event, Symbol, Value};
 use smallvec::SmallVec;
 
-/// How many applied events a customer remembers to recognise a repeated record.
+/// How many applied events a customer remembers to recognise a repeated record
+/// (a promise of docs/language.md 11.2, pinned by a test in `tests/eval_findings.rs`).
 pub(crate) const RECENT: usize = 16;
 
 /// Everything the evaluator keeps about one customer in flight.
