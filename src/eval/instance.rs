@@ -238,18 +238,15 @@ impl Default for StepState {
     }
 }
 
-/// How many steps an instance keeps inline.
-pub(crate) const INLINE_STEPS: usize = 12;
-
 /// The segments (by index) a customer is in, as decided when an instance starts.
 pub(crate) type Segments = SmallVec<[usize; 4]>;
 
 /// One customer's instance of one journey.
 ///
 /// Laid out by hand (`repr(C)`, 64-aligned), as for [`CustomerState`]: what
-/// every event reads (positions, deadlines, progress, counters, segments)
-/// comes first, then the steps, inline so that fetching the instance fetches
-/// them too, and what only some events touch comes last.
+/// every event reads (positions, deadlines, progress, counters, the step
+/// records' address) fills the first two lines, the time limits and segments
+/// the third, and what only some events touch comes last.
 #[derive(Debug, Clone)]
 #[repr(C, align(64))]
 pub(crate) struct Instance {
@@ -277,15 +274,12 @@ pub(crate) struct Instance {
     pub ended: bool,
     /// The most serious level of those findings.
     pub worst: super::Level,
+    /// What happened at each step, by step index.
+    pub steps: Vec<StepState>,
+    pub activations: Vec<Activation>,
     /// Segments (by index) the customer was in when the instance started
     /// (mostly none or a few: inline).
     pub segments: Segments,
-    /// What happened at each step, by step index (inline for journeys of up
-    /// to [`INLINE_STEPS`] steps, so the instance's lines hold them).
-    pub steps: SmallVec<[StepState; INLINE_STEPS]>,
-    /// Open time limits (on the heap: a journey may have many, and
-    /// [`CustomerState::warm_steps`] fetches them).
-    pub activations: Vec<Activation>,
     pub escalations: Vec<FiredEscalation>,
     /// Information items asked so far, and where each was asked first.
     pub asked: Asked,
@@ -293,15 +287,14 @@ pub(crate) struct Instance {
     pub reported: Vec<usize>,
 }
 
-// The hand layout above, on x86-64: the header and the segments take the
-// first lines, then the steps (inline) and the time limits' address, all
-// within six lines; what only some events touch comes after.
+// The hand layout above, on x86-64: the first two lines end with the step
+// records' address, and the third holds the time limits and the segments.
 #[cfg(target_arch = "x86_64")]
 const _: () = {
-    use std::mem::{offset_of, size_of};
-    assert!(offset_of!(Instance, segments) + size_of::<Segments>() <= offset_of!(Instance, steps));
-    assert!(offset_of!(Instance, steps) < offset_of!(Instance, activations));
-    assert!(offset_of!(Instance, activations) + size_of::<Vec<Activation>>() <= 384);
+    use std::mem::offset_of;
+    assert!(offset_of!(Instance, steps) + 24 <= 128);
+    assert!(offset_of!(Instance, activations) >= 128);
+    assert!(offset_of!(Instance, segments) + std::mem::size_of::<Segments>() <= 192);
 };
 
 impl Instance {
@@ -324,7 +317,7 @@ impl Instance {
             last_progress: started,
             positions: ActiveSet::new(),
             scratch: ActiveSet::new(),
-            steps: SmallVec::new(),
+            steps: Vec::new(),
             activations: Vec::new(),
             asked: Asked::default(),
             reported: Vec::new(),
