@@ -292,7 +292,7 @@ pub(crate) struct Instance {
 #[cfg(target_arch = "x86_64")]
 const _: () = {
     use std::mem::offset_of;
-    assert!(offset_of!(Instance, steps) + 24 <= 128);
+    assert!(offset_of!(Instance, steps) + std::mem::size_of::<Vec<StepState>>() <= 128);
     assert!(offset_of!(Instance, activations) >= 128);
     assert!(offset_of!(Instance, segments) + std::mem::size_of::<Segments>() <= 192);
 };
