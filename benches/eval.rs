@@ -32,7 +32,9 @@
 //! dependent loads over 512 KB, 4 MB and 64 MB), and before each (b) the
 //! latency over 4 MB, printed beside that round's (b): the evaluator waits on
 //! memory, so these say whether the figures were taken on a quiet host or a
-//! busy one (see docs/architecture.md §5).
+//! busy one (see docs/architecture.md §5). A last line sums (b) up apart for
+//! the rounds after a quiet reading (under 50 ns) and after a busy one (over
+//! 100 ns).
 
 use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Retention};
 use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
@@ -436,6 +438,7 @@ fn main() {
         .zip(&seconds[1])
         .map(|(ns, b)| format!("{ns:.0} ns {b:.3} s"))
         .collect();
+    let classes = by_host(&shared_ns, &seconds[1], read);
     // Each round's (b) beside the (a) run just before it: a busy machine slows
     // both, so the pair's ratio varies less than either alone.
     let mut ratios: Vec<f64> = seconds[0]
@@ -463,6 +466,7 @@ fn main() {
         "(b) round by round, after the latency of random loads over 4 MB: {}",
         rounds.join(", ")
     );
+    println!("(b) by the host's state before the round: {classes}");
     println!(
         "host memory latency, random loads over 512 KB / 4 MB / 64 MB: {latency_before} before, {} after",
         host_latency()
@@ -496,6 +500,35 @@ fn main() {
             Err(e) => println!("| {n} | failed: {e} |"),
         }
     }
+}
+
+/// (b)'s rounds summed up by how busy the host was just before each: quiet
+/// when random loads over 4 MB took under 50 ns (the shared cache answered
+/// them), busy over 100 ns (memory did), as "quiet: n rounds, best / median
+/// events/s; busy: ...". The rounds between are counted in neither.
+fn by_host(shared_ns: &[f64], seconds: &[f64], events: u64) -> String {
+    let classes = [("quiet", 0.0, 50.0), ("busy", 100.0, f64::INFINITY)];
+    let summary: Vec<String> = classes
+        .iter()
+        .map(|&(name, low, high)| {
+            let mut rates: Vec<f64> = shared_ns
+                .iter()
+                .zip(seconds)
+                .filter(|(ns, _)| (low..high).contains(*ns))
+                .map(|(_, s)| events as f64 / s)
+                .collect();
+            rates.sort_by(|x, y| y.total_cmp(x));
+            match rates.first() {
+                Some(best) => format!(
+                    "{name}: {} rounds, best {best:.0} / median {:.0} events/s",
+                    rates.len(),
+                    rates[rates.len() / 2]
+                ),
+                None => format!("{name}: no round"),
+            }
+        })
+        .collect();
+    summary.join("; ")
 }
 
 /// The host's memory latency now, over 512 KB (within a core's own 1 MB
