@@ -2,7 +2,7 @@
 //! first, then findings grouped by rule with the policy line quoted); JSON comes
 //! from serde directly; NDJSON ends with [`summary_line`].
 
-use crate::eval::{Finding, Health, Report};
+use crate::eval::{Evidence, Finding, Health, Report};
 use std::fmt::Write;
 
 /// What the text rendering needs beyond the report.
@@ -182,20 +182,32 @@ fn finding_line(out: &mut String, f: &Finding, explain: bool) {
     if let Some(rule) = &f.rule {
         let _ = writeln!(out, "        rule: line {}: {}", rule.line, rule.text);
     }
-    if let Some(anchor) = f.anchor {
-        let _ = writeln!(out, "        anchor: {anchor}");
+    // In the order they happened: the anchor (with its event when that is
+    // among the evidence, so it is said once), the deadline, the other evidence.
+    let is_anchor = |e: &Evidence| e.role == "anchor" && Some(e.time) == f.anchor;
+    match (f.anchor, f.evidence.iter().find(|e| is_anchor(e))) {
+        (_, Some(e)) => evidence_line(out, e),
+        (Some(anchor), None) => {
+            let _ = writeln!(out, "        anchor: {anchor}");
+        }
+        (None, None) => {}
     }
     if let Some(deadline) = f.deadline {
         let _ = writeln!(out, "        deadline: {deadline} (inclusive)");
     }
-    for e in &f.evidence {
-        let at = if e.line > 0 {
-            format!(" (line {})", e.line)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(out, "        {}: `{}` at {}{at}", e.role, e.event, e.time);
+    for e in f.evidence.iter().filter(|e| !is_anchor(e)) {
+        evidence_line(out, e);
     }
+}
+
+/// One event of a finding's evidence, with its role and input line.
+fn evidence_line(out: &mut String, e: &Evidence) {
+    let at = if e.line > 0 {
+        format!(" (line {})", e.line)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "        {}: `{}` at {}{at}", e.role, e.event, e.time);
 }
 
 fn escalations(out: &mut String, report: &Report, options: &TextOptions<'_>) {

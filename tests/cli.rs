@@ -472,11 +472,12 @@ fn eval_explain_shows_rule_anchor_deadline_and_evidence() {
     let breach =
         "      2026-03-01T11:30:00Z  c3 claim#1  `acknowledge` 1h 30m after `report`, 30m late (reported `stalled` at the deadline)\n\
                   \x20       rule: line 18: within 1h after report\n\
-                  \x20       anchor: 2026-03-01T10:00:00Z\n\
-                  \x20       deadline: 2026-03-01T11:00:00Z (inclusive)\n\
                   \x20       anchor: `Claim reported` at 2026-03-01T10:00:00Z (line 7)\n\
+                  \x20       deadline: 2026-03-01T11:00:00Z (inclusive)\n\
                   \x20       event: `acknowledge` at 2026-03-01T11:30:00Z (line 8)\n";
     assert!(ran.stdout.contains(breach), "{}", ran.stdout);
+    // The anchor is said once, with its event, in the order things happened.
+    assert!(!ran.stdout.contains("anchor: 2026-"), "{}", ran.stdout);
     let plain = run(&["eval", POLICY, LOG]);
     assert!(!plain.stdout.contains("deadline:"), "only with --explain");
 }
