@@ -92,6 +92,7 @@ mod policy;
 mod product;
 mod render;
 mod rules;
+mod sources;
 #[cfg(test)]
 mod tests;
 
@@ -104,6 +105,7 @@ pub use petgraph::graph::NodeIndex;
 pub use policy::{diagnostics, MetricInfo, Policy, SegmentRule, SourceSettings};
 pub use render::{render_dot, render_json, render_mermaid};
 pub use rules::{AnchorRef, Check, EscalationRule, Expectation, RuleSource, TierRule, Trigger};
+pub use sources::JourneyRules;
 
 use serde::Serialize;
 

@@ -551,7 +551,7 @@ fn eval_show_limits_findings_per_group() {
     let ran = run(&["eval", "--show", "1", POLICY, LOG]);
     assert!(
         ran.stdout.contains(
-            "  info incomplete x2\n      2026-03-01T13:00:00Z  c2 claim#1  journey `claim` not \
+            "  info incomplete x2  tests/fixtures/eval/claims.cxl:14  `path report -> acknowledge -> decide -> settled`\n      2026-03-01T13:00:00Z  c2 claim#1  journey `claim` not \
              finished at the end of input: next could be `settled`\n      ... and 1 more\n"
         ),
         "{}",

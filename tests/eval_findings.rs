@@ -219,6 +219,11 @@ fn src_as(policy: &str, found: &str, quoted: &str) -> RuleSource {
     at(policy, Span::new(start, start + found.len()), quoted)
 }
 
+/// The source of a journey's `path` clause, written as `text` on one line.
+fn path(policy: &str, text: &str) -> RuleSource {
+    src(policy, &format!("path {text}"))
+}
+
 /// The source of a step's own `via`: it points at the step's name.
 fn step_via(policy: &str, step: &str, channels: &str) -> RuleSource {
     let decl = format!("step {step} {{ via {channels}");
@@ -288,6 +293,7 @@ fn unexpected_step_names_the_skipped_steps_then_resynchronises() {
         ],
     );
     let expected = Finding {
+        rule: Some(path(&policy, "a -> b -> c -> d")),
         evidence: vec![evidence("d", "01 10:05", 2, "event")],
         ..base(
             FindingKind::UnexpectedStep,
@@ -326,7 +332,9 @@ fn unexpected_step_out_of_order_and_the_evaluator_goes_on() {
             ev("c1", "e", "01 10:05"), // still at `d`, so `e` is fine
         ],
     );
+    let rule = Some(path(policy, "a -> (b | c) -> d -> e"));
     let out_of_order = Finding {
+        rule: rule.clone(),
         evidence: vec![evidence("c", "01 10:02", 3, "event")],
         ..base(
             FindingKind::UnexpectedStep,
@@ -337,6 +345,7 @@ fn unexpected_step_out_of_order_and_the_evaluator_goes_on() {
         )
     };
     let repeat = Finding {
+        rule,
         evidence: vec![evidence("c", "01 10:04", 5, "event")],
         ..base(
             FindingKind::TooManyRepeats,
@@ -375,6 +384,7 @@ fn too_many_repeats_beyond_a_bounded_repetition() {
         ],
     );
     let expected = Finding {
+        rule: Some(path(policy, "a -> b{1,2} -> c")),
         evidence: vec![evidence("b", "01 10:03", 4, "event")],
         ..base(
             FindingKind::TooManyRepeats,
@@ -407,13 +417,16 @@ fn stalled_when_the_deadline_passes_without_the_step() {
             "still no `b` 1h after `a`",
         )
     };
-    let incomplete = base(
-        FindingKind::Incomplete,
-        Level::Info,
-        None,
-        "01 12:00",
-        "journey `j` not finished at the end of input: next could be `b`",
-    );
+    let incomplete = Finding {
+        rule: Some(path(&policy, "a -> b -> c -> d")),
+        ..base(
+            FindingKind::Incomplete,
+            Level::Info,
+            None,
+            "01 12:00",
+            "journey `j` not finished at the end of input: next could be `b`",
+        )
+    };
     assert_eq!(out.findings, vec![stalled, incomplete]);
 }
 
@@ -491,17 +504,21 @@ fn after_abandonment_the_next_event_opens_a_new_instance() {
 
 #[test]
 fn incomplete_at_the_end_of_input() {
+    let policy = straight("");
     let out = run(
-        &straight(""),
+        &policy,
         vec![ev("c1", "a", "01 10:00"), ev("c1", "b", "01 10:30")],
     );
-    let expected = base(
-        FindingKind::Incomplete,
-        Level::Info,
-        None,
-        "01 10:30",
-        "journey `j` not finished at the end of input: next could be `c`",
-    );
+    let expected = Finding {
+        rule: Some(path(&policy, "a -> b -> c -> d")),
+        ..base(
+            FindingKind::Incomplete,
+            Level::Info,
+            None,
+            "01 10:30",
+            "journey `j` not finished at the end of input: next could be `c`",
+        )
+    };
     assert_eq!(out.findings, vec![expected]);
     let journey = &out.report.journeys[0];
     assert_eq!(

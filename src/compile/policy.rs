@@ -5,6 +5,7 @@
 use super::journey::{compile_journey, CompiledJourney};
 use super::lints::{lint_expect_expanded, lint_journey};
 use super::rules::{self, EscalationRule, Expectation};
+use super::sources::{self, JourneyRules};
 use crate::check::{self, Checked, Origin};
 use crate::diagnostic::{self, Diagnostic};
 use crate::syntax::{self, Better, Expr, TestCase};
@@ -46,8 +47,9 @@ pub struct Policy {
     pub tests: Vec<TestCase>,
     /// Warnings found on the way (errors stop compilation).
     pub warnings: Vec<Diagnostic>,
-    /// Per journey (same order), the `abandon after` clause, for `abandoned` findings.
-    pub abandon_rules: Vec<Option<rules::RuleSource>>,
+    /// Per journey (same order), where its `path` and `abandon after` are
+    /// written, for the findings they give.
+    pub journey_rules: Vec<JourneyRules>,
     /// The file's `source` settings: defaults for reading its logs.
     pub source: SourceSettings,
 }
@@ -238,9 +240,9 @@ fn build(
             .filter(|t| t.origin == Origin::File)
             .map(|t| t.item.clone())
             .collect(),
-        abandon_rules: journeys
+        journey_rules: journeys
             .iter()
-            .map(|j| abandon_rule(checked, &j.name, text, &lines))
+            .map(|j| sources::journey_rules(checked, &j.name, text, &lines))
             .collect(),
         source: scope
             .sources
@@ -285,29 +287,4 @@ fn step_channel_expectations(
         }
     }
     out
-}
-
-/// The `abandon after D` clause of a journey declared in the file, as a rule source.
-fn abandon_rule(
-    checked: &Checked,
-    journey: &str,
-    text: &str,
-    lines: &diagnostic::LineIndex,
-) -> Option<rules::RuleSource> {
-    let declared = checked
-        .scope
-        .journeys
-        .get(journey)
-        .filter(|d| d.origin == Origin::File)?;
-    let duration = declared.item.abandon_after()?;
-    // The clause starts at its `abandon` keyword, the last one before the duration.
-    let start = text.get(..duration.span.start)?.rfind("abandon")?;
-    let span = crate::syntax::Span::new(start, duration.span.end);
-    Some(rules::RuleSource {
-        span,
-        line: lines.line(start),
-        text: text.get(span.start..span.end)?.to_string(),
-        set: None,
-        module: None,
-    })
 }

@@ -8,7 +8,7 @@ use super::escalate;
 use super::finding::{Evidence, Finding, FindingKind, Level};
 use super::index::PolicyIndex;
 use super::instance::{Activation, ActivationState, CustomerState, Instance, Segments};
-use super::tally::{timestamp, Site, Tally, Verdict};
+use super::tally::{timestamp, RuleRef, Site, Tally, Verdict};
 use super::timers;
 use crate::compile::{AnchorRef, Check, CompiledJourney, NodeIndex, Policy, StepId};
 use crate::events::{Event, Interner, Symbol, Value};
@@ -495,8 +495,9 @@ fn off_path_at(
 ) {
     let t = event.time.as_millisecond();
     let f = finding(ctx, cust, inst, kind, Level::Yellow, t, Some(step), message);
-    let site = Site::step(inst.journey, step);
-    report(inst, tally, f.with_event(ctx, event, "event"), site, out);
+    let (site, rule) = (Site::step(inst.journey, step), RuleRef::Path(inst.journey));
+    let f = f.with_event(ctx, event, "event");
+    report_by(ctx, inst, tally, f, site, rule, out);
 }
 
 /// "after `decide`" or "at the start".
@@ -582,6 +583,21 @@ pub(crate) fn report(
     tally.emit(site, f, out);
 }
 
+/// [`report`] a finding of a journey's own clause (`path`, `abandon after`):
+/// it quotes the clause, and is grouped by it.
+pub(crate) fn report_by(
+    ctx: &Context<'_>,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    mut f: Finding,
+    site: Site,
+    rule: RuleRef,
+    out: &mut Vec<Finding>,
+) {
+    f.rule = rule.source(ctx.policy).cloned();
+    report(inst, tally, f, site.by(rule), out);
+}
+
 /// Close an instance: completed (it reached an end) or ended otherwise.
 #[inline(never)]
 pub(crate) fn close(inst: &mut Instance, tally: &mut Tally, completed: bool) {
@@ -646,8 +662,8 @@ pub(crate) fn close_all_at_end(
                 None,
                 message,
             );
-            let site = Site::journey(inst.journey);
-            report(&mut inst, tally, f, site, out);
+            let (site, rule) = (Site::journey(inst.journey), RuleRef::Path(inst.journey));
+            report_by(ctx, &mut inst, tally, f, site, rule, out);
         }
         tally.still_open(inst.journey, inst.off_path, completed);
     }

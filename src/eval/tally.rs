@@ -10,7 +10,7 @@ use super::summary::{
     StepSummary,
 };
 use super::Retention;
-use crate::compile::{Policy, StepId, Trigger};
+use crate::compile::{Policy, RuleSource, StepId, Trigger};
 use crate::events::{Event, Interner, Rejection, Symbol};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
@@ -35,12 +35,36 @@ pub(crate) enum Verdict {
     NotApplicable,
 }
 
+/// The rule of the policy a finding comes from: findings are grouped by it,
+/// and quote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum RuleRef {
+    /// An expectation, by index.
+    Expectation(usize),
+    /// A journey's `path` (by journey index): off it, or not at its end.
+    Path(usize),
+    /// A journey's `abandon after`.
+    Abandon(usize),
+}
+
+impl RuleRef {
+    /// Where the rule is written; `None` for a journey clause not in the file.
+    pub(crate) fn source(self, policy: &Policy) -> Option<&RuleSource> {
+        let journey = |j: usize| policy.journey_rules.get(j);
+        match self {
+            RuleRef::Expectation(e) => policy.expectations.get(e).map(|x| &x.source),
+            RuleRef::Path(j) => journey(j)?.path.as_ref(),
+            RuleRef::Abandon(j) => journey(j)?.abandon.as_ref(),
+        }
+    }
+}
+
 /// Where a finding belongs, for counting.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Site {
     pub journey: Option<usize>,
     pub step: Option<StepId>,
-    pub rule: Option<usize>,
+    pub rule: Option<RuleRef>,
 }
 
 impl Site {
@@ -69,7 +93,14 @@ impl Site {
         Site {
             journey: Some(j),
             step: Some(s),
-            rule: Some(e),
+            rule: Some(RuleRef::Expectation(e)),
+        }
+    }
+    /// The same site, for a finding of a journey's own clause.
+    pub(crate) fn by(self, rule: RuleRef) -> Site {
+        Site {
+            rule: Some(rule),
+            ..self
         }
     }
 }
@@ -156,7 +187,7 @@ pub(crate) struct Tally {
     not_kept: u64,
     /// Counts by kind, rule and level; ordered, so that groups whose rules share
     /// a line (two rules of one `use`) still come out in one order.
-    groups: BTreeMap<(FindingKind, Option<usize>, Level), u64>,
+    groups: BTreeMap<(FindingKind, Option<RuleRef>, Level), u64>,
     escalations: Vec<EscalationRecord>,
     fresh_escalations: Vec<EscalationRecord>,
     escalations_fired: u64,
@@ -504,7 +535,7 @@ impl Tally {
             .map(|((kind, rule, level), count)| FindingGroup {
                 kind: *kind,
                 level: *level,
-                rule: rule.map(|e| policy.expectations[e].source.clone()),
+                rule: rule.and_then(|r| r.source(policy).cloned()),
                 count: *count,
             })
             .collect();

@@ -3,12 +3,12 @@
 //! that come due. Everything due strictly before `until` fires, earliest first;
 //! a step at exactly its deadline is in time.
 
-use super::apply::{close, finding, report, Context};
+use super::apply::{close, finding, report, report_by, Context};
 use super::checks::{anchor_name, duration};
 use super::escalate;
 use super::finding::{Finding, FindingKind, Level};
 use super::instance::{ActivationState, CustomerState, Instance};
-use super::tally::{timestamp, Site, Tally, Verdict};
+use super::tally::{timestamp, RuleRef, Site, Tally, Verdict};
 use crate::compile::Check;
 
 /// What comes due next in an instance.
@@ -140,7 +140,7 @@ fn abandon(
         duration(at - inst.last_progress),
         last_step_name(ctx, inst)
     );
-    let mut f = finding(
+    let f = finding(
         ctx,
         cust,
         inst,
@@ -150,13 +150,8 @@ fn abandon(
         None,
         message,
     );
-    f.rule = ctx
-        .policy
-        .abandon_rules
-        .get(inst.journey)
-        .cloned()
-        .flatten();
-    report(inst, tally, f, Site::journey(inst.journey), out);
+    let (site, rule) = (Site::journey(inst.journey), RuleRef::Abandon(inst.journey));
+    report_by(ctx, inst, tally, f, site, rule, out);
     escalate::check_customer(ctx, cust, inst, tally, at);
     close(inst, tally, false);
 }
