@@ -160,8 +160,21 @@ fn findings(out: &mut String, report: &Report, options: &TextOptions<'_>) {
     }
 }
 
+/// A group's rule as its header quotes it: a long rule (a journey's `path`)
+/// is cut at a word, as the line above the findings is for finding the rule;
+/// `--explain` and JSON give it whole.
 fn rule_text(rule: &crate::compile::RuleSource) -> String {
-    let text = &rule.text;
+    const LONGEST: usize = 60;
+    let text = match rule.text.char_indices().nth(LONGEST) {
+        Some((cut, _)) => {
+            let head = &rule.text[..cut];
+            format!(
+                "{} …",
+                head.rsplit_once(' ').map_or(head, |(words, _)| words)
+            )
+        }
+        None => rule.text.clone(),
+    };
     match rule.set.as_ref().map(|s| (s, rule.module.as_deref())) {
         Some((set, Some(module))) => format!("`{text}` (from `{set}` in {module})"),
         Some((set, None)) => format!("`{text}` (from `{set}`)"),
@@ -256,5 +269,35 @@ fn table(out: &mut String, rows: &[Vec<String>]) {
             .map(|(cell, w)| format!("{cell:<w$}"))
             .collect();
         let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::RuleSource;
+
+    fn quoted(text: &str) -> String {
+        let rule = RuleSource {
+            span: crate::syntax::Span::new(0, text.len()),
+            line: 1,
+            text: text.to_string(),
+            set: None,
+            module: None,
+        };
+        rule_text(&rule)
+    }
+
+    #[test]
+    fn a_long_rule_is_cut_at_a_word_in_a_group_header() {
+        assert_eq!(quoted("within 1h after report"), "`within 1h after report`");
+        let path = "path report_claim -> acknowledge -> (appraise & request_docs{0,2}) -> decide";
+        assert_eq!(
+            quoted(path),
+            "`path report_claim -> acknowledge -> (appraise & …`"
+        );
+        // Counted in characters, not bytes: no cut inside one.
+        let wide = "é".repeat(70);
+        assert_eq!(quoted(&wide), format!("`{} …`", "é".repeat(60)));
     }
 }
