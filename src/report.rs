@@ -164,7 +164,7 @@ fn findings(out: &mut String, report: &Report, options: &TextOptions<'_>) {
 /// is cut at a word, as the line above the findings is for finding the rule;
 /// `--explain` and JSON give it whole.
 fn rule_text(rule: &crate::compile::RuleSource) -> String {
-    const LONGEST: usize = 60;
+    const LONGEST: usize = 80;
     let text = match rule.text.char_indices().nth(LONGEST) {
         Some((cut, _)) => {
             let head = &rule.text[..cut];
@@ -291,13 +291,15 @@ mod tests {
     #[test]
     fn a_long_rule_is_cut_at_a_word_in_a_group_header() {
         assert_eq!(quoted("within 1h after report"), "`within 1h after report`");
-        let path = "path report_claim -> acknowledge -> (appraise & request_docs{0,2}) -> decide";
+        let clause = "asks_once account_number, date_of_birth, security_answer else red";
+        assert_eq!(quoted(clause), format!("`{clause}`"), "a clause fits");
+        let path = "path report_claim -> acknowledge -> (appraise & request_docs{0,2}) -> decide -> settled";
         assert_eq!(
             quoted(path),
-            "`path report_claim -> acknowledge -> (appraise & …`"
+            "`path report_claim -> acknowledge -> (appraise & request_docs{0,2}) -> decide -> …`"
         );
         // Counted in characters, not bytes: no cut inside one.
-        let wide = "é".repeat(70);
-        assert_eq!(quoted(&wide), format!("`{} …`", "é".repeat(60)));
+        let wide = "é".repeat(90);
+        assert_eq!(quoted(&wide), format!("`{} …`", "é".repeat(80)));
     }
 }
