@@ -465,6 +465,62 @@ fn eval_as_of_turns_pending_into_missed() {
     assert_eq!(stalled, vec!["c3", "c5"]);
 }
 
+/// A live stream (a pipe its writer keeps open) gets each finding and each
+/// escalation as soon as the record that decided it, not at the end of input
+/// nor after a batch of later records.
+#[test]
+fn eval_on_a_live_stream_reports_as_records_come() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command as Std, Stdio};
+    use std::time::Duration;
+    let escalations = scratch("live-escalations.ndjson");
+    let mut child = Std::new(env!("CARGO_BIN_EXE_cxl"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "eval",
+            "--format",
+            "ndjson",
+            "--lateness",
+            "0s",
+            "--escalations",
+        ])
+        .arg(&escalations)
+        .args([POLICY, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("cxl runs");
+    let mut stdin = child.stdin.take().expect("a pipe to cxl");
+    let stdout = child.stdout.take().expect("a pipe from cxl");
+    let (lines, arrived) = std::sync::mpsc::channel();
+    let reading = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.expect("cxl writes text")).is_err() {
+                break;
+            }
+        }
+    });
+    // A gold customer skips `acknowledge`: off the path, and escalated.
+    let log = "{\"customer\":\"c2\",\"step\":\"Claim reported\",\"time\":\"2026-03-01T10:00:00Z\",\"channel\":\"phone\",\"tier\":\"gold\"}\n\
+               {\"customer\":\"c2\",\"step\":\"decide\",\"time\":\"2026-03-01T10:20:00Z\"}\n";
+    stdin.write_all(log.as_bytes()).expect("cxl reads");
+    stdin.flush().expect("cxl reads");
+    // The input stays open: the finding must come without its end.
+    let first = arrived
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a finding while the input is still open");
+    assert_eq!(json(&first)["kind"], "unexpected_step", "{first}");
+    let routed = std::fs::read_to_string(&escalations).expect("the escalations file");
+    assert!(
+        routed.contains("vip_off_path"),
+        "routed at once: {routed:?}"
+    );
+    drop(stdin);
+    let status = child.wait().expect("cxl ends");
+    reading.join().expect("all of stdout read");
+    assert_eq!(status.code(), Some(0), "yellow and info findings only");
+}
+
 #[test]
 fn eval_explain_shows_rule_anchor_deadline_and_evidence() {
     let ran = run(&["eval", "--explain", POLICY, LOG]);

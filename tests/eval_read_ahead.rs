@@ -1,6 +1,7 @@
 //! `ReadAhead` changes nothing the evaluator computes: records come in the
 //! same order, and customers forgotten by the idle sweep and met again later
 //! are the same new customers as when each record is pushed as it is read.
+//! On a live stream it hands on what has come before asking for more.
 
 use cxl::eval::{EvalOptions, Evaluator, Finding, FindingKind, ReadAhead, Report};
 use cxl::events::{EventReader, InputError, InputFormat, ReadOptions, Record};
@@ -148,4 +149,64 @@ fn an_input_error_comes_after_every_record_read_before_it() {
     };
     assert_eq!(customers, ["a", "b"]);
     assert!(error.to_string().contains("the disk went away"), "{error}");
+}
+
+/// An input that hands out one chunk a read, as a live stream's pipe does,
+/// and counts the reads, so a test sees when more input was asked for.
+struct Live {
+    chunks: std::collections::VecDeque<&'static [u8]>,
+    reads: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl std::io::Read for Live {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.reads.set(self.reads.get() + 1);
+        let Some(chunk) = self.chunks.pop_front() else {
+            return Ok(0);
+        };
+        let n = chunk.len().min(buf.len());
+        buf[..n].copy_from_slice(&chunk[..n]);
+        if n < chunk.len() {
+            self.chunks.push_front(&chunk[n..]);
+        }
+        Ok(n)
+    }
+}
+
+/// On a live stream, the records it has sent are handed on before more input
+/// is asked for (a read that would wait for the writer), and `would_wait`
+/// says when the next record needs more: a caller flushes its output then.
+#[test]
+fn a_live_stream_s_records_go_on_before_more_input_is_read() {
+    let policy = Policy::compile(POLICY).expect("the policy compiles");
+    let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+    let reads = std::rc::Rc::new(std::cell::Cell::new(0));
+    let first: &[u8] =
+        b"{\"customer\":\"c1\",\"step\":\"open\",\"time\":\"2026-03-01T10:00:00Z\"}\n\
+{\"customer\":\"c2\",\"step\":\"open\",\"time\":\"2026-03-01T10:01:00Z\"}\n";
+    let second: &[u8] =
+        b"{\"customer\":\"c1\",\"step\":\"check\",\"time\":\"2026-03-01T10:02:00Z\"}\n";
+    let live = Live {
+        chunks: [first, second].into(),
+        reads: reads.clone(),
+    };
+    let options = ReadOptions::new(InputFormat::Ndjson);
+    let reader = EventReader::new(live, "live.ndjson", 0, &options).expect("a reader");
+    let mut records = ReadAhead::new(reader);
+    let mut next = |records: &mut ReadAhead| match records.next_record(&mut evaluator) {
+        Ok(Some(Record::Event(e))) => Some(e.origin.line),
+        Ok(Some(_)) => panic!("only events here"),
+        Ok(None) => None,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(next(&mut records), Some(1));
+    assert_eq!(reads.get(), 1, "the first chunk only");
+    assert!(!records.would_wait(), "the second record is held");
+    assert_eq!(next(&mut records), Some(2));
+    assert_eq!(reads.get(), 1, "still the first chunk only");
+    assert!(records.would_wait(), "the next record needs more input");
+    assert_eq!(next(&mut records), Some(3));
+    assert_eq!(reads.get(), 2);
+    assert_eq!(next(&mut records), None);
+    assert!(!records.would_wait(), "the input has ended");
 }

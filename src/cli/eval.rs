@@ -180,6 +180,17 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
                 sink(evaluator.push_rejected(&rejection), &mut out)?;
             }
         }
+        // A live stream has sent all it has: what it gave so far goes out now,
+        // not when the next records come (a file gets here once a refill).
+        if reader.would_wait() {
+            out.flush().map_err(|e| e.to_string())?;
+            if let Some(writer) = escalations.as_mut() {
+                writer.flush().map_err(|e| e.to_string())?;
+            }
+            if let Some(writer) = rejects.as_mut() {
+                writer.flush().map_err(|e| e.to_string())?;
+            }
+        }
     }
     if let Some(writer) = rejects {
         writer.finish().map_err(|e| e.to_string())?;

@@ -52,9 +52,11 @@ const FETCH: [(usize, Warm); 3] = [(0, Warm::Steps), (2, Warm::Instances), (4, W
 const BATCH: usize = 128;
 
 /// An [`EventReader`] that reads records ahead of an [`Evaluator`], in
-/// batches. A batch holds up to 128 records, so on a slow live stream,
-/// where each finding is wanted as soon as its record arrives, push the
-/// reader's records yourself instead.
+/// batches of up to 128 records. A batch ends early where the input has
+/// nothing more buffered, so on a live NDJSON stream the records it has sent
+/// go on at once instead of waiting for later ones, and
+/// [`ReadAhead::would_wait`] says when to flush what they found. (A CSV or
+/// XES reader cannot tell, and reads full batches.)
 ///
 /// ```
 /// use cxl::eval::{EvalOptions, Evaluator, ReadAhead};
@@ -113,7 +115,14 @@ impl ReadAhead {
             let room = usize::try_from(evaluator.pushes_before_sweep())
                 .unwrap_or(usize::MAX)
                 .min(BATCH);
-            while self.held.len() < room && !self.ended && self.error.is_none() {
+            // A batch ends early where the input has nothing more buffered:
+            // on a live stream, the records held go on at once rather than
+            // wait for the next ones to arrive.
+            while self.held.len() < room
+                && !self.ended
+                && self.error.is_none()
+                && (self.held.is_empty() || self.reader.buffered())
+            {
                 match self.reader.next_record(evaluator.names_mut()) {
                     Ok(Some(record)) => {
                         if let Record::Event(event) = &record {
@@ -137,6 +146,14 @@ impl ReadAhead {
             Some(record) => Ok(Some(record)),
             None => self.error.take().map_or(Ok(None), Err),
         }
+    }
+
+    /// True when the next [`ReadAhead::next_record`] may wait for input: no
+    /// record is held and none is buffered, as on a live stream that has sent
+    /// all it has. A caller that buffers its output flushes it then, so that
+    /// what the records so far found goes out without waiting for the next.
+    pub fn would_wait(&self) -> bool {
+        self.held.is_empty() && !self.ended && self.error.is_none() && !self.reader.buffered()
     }
 
     /// What the reader has read so far (records held ahead included).

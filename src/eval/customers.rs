@@ -55,29 +55,48 @@ pub(crate) struct Customers {
 }
 
 impl Customers {
-    /// The customer's slot, made empty if they are new.
+    /// The customer's slot, made empty if they are new. Inline, with the new
+    /// customer's part out of line: every event comes here, and where the
+    /// compiler left the whole out of line it cost 1% more instructions.
+    #[inline]
     pub(crate) fn get_or_insert(&mut self, id: Symbol) -> &mut Slot {
         let i = id.index();
         if self.slots.len() <= i {
-            self.slots.resize_with(i + 1, || None);
+            self.grow(i);
         }
         let (live, spare) = (&mut self.live, &mut self.spare);
-        self.slots[i].get_or_insert_with(|| {
-            live.push(id);
-            let state = match spare.pop() {
-                Some(mut state) => {
-                    state.id = id;
-                    state
-                }
-                None => Box::new(CustomerState::new(id)),
-            };
-            Slot {
-                last_record: 0,
-                max_seen: i64::MIN,
-                state,
-                live_at: live.len() - 1,
+        match &mut self.slots[i] {
+            Some(slot) => slot,
+            empty => empty.insert(Self::new_slot(live, spare, id)),
+        }
+    }
+
+    /// Room in the table for symbol index `i`.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, i: usize) {
+        self.slots.resize_with(i + 1, || None);
+    }
+
+    /// The slot of a customer new in flight, with a reused state if there is one.
+    #[cold]
+    #[inline(never)]
+    #[expect(clippy::vec_box, reason = "the spare states' boxes are what is reused")]
+    fn new_slot(live: &mut Vec<Symbol>, spare: &mut Vec<Box<CustomerState>>, id: Symbol) -> Slot {
+        live.push(id);
+        let state = match spare.pop() {
+            Some(mut state) => {
+                state.id = id;
+                state
             }
-        })
+            None => Box::new(CustomerState::new(id)),
+        };
+        Slot {
+            last_record: 0,
+            max_seen: i64::MIN,
+            state,
+            live_at: live.len() - 1,
+        }
     }
 
     /// Forget a customer, keeping their emptied state for a new one.

@@ -79,6 +79,14 @@ impl<R: Read> LineReader<R> {
         self.any_bytes
     }
 
+    /// True when the next line can be had without waiting on the input: some
+    /// of it is read already (a live stream's writer sends whole lines), or the
+    /// input has ended.
+    #[inline]
+    pub(crate) fn buffered(&self) -> bool {
+        self.start < self.end || self.eof
+    }
+
     /// The input read but not yet handed out (a caller may find the next
     /// line in it itself, then take it with [`Self::take_found`]).
     #[inline]

@@ -109,6 +109,11 @@ impl<R: BufRead> NdjsonReader<R> {
         self.ctx.keys.read_actor = false;
     }
 
+    /// True when the next record can be read without waiting on the input.
+    pub(crate) fn buffered(&self) -> bool {
+        self.ctx.done || self.lines.buffered()
+    }
+
     /// The next record, or `None` at the end.
     #[inline]
     pub(crate) fn next_record(

@@ -189,6 +189,17 @@ impl EventReader {
         result
     }
 
+    /// False when reading the next record may have to wait for more input,
+    /// as on a live stream that has sent all it has: then a caller that holds
+    /// records or output should hand them on first. Only the NDJSON reader
+    /// knows; a CSV or XES reader always says true.
+    pub fn buffered(&self) -> bool {
+        match &self.inner {
+            Inner::Ndjson(r) => r.buffered(),
+            Inner::Csv(_) | Inner::Xes(_) => true,
+        }
+    }
+
     /// What has been read so far.
     pub fn stats(&self) -> ReadStats {
         self.stats

@@ -29,6 +29,11 @@ impl<W: Write> RejectWriter<W> {
         self.written
     }
 
+    /// Writes out what is buffered.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     /// Flushes and returns the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
         self.out.flush()?;
