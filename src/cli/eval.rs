@@ -182,14 +182,16 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
         }
         // A live stream has sent all it has: what it gave so far goes out now,
         // not when the next records come (a file gets here once a refill).
+        // The files first: once a finding shows on stdout, its escalation and
+        // rejects are written.
         if reader.would_wait() {
-            out.flush().map_err(|e| e.to_string())?;
             if let Some(writer) = escalations.as_mut() {
                 writer.flush().map_err(|e| e.to_string())?;
             }
             if let Some(writer) = rejects.as_mut() {
                 writer.flush().map_err(|e| e.to_string())?;
             }
+            out.flush().map_err(|e| e.to_string())?;
         }
     }
     if let Some(writer) = rejects {
