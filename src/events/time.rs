@@ -150,7 +150,16 @@ impl TimeParser {
                 return self.parse_number(number);
             }
         }
-        self.parse_slow(trimmed).ok_or_else(|| bad_time(text))
+        self.parse_slow(trimmed)
+            .ok_or_else(|| match parse_fast(trimmed.as_bytes()) {
+                // Well formed, but a time the calendar cannot hold.
+                Some(_) => format!(
+                    "time `{text}` is out of range: times run from {} to {}",
+                    Timestamp::MIN,
+                    Timestamp::MAX
+                ),
+                None => bad_time(text),
+            })
     }
 
     /// Parses an epoch number, choosing the unit by magnitude (see the module docs).

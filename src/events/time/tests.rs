@@ -72,6 +72,22 @@ fn bad_times_quote_the_value_and_list_formats() {
 }
 
 #[test]
+fn a_well_formed_time_past_the_calendar_s_range_says_so() {
+    for late in ["9999-12-31T23:59:59Z", "9999-12-31"] {
+        let err = TimeParser::default().parse_str(late).expect_err(late);
+        assert!(err.contains(&format!("`{late}` is out of range")), "{err}");
+        assert!(
+            err.contains("9999-12-30T22:00:00"),
+            "the last time it can hold: {err}"
+        );
+    }
+    // The last time it can hold still reads.
+    assert!(TimeParser::default()
+        .parse_str("9999-12-30T22:00:00Z")
+        .is_ok());
+}
+
+#[test]
 fn fast_path_agrees_with_jiff() {
     for text in [
         "2000-02-29T23:59:59.999999999+14:00",
