@@ -584,9 +584,8 @@ pub(crate) fn report(
 }
 
 /// [`report`] a finding of a journey's own clause (`path`, `abandon after`):
-/// it quotes the clause, and is grouped by it. (Out of line, as findings are
-/// rare: inlined, it took the inlining of the customer lookup out of
-/// `Evaluator::push`, 1% more instructions end to end.)
+/// it quotes the clause, and is grouped by it. (Out of line: findings are
+/// rare, and the code around the hot path stays small.)
 #[cold]
 #[inline(never)]
 pub(crate) fn report_by(
