@@ -110,7 +110,11 @@ fn compile(re: &Re) -> Option<CompiledJourney> {
             })
         })
         .collect();
-    items.push(JourneyItem::Path(to_path(re)));
+    let path = to_path(re);
+    items.push(JourneyItem::Path {
+        span: path.span,
+        path,
+    });
     let journey = Journey {
         name: ident("j"),
         label: None,
@@ -401,7 +405,7 @@ proptest! {
         let mut items: Vec<JourneyItem> = (0..ALPHABET)
             .map(|c| JourneyItem::Step(Step { name: ident(&letter(c)), label: None, props: vec![], span: span() }))
             .collect();
-        items.push(JourneyItem::Path(path));
+        items.push(JourneyItem::Path { span: path.span, path });
         let journey = Journey { name: ident("j"), label: None, items, span: span() };
         match compile_journey(&journey) {
             Ok(j) => prop_assert!(j.graph.node_count() <= MAX_NODES),

@@ -75,8 +75,8 @@ fn check_clauses(cx: &mut Cx<'_>, j: &Journey) {
         let (slot, span) = match item {
             JourneyItem::For { span, .. } => (0, *span),
             JourneyItem::Goal(goal) => (1, goal.span),
-            JourneyItem::AbandonAfter(d) => (2, d.span),
-            JourneyItem::Path(p) => (3, p.span),
+            JourneyItem::AbandonAfter { after, .. } => (2, after.span),
+            JourneyItem::Path { path, .. } => (3, path.span),
             JourneyItem::Stage(_) | JourneyItem::Step(_) => continue,
         };
         let Some(name) = NAMES.get(slot) else {

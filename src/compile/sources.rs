@@ -6,7 +6,7 @@
 use super::rules::RuleSource;
 use crate::check::{Checked, Origin};
 use crate::diagnostic::LineIndex;
-use crate::syntax::Span;
+use crate::syntax::{JourneyItem, Span};
 use serde::Serialize;
 
 /// The clauses of one journey that findings come from; `None` for a clause
@@ -20,43 +20,42 @@ pub struct JourneyRules {
     pub abandon: Option<RuleSource>,
 }
 
-/// The rule sources of journey `journey`, declared in the file `text`.
+/// The rule sources of journey `journey`, declared in the file `text`: its
+/// first `path` and `abandon after` clauses, as the compiler takes them.
 pub(crate) fn journey_rules(
     checked: &Checked,
     journey: &str,
     text: &str,
     lines: &LineIndex,
 ) -> JourneyRules {
+    let mut rules = JourneyRules::default();
     let Some(declared) = checked
         .scope
         .journeys
         .get(journey)
         .filter(|d| d.origin == Origin::File)
     else {
-        return JourneyRules::default();
+        return rules;
     };
-    let item = &declared.item;
-    let clause = |keywords: &[&str], operand: Span| clause(text, lines, keywords, operand);
-    JourneyRules {
-        path: item.path().and_then(|p| clause(&["path"], p.span)),
-        abandon: item
-            .abandon_after()
-            .and_then(|d| clause(&["abandon", "after"], d.span)),
+    for item in &declared.item.items {
+        match item {
+            JourneyItem::Path { span, .. } if rules.path.is_none() => {
+                rules.path = clause(text, lines, *span);
+            }
+            JourneyItem::AbandonAfter { span, .. } if rules.abandon.is_none() => {
+                rules.abandon = clause(text, lines, *span);
+            }
+            _ => {}
+        }
     }
+    rules
 }
 
-/// The clause that starts with `keywords` and ends with its operand at
-/// `operand`, as one line of text (comments dropped, blanks collapsed: a
-/// `path` is often written over several lines).
-fn clause(text: &str, lines: &LineIndex, keywords: &[&str], operand: Span) -> Option<RuleSource> {
-    let start = keywords
-        .iter()
-        .rev()
-        .try_fold(operand.start, |at, keyword| {
-            keyword_before(text, keyword, at)
-        })?;
-    let written = text.get(start..operand.end)?;
-    let one_line: Vec<&str> = written
+/// The clause written at `span`, as one line of text (comments dropped,
+/// blanks collapsed: a `path` is often written over several lines).
+fn clause(text: &str, lines: &LineIndex, span: Span) -> Option<RuleSource> {
+    let one_line: Vec<&str> = text
+        .get(span.start..span.end)?
         .lines()
         .flat_map(|line| {
             line.split('#')
@@ -66,27 +65,11 @@ fn clause(text: &str, lines: &LineIndex, keywords: &[&str], operand: Span) -> Op
         })
         .collect();
     Some(RuleSource {
-        span: Span::new(start, operand.end),
-        line: lines.line(start),
+        span,
+        line: lines.line(span.start),
         text: one_line.join(" "),
         set: None,
         module: None,
-    })
-}
-
-/// Where `keyword` starts, when it is the token just before `at` (only blanks
-/// and comments between them).
-fn keyword_before(text: &str, keyword: &str, at: usize) -> Option<usize> {
-    let before = text.get(..at)?;
-    let is_name = |c: char| c.is_alphanumeric() || c == '_';
-    before.rmatch_indices(keyword).find_map(|(start, _)| {
-        let end = start + keyword.len();
-        let bounded = !before[..start].ends_with(is_name) && !before[end..].starts_with(is_name);
-        // Between the keyword and `at`: blanks, and comments to the end of a line.
-        let between = before[end..]
-            .lines()
-            .all(|line| line.split('#').next().unwrap_or_default().trim().is_empty());
-        (bounded && between).then_some(start)
     })
 }
 
@@ -95,34 +78,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_keyword_is_the_token_just_before_its_operand() {
-        let text = "journey j {\n  goal # the goal is `done`\n    done\n}";
-        let at = text.rfind("done").unwrap_or_default();
-        assert_eq!(keyword_before(text, "goal", at), text.find("goal"));
-        // Not a keyword inside a longer name, nor one with a token after it.
-        assert_eq!(keyword_before("goalie done", "goal", 7), None);
-        assert_eq!(keyword_before("goal x done", "goal", 7), None);
+    fn a_clause_over_several_lines_reads_as_one() {
+        let text =
+            "journey j {\n  path a -> b   # first\n     -> (c | d)\n  abandon   after\n 30d }";
+        let path = Span::new(
+            text.find("path").unwrap_or_default(),
+            text.find(')').unwrap_or_default() + 1,
+        );
+        let lines = LineIndex::new(text);
+        let source = clause(text, &lines, path).expect("a clause");
+        assert_eq!(source.text, "path a -> b -> (c | d)");
+        assert_eq!((source.line, source.span), (2, path));
+        let abandon = Span::new(
+            text.find("abandon").unwrap_or_default(),
+            text.find("30d").unwrap_or_default() + 3,
+        );
+        let source = clause(text, &lines, abandon).expect("a clause");
+        assert_eq!(
+            (source.text.as_str(), source.line),
+            ("abandon after 30d", 4)
+        );
     }
 
     #[test]
-    fn a_path_over_several_lines_reads_as_one() {
-        let text = "path a -> b   # first\n     -> (c | d)\n";
-        let operand = Span::new(5, text.find(')').unwrap_or_default() + 1);
-        let lines = LineIndex::new(text);
-        let source = clause(text, &lines, &["path"], operand).expect("a clause");
-        assert_eq!(source.text, "path a -> b -> (c | d)");
-        assert_eq!((source.line, source.span.start), (1, 0));
-        let text = "journey j {\n  abandon   after\n 30d }";
-        let at = text.find("30d").unwrap_or_default();
-        let source = clause(
-            text,
-            &LineIndex::new(text),
-            &["abandon", "after"],
-            Span::new(at, at + 3),
-        );
+    fn the_clauses_are_the_parser_s_with_their_keywords() {
+        let text = "journey j {\n  goal b\n  step a\n  step b\n  path # the order\n    a -> b\n  abandon after 2d\n}\n";
+        let policy = crate::Policy::compile(text).expect("the policy compiles");
+        let rules = &policy.journey_rules[0];
+        let path = rules.path.as_ref().expect("a path");
+        assert_eq!((path.text.as_str(), path.line), ("path a -> b", 5));
         assert_eq!(
-            source.map(|s| (s.text, s.line)),
-            Some(("abandon after 30d".to_string(), 2))
+            &text[path.span.start..path.span.end],
+            "path # the order\n    a -> b"
+        );
+        let abandon = rules.abandon.as_ref().expect("an abandon clause");
+        assert_eq!(
+            (abandon.text.as_str(), abandon.line),
+            ("abandon after 2d", 7)
         );
     }
 }

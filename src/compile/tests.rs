@@ -312,7 +312,9 @@ fn empty_operator_lists_are_the_empty_word() {
         PathKind::Seq { parts: vec![] },
         PathKind::Parallel { branches: vec![] },
     ] {
-        j.items[1] = crate::syntax::JourneyItem::Path(empty(kind));
+        let path = empty(kind);
+        let span = path.span;
+        j.items[1] = crate::syntax::JourneyItem::Path { path, span };
         let c = compile_journey(&j).unwrap();
         assert!(c.graph.accepts(&[]));
         assert_eq!(c.graph.node_count(), 1);
@@ -323,7 +325,7 @@ fn empty_operator_lists_are_the_empty_word() {
 fn journey_without_path_accepts_only_the_empty_journey() {
     let mut j = journey(&["a"], "a", None);
     j.items
-        .retain(|i| !matches!(i, crate::syntax::JourneyItem::Path(_)));
+        .retain(|i| !matches!(i, crate::syntax::JourneyItem::Path { .. }));
     let c = compile_journey(&j).unwrap();
     assert_eq!(c.path_span, None);
     assert!(c.graph.accepts(&[]) && !c.graph.accepts(&[StepId(0)]));

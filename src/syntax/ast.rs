@@ -239,7 +239,7 @@ impl Journey {
     /// The first `path` clause, if any.
     pub fn path(&self) -> Option<&PathExpr> {
         self.items.iter().find_map(|item| match item {
-            JourneyItem::Path(path) => Some(path),
+            JourneyItem::Path { path, .. } => Some(path),
             _ => None,
         })
     }
@@ -266,7 +266,7 @@ impl Journey {
     /// The first `abandon after` clause, if any.
     pub fn abandon_after(&self) -> Option<Duration> {
         self.items.iter().find_map(|item| match item {
-            JourneyItem::AbandonAfter(d) => Some(*d),
+            JourneyItem::AbandonAfter { after, .. } => Some(*after),
             _ => None,
         })
     }
@@ -286,13 +286,23 @@ pub enum JourneyItem {
     /// `goal settled`
     Goal(Ident),
     /// `abandon after 30d`
-    AbandonAfter(Duration),
+    AbandonAfter {
+        /// How long without progress.
+        after: Duration,
+        /// The whole clause, for the findings it gives to quote.
+        span: Span,
+    },
     /// `stage intake { step ... }`
     Stage(Stage),
     /// A step outside any stage.
     Step(Step),
     /// `path a -> b -> c`
-    Path(PathExpr),
+    Path {
+        /// The orders allowed.
+        path: PathExpr,
+        /// The whole clause, for the findings it gives to quote.
+        span: Span,
+    },
 }
 
 /// A named group of steps (`stage intake { ... }`), drawn as a cluster.

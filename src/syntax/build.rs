@@ -176,14 +176,16 @@ impl<'d> Builder<'d> {
                     span,
                 },
                 Rule::goal_clause => JourneyItem::Goal(self.name(&item)?),
-                Rule::abandon_clause => JourneyItem::AbandonAfter(
-                    self.duration(&children(&item, Rule::duration).next()?),
-                ),
+                Rule::abandon_clause => JourneyItem::AbandonAfter {
+                    after: self.duration(&children(&item, Rule::duration).next()?),
+                    span,
+                },
                 Rule::stage_decl => JourneyItem::Stage(self.stage_decl(item)?),
                 Rule::step_decl => JourneyItem::Step(self.step_decl(item)?),
-                Rule::path_clause => {
-                    JourneyItem::Path(self.path_alt(children(&item, Rule::path_alt).next()?)?)
-                }
+                Rule::path_clause => JourneyItem::Path {
+                    path: self.path_alt(children(&item, Rule::path_alt).next()?)?,
+                    span,
+                },
                 _ => continue,
             };
             items.push(built);

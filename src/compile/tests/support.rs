@@ -213,14 +213,19 @@ pub fn journey(steps: &[&str], text: &str, goal: Option<&str>) -> Journey {
 
 /// Journey `j` with the given items, then the path `text` and an optional goal.
 pub fn journey_with(mut items: Vec<JourneyItem>, text: &str, goal: Option<&str>) -> Journey {
-    items.push(JourneyItem::Path(path(text)));
+    let path = path(text);
+    let span = path.span;
+    items.push(JourneyItem::Path { path, span });
     if let Some(g) = goal {
         items.push(JourneyItem::Goal(ident(g)));
     }
-    items.push(JourneyItem::AbandonAfter(Duration {
-        seconds: 3600,
+    items.push(JourneyItem::AbandonAfter {
+        after: Duration {
+            seconds: 3600,
+            span: Span::new(0, 0),
+        },
         span: Span::new(0, 0),
-    }));
+    });
     Journey {
         name: ident("j"),
         label: Some(Text {
