@@ -32,7 +32,7 @@ const STEPS: [&str; 8] = [
 const CHANNELS: [&str; 4] = ["web", "app", "email", "phone"];
 
 fn logs() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/logs")).to_path_buf()
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/real/logs")).to_path_buf()
 }
 
 fn generate(path: &Path) -> std::io::Result<()> {

@@ -1,5 +1,5 @@
-//! Every real log in shared/data/logs reads without error, with the counts
-//! PM4Py reports (see shared/data/logs/SOURCES.md).
+//! Every real log in examples/real/logs reads without error, with the counts
+//! PM4Py reports (see examples/real/logs/SOURCES.md).
 
 mod events_common;
 

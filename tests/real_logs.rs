@@ -1,5 +1,5 @@
 //! The example policies in examples/real/ evaluated on the real public logs in
-//! shared/data/logs/ (see SOURCES.md there), through the `cxl` binary: a summary of
+//! examples/real/logs/ (see SOURCES.md there), through the `cxl` binary: a summary of
 //! each report (input counts, journeys, step health, verdicts per rule, findings by
 //! kind and level, escalations by name and tier) is snapshotted, and the XES and CSV
 //! copies of the same log must give the same summary.
@@ -8,8 +8,8 @@ use assert_cmd::Command;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// Where the shared logs are: beside the repository, as CI clones them.
-const LOGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/logs/");
+/// The public logs the repository carries (provenance in their SOURCES.md).
+const LOGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/real/logs/");
 /// The example policies.
 const POLICIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/real/");
 

@@ -7,9 +7,9 @@ use cxl::events::{
 };
 use std::path::{Path, PathBuf};
 
-/// The shared real logs.
+/// The public real logs the repository carries (examples/real/logs).
 pub fn logs_dir() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/logs")).to_path_buf()
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/real/logs")).to_path_buf()
 }
 
 /// Our small bad and good fixtures.
