@@ -5,9 +5,13 @@
 //! caller decides how to show them. Messages follow Cedar's rules: lowercase, no
 //! final period, the user's names in backticks, one line; the why goes in `help`.
 
+mod source;
+
 use crate::syntax::Span;
 use serde::Serialize;
+use source::SourceText;
 use std::fmt;
+use std::sync::Arc;
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -307,7 +311,7 @@ pub fn did_you_mean<'a>(
 #[derive(Debug)]
 pub struct SourceDiagnostic {
     diagnostic: Diagnostic,
-    source: miette::NamedSource<String>,
+    source: Arc<SourceText>,
 }
 
 impl SourceDiagnostic {
@@ -315,7 +319,7 @@ impl SourceDiagnostic {
     pub fn new(diagnostic: Diagnostic, name: &str, text: &str) -> Self {
         SourceDiagnostic {
             diagnostic,
-            source: miette::NamedSource::new(name, text.to_string()),
+            source: Arc::new(SourceText::new(name, text)),
         }
     }
 }
@@ -348,20 +352,21 @@ impl miette::Diagnostic for SourceDiagnostic {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        Some(&*self.source)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        let len = self.source.inner().len();
+        let len = self.source.len();
         Some(Box::new(self.diagnostic.labels.iter().map(move |l| {
             // A span past the end (an error at end of input) is pulled back inside.
             let start = l.span.start.min(len);
             let end = l.span.end.min(len).max(start);
+            let span = self.source.fit_label(Span::new(start, end));
             let text = (!l.message.is_empty()).then(|| l.message.clone());
             if l.primary {
-                miette::LabeledSpan::new_primary_with_span(text, Span::new(start, end))
+                miette::LabeledSpan::new_primary_with_span(text, span)
             } else {
-                miette::LabeledSpan::new_with_span(text, Span::new(start, end))
+                miette::LabeledSpan::new_with_span(text, span)
             }
         })))
     }
@@ -369,6 +374,7 @@ impl miette::Diagnostic for SourceDiagnostic {
 
 /// Render diagnostics for a person, in the order given. `color` adds ANSI colours
 /// and unicode art; without it the output is plain ASCII-safe text fit for snapshots.
+/// The text is indexed once for all of them, so the time is linear in their number.
 pub fn render_human(diagnostics: &[Diagnostic], name: &str, text: &str, color: bool) -> String {
     let theme = if color {
         miette::GraphicalTheme::unicode()
@@ -376,9 +382,13 @@ pub fn render_human(diagnostics: &[Diagnostic], name: &str, text: &str, color: b
         miette::GraphicalTheme::unicode_nocolor()
     };
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+    let source = Arc::new(SourceText::new(name, text));
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let bound = SourceDiagnostic::new(diagnostic.clone(), name, text);
+        let bound = SourceDiagnostic {
+            diagnostic: diagnostic.clone(),
+            source: Arc::clone(&source),
+        };
         // Writing to a String cannot fail.
         let _ = handler.render_report(&mut out, &bound);
         out.push('\n');
@@ -386,14 +396,28 @@ pub fn render_human(diagnostics: &[Diagnostic], name: &str, text: &str, color: b
     out
 }
 
-/// One diagnostic as JSON: code, level, message, help, and labels with 1-based
-/// line and column as well as byte offsets.
-pub fn to_json(diagnostic: &Diagnostic, name: &str, text: &str) -> serde_json::Value {
+/// Diagnostics of one file as JSON, one value each: code, level, message, help, and
+/// labels with 1-based line and column as well as byte offsets. The text is indexed
+/// once for all of them.
+pub fn to_json(diagnostics: &[Diagnostic], name: &str, text: &str) -> Vec<serde_json::Value> {
+    let lines = LineIndex::new(text);
+    diagnostics
+        .iter()
+        .map(|d| one_to_json(d, name, text, &lines))
+        .collect()
+}
+
+fn one_to_json(
+    diagnostic: &Diagnostic,
+    name: &str,
+    text: &str,
+    lines: &LineIndex,
+) -> serde_json::Value {
     let labels: Vec<serde_json::Value> = diagnostic
         .labels
         .iter()
         .map(|l| {
-            let (line, column) = line_col(text, l.span.start);
+            let (line, column) = lines.line_col(text, l.span.start);
             serde_json::json!({
                 "start": l.span.start,
                 "end": l.span.end,
@@ -442,5 +466,30 @@ impl LineIndex {
     /// The 1-based line of byte `offset`.
     pub fn line(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset)
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset` in `text`, the
+    /// text this index was made from: [`line_col`] without reading the lines before.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.line(offset);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let column = text.get(start..offset).map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    }
+
+    /// The 0-based index of the line of byte `offset`.
+    fn index(&self, offset: usize) -> usize {
+        self.line(offset).saturating_sub(1)
+    }
+
+    /// Where the 0-based line `line` starts, if the text has that many lines.
+    fn start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line).copied()
+    }
+
+    /// How many lines the text has (a final newline starts an empty last line).
+    fn count(&self) -> usize {
+        self.starts.len()
     }
 }

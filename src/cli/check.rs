@@ -36,11 +36,7 @@ pub fn run(args: &CheckArgs) -> u8 {
                 eprintln!("{path}: {}", common::count_summary(&diagnostics));
             }
             DiagnosticFormat::Json => {
-                json.extend(
-                    diagnostics
-                        .iter()
-                        .map(|d| diagnostic::to_json(d, path, &text)),
-                );
+                json.extend(diagnostic::to_json(&diagnostics, path, &text));
             }
         }
     }
