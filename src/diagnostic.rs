@@ -44,6 +44,8 @@ pub enum Code {
     InvalidRepetition,
     /// E0108: a character that cannot start any token.
     UnexpectedCharacter,
+    /// E0109: an expression or path nested deeper than the parser allows.
+    NestingTooDeep,
     /// E0201: a segment name that is not declared.
     UnknownSegment,
     /// E0202: a journey name that is not declared.
@@ -115,6 +117,7 @@ impl Code {
         Code::InvalidTimestamp,
         Code::InvalidRepetition,
         Code::UnexpectedCharacter,
+        Code::NestingTooDeep,
         Code::UnknownSegment,
         Code::UnknownJourney,
         Code::UnknownStep,
@@ -157,6 +160,7 @@ impl Code {
             Code::InvalidTimestamp => "E0106",
             Code::InvalidRepetition => "E0107",
             Code::UnexpectedCharacter => "E0108",
+            Code::NestingTooDeep => "E0109",
             Code::UnknownSegment => "E0201",
             Code::UnknownJourney => "E0202",
             Code::UnknownStep => "E0203",

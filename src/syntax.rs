@@ -14,6 +14,7 @@ mod parser;
 mod span;
 
 pub use ast::*;
+pub use lexer::MAX_NESTING;
 pub use span::{Span, Spanned};
 
 use crate::diagnostic::Diagnostic;
@@ -45,6 +46,10 @@ pub fn parse(text: &str) -> ParsedFile {
     let mut diagnostics = split.diagnostics;
     let mut decls = Vec::new();
     for chunk in &split.chunks {
+        if chunk.too_deep {
+            // Reported by the lexer; pest would recurse as deep as it nests.
+            continue;
+        }
         let mut chunk_diagnostics = Vec::new();
         if let Some(decl) = parser::parse_chunk(chunk, &mut chunk_diagnostics) {
             decls.push(decl);

@@ -211,23 +211,12 @@ impl Builder<'_> {
                 } else {
                     LogicOp::And
                 };
-                let mut operands = pair
+                let operands = pair
                     .into_inner()
-                    .filter(|p| !matches!(p.as_rule(), Rule::k_or | Rule::k_and));
-                let mut acc = self.expr(operands.next()?)?;
-                for rhs in operands {
-                    let rhs = self.expr(rhs)?;
-                    let span = acc.span.to(rhs.span);
-                    acc = Expr {
-                        kind: ExprKind::Logic {
-                            op,
-                            lhs: Box::new(acc),
-                            rhs: Box::new(rhs),
-                        },
-                        span,
-                    };
-                }
-                Some(acc)
+                    .filter(|p| !matches!(p.as_rule(), Rule::k_or | Rule::k_and))
+                    .map(|p| self.expr(p))
+                    .collect::<Option<Vec<_>>>()?;
+                balanced(op, operands)
             }
             Rule::not_expr => {
                 let mut inner = pair.into_inner();
@@ -332,6 +321,29 @@ impl Builder<'_> {
         };
         Some(Expr { kind, span })
     }
+}
+
+/// A chain `a or b or c ...` as a balanced tree of `Logic` nodes: `and` and `or`
+/// are associative, so the shape does not change the meaning, and a balanced tree
+/// of n operands is log2(n) deep, where a left-leaning one would be n deep and a
+/// long chain would exhaust the stack of every stage that walks the tree. Up to
+/// three operands the tree is the left-leaning one, `(a or b) or c`.
+fn balanced(op: LogicOp, mut operands: Vec<Expr>) -> Option<Expr> {
+    if operands.len() <= 1 {
+        return operands.pop();
+    }
+    let right = operands.split_off(operands.len().div_ceil(2));
+    let lhs = balanced(op, operands)?;
+    let rhs = balanced(op, right)?;
+    let span = lhs.span.to(rhs.span);
+    Some(Expr {
+        kind: ExprKind::Logic {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
+    })
 }
 
 fn cmp_op(pair: &P<'_>) -> CmpOp {
