@@ -95,6 +95,27 @@ pub struct Scope {
     pub tests: Vec<Declared<TestCase>>,
     /// `source` declarations in order (one is allowed; more are reported).
     pub sources: Vec<Declared<crate::syntax::Source>>,
+    /// What the file's declarations that did not parse declare and mention.
+    pub broken: Broken,
+}
+
+/// The names recovered from the file's declarations that did not parse. Their
+/// syntax error is the one diagnostic they give: a name one of them declares is
+/// not reported unknown where it is used, and a segment one of them mentions is
+/// not reported unused.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Broken {
+    /// Names declared (`journey stay`, `step book`), of any kind.
+    pub declared: BTreeSet<String>,
+    /// Every name-like word in them.
+    pub mentioned: BTreeSet<String>,
+}
+
+impl Broken {
+    /// True when a declaration that did not parse declares `name`.
+    pub fn declares(&self, name: &str) -> bool {
+        self.declared.contains(name)
+    }
 }
 
 /// One clause of an `expect` block after `use SET` is expanded.
@@ -227,7 +248,10 @@ impl<'a> Cx<'a> {
     fn lint_unused_segments(&mut self) {
         let scope = self.scope;
         for (name, segment) in &scope.segments {
-            if segment.origin != Origin::File || self.used_segments.contains(name) {
+            if segment.origin != Origin::File
+                || self.used_segments.contains(name)
+                || scope.broken.mentioned.contains(name)
+            {
                 continue;
             }
             self.report(

@@ -45,14 +45,18 @@ pub fn parse(text: &str) -> ParsedFile {
     let split = lexer::split(text);
     let mut diagnostics = split.diagnostics;
     let mut decls = Vec::new();
+    let mut broken = Vec::new();
     for chunk in &split.chunks {
-        if chunk.too_deep {
-            // Reported by the lexer; pest would recurse as deep as it nests.
-            continue;
-        }
+        // A chunk nested too deep was reported by the lexer; pest would recurse as
+        // deep as it nests.
         let mut chunk_diagnostics = Vec::new();
-        if let Some(decl) = parser::parse_chunk(chunk, &mut chunk_diagnostics) {
-            decls.push(decl);
+        let decl = match chunk.too_deep {
+            true => None,
+            false => parser::parse_chunk(chunk, &mut chunk_diagnostics),
+        };
+        match decl {
+            Some(decl) => decls.push(decl),
+            None => broken.push(lexer::recover(chunk)),
         }
         // A lexical error was already reported; pest tripping over it says nothing new.
         chunk_diagnostics.retain(|d| {
@@ -66,7 +70,7 @@ pub fn parse(text: &str) -> ParsedFile {
     }
     crate::diagnostic::sort(&mut diagnostics);
     ParsedFile {
-        file: PolicyFile { decls },
+        file: PolicyFile { decls, broken },
         diagnostics,
         comments: split.comments,
     }

@@ -352,3 +352,53 @@ mod never_panics {
         }
     }
 }
+
+/// Only the diagnostics of `text`, as `cxl check` gives them, for a fixture.
+fn fixture_diagnostics(name: &str) -> (Vec<Diagnostic>, String) {
+    let path = format!("{}/tests/fixtures/invalid/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).expect("fixture is readable");
+    (cxl::check_source(&text), text)
+}
+
+#[test]
+fn a_broken_step_is_one_error_and_its_journey_is_still_known() {
+    let (diags, text) = fixture_diagnostics("E0101_stray_colon_in_a_step.cxl");
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = only(&diags, Code::Syntax);
+    assert_eq!(underlined(&d, &text), ":");
+    assert!(d.message.ends_with("after `book`, found `:`"), "{}", d.message);
+    // What was recovered from the broken journey: its name and its steps.
+    let parsed = parse(&text);
+    assert_eq!(parsed.file.broken.len(), 1);
+    let declares: Vec<&str> = parsed.file.broken[0]
+        .declares
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(declares, ["stay", "book", "checkin", "checkout"]);
+    assert!(parsed.file.broken[0].mentions.contains(&"vip".to_string()));
+}
+
+#[test]
+fn a_broken_escalation_is_one_error_and_its_test_says_nothing_more() {
+    let (diags, text) = fixture_diagnostics("E0101_double_ampersand_in_an_escalation.cxl");
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = only(&diags, Code::Syntax);
+    assert_eq!(underlined(&d, &text), "&");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("conditions are joined with the words `and`, `or` and `not`")
+    );
+}
+
+#[test]
+fn nesting_too_deep_is_one_error_at_the_first_level_too_deep() {
+    let (diags, text) = fixture_diagnostics("E0109_nested_too_deep.cxl");
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = only(&diags, Code::NestingTooDeep);
+    assert_eq!(d.message, "nested more than 128 deep");
+    let at = d.primary_span().expect("a label").start;
+    let line_start = text.find("segment big").expect("the segment");
+    assert_eq!(at - line_start, "segment big { when ".len() + 128);
+    assert_eq!(underlined(&d, &text), "(");
+}

@@ -108,6 +108,9 @@ impl<'a> Cx<'a> {
         if segments.contains_key(&ident.name) {
             return true;
         }
+        if self.scope.broken.declares(&ident.name) {
+            return false;
+        }
         let hint = did_you_mean(&ident.name, segments.keys().map(String::as_str));
         if let Some(meant) = hint
             .as_ref()
@@ -138,6 +141,9 @@ impl<'a> Cx<'a> {
         let scope = self.scope;
         if let Some(journey) = scope.journeys.get(&ident.name) {
             return Some(journey);
+        }
+        if scope.broken.declares(&ident.name) {
+            return None;
         }
         let help = suggest(
             &ident.name,
@@ -191,7 +197,9 @@ impl<'a> Cx<'a> {
     /// E0203 when no journey in scope has it.
     pub(super) fn resolve_any_step(&mut self, ident: &Ident) {
         let steps = &self.steps;
-        if steps.binary_search(&ident.name.as_str()).is_ok() {
+        if steps.binary_search(&ident.name.as_str()).is_ok()
+            || self.scope.broken.declares(&ident.name)
+        {
             return;
         }
         let help = suggest(&ident.name, steps.iter().copied(), || {
@@ -215,6 +223,9 @@ impl<'a> Cx<'a> {
         let scope = self.scope;
         if let Some(metric) = scope.metrics.get(&ident.name) {
             return Some(metric);
+        }
+        if scope.broken.declares(&ident.name) {
+            return None;
         }
         let name = &ident.name;
         let help = match did_you_mean(name, scope.metrics.keys().map(String::as_str)) {
@@ -245,6 +256,9 @@ impl<'a> Cx<'a> {
         let scope = self.scope;
         if scope.expectation_sets.contains_key(&ident.name) {
             return true;
+        }
+        if scope.broken.declares(&ident.name) {
+            return false;
         }
         let help = suggest(
             &ident.name,

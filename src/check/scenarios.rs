@@ -205,6 +205,9 @@ fn check_expect(cx: &mut Cx<'_>, expect: &TestExpect, customers: &BTreeSet<&str>
 fn check_escalation(cx: &mut Cx<'_>, name: &Ident, outcome: Option<&TestOutcome>) {
     let scope = cx.scope;
     let Some(escalation) = scope.escalations.get(&name.name) else {
+        if scope.broken.declares(&name.name) {
+            return;
+        }
         let help = suggest(
             &name.name,
             scope.escalations.keys().map(String::as_str),

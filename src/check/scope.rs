@@ -28,6 +28,11 @@ pub(super) fn build(file: &PolicyFile, diags: &mut Vec<Diagnostic>) -> Scope {
         }
     }
     report_repeats(&test_names, "test", "", diags);
+    for broken in &file.broken {
+        let declared = broken.declares.iter().map(|n| n.name.clone());
+        scope.broken.declared.extend(declared);
+        scope.broken.mentioned.extend(broken.mentions.iter().cloned());
+    }
     scope
 }
 

@@ -76,6 +76,23 @@ pub struct SeverityLit {
 pub struct PolicyFile {
     /// The top-level declarations in source order.
     pub decls: Vec<Decl>,
+    /// The declarations that did not parse (each reported once), with the names
+    /// recovered from them, so later stages neither report their names as unknown
+    /// nor lint what they may use.
+    pub broken: Vec<BrokenDecl>,
+}
+
+/// What is recovered from a declaration that did not parse: the names it declares
+/// (`journey stay`, `step book`, `segment gold`: a keyword and the name after it)
+/// and every word it mentions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BrokenDecl {
+    /// The names it declares, of any kind, in source order.
+    pub declares: Vec<Ident>,
+    /// Every name-like word in it, sorted and without repeats.
+    pub mentions: Vec<String>,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// One top-level declaration.

@@ -6,7 +6,7 @@
 //! and each piece is parsed on its own. Lexical problems found here (unterminated
 //! strings, stray characters, unbalanced braces) are reported here, once.
 
-use super::{Comment, Span};
+use super::{BrokenDecl, Comment, Ident, Span};
 use crate::diagnostic::{Code, Diagnostic};
 use logos::Logos;
 
@@ -162,6 +162,66 @@ pub(crate) fn split(text: &str) -> Split {
     }
     splitter.finish(text, &mut split);
     split
+}
+
+/// Keywords followed by the name of what they declare.
+const NAMING_KEYWORDS: &[&str] = &[
+    "metric",
+    "segment",
+    "journey",
+    "stage",
+    "step",
+    "expectations",
+    "escalate",
+];
+
+/// What can be told of a declaration that did not parse, from its words alone: the
+/// names it declares and the names it mentions.
+pub(crate) fn recover(chunk: &Chunk) -> BrokenDecl {
+    let own = chunk.text.get(..chunk.end - chunk.start).unwrap_or(&chunk.text);
+    // A word token may hold several names (`claim.acknowledge`) or end in a stray
+    // character (`book:`): its names are its parts between such characters.
+    let mut names = Token::lexer(own)
+        .spanned()
+        .filter(|(token, _)| *token == Ok(Token::Word))
+        .map(|(_, at)| name_parts(own, at.start, at.end))
+        .peekable();
+    let mut broken = BrokenDecl {
+        span: Span::new(chunk.start, chunk.end),
+        ..BrokenDecl::default()
+    };
+    while let Some(parts) = names.next() {
+        let keyword = matches!(parts.as_slice(), [(_, word)] if NAMING_KEYWORDS.contains(word));
+        if let (true, Some(next)) = (keyword, names.peek()) {
+            if let Some((at, name)) = next.first().filter(|(_, n)| !NAMING_KEYWORDS.contains(n)) {
+                broken.declares.push(Ident {
+                    name: name.to_string(),
+                    span: Span::new(chunk.start + at, chunk.start + at + name.len()),
+                });
+            }
+        }
+        broken
+            .mentions
+            .extend(parts.iter().map(|(_, name)| name.to_string()));
+    }
+    broken.mentions.sort_unstable();
+    broken.mentions.dedup();
+    broken
+}
+
+/// The names in the word `text[start..end]`, with their offsets: its parts between
+/// characters that cannot be in a name, those that are names.
+fn name_parts(text: &str, start: usize, end: usize) -> Vec<(usize, &str)> {
+    let word = &text[start..end];
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for part in word.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            parts.push((start + at, part));
+        }
+        at += part.len() + 1;
+    }
+    parts
 }
 
 /// E0109 at the token where a declaration first nests deeper than [`MAX_NESTING`].
