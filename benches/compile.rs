@@ -1,8 +1,12 @@
 //! Compile speed: a generated policy of about 10,000 lines (200 journeys) through
 //! the whole front end (parse, check, compile, lints), in release.
 //!
+//! Also the diagnostics of a policy with one per declaration (5,000 and 20,000
+//! unused segments), checked and rendered for a person and as JSON: the time should
+//! grow with their number, not its square.
+//!
 //! `cargo bench --bench compile`. Under `cargo test --all-targets` it only checks
-//! that the generated policy compiles.
+//! that the generated policies compile and give the diagnostics expected.
 
 use cxl::Policy;
 use std::fmt::Write;
@@ -44,8 +48,37 @@ fn policy(journeys: usize) -> String {
     text
 }
 
+/// `n` segments that nothing uses: one W0409 each.
+fn unused_segments(n: usize) -> String {
+    let mut text = String::new();
+    for i in 0..n {
+        let _ = writeln!(text, "segment s{i} {{ when tier == \"x{i}\" }}");
+    }
+    text
+}
+
+/// Check and render the diagnostics of `n` unused segments; the seconds taken.
+fn diagnostics_of_unused_segments(n: usize) -> f64 {
+    let text = unused_segments(n);
+    let start = Instant::now();
+    let diagnostics = cxl::check_source(&text);
+    assert_eq!(diagnostics.len(), n);
+    let human = cxl::diagnostic::render_human(&diagnostics, "policy.cxl", &text, false);
+    let json = cxl::diagnostic::to_json(&diagnostics, "policy.cxl", &text);
+    std::hint::black_box((human, json));
+    start.elapsed().as_secs_f64()
+}
+
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
+    if !bench {
+        diagnostics_of_unused_segments(500);
+    } else {
+        for n in [5_000, 20_000] {
+            let secs = diagnostics_of_unused_segments(n);
+            println!("check and render {n} diagnostics: {:.2} s", secs);
+        }
+    }
     let text = policy(200);
     let lines = text.lines().count();
     let policy = Policy::compile(&text).expect("the generated policy compiles");

@@ -224,4 +224,16 @@ mod tests {
         assert!(source.read_span(&(10, at - 10).into(), 1, 1).is_err());
         assert_eq!(source.fit_label(Span::new(10, at)), Span::new(10, 10 + LONG_LINE_LABEL));
     }
+
+    /// Each read costs the lines it returns, wherever the span is: what keeps
+    /// rendering linear in the number of diagnostics.
+    #[test]
+    fn a_read_at_the_end_of_a_large_text_returns_only_its_lines() {
+        let text = "segment s { when tier == \"x\" }\n".repeat(100_000);
+        let source = SourceText::new("t.cxl", &text);
+        let at = text.len() - 10;
+        let read = source.read_span(&(at, 3).into(), 1, 1).expect("in bounds");
+        assert_eq!(read.data(), &text.as_bytes()[text.len() - 62..]);
+        assert_eq!(read.line(), 99_998);
+    }
 }
