@@ -355,7 +355,10 @@ mod never_panics {
 
 /// Only the diagnostics of `text`, as `cxl check` gives them, for a fixture.
 fn fixture_diagnostics(name: &str) -> (Vec<Diagnostic>, String) {
-    let path = format!("{}/tests/fixtures/invalid/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/invalid/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(path).expect("fixture is readable");
     (cxl::check_source(&text), text)
 }
@@ -366,7 +369,11 @@ fn a_broken_step_is_one_error_and_its_journey_is_still_known() {
     assert_eq!(diags.len(), 1, "{diags:#?}");
     let d = only(&diags, Code::Syntax);
     assert_eq!(underlined(&d, &text), ":");
-    assert!(d.message.ends_with("after `book`, found `:`"), "{}", d.message);
+    assert!(
+        d.message.ends_with("after `book`, found `:`"),
+        "{}",
+        d.message
+    );
     // What was recovered from the broken journey: its name and its steps.
     let parsed = parse(&text);
     assert_eq!(parsed.file.broken.len(), 1);

@@ -84,9 +84,15 @@ fn a_chain_of_25_000_ands_checks_and_evaluates() {
 fn deep_nesting_is_one_diagnostic_in_check_and_eval() {
     let deep = 10_000;
     let cases = [
-        ("parens", segment(&format!("{}x == 1{}", "(".repeat(deep), ")".repeat(deep)))),
+        (
+            "parens",
+            segment(&format!("{}x == 1{}", "(".repeat(deep), ")".repeat(deep))),
+        ),
         ("nots", segment(&format!("{}x == 1", "not ".repeat(deep)))),
-        ("lists", segment(&format!("x in {}1{}", "[".repeat(deep), "]".repeat(deep)))),
+        (
+            "lists",
+            segment(&format!("x in {}1{}", "[".repeat(deep), "]".repeat(deep))),
+        ),
         (
             "path",
             format!(
@@ -95,13 +101,21 @@ fn deep_nesting_is_one_diagnostic_in_check_and_eval() {
                 ")".repeat(deep)
             ),
         ),
-        ("postfix", format!("journey j {{\n  step a\n  path a{}\n}}\n", "?".repeat(deep))),
+        (
+            "postfix",
+            format!("journey j {{\n  step a\n  path a{}\n}}\n", "?".repeat(deep)),
+        ),
     ];
     for (name, policy) in cases {
         let file = format!("deep_{name}.cxl");
         let ran = check(&file, &policy);
         assert_eq!(ran.code, 1, "{name}: {}", ran.stderr);
-        assert_eq!(ran.stderr.matches("E0109").count(), 1, "{name}: {}", ran.stderr);
+        assert_eq!(
+            ran.stderr.matches("E0109").count(),
+            1,
+            "{name}: {}",
+            ran.stderr
+        );
         assert!(ran.stderr.contains("nested more than 128 deep"), "{name}");
         assert!(ran.stderr.contains("1 error"), "{name}: {}", ran.stderr);
         let ran = eval(&file, &policy);
@@ -125,7 +139,10 @@ fn nesting_up_to_the_limit_checks_clean() {
 fn a_diagnostic_past_column_65_535_is_rendered() {
     let policy = format!("segment big {{ when {} or y == }}", chain("or", 10_000));
     assert!(policy.len() > 100_000);
-    for ran in [check("long_line.cxl", &policy), eval("long_line.cxl", &policy)] {
+    for ran in [
+        check("long_line.cxl", &policy),
+        eval("long_line.cxl", &policy),
+    ] {
         assert!(ran.code == 1 || ran.code == 2, "{}", ran.stderr);
         assert!(ran.stderr.contains("E0101"), "{}", ran.stderr);
         let column = policy.len();

@@ -31,7 +31,10 @@ pub(super) fn build(file: &PolicyFile, diags: &mut Vec<Diagnostic>) -> Scope {
     for broken in &file.broken {
         let declared = broken.declares.iter().map(|n| n.name.clone());
         scope.broken.declared.extend(declared);
-        scope.broken.mentioned.extend(broken.mentions.iter().cloned());
+        scope
+            .broken
+            .mentioned
+            .extend(broken.mentions.iter().cloned());
     }
     scope
 }

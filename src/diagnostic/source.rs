@@ -154,7 +154,11 @@ impl SourceCode for SourceText {
         // One line more above, unless it is a long one: miette's scan of an empty
         // span at the start of a line stops at the end of the line before.
         let top = first - shown_before;
-        let top = if shown_before == before { top.saturating_sub(1) } else { top };
+        let top = if shown_before == before {
+            top.saturating_sub(1)
+        } else {
+            top
+        };
         let from = self.lines.start(top).unwrap_or(0);
         let bottom = last + shown_after + if shown_after < after { 1 } else { 2 };
         let to = self.lines.start(bottom).unwrap_or(self.text.len());
@@ -177,15 +181,37 @@ mod tests {
     use super::*;
 
     /// The contents miette reads from the whole text, to compare with ours.
-    fn miette_read(text: &str, span: (usize, usize), ctx: usize) -> (Vec<u8>, usize, usize, usize, usize, usize) {
+    fn miette_read(
+        text: &str,
+        span: (usize, usize),
+        ctx: usize,
+    ) -> (Vec<u8>, usize, usize, usize, usize, usize) {
         let r = <str as SourceCode>::read_span(text, &span.into(), ctx, ctx).expect("in bounds");
-        (r.data().to_vec(), r.span().offset(), r.span().len(), r.line(), r.column(), r.line_count())
+        (
+            r.data().to_vec(),
+            r.span().offset(),
+            r.span().len(),
+            r.line(),
+            r.column(),
+            r.line_count(),
+        )
     }
 
-    fn our_read(text: &str, span: (usize, usize), ctx: usize) -> (Vec<u8>, usize, usize, usize, usize, usize) {
+    fn our_read(
+        text: &str,
+        span: (usize, usize),
+        ctx: usize,
+    ) -> (Vec<u8>, usize, usize, usize, usize, usize) {
         let source = SourceText::new("t.cxl", text);
         let r = source.read_span(&span.into(), ctx, ctx).expect("in bounds");
-        (r.data().to_vec(), r.span().offset(), r.span().len(), r.line(), r.column(), r.line_count())
+        (
+            r.data().to_vec(),
+            r.span().offset(),
+            r.span().len(),
+            r.line(),
+            r.column(),
+            r.line_count(),
+        )
     }
 
     #[test]
@@ -222,7 +248,10 @@ mod tests {
         let header = source.read_span(&(at, 1).into(), 0, 0).expect("in bounds");
         assert_eq!((header.line(), header.column()), (0, at));
         assert!(source.read_span(&(10, at - 10).into(), 1, 1).is_err());
-        assert_eq!(source.fit_label(Span::new(10, at)), Span::new(10, 10 + LONG_LINE_LABEL));
+        assert_eq!(
+            source.fit_label(Span::new(10, at)),
+            Span::new(10, 10 + LONG_LINE_LABEL)
+        );
     }
 
     /// Each read costs the lines it returns, wherever the span is: what keeps

@@ -178,7 +178,10 @@ const NAMING_KEYWORDS: &[&str] = &[
 /// What can be told of a declaration that did not parse, from its words alone: the
 /// names it declares and the names it mentions.
 pub(crate) fn recover(chunk: &Chunk) -> BrokenDecl {
-    let own = chunk.text.get(..chunk.end - chunk.start).unwrap_or(&chunk.text);
+    let own = chunk
+        .text
+        .get(..chunk.end - chunk.start)
+        .unwrap_or(&chunk.text);
     // A word token may hold several names (`claim.acknowledge`) or end in a stray
     // character (`book:`): its names are its parts between such characters.
     let mut names = Token::lexer(own)
