@@ -112,7 +112,9 @@ fn commands(file: &str, text: &str) -> (Vec<Shown>, Vec<String>) {
                     output: None,
                 });
             }
-            let next = blocks.get(i + 1).filter(|b| b.lang == "text" && !is_session(b));
+            let next = blocks
+                .get(i + 1)
+                .filter(|b| b.lang == "text" && !is_session(b));
             if let Some(next) = next {
                 assert!(
                     ran.len() <= 1,
@@ -234,7 +236,11 @@ fn tokens(line: &str) -> (Vec<Token>, Option<String>) {
 /// The arguments of the binary for one stage of a pipeline: the words after
 /// `cxl`, `cargo run --` or `cargo run --release --`.
 fn cxl_args<'a>(words: &'a [String], place: &str) -> &'a [String] {
-    let prefixes: [&[&str]; 3] = [&["cxl"], &["cargo", "run", "--"], &["cargo", "run", "--release", "--"]];
+    let prefixes: [&[&str]; 3] = [
+        &["cxl"],
+        &["cargo", "run", "--"],
+        &["cargo", "run", "--release", "--"],
+    ];
     for prefix in prefixes {
         if words.len() >= prefix.len() && words.iter().zip(prefix).all(|(w, p)| w.as_str() == *p) {
             return &words[prefix.len()..];
@@ -296,7 +302,11 @@ fn run(shown: &Shown, scratch: &Path) -> Ran {
     let last = children.pop().expect("one stage at least");
     for mut child in children {
         let status = child.wait().expect("a stage ends");
-        assert!(status.success(), "{}: a stage of the pipeline failed", shown.place);
+        assert!(
+            status.success(),
+            "{}: a stage of the pipeline failed",
+            shown.place
+        );
     }
     let output = last.wait_with_output().expect("cxl ends");
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
@@ -340,10 +350,7 @@ fn matches(shown: &[String], real: &[String]) -> Result<(), String> {
     let is_gap = |l: &String| l.trim() == "...";
     let open_start = shown.first().is_some_and(is_gap);
     let open_end = shown.last().is_some_and(is_gap);
-    let segments: Vec<&[String]> = shown
-        .split(is_gap)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let segments: Vec<&[String]> = shown.split(is_gap).filter(|s| !s.is_empty()).collect();
     let mut at = 0;
     for (n, segment) in segments.iter().enumerate() {
         let first = n == 0 && !open_start;
@@ -451,13 +458,19 @@ fn link(from: &Path, to: &Path) {
 #[test]
 fn readme_commands_run_and_print_what_it_shows() {
     let ran = run_document("README.md");
-    assert!(ran >= 10, "the README shows {ran} commands: did the parsing break?");
+    assert!(
+        ran >= 10,
+        "the README shows {ran} commands: did the parsing break?"
+    );
 }
 
 #[test]
 fn real_examples_readme_commands_run() {
     let ran = run_document("examples/real/README.md");
-    assert!(ran >= 1, "examples/real/README.md shows no command: did the parsing break?");
+    assert!(
+        ran >= 1,
+        "examples/real/README.md shows no command: did the parsing break?"
+    );
 }
 
 #[test]
@@ -476,7 +489,10 @@ fn docs_commands_run_and_print_what_they_show() {
 #[test]
 fn every_document_with_commands_is_run() {
     for file in DOCUMENTS {
-        assert!(repo().join(file).is_file(), "{file} is gone: update DOCUMENTS");
+        assert!(
+            repo().join(file).is_file(),
+            "{file} is gone: update DOCUMENTS"
+        );
     }
 }
 
@@ -499,7 +515,7 @@ mod harness {
     #[test]
     fn shown_lines_out_of_order_or_changed_fail() {
         let real = lines("a\nb\nc\nd\ne");
-        assert!(matches(&lines("a\n...\nd\nc\n...")  , &real).is_err());
+        assert!(matches(&lines("a\n...\nd\nc\n..."), &real).is_err());
         assert!(matches(&lines("a\n...\nx\n..."), &real).is_err());
         assert!(matches(&lines("...\nc\n...\nb\n..."), &real).is_err());
     }
@@ -507,10 +523,22 @@ mod harness {
     #[test]
     fn without_a_gap_the_shown_lines_are_consecutive_and_whole() {
         let real = lines("a\nb\nc\nd\ne");
-        assert!(matches(&lines("a\nc\n...\ne"), &real).is_err(), "a and c are not consecutive");
-        assert!(matches(&lines("a\nb\n...\nd"), &real).is_err(), "d is not the last line");
-        assert!(matches(&lines("b\n...\ne"), &real).is_err(), "b is not the first line");
-        assert!(matches(&lines("a\nb"), &real).is_err(), "the output goes on after b");
+        assert!(
+            matches(&lines("a\nc\n...\ne"), &real).is_err(),
+            "a and c are not consecutive"
+        );
+        assert!(
+            matches(&lines("a\nb\n...\nd"), &real).is_err(),
+            "d is not the last line"
+        );
+        assert!(
+            matches(&lines("b\n...\ne"), &real).is_err(),
+            "b is not the first line"
+        );
+        assert!(
+            matches(&lines("a\nb"), &real).is_err(),
+            "the output goes on after b"
+        );
     }
 
     #[test]
@@ -520,17 +548,27 @@ mod harness {
         let (shown, skipped) = commands("doc.md", doc);
         assert_eq!(skipped.len(), 1);
         assert_eq!(shown.len(), 3);
-        assert_eq!((shown[0].exit, shown[0].output.as_deref()), (1, Some(&["shown".to_string()][..])));
+        assert_eq!(
+            (shown[0].exit, shown[0].output.as_deref()),
+            (1, Some(&["shown".to_string()][..]))
+        );
         assert_eq!(shown[0].place, "doc.md:2");
         assert_eq!(shown[1].command, "cxl graph a.cxl");
-        assert_eq!(shown[1].output.as_deref(), Some(&["flowchart".to_string()][..]));
+        assert_eq!(
+            shown[1].output.as_deref(),
+            Some(&["flowchart".to_string()][..])
+        );
         assert_eq!(shown[2].output.as_deref(), Some(&[][..]));
     }
 
     #[test]
     fn quotes_pipes_redirections_and_comments_are_read() {
         let (tokens, comment) = tokens("cxl eval p.cxl - --map 'a b' | cxl x > out.ndjson # note");
-        let words = |ws: &[&str]| ws.iter().map(|w| Token::Word(w.to_string())).collect::<Vec<_>>();
+        let words = |ws: &[&str]| {
+            ws.iter()
+                .map(|w| Token::Word(w.to_string()))
+                .collect::<Vec<_>>()
+        };
         let mut want = words(&["cxl", "eval", "p.cxl", "-", "--map", "a b"]);
         want.push(Token::Pipe);
         want.extend(words(&["cxl", "x"]));

@@ -30,7 +30,11 @@ const REAL: &[(&str, &str, &[&str])] = &[
         "06_bpic2013_closed.xes.gz",
         &["--classifier", "Activity classifier"],
     ),
-    ("bpic2013_incidents.cxl", "07_bpic2013_incidents.xes.gz", &[]),
+    (
+        "bpic2013_incidents.cxl",
+        "07_bpic2013_incidents.xes.gz",
+        &[],
+    ),
     ("helpdesk.cxl", "helpdesk.xes.gz", &[]),
     ("bpic2012.cxl", "bpic2012.xes.gz", &[]),
 ];
@@ -38,7 +42,10 @@ const REAL: &[(&str, &str, &[&str])] = &[
 /// The bundled example policies and their logs.
 const EXAMPLES: &[(&str, &str)] = &[
     ("examples/claims.cxl", "examples/claims.ndjson"),
-    ("examples/telecom_support.cxl", "examples/telecom_support.ndjson"),
+    (
+        "examples/telecom_support.cxl",
+        "examples/telecom_support.ndjson",
+    ),
 ];
 
 fn repo() -> PathBuf {
@@ -54,7 +61,8 @@ fn schema(name: &str) -> Validator {
         schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
         "{name} declares draft 2020-12"
     );
-    jsonschema::meta::validate(&schema).unwrap_or_else(|e| panic!("{name} is not a valid schema: {e}"));
+    jsonschema::meta::validate(&schema)
+        .unwrap_or_else(|e| panic!("{name} is not a valid schema: {e}"));
     jsonschema::draft202012::options()
         .with_base_uri(format!("file://{}", path.display()))
         .should_validate_formats(true)
@@ -109,7 +117,11 @@ fn scratch(name: &str) -> PathBuf {
 fn assert_lines_valid(validator: &Validator, path: &Path, what: &str) -> usize {
     let text = fs::read_to_string(path).unwrap_or_default();
     for (n, line) in text.lines().enumerate() {
-        assert_valid(validator, &parse(line, what), &format!("{what}, line {}", n + 1));
+        assert_valid(
+            validator,
+            &parse(line, what),
+            &format!("{what}, line {}", n + 1),
+        );
     }
     text.lines().count()
 }
@@ -129,9 +141,15 @@ fn eval_outputs_follow_the_schemas(policy: &str, log: &str, extra: &[&str]) {
     let (code, out) = cxl(&with(&args, &["--format", "json"]));
     assert_eq!(code, 0, "{what} --format json failed");
     let report = parse(&out, &what);
-    assert_valid(&schema("eval.schema.json"), &report, &format!("{what} --format json"));
+    assert_valid(
+        &schema("eval.schema.json"),
+        &report,
+        &format!("{what} --format json"),
+    );
 
-    let name = Path::new(log).file_name().map(|n| n.to_string_lossy().into_owned());
+    let name = Path::new(log)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
     let name = name.unwrap_or_default();
     let escalations = scratch(&format!("{name}.escalations.ndjson"));
     let rejects = scratch(&format!("{name}.rejects.ndjson"));
@@ -148,17 +166,32 @@ fn eval_outputs_follow_the_schemas(policy: &str, log: &str, extra: &[&str]) {
     let line = schema("eval-ndjson.schema.json");
     let lines: Vec<Value> = out.lines().map(|l| parse(l, &what)).collect();
     for (n, value) in lines.iter().enumerate() {
-        assert_valid(&line, value, &format!("{what} --format ndjson, line {}", n + 1));
+        assert_valid(
+            &line,
+            value,
+            &format!("{what} --format ndjson, line {}", n + 1),
+        );
     }
     let last = lines.last().expect("the summary line");
-    assert_eq!(last["summary"], true, "{what}: the last NDJSON line is the summary");
+    assert_eq!(
+        last["summary"], true,
+        "{what}: the last NDJSON line is the summary"
+    );
     let summaries = lines.iter().filter(|l| l["summary"] == true).count();
     assert_eq!(summaries, 1, "{what}: one summary line");
 
     let fired = assert_lines_valid(&schema("eval-escalations.schema.json"), &escalations, &what);
-    assert_eq!(Some(fired as u64), report["escalations_fired"].as_u64(), "{what}: escalations file");
+    assert_eq!(
+        Some(fired as u64),
+        report["escalations_fired"].as_u64(),
+        "{what}: escalations file"
+    );
     let rejected = assert_lines_valid(&schema("eval-rejects.schema.json"), &rejects, &what);
-    assert_eq!(Some(rejected as u64), report["input"]["rejected"].as_u64(), "{what}: reject file");
+    assert_eq!(
+        Some(rejected as u64),
+        report["input"]["rejected"].as_u64(),
+        "{what}: reject file"
+    );
 }
 
 #[test]
@@ -181,12 +214,18 @@ fn eval_outputs_of_the_real_logs_follow_the_schemas() {
 fn profiles_follow_the_schema() {
     let validator = schema("profile.schema.json");
     let logs = EXAMPLES.iter().map(|(_, log)| log.to_string());
-    let real = REAL.iter().map(|(_, log, _)| format!("examples/real/logs/{log}"));
+    let real = REAL
+        .iter()
+        .map(|(_, log, _)| format!("examples/real/logs/{log}"));
     let mut seen = std::collections::BTreeSet::new();
     for log in logs.chain(real).filter(|l| seen.insert(l.clone())) {
         let (code, out) = cxl(&["profile", &log, "--format", "json"]);
         assert_eq!(code, 0, "cxl profile {log} failed");
-        assert_valid(&validator, &parse(&out, &log), &format!("cxl profile {log}"));
+        assert_valid(
+            &validator,
+            &parse(&out, &log),
+            &format!("cxl profile {log}"),
+        );
     }
 }
 
@@ -207,7 +246,10 @@ fn policies(dir: &str) -> Vec<String> {
 fn graphs_follow_the_schema() {
     let validator = schema("graph.schema.json");
     let mut shapes = (0, 0);
-    for policy in policies("examples").into_iter().chain(policies("examples/real")) {
+    for policy in policies("examples")
+        .into_iter()
+        .chain(policies("examples/real"))
+    {
         let (code, out) = cxl(&["graph", &policy, "--format", "json"]);
         assert_eq!(code, 0, "cxl graph {policy} failed");
         let graph = parse(&out, &policy);
@@ -218,7 +260,10 @@ fn graphs_follow_the_schema() {
             shapes.0 += 1;
         }
     }
-    assert!(shapes.0 > 0 && shapes.1 > 0, "both shapes, one journey and several, are tried: {shapes:?}");
+    assert!(
+        shapes.0 > 0 && shapes.1 > 0,
+        "both shapes, one journey and several, are tried: {shapes:?}"
+    );
 }
 
 #[test]
@@ -236,9 +281,17 @@ fn check_diagnostics_follow_the_schema() {
     let diagnostics = parse(&out, "cxl check --format json");
     assert_valid(&validator, &diagnostics, "cxl check --format json");
     let count = diagnostics.as_array().map_or(0, Vec::len);
-    assert!(count >= files.len() / 2, "only {count} diagnostics for {} files", files.len());
+    assert!(
+        count >= files.len() / 2,
+        "only {count} diagnostics for {} files",
+        files.len()
+    );
     let (code, out) = cxl(&["check", "--format", "json", "examples/claims.cxl"]);
-    assert_eq!((code, parse(&out, "clean")), (0, json!([])), "a clean policy gives []");
+    assert_eq!(
+        (code, parse(&out, "clean")),
+        (0, json!([])),
+        "a clean policy gives []"
+    );
 }
 
 /// The schemas matter: outputs with a field missing, added, misspelt or of the
@@ -247,7 +300,13 @@ mod strictness {
     use super::*;
 
     fn first_finding() -> Value {
-        let (_, out) = cxl(&["eval", "examples/claims.cxl", "examples/claims.ndjson", "--format", "ndjson"]);
+        let (_, out) = cxl(&[
+            "eval",
+            "examples/claims.cxl",
+            "examples/claims.ndjson",
+            "--format",
+            "ndjson",
+        ]);
         let line = out.lines().next().expect("a finding");
         parse(line, "the first finding")
     }
@@ -284,7 +343,13 @@ mod strictness {
     #[test]
     fn a_report_with_a_wrong_field_is_refused() {
         let validator = schema("eval.schema.json");
-        let (_, out) = cxl(&["eval", "examples/claims.cxl", "examples/claims.ndjson", "--format", "json"]);
+        let (_, out) = cxl(&[
+            "eval",
+            "examples/claims.cxl",
+            "examples/claims.ndjson",
+            "--format",
+            "json",
+        ]);
         let report = parse(&out, "the report");
         assert_valid(&validator, &report, "the report");
         let mut v = report.clone();
@@ -304,7 +369,13 @@ mod strictness {
     #[test]
     fn a_summary_line_is_not_a_report_and_a_report_is_not_a_line() {
         let line = schema("eval-ndjson.schema.json");
-        let (_, out) = cxl(&["eval", "examples/claims.cxl", "examples/claims.ndjson", "--format", "json"]);
+        let (_, out) = cxl(&[
+            "eval",
+            "examples/claims.cxl",
+            "examples/claims.ndjson",
+            "--format",
+            "json",
+        ]);
         let report = parse(&out, "the report");
         refused(&line, &report, "the whole report as an NDJSON line");
     }
@@ -322,7 +393,12 @@ mod strictness {
         refused(&graph, &v, "a node of kind `stage`");
 
         let check = schema("check.schema.json");
-        let (_, out) = cxl(&["check", "--format", "json", "tests/fixtures/invalid/E0101_single_equals.cxl"]);
+        let (_, out) = cxl(&[
+            "check",
+            "--format",
+            "json",
+            "tests/fixtures/invalid/E0101_single_equals.cxl",
+        ]);
         let value = parse(&out, "the diagnostics");
         assert_valid(&check, &value, "the diagnostics");
         let mut v = value;
