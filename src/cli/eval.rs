@@ -2,8 +2,9 @@
 //! write escalations and rejected records where asked; exit 1 when findings reach
 //! `--fail-on`.
 
-use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK};
 use super::input::InputArgs;
+use super::output::{self, OutputFile, RecordWriter};
 use cxl::eval::{
     EscalationRecord, EvalOptions, Evaluator, Finding, Level, ReadAhead, Report, Retention,
 };
@@ -11,7 +12,6 @@ use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
 use cxl::report::{self, TextOptions};
 use cxl::Policy;
 use std::fs::File;
-use std::io::{BufWriter, Write};
 
 /// How the result is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -79,27 +79,33 @@ pub struct EvalArgs {
 
 /// Run the evaluation.
 pub fn run(args: &EvalArgs) -> u8 {
-    match evaluate(args) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
-            EXIT_USAGE
-        }
-    }
+    evaluate(args).unwrap_or_else(|stop| stop.exit_code())
 }
 
-fn evaluate(args: &EvalArgs) -> Result<u8, String> {
+fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
+    let inputs = [
+        ("the policy", Some(args.policy.as_str())),
+        ("the log", Some(args.log.as_str())),
+        ("--customers", args.customers.as_deref()),
+    ];
+    let [reject_file, escalations_file] = output::plan(
+        &inputs,
+        [
+            ("--reject-file", args.reject_file.as_deref()),
+            ("--escalations", args.escalations.as_deref()),
+        ],
+    )?;
     let text =
         common::read_file(&args.policy).map_err(|_| format!("cannot read `{}`", args.policy))?;
     let policy = match Policy::compile(&text) {
         Ok(policy) => policy,
         Err(diagnostics) => {
             common::print_human(&diagnostics, &args.policy, &text);
-            return Err(format!(
+            return Err(Stop::Usage(format!(
                 "`{}` has errors: {}",
                 args.policy,
                 common::count_summary(&diagnostics)
-            ));
+            )));
         }
     };
     let as_of = args
@@ -125,14 +131,12 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
     if let Some(path) = &args.customers {
         read_customers(&mut evaluator, path)?;
     }
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = RecordWriter::stdout();
     let streaming = args.format == EvalFormat::Ndjson;
-    let sink = |findings: Vec<Finding>, out: &mut BufWriter<_>| -> Result<(), String> {
+    let sink = |findings: Vec<Finding>, out: &mut RecordWriter<_>| -> Result<(), Stop> {
         if streaming {
             for f in findings {
-                let line = serde_json::to_string(&f).map_err(|e| e.to_string())?;
-                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+                out.line(&serde_json::to_string(&f).map_err(|e| e.to_string())?)?;
             }
         }
         Ok(())
@@ -141,18 +145,11 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
     evaluator.narrow(&mut options);
     let reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
     let mut reader = ReadAhead::new(reader);
-    let mut rejects = match &args.reject_file {
-        Some(path) => Some(RejectWriter::new(BufWriter::new(
-            File::create(path).map_err(|e| format!("cannot write `{path}`: {e}"))?,
-        ))),
-        None => None,
-    };
-    let mut escalations = match &args.escalations {
-        Some(path) => Some(BufWriter::new(
-            File::create(path).map_err(|e| format!("cannot write `{path}`: {e}"))?,
-        )),
-        None => None,
-    };
+    // A live stream may never end: its output files are written as it goes.
+    let live = output::is_stream(&args.log);
+    let open = |target: Option<output::Target>| target.map(|t| OutputFile::create(&t, live));
+    let mut rejects = open(reject_file).transpose()?;
+    let mut escalations = open(escalations_file).transpose()?;
     let mut input_error = None;
     loop {
         let record = match reader.next_record(&mut evaluator) {
@@ -172,10 +169,10 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
             Record::Customer(customer) => evaluator.push_customer(customer),
             Record::Rejected(rejection) => {
                 if args.strict {
-                    return Err(format!("{rejection} (--strict)"));
+                    return Err(Stop::Usage(format!("{rejection} (--strict)")));
                 }
                 if let Some(writer) = rejects.as_mut() {
-                    writer.write(&rejection).map_err(|e| e.to_string())?;
+                    writer.record(|line| RejectWriter::new(line).write(&rejection))?;
                 }
                 sink(evaluator.push_rejected(&rejection), &mut out)?;
             }
@@ -186,23 +183,21 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
         // rejects are written.
         if reader.would_wait() {
             if let Some(writer) = escalations.as_mut() {
-                writer.flush().map_err(|e| e.to_string())?;
+                writer.flush()?;
             }
             if let Some(writer) = rejects.as_mut() {
-                writer.flush().map_err(|e| e.to_string())?;
+                writer.flush()?;
             }
-            out.flush().map_err(|e| e.to_string())?;
+            out.flush()?;
         }
-    }
-    if let Some(writer) = rejects {
-        writer.finish().map_err(|e| e.to_string())?;
     }
     let (report, last, fresh) = evaluator.finish_streaming(as_of);
     sink(last, &mut out)?;
     write_escalations(escalations.as_mut(), &fresh)?;
     write_escalations(escalations.as_mut(), &report.escalations)?;
-    if let Some(mut writer) = escalations {
-        writer.flush().map_err(|e| e.to_string())?;
+    // The files are in place before the summary shows on stdout.
+    for file in [rejects, escalations].into_iter().flatten() {
+        file.finish()?;
     }
     let rendered = match args.format {
         EvalFormat::Text => {
@@ -219,14 +214,13 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
         }
         EvalFormat::Ndjson => report::summary_line(&report).map_err(|e| e.to_string())? + "\n",
     };
-    out.write_all(rendered.as_bytes())
-        .map_err(|e| e.to_string())?;
-    out.flush().map_err(|e| e.to_string())?;
+    out.text(&rendered)?;
+    out.flush()?;
     if let Some(error) = input_error {
-        return Err(format!(
+        return Err(Stop::Usage(format!(
             "{error}; {} events were read and evaluated before it",
             report.input.events
-        ));
+        )));
     }
     Ok(exit_code(&report, args.fail_on))
 }
@@ -254,13 +248,12 @@ fn read_customers(evaluator: &mut Evaluator<'_>, path: &str) -> Result<(), Strin
 
 /// One NDJSON line per escalation record, when an escalations file was asked for.
 fn write_escalations(
-    out: Option<&mut BufWriter<File>>,
+    out: Option<&mut OutputFile>,
     records: &[EscalationRecord],
-) -> Result<(), String> {
+) -> Result<(), Stop> {
     let Some(out) = out else { return Ok(()) };
     for record in records {
-        let line = serde_json::to_string(record).map_err(|e| e.to_string())?;
-        writeln!(out, "{line}").map_err(|e| e.to_string())?;
+        out.line(&serde_json::to_string(record).map_err(|e| e.to_string())?)?;
     }
     Ok(())
 }
