@@ -215,6 +215,36 @@ fn an_output_through_a_symlink_writes_its_target() {
     assert!(read(&dir.join("routed.ndjson")).contains("vip_off_path"));
 }
 
+/// A device is written in place, as itself: `/dev/stderr` (here a pipe) gets the
+/// escalations, and the same command with a FIFO routes them to its reader.
+#[test]
+fn a_device_or_a_fifo_output_is_written_in_place() {
+    let ran = cxl()
+        .args(["eval", "--escalations", "/dev/stderr", POLICY, LOG])
+        .output()
+        .expect("cxl runs");
+    assert_eq!(code(&ran), 1, "{}", stderr(&ran));
+    assert!(stderr(&ran).contains("\"escalation\":\"vip_off_path\""));
+
+    let dir = scratch("fifo_output");
+    let fifo = dir.join("escalations.ndjson");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let reading = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || read(&fifo))
+    };
+    let ran = cxl()
+        .args(["eval", "--escalations"])
+        .arg(&fifo)
+        .args([POLICY, LOG])
+        .output()
+        .expect("cxl runs");
+    assert_eq!(code(&ran), 1, "{}", stderr(&ran));
+    let routed = reading.join().expect("the FIFO's reader");
+    assert!(routed.contains("vip_off_path"), "{routed}");
+}
+
 // ---- output files appear whole ---------------------------------------------------
 
 /// A run that stops on an error leaves the previous output files as they were:
@@ -265,7 +295,12 @@ fn a_finished_run_replaces_the_output_and_keeps_its_mode() {
 fn leftovers(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .expect("the directory")
-        .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|n| {
             ![
                 "claims.cxl",
@@ -354,9 +389,16 @@ fn a_killed_eval_leaves_previous_files_and_whole_lines() {
         .expect("cxl runs");
     let written = kill_when_stuck(child);
     assert!(written.len() > 10_000, "findings came before the kill");
-    assert!(written.ends_with('\n'), "ends mid-line: {:?}", tail(&written));
+    assert!(
+        written.ends_with('\n'),
+        "ends mid-line: {:?}",
+        tail(&written)
+    );
     let kept = |path: &Path, previous: &str| read(path) == previous;
-    assert!(kept(&escalations, "previous escalations\n"), "escalations file changed");
+    assert!(
+        kept(&escalations, "previous escalations\n"),
+        "escalations file changed"
+    );
     assert!(kept(&rejects, "previous rejects\n"), "reject file changed");
 }
 
@@ -371,7 +413,11 @@ fn a_killed_simulation_leaves_whole_lines() {
         .expect("cxl runs");
     let written = kill_when_stuck(child);
     assert!(written.len() > 10_000, "records came before the kill");
-    assert!(written.ends_with('\n'), "ends mid-line: {:?}", tail(&written));
+    assert!(
+        written.ends_with('\n'),
+        "ends mid-line: {:?}",
+        tail(&written)
+    );
 }
 
 fn tail(text: &str) -> &str {

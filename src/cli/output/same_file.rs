@@ -207,10 +207,36 @@ fn stdio_file(_: Stdio) -> Option<File> {
     None
 }
 
-/// Follows `path`'s symlinks (a dangling one too: the file is created where it
-/// points) and canonicalizes its directory.
+/// Where `given` writes: an existing file by its canonical path (through any
+/// symlink); a FIFO or a device as given (`/dev/stderr` stays itself); a new file
+/// where its symlink points, if it is a dangling one, in a canonical directory.
 fn resolve(given: &str) -> io::Result<Target> {
-    let mut path = PathBuf::from(given);
+    let target = |resolved, now| Target {
+        given: given.to_string(),
+        resolved,
+        now,
+    };
+    match std::fs::metadata(given) {
+        Ok(m) if m.is_dir() => Err(io::Error::other("it is a directory")),
+        Ok(m) if m.is_file() => Ok(target(std::fs::canonicalize(given)?, Now::File(m))),
+        Ok(_) => Ok(target(PathBuf::from(given), Now::Special)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let path = follow_links(PathBuf::from(given))?;
+            let dir = match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.canonicalize()?,
+                _ => std::env::current_dir()?,
+            };
+            let name = path
+                .file_name()
+                .ok_or_else(|| io::Error::other("it names no file"))?;
+            Ok(target(dir.join(name), Now::Nothing))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The end of a chain of symlinks that leads nowhere yet.
+fn follow_links(mut path: PathBuf) -> io::Result<PathBuf> {
     // As many links as Linux follows before it says ELOOP.
     for _ in 0..40 {
         match std::fs::symlink_metadata(&path) {
@@ -221,34 +247,8 @@ fn resolve(given: &str) -> io::Result<Target> {
                     None => to,
                 };
             }
-            _ => break,
+            _ => return Ok(path),
         }
     }
-    let now = match std::fs::metadata(&path) {
-        Ok(m) if m.is_dir() => return Err(io::Error::other("it is a directory")),
-        Ok(m) if m.is_file() => Now::File(m),
-        Ok(_) => Now::Special,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Now::Nothing,
-        Err(e) => return Err(e),
-    };
-    if matches!(now, Now::Special) {
-        // Opened as given: `/dev/stderr` stays itself, not the file it points at now.
-        return Ok(Target {
-            given: given.to_string(),
-            resolved: path,
-            now,
-        });
-    }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.canonicalize()?,
-        _ => std::env::current_dir()?,
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::other("it names no file"))?;
-    Ok(Target {
-        given: given.to_string(),
-        resolved: dir.join(name),
-        now,
-    })
+    Err(io::Error::other("too many levels of symbolic links"))
 }
