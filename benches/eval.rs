@@ -157,7 +157,7 @@ fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u6
     }
     let stats = reader.stats();
     let symbols = evaluator.names().len();
-    let (report, last) = evaluator.finish(None);
+    let (report, last) = evaluator.finish(None).expect("no as-of, no error");
     findings += last.len() as u64;
     assert_eq!(report.input.events + stats.rejected, stats.read);
     (stats.read, findings, symbols)

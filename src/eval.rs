@@ -46,6 +46,16 @@ use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 use tally::Tally;
 
+/// An as-of time earlier than an event already read ([`Evaluator::finish`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the as-of time {as_of} is earlier than the latest event read, at {latest}")]
+pub struct AsOfError {
+    /// The as-of time asked for.
+    pub as_of: Timestamp,
+    /// The latest event time read.
+    pub latest: Timestamp,
+}
+
 /// How many findings the report keeps (the counts are always complete).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retention {
@@ -253,9 +263,13 @@ impl<'p> Evaluator<'p> {
     /// incomplete, and build the report.
     /// With [`Retention::None`], take the last escalations with
     /// [`Evaluator::finish_streaming`] instead.
-    pub fn finish(self, as_of: Option<Timestamp>) -> (Report, Vec<Finding>) {
-        let (report, findings, _) = self.finish_streaming(as_of);
-        (report, findings)
+    ///
+    /// An `as_of` earlier than an event already pushed is an [`AsOfError`]
+    /// (a report as of then would include events after its own "now"); with
+    /// `None` there is none.
+    pub fn finish(self, as_of: Option<Timestamp>) -> Result<(Report, Vec<Finding>), AsOfError> {
+        let (report, findings, _) = self.finish_streaming(as_of)?;
+        Ok((report, findings))
     }
 
     /// [`Evaluator::finish`], also returning the escalations not yet taken
@@ -263,11 +277,18 @@ impl<'p> Evaluator<'p> {
     pub fn finish_streaming(
         mut self,
         as_of: Option<Timestamp>,
-    ) -> (Report, Vec<Finding>, Vec<EscalationRecord>) {
-        let as_of_ms = as_of
-            .map(|t| t.as_millisecond())
-            .or(self.max_time)
-            .unwrap_or(0);
+    ) -> Result<(Report, Vec<Finding>, Vec<EscalationRecord>), AsOfError> {
+        let as_of_ms = match (as_of, self.max_time) {
+            // Compared in milliseconds, the engine's unit of event time.
+            (Some(as_of), Some(latest)) if as_of.as_millisecond() < latest => {
+                return Err(AsOfError {
+                    as_of,
+                    latest: tally::timestamp(latest),
+                });
+            }
+            (Some(as_of), _) => as_of.as_millisecond(),
+            (None, latest) => latest.unwrap_or(0),
+        };
         let mut out = Vec::new();
         let ctx = context!(self);
         for id in self.sorted_customers() {
@@ -287,7 +308,7 @@ impl<'p> Evaluator<'p> {
         let report = self
             .tally
             .report(self.policy, &self.names, tally::timestamp(as_of_ms));
-        (report, out, fresh)
+        Ok((report, out, fresh))
     }
 
     /// The journey steps an event name means, looked up once per name.

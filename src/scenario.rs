@@ -3,7 +3,7 @@
 //! findings and escalations that come out. Beside `eval`, on top of it.
 
 use crate::compile::Policy;
-use crate::eval::{Category, EvalOptions, Evaluator, Finding, Report, Retention};
+use crate::eval::{AsOfError, Category, EvalOptions, Evaluator, Finding, Report, Retention};
 use crate::events::{Customer, Event, Origin, Value};
 use crate::syntax::{
     EventName, Expr, ExprKind, Ident, Span, Target, TestCase, TestExpect, TestExpectKind, TestItem,
@@ -49,8 +49,18 @@ struct Outcome {
 
 fn run_test(policy: &Policy, text: &str, test: &TestCase) -> TestResult {
     let line = |span: Span| crate::diagnostic::line_col(text, span.start).0;
-    let outcome = play(policy, test, &line);
     let mut failures = Vec::new();
+    let outcome = match play(policy, test, &line) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            failures.push(format!("line {}: {e}", line(test.span)));
+            return TestResult {
+                name: test.name.value.clone(),
+                line: line(test.span),
+                failures,
+            };
+        }
+    };
     for item in &test.items {
         if let TestItem::Expect(expect) = item {
             if let Err(why) = check(expect, &outcome) {
@@ -66,7 +76,11 @@ fn run_test(policy: &Policy, text: &str, test: &TestCase) -> TestResult {
 }
 
 /// Push the scenario through an evaluator.
-fn play(policy: &Policy, test: &TestCase, line: &dyn Fn(Span) -> usize) -> Outcome {
+fn play(
+    policy: &Policy,
+    test: &TestCase,
+    line: &dyn Fn(Span) -> usize,
+) -> Result<Outcome, AsOfError> {
     let options = EvalOptions {
         lateness: crate::eval::DEFAULT_LATENESS,
         retention: Retention::All,
@@ -134,13 +148,14 @@ fn play(policy: &Policy, test: &TestCase, line: &dyn Fn(Span) -> usize) -> Outco
             TestItem::Expect(_) => {}
         }
     }
-    let (report, last) = evaluator.finish(clock);
+    // As of the latest event (events may be listed out of order).
+    let (report, last) = evaluator.finish(None)?;
     findings.extend(last);
-    Outcome {
+    Ok(Outcome {
         findings,
         report,
         visits,
-    }
+    })
 }
 
 /// The event name a test event stands for: a step's first `match` name (as the

@@ -179,7 +179,9 @@ fn run_full(
             Act::Advance(time) => findings.extend(evaluator.advance_to(t(time))),
         }
     }
-    let (report, last) = evaluator.finish(as_of.map(t));
+    let (report, last) = evaluator
+        .finish(as_of.map(t))
+        .expect("the as-of time is after the events");
     findings.extend(last);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     assert_eq!(
@@ -1012,7 +1014,7 @@ fn with_no_lateness_window_each_event_is_applied_as_it_arrives() {
     // Two events at one time are both applied, in arrival order.
     assert_eq!(push(ev("c1", "c", "01 10:06"), 5), vec![]);
     assert_eq!(push(ev("c1", "d", "01 10:06"), 6), vec![]);
-    let (report, last) = evaluator.finish(None);
+    let (report, last) = evaluator.finish(None).expect("no as-of, no error");
     assert_eq!(last, vec![], "nothing was left waiting");
     assert_eq!(report.journeys[0].completed, 1);
     assert_eq!((report.input.late, report.input.duplicates), (1, 1));
@@ -1088,7 +1090,7 @@ fn rejected_record_through_push_rejected() {
     };
     assert_eq!(first, vec![expected(Timestamp::UNIX_EPOCH)]);
     assert_eq!(second, vec![expected(t("01 10:00"))]);
-    let (report, _) = evaluator.finish(None);
+    let (report, _) = evaluator.finish(None).expect("no as-of, no error");
     assert_eq!(report.input.rejected, 2);
     assert_eq!(
         report.finding_counts.get(&FindingKind::RejectedRecord),
@@ -1895,7 +1897,7 @@ proptest::proptest! {
                 }
             }
         }
-        let (report, last) = evaluator.finish(None);
+        let (report, last) = evaluator.finish(None).expect("no as-of, no error");
         handed_out += last.len();
         let counted: u64 = report.finding_counts.values().sum();
         proptest::prop_assert_eq!(counted as usize, handed_out);

@@ -73,7 +73,7 @@ fn evaluate(policy: &Policy, log: &str, ahead: bool) -> (Vec<Finding>, Report, u
         }
         reader.stats().read
     };
-    let (report, last) = evaluator.finish(None);
+    let (report, last) = evaluator.finish(None).expect("no as-of, no error");
     findings.extend(last);
     (findings, report, read)
 }

@@ -191,7 +191,9 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
             out.flush()?;
         }
     }
-    let (report, last, fresh) = evaluator.finish_streaming(as_of);
+    let (report, last, fresh) = evaluator
+        .finish_streaming(as_of)
+        .map_err(|e| format!("--as-of: {e}"))?;
     sink(last, &mut out)?;
     write_escalations(escalations.as_mut(), &fresh)?;
     write_escalations(escalations.as_mut(), &report.escalations)?;

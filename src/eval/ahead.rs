@@ -75,7 +75,7 @@ const BATCH: usize = 128;
 ///         evaluator.push(event);
 ///     }
 /// }
-/// let (report, _) = evaluator.finish(None);
+/// let (report, _) = evaluator.finish(None)?;
 /// assert_eq!(report.journeys[0].reached_goal, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -9,17 +9,26 @@
 //!   configured time zone (default UTC);
 //! - epoch numbers (JSON numbers, or strings of digits): by magnitude,
 //!   `|n| < 1e11` is seconds, `< 1e14` milliseconds, `< 1e17` microseconds,
-//!   otherwise nanoseconds (1e11 seconds is the year 5138, so no real date is
-//!   ambiguous).
+//!   otherwise nanoseconds.
+//!
+//! Every time must fall in [`WINDOW_START`]..[`WINDOW_END`] (1900 to 2200),
+//! with an offset of at most ±18:00; anything else is rejected with the value
+//! quoted, and an epoch number outside it as having an ambiguous unit (see
+//! [`window`]), so one bad value cannot move the run's "now".
 //!
 //! The common shapes are parsed by hand (no allocation, a few dozen
 //! nanoseconds); anything else falls back to jiff's ISO 8601 parser.
 //! A fixed-offset zone (`UTC`, `+01:00`) needs no time-zone database; a named
 //! IANA zone is resolved by the caller (jiff reads the OS database on Linux).
 
+mod window;
+
+pub use window::{WINDOW_END, WINDOW_START};
+
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
+use window::EpochUnit;
 
 /// The accepted time formats, for error messages.
 pub const ACCEPTED_FORMATS: &str =
@@ -107,7 +116,12 @@ impl TimeParser {
             rest => fraction_and_offset(rest)?,
         };
         let offset = offset.or(self.fixed_offset)?;
-        Timestamp::new(local - offset, i32::try_from(nanos).ok()?).ok()
+        // Outside the window, or too far an offset: the general path says why.
+        let seconds = local - offset;
+        if !window::seconds_in_window(seconds) || offset.abs() > window::MAX_OFFSET {
+            return None;
+        }
+        Timestamp::new(seconds, i32::try_from(nanos).ok()?).ok()
     }
 
     /// The seconds since the epoch of the date and clock time at the start
@@ -137,9 +151,10 @@ impl TimeParser {
         let bare = b.first().is_some_and(u8::is_ascii_digit)
             && b.last().is_some_and(u8::is_ascii_alphanumeric);
         let trimmed = if bare { text } else { text.trim() };
-        if let Some(civil) = parse_fast(trimmed.as_bytes()).filter(|_| fast) {
+        let civil = parse_fast(trimmed.as_bytes()).filter(|_| fast);
+        if let Some(civil) = civil.filter(|c| c.offset.is_none_or(window::offset_ok)) {
             if let Some(ts) = self.civil_to_timestamp(&civil) {
-                return Ok(ts);
+                return window::windowed(ts, text);
             }
         }
         if looks_numeric(trimmed) {
@@ -150,45 +165,44 @@ impl TimeParser {
                 return self.parse_number(number);
             }
         }
-        self.parse_slow(trimmed)
-            .ok_or_else(|| match parse_fast(trimmed.as_bytes()) {
-                // Well formed, but a time the calendar cannot hold.
-                Some(_) => format!(
-                    "time `{text}` is out of range: times run from {} to {}",
-                    Timestamp::MIN,
-                    Timestamp::MAX
-                ),
-                None => bad_time(text),
-            })
-    }
-
-    /// Parses an epoch number, choosing the unit by magnitude (see the module docs).
-    pub fn parse_number(&self, number: f64) -> Result<Timestamp, String> {
-        let bad = || bad_time(&number.to_string());
-        if !number.is_finite() || number.abs() >= 9e18 {
-            return Err(bad());
+        if let Some(problem) = offset_problem(trimmed, text) {
+            return Err(problem);
         }
-        let whole = number.trunc();
-        // In range: |whole| < 9e18 < i64::MAX, checked above.
-        let whole_int = i128::from(whole as i64);
-        let unit_nanos = nanos_per_unit(number.abs());
-        let fraction_nanos = ((number - whole) * unit_nanos as f64).round() as i128;
-        let nanos = whole_int * i128::from(unit_nanos) + fraction_nanos;
-        Timestamp::from_nanosecond(nanos).map_err(|_| bad())
+        match self.parse_slow(trimmed) {
+            Some(ts) => window::windowed(ts, text),
+            // Well formed, but a time the calendar cannot hold.
+            None if parse_fast(trimmed.as_bytes()).is_some() => Err(window::out_of_range(text)),
+            None => Err(bad_time(text)),
+        }
     }
 
-    /// Parses an integer epoch number exactly, choosing the unit by magnitude.
+    /// Parses an epoch number, choosing the unit by magnitude (see the
+    /// module docs); a time outside the window is refused.
+    pub fn parse_number(&self, number: f64) -> Result<Timestamp, String> {
+        let text = number.to_string();
+        if !number.is_finite() {
+            return Err(bad_time(&text));
+        }
+        let unit = EpochUnit::of(number.abs());
+        let whole = number.trunc();
+        // Finite, so the cast is exact up to `i128`'s range and saturates
+        // past it (far past any time).
+        let fraction_nanos = ((number - whole) * unit.nanos() as f64).round() as i128;
+        let ts = (whole as i128)
+            .checked_mul(i128::from(unit.nanos()))
+            .and_then(|nanos| nanos.checked_add(fraction_nanos))
+            .and_then(|nanos| Timestamp::from_nanosecond(nanos).ok());
+        window::epoch(ts, &text, unit)
+    }
+
+    /// Parses an integer epoch number exactly, choosing the unit by
+    /// magnitude; a time outside the window is refused.
     pub fn parse_integer(&self, number: i128) -> Result<Timestamp, String> {
-        let bad = || bad_time(&number.to_string());
-        let magnitude = number.checked_abs().ok_or_else(bad)?;
-        let unit = match magnitude {
-            m if m < 100_000_000_000 => 1_000_000_000,
-            m if m < 100_000_000_000_000 => 1_000_000,
-            m if m < 100_000_000_000_000_000 => 1_000,
-            _ => 1,
-        };
-        let nanos = number.checked_mul(unit).ok_or_else(bad)?;
-        Timestamp::from_nanosecond(nanos).map_err(|_| bad())
+        let unit = EpochUnit::of_integer(number.unsigned_abs());
+        let ts = number
+            .checked_mul(i128::from(unit.nanos()))
+            .and_then(|nanos| Timestamp::from_nanosecond(nanos).ok());
+        window::epoch(ts, &number.to_string(), unit)
     }
 
     fn civil_to_timestamp(&self, c: &Civil) -> Option<Timestamp> {
@@ -231,19 +245,6 @@ impl TimeParser {
     }
 }
 
-/// The unit of an epoch number by its magnitude, in nanoseconds.
-fn nanos_per_unit(magnitude: f64) -> i64 {
-    if magnitude < 1e11 {
-        1_000_000_000
-    } else if magnitude < 1e14 {
-        1_000_000
-    } else if magnitude < 1e17 {
-        1_000
-    } else {
-        1
-    }
-}
-
 /// A fixed-offset zone from `UTC`, `Z`, `+01:00`, `-0530` or `+01`; `None` for
 /// anything else (named IANA zones need a time-zone database: the caller's choice).
 pub fn fixed_zone(text: &str) -> Option<TimeZone> {
@@ -252,8 +253,24 @@ pub fn fixed_zone(text: &str) -> Option<TimeZone> {
         return Some(TimeZone::UTC);
     }
     let seconds = parse_offset(text.as_bytes())??;
+    if !window::offset_ok(seconds) {
+        return None;
+    }
     let offset = jiff::tz::Offset::from_seconds(i32::try_from(seconds).ok()?).ok()?;
     Some(TimeZone::fixed(offset))
+}
+
+/// Why the offset written in `trimmed` is refused (more than 18 hours from
+/// UTC), quoting `text`; `None` when it has none or a good one. The shapes
+/// the fast path reads are asked it first (it reads a longer fraction than
+/// jiff, so the fast path and jiff refuse the same offsets).
+#[cold]
+fn offset_problem(trimmed: &str, text: &str) -> Option<String> {
+    let offset = match parse_fast(trimmed.as_bytes()) {
+        Some(civil) => civil.offset?,
+        None => window::written_offset(trimmed)?,
+    };
+    (!window::offset_ok(offset)).then(|| window::offset_too_far(text, offset))
 }
 
 fn bad_time(text: &str) -> String {

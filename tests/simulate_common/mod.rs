@@ -66,7 +66,7 @@ pub fn evaluate(policy: &Policy, bytes: Vec<u8>) -> (Report, Vec<Finding>) {
             Record::Rejected(r) => findings.extend(evaluator.push_rejected(&r)),
         }
     }
-    let (report, last) = evaluator.finish(None);
+    let (report, last) = evaluator.finish(None).expect("no as-of, no error");
     findings.extend(last);
     (report, findings)
 }

@@ -186,6 +186,9 @@ const STRINGS: &[&str] = &[
     "\\x",
     "\\u12",
     "ctrl\u{1}x",
+    "\\ud800",
+    "a\\udc00b",
+    "  ",
 ];
 
 const OTHERS: &[&str] = &[
@@ -204,7 +207,22 @@ const OTHERS: &[&str] = &[
     "{\"a\"}",
     "NaN",
     "Infinity",
+    "[1e400]",
+    "{\"a\": -1e999}",
+    "[\"\\ud800\"]",
+    "{\"\\udfff\": 1}",
+    DEEP,
 ];
+
+/// Nesting deeper than serde_json's limit (128).
+const DEEP: &str = concat!(
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+);
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -337,6 +355,86 @@ proptest! {
             prop_assert_eq!(fast, slow, "log:\n{}", log);
         }
         prop_assert_eq!(read_customers(&bytes, true), read_customers(&bytes, false));
+    }
+}
+
+/// The rejections of a log (line and reason), read with `filter` and the
+/// actor read or left out.
+fn rejections(log: &[u8], filter: &AttributeFilter, read_actor: bool) -> Vec<String> {
+    let mapping = Mapping::for_format(InputFormat::Ndjson);
+    let mut reader = NdjsonReader::new(
+        Chunky { data: log, turn: 0 },
+        "t.ndjson".into(),
+        0,
+        &mapping,
+        TimeParser::default(),
+        DEFAULT_MAX_LINE,
+        filter.clone(),
+    );
+    if !read_actor {
+        reader.leave_out_actor();
+    }
+    let mut interner = Interner::new();
+    let mut out = Vec::new();
+    loop {
+        match reader.next_record(&mut interner) {
+            Ok(Some(crate::events::Record::Rejected(r))) => out.push(r.to_string()),
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                out.push(format!("error {e}"));
+                break;
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// One validation for every verb: the lines rejected (and why) are the
+    /// same whichever attributes the caller reads (`cxl profile` reads all,
+    /// `cxl eval` only those its policy names, without the actor).
+    #[test]
+    fn rejections_do_not_depend_on_the_attributes_read(
+        lines in prop::collection::vec(line(), 1..12),
+        bad in prop::collection::vec((any::<usize>(), prop::sample::select(BAD_BYTES)), 0..2),
+    ) {
+        let log = with_bad_bytes(&lines.join("\n"), &bad);
+        let all = rejections(&log, &AttributeFilter::All, true);
+        for (filter, read_actor) in [
+            (AttributeFilter::only(["csat", "tier"]), false),
+            (AttributeFilter::only(Vec::<String>::new()), false),
+            (AttributeFilter::only(["amount", "when", "note"]), true),
+        ] {
+            let narrow = rejections(&log, &filter, read_actor);
+            prop_assert_eq!(&narrow, &all, "log:\n{}", String::from_utf8_lossy(&log));
+        }
+    }
+}
+
+/// The lines `cxl eval` accepted when its policy did not read the field
+/// (a number out of range, a lone surrogate, nesting past the limit) are
+/// rejected whatever is read.
+#[test]
+fn a_bad_value_is_rejected_even_when_left_out() {
+    let head = r#"{"customer":"c","step":"s","time":"2026-03-01T00:00:00Z","zz":"#;
+    let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+    for (value, reason) in [
+        ("1e999", "number out of range"),
+        ("\"\\ud800\"", "hex escape"),
+        ("[\"x\\udc00\"]", "lone leading surrogate"),
+        (deep.as_str(), "recursion limit exceeded"),
+    ] {
+        let log = format!("{head}{value}}}\n");
+        let narrow = rejections(log.as_bytes(), &AttributeFilter::only(["csat"]), false);
+        assert_eq!(narrow.len(), 1, "{value:.40}: {narrow:?}");
+        assert!(narrow[0].contains(reason), "{narrow:?}");
+        assert_eq!(
+            narrow,
+            rejections(log.as_bytes(), &AttributeFilter::All, true)
+        );
     }
 }
 

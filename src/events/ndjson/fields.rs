@@ -45,6 +45,8 @@ impl LineSeed<'_> {
     #[inline(always)]
     pub(super) fn mapped_bytes(&mut self, slot: Slot, text: &[u8]) {
         match slot {
+            // An empty id would merge every such record into one customer.
+            Slot::Customer if blank(text) => self.empty_customer(),
             Slot::Customer => {
                 self.parsed.customer = Some(self.cache.customers.intern(text, self.interner));
             }
@@ -69,6 +71,14 @@ impl LineSeed<'_> {
     #[inline(never)]
     fn problem(&mut self, reason: String) {
         self.parsed.problem.get_or_insert(reason);
+    }
+
+    /// A customer id that is empty or blank: rejected, as in CSV.
+    #[cold]
+    #[inline(never)]
+    fn empty_customer(&mut self) {
+        let key = &self.keys.customer;
+        self.problem(format!("missing customer: field `{key}` is empty"));
     }
 
     fn wrong_type(&mut self, key: &str, kind: &str) {
@@ -123,5 +133,17 @@ impl LineSeed<'_> {
             )),
         };
         parsed.map_err(|reason| self.problem(reason)).ok()
+    }
+}
+
+/// True for text that is empty or only whitespace (as CSV's `trim` sees it).
+/// One byte decides for nearly every id: a first byte that is neither
+/// whitespace nor the start of a non-ASCII character.
+#[inline(always)]
+fn blank(text: &[u8]) -> bool {
+    match text.first() {
+        None => true,
+        Some(&c) if c.is_ascii_whitespace() || c >= 0x80 => utf8(text).trim().is_empty(),
+        Some(_) => false,
     }
 }

@@ -108,7 +108,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
                     }
                 }
                 Slot::Skip => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<Checked>()?;
                 }
                 slot => {
                     let value = map.next_value::<Scalar<'de>>()?;
@@ -316,6 +316,53 @@ impl<'de> Visitor<'de> for AttrVisitor {
         Ok(Some(Value::Text(
             serde_json::Value::Object(object).to_string().into(),
         )))
+    }
+}
+
+/// An attribute value left out, checked as [`Attr`] checks one (numbers in
+/// range, strings with valid escapes, nesting within serde_json's depth
+/// limit) but not kept: which lines are rejected must not depend on which
+/// attributes the caller reads. (`IgnoredAny` checks none of these.)
+pub(crate) struct Checked;
+
+impl<'de> de::Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Checked)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Checked)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
     }
 }
 

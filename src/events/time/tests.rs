@@ -77,14 +77,118 @@ fn a_well_formed_time_past_the_calendar_s_range_says_so() {
         let err = TimeParser::default().parse_str(late).expect_err(late);
         assert!(err.contains(&format!("`{late}` is out of range")), "{err}");
         assert!(
-            err.contains("9999-12-30T22:00:00"),
-            "the last time it can hold: {err}"
+            err.contains("1900-01-01T00:00:00Z to 2200-01-01T00:00:00Z"),
+            "the times it reads: {err}"
         );
     }
-    // The last time it can hold still reads.
-    assert!(TimeParser::default()
-        .parse_str("9999-12-30T22:00:00Z")
-        .is_ok());
+}
+
+/// One bad value must not move "now": times outside 1900..2200 are refused,
+/// in every form and on every path, quoting the value; the edges are kept.
+#[test]
+fn times_outside_the_window_are_refused() {
+    let parser = TimeParser::default();
+    for text in [
+        "1899-12-31T23:59:59Z",
+        "2200-01-01T00:00:00Z",
+        "2200-01-01T00:00:00.5+00:00",
+        "1899-12-31T23:00:00+01:30",
+        "5138-11-16T09:46:40Z",
+        "1000-01-01",
+        "2300-06-01 10:00:00",
+    ] {
+        let err = parser.parse_str(text).expect_err(text);
+        assert!(err.contains(&format!("`{text}` is out of range")), "{err}");
+        let mut last = LastDay::default();
+        assert_eq!(
+            parser.parse_bytes_cached(text.as_bytes(), &mut last),
+            Err(err)
+        );
+    }
+    for text in [
+        "1900-01-01T00:00:00Z",
+        "1899-12-31T23:00:00-01:00",
+        "2199-12-31T23:59:59.999999999Z",
+        "1970-01-01T00:00:00Z",
+        "1970-01-02 12:00",
+    ] {
+        assert!(parser.parse_str(text).is_ok(), "{text}");
+    }
+}
+
+/// A 20-digit time was read as epoch nanoseconds of the year 5138 and became
+/// the run's as-of time; an epoch number whose reading leaves the window
+/// is refused as having an ambiguous unit, quoting it.
+#[test]
+fn epoch_numbers_outside_the_window_are_ambiguous() {
+    let parser = TimeParser::default();
+    for (text, unit) in [
+        ("99999999999999999999", "nanoseconds"),
+        ("50000000000", "seconds"),
+        ("9000000000", "seconds"),
+        ("-3000000000", "seconds"),
+        ("99999999999999", "milliseconds"),
+        ("99999999999999999", "microseconds"),
+        ("9999999999999999999999999999999", "nanoseconds"),
+    ] {
+        let err = parser.parse_str(text).expect_err(text);
+        assert!(
+            err.contains(&format!("epoch time `{text}` read as {unit}")),
+            "{err}"
+        );
+        assert!(err.contains("ambiguous"), "{err}");
+        let number: i128 = text.parse().expect("an integer");
+        assert_eq!(parser.parse_integer(number), Err(err));
+    }
+    let err = parser.parse_number(1e20).expect_err("1e20");
+    assert!(
+        err.contains(
+            "epoch time `100000000000000000000` read as nanoseconds is 5138-11-16T09:46:40Z"
+        ),
+        "{err}"
+    );
+    // 1970 and the edges of each unit still read.
+    for (number, time) in [
+        (0, "1970-01-01T00:00:00Z"),
+        (86_400, "1970-01-02T00:00:00Z"),
+        (-2_208_988_800, "1900-01-01T00:00:00Z"),
+        (7_258_118_399, "2199-12-31T23:59:59Z"),
+        (100_000_000_000, "1973-03-03T09:46:40Z"),
+        (100_000_000_000_000, "1973-03-03T09:46:40Z"),
+        (100_000_000_000_000_000, "1973-03-03T09:46:40Z"),
+    ] {
+        let ts = parser.parse_integer(number).expect("in the window");
+        assert_eq!(ts.to_string(), time);
+        assert_eq!(parser.parse_number(number as f64), Ok(ts));
+    }
+}
+
+/// Offsets run to ±18:00; `+25:00` was read.
+#[test]
+fn offsets_beyond_eighteen_hours_are_refused() {
+    let parser = TimeParser::default();
+    for text in [
+        "2026-03-01T10:00:00+25:00",
+        "2026-03-01T10:00:00+18:01",
+        "2026-03-01T10:00:00-1830",
+        "2026-03-01T10:00:00.123+19",
+        "2026-03-01T10:00+20:00",
+        "2026-03-01T10:00:00+19:00[Etc/UTC]",
+    ] {
+        let err = parser.parse_str(text).expect_err(text);
+        assert!(err.contains(&format!("`{text}` has the offset")), "{err}");
+        assert!(err.contains("more than 18 hours from UTC"), "{err}");
+        let mut last = LastDay::default();
+        assert_eq!(
+            parser.parse_bytes_cached(text.as_bytes(), &mut last),
+            Err(err)
+        );
+    }
+    for text in ["2026-03-01T10:00:00+18:00", "2026-03-01T10:00:00-18:00"] {
+        assert!(parser.parse_str(text).is_ok(), "{text}");
+    }
+    assert!(fixed_zone("+18:00").is_some());
+    assert!(fixed_zone("+19:00").is_none());
 }
 
 #[test]
