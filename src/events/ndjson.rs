@@ -6,7 +6,10 @@
 //! that are not mapped fields become typed attributes: numbers, strings (RFC
 //! 3339 strings with an offset become times), booleans, arrays as lists, nested
 //! objects as their JSON text; `null` means absent. Attributes the caller left
-//! out ([`super::AttributeFilter`]) are skipped without being typed or interned.
+//! out ([`super::AttributeFilter`]) are skipped without being typed or interned,
+//! but checked as JSON as a kept one is, so which lines are rejected does not
+//! depend on which attributes are read. An empty or blank customer id is
+//! rejected, as in CSV.
 //!
 //! A line in the common flat shape is read by a hand-written scanner
 //! ([`fast`]); any other line, and any line with an error, by serde
