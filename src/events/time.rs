@@ -14,7 +14,7 @@
 //! Every time must fall in [`WINDOW_START`]..[`WINDOW_END`] (1900 to 2200),
 //! with an offset of at most ±18:00; anything else is rejected with the value
 //! quoted, and an epoch number outside it as having an ambiguous unit (see
-//! [`window`]), so one bad value cannot move the run's "now".
+//! `time/window.rs`), so one bad value cannot move the run's "now".
 //!
 //! The common shapes are parsed by hand (no allocation, a few dozen
 //! nanoseconds); anything else falls back to jiff's ISO 8601 parser.
