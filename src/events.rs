@@ -38,6 +38,7 @@
 //! ```
 
 mod csv;
+mod gzip;
 mod intern;
 mod lines;
 mod mapping;
@@ -240,6 +241,35 @@ pub enum InputError {
         /// The last line read.
         line: u64,
     },
+    /// The compressed input fails its integrity check: a CRC or length
+    /// mismatch, undecodable data, or bytes after the end of the compressed
+    /// data. What was read from it may be wrong.
+    #[error(
+        "{file}: the gzip stream is corrupt ({reason}), found after line {line}; the records read from it cannot be trusted"
+    )]
+    Corrupt {
+        /// The file name.
+        file: String,
+        /// The last line read.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// One item of the input is larger than the record size limit
+    /// ([`ReadOptions::max_record`]), and reading cannot go on past it.
+    #[error(
+        "{file}:{line}: {what} is longer than the record size limit of {limit} bytes; reading stopped here (raise the limit with --max-record-size)"
+    )]
+    TooLarge {
+        /// The file name.
+        file: String,
+        /// The line where the item starts.
+        line: u64,
+        /// What is too large (`an XML comment`, …).
+        what: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A mapped field is not a column of the CSV header.
     #[error(transparent)]
     MissingColumn(Box<MissingColumn>),
@@ -257,6 +287,22 @@ pub enum InputError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl InputError {
+    /// The error of a failed read of `file` after `line`: a corrupt gzip
+    /// stream, a truncated one (it ended early), or another I/O error.
+    pub(crate) fn from_io(file: &str, line: u64, source: std::io::Error) -> InputError {
+        let file = file.to_string();
+        if let Some(fault) = gzip::GzipFault::of(&source) {
+            let reason = fault.to_string();
+            return InputError::Corrupt { file, line, reason };
+        }
+        if source.kind() == std::io::ErrorKind::UnexpectedEof {
+            return InputError::Truncated { file, line };
+        }
+        InputError::Io { file, source }
+    }
 }
 
 // The rare errors with several texts are boxed in [`InputError`]: every

@@ -8,10 +8,15 @@ use std::io::BufRead;
 
 /// A trace being read. Its events go out as soon as its customer is known
 /// (trace attributes come before events in XES), so memory does not grow with
-/// the length of a trace; events read before that wait here.
+/// the length of a trace; events read before that wait here, up to the record
+/// size limit, as do the trace's attributes.
 pub(super) struct TraceRead {
     index: u64,
     line: u64,
+    /// The input position of its start tag.
+    start: u64,
+    /// Bytes of input its attributes took.
+    attr_bytes: u64,
     attrs: Vec<(Symbol, Value)>,
     problem: Option<String>,
     /// The customer id, once its attribute has been read.
@@ -33,6 +38,8 @@ impl<R: BufRead> XesReader<R> {
         let trace = TraceRead {
             index: self.traces,
             line: self.line(),
+            start: self.xml.buffer_position(),
+            attr_bytes: 0,
             attrs: Vec::new(),
             problem: None,
             customer: None,
@@ -70,11 +77,23 @@ impl<R: BufRead> XesReader<R> {
             Item::Start(child) if child.tag == Tag::Event => {
                 trace.count += 1;
                 let (pending, fail) = self.read_event(&child, trace.count, interner);
+                self.limit_waiting(trace);
                 self.trace_event(trace, pending, interner);
                 fail.map_or(Ok(true), Err)
             }
             Item::Start(child) if matches!(child.tag, Tag::Attr(_)) => {
+                let before = self.xml.buffer_position();
                 let (key, value) = self.read_attr(child, 0)?;
+                let read = self.xml.buffer_position().saturating_sub(before);
+                trace.attr_bytes = trace.attr_bytes.saturating_add(read);
+                if trace.attr_bytes > self.max_record as u64 {
+                    let limit = self.max_record;
+                    trace.problem.get_or_insert_with(|| {
+                        format!("the trace's attributes are larger than the record size limit of {limit} bytes")
+                    });
+                    (trace.attrs, trace.late) = (Vec::new(), Vec::new());
+                    return Ok(true);
+                }
                 let key = interner.intern(&key);
                 match value {
                     Ok(value) => self.trace_attr(trace, key, value, interner),
@@ -101,7 +120,12 @@ impl<R: BufRead> XesReader<R> {
     ) {
         let is_customer = self.keys.as_ref().is_some_and(|k| k.customer == key);
         if is_customer && trace.customer.is_none() {
-            trace.customer = Some(interner.intern(&value.as_text()));
+            // An empty id is no id: its events are rejected, not merged
+            // into one customer `""`.
+            let id = value.as_text();
+            if !id.trim().is_empty() {
+                trace.customer = Some(interner.intern(&id));
+            }
         }
         if !is_customer && !self.attributes.keeps(interner.resolve(key)) {
             return;
@@ -113,20 +137,56 @@ impl<R: BufRead> XesReader<R> {
         }
     }
 
-    /// Sends an event on, or keeps it until the customer is known.
+    /// Sends an event on (after the customer record and the events that
+    /// waited for it), or keeps it until the customer is known. A trace with
+    /// a problem sends its events on at once: they are rejected.
     fn trace_event(&mut self, trace: &mut TraceRead, pending: Pending, interner: &mut Interner) {
-        let ready = trace.customer.is_some() && trace.problem.is_none();
-        if !trace.announced && ready && trace.waiting.is_empty() {
+        if !trace.announced && trace.problem.is_none() {
+            if trace.customer.is_none() {
+                trace.waiting.push(pending);
+                return;
+            }
             self.announce(trace);
         }
-        if !trace.announced {
-            trace.waiting.push(pending);
-            return;
-        }
+        self.send_waiting(trace, interner);
+        self.send(trace, pending, interner);
+    }
+
+    /// Queues the record of one event of the trace.
+    fn send(&mut self, trace: &TraceRead, pending: Pending, interner: &mut Interner) {
         let (problem, customer, index) = (&trace.problem, trace.customer, trace.index);
         if let Some(record) = self.event_record(problem, customer, index, pending, interner) {
             self.queue.push_back(record);
         }
+    }
+
+    /// Queues the events that waited for the customer.
+    fn send_waiting(&mut self, trace: &mut TraceRead, interner: &mut Interner) {
+        for pending in std::mem::take(&mut trace.waiting) {
+            self.send(trace, pending, interner);
+        }
+    }
+
+    /// Events wait for the customer id only within the record size limit:
+    /// past it the trace is rejected, so memory stays bounded.
+    fn limit_waiting(&mut self, trace: &mut TraceRead) {
+        let read = self.xml.buffer_position().saturating_sub(trace.start);
+        if trace.announced || trace.problem.is_some() || read <= self.max_record as u64 {
+            return;
+        }
+        let Some(keys) = &self.keys else {
+            return;
+        };
+        if !keys.customer_trace_only {
+            // Events may carry their own customer: send them on without
+            // the trace's (those without one are rejected).
+            return self.announce(trace);
+        }
+        let key = &keys.customer_name;
+        trace.problem = Some(format!(
+            "the trace's `{key}` is not within its first {} bytes (the record size limit)",
+            self.max_record
+        ));
     }
 
     /// Queues the customer record of the trace's attributes.
@@ -147,12 +207,7 @@ impl<R: BufRead> XesReader<R> {
         if !trace.announced && trace.customer.is_some() && trace.problem.is_none() {
             self.announce(&mut trace);
         }
-        for pending in std::mem::take(&mut trace.waiting) {
-            let (problem, customer, index) = (&trace.problem, trace.customer, trace.index);
-            if let Some(record) = self.event_record(problem, customer, index, pending, interner) {
-                self.queue.push_back(record);
-            }
-        }
+        self.send_waiting(&mut trace, interner);
         if let (Some(id), false) = (trace.customer, trace.late.is_empty()) {
             let origin = self.origin(trace.line);
             let attrs = std::mem::take(&mut trace.late);
@@ -177,6 +232,8 @@ impl<R: BufRead> XesReader<R> {
         if elem.empty {
             return (pending, None);
         }
+        let start = self.xml.buffer_position();
+        let mut too_large = false;
         let fail = loop {
             let child = match self.next() {
                 Ok(Item::Start(child)) => child,
@@ -184,7 +241,21 @@ impl<R: BufRead> XesReader<R> {
                 Ok(Item::Eof) => break Fail::Eof("event"),
                 Err(fail) => break fail,
             };
-            match self.read_attr(child, 0) {
+            let read = self.read_attr(child, 0);
+            if !too_large
+                && self.xml.buffer_position().saturating_sub(start) > self.max_record as u64
+            {
+                // Past the limit the event's attributes are dropped as
+                // they come, so memory stays bounded; the event is rejected.
+                too_large = true;
+                pending.attrs = Vec::new();
+                let limit = self.max_record;
+                pending.problem = Some(format!(
+                    "the event is larger than the record size limit of {limit} bytes"
+                ));
+            }
+            match read {
+                Ok(_) if too_large => {}
                 Ok((key, Ok(value))) => pending.attrs.push((interner.intern(&key), value)),
                 Ok((key, Err(reason))) => {
                     pending
@@ -229,7 +300,7 @@ impl<R: BufRead> XesReader<R> {
     ) -> Option<Record> {
         let element = format!(
             "<trace> {trace_index} ({}), <event> {}",
-            customer.map_or("no concept:name".into(), |c| format!(
+            customer.map_or("no customer id".into(), |c| format!(
                 "`{}`",
                 interner.resolve(c)
             )),
@@ -271,11 +342,14 @@ impl<R: BufRead> XesReader<R> {
             }
         }
         let event_customer = get(keys.customer).filter(|_| !keys.customer_trace_only);
+        let key = interner.resolve(keys.customer);
         let customer = match event_customer {
+            Some(value) if value.as_text().trim().is_empty() => {
+                return Err(format!("missing customer: the event's `{key}` is empty"));
+            }
             Some(value) => interner.intern(&value.as_text()),
             None => trace_customer.ok_or_else(|| {
-                let key = interner.resolve(keys.customer);
-                format!("missing customer: the trace has no `{key}`")
+                format!("missing customer: the trace has no `{key}`, or it is empty")
             })?,
         };
         let name = self.step_name(keys, &get, interner)?;
