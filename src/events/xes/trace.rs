@@ -300,7 +300,7 @@ impl<R: BufRead> XesReader<R> {
     ) -> Option<Record> {
         let element = format!(
             "<trace> {trace_index} ({}), <event> {}",
-            customer.map_or("no customer id".into(), |c| format!(
+            customer.map_or("no concept:name".into(), |c| format!(
                 "`{}`",
                 interner.resolve(c)
             )),
