@@ -5,12 +5,17 @@
 //! readers for NDJSON, CSV and XES (plain or gzip, detected by magic bytes).
 //!
 //! A reader is pulled one record at a time ([`EventReader::next_record`]) and
-//! never holds more than one line (NDJSON, CSV) or one trace (XES) in memory.
+//! never holds more than one record (an NDJSON line, a CSV record, an XES event
+//! or a trace's attributes) in memory, each within the record size limit
+//! ([`ReadOptions::max_record`], 1 MiB by default).
 //! A bad record is never dropped: it becomes a [`Rejection`] naming the file, the
 //! line (or XES element) and the reason; [`ReadStats`] keeps
-//! `accepted + rejected = read`. Problems that stop reading altogether (a missing
-//! CSV column, malformed XML, a truncated gzip stream, an I/O error) are an
+//! `accepted + rejected = read`, and every XES `<event>` element, wherever it
+//! is, is one or the other. Problems that stop reading altogether (a missing
+//! CSV column, malformed XML or content after `</log>`, a truncated or corrupt
+//! gzip stream, an XML item over the size limit, an I/O error) are an
 //! [`InputError`]; the records read before it have already been handed out.
+//! Every input is read to its end, so a gzip stream's checksum is always checked.
 //!
 //! Attributes are kept in input order; [`Event::attr`] returns the first one with
 //! a key. The library opens no files: callers pass any `Read`.

@@ -27,6 +27,16 @@
 //! - Malformed XML stops reading: the events read so far are handed out, the
 //!   event being read is rejected, then an [`InputError::Xml`] names the line and
 //!   the element.
+//! - Every `<event>` element is read or rejected: one that is not directly in a
+//!   `<trace>` (in a nested trace, an unknown wrapper, `<global>`, another
+//!   event) is rejected with its line. A trace whose customer id is missing or
+//!   empty rejects its events. After `</log>` the input is read to its end
+//!   (so a gzip stream is checked whole); anything but comments there is an
+//!   [`InputError::Xml`].
+//! - Sizes are capped by the record size limit: one XML item over it stops
+//!   reading ([`InputError::TooLarge`]); an event, a list, or a trace's
+//!   attributes over it are rejected, as are events that wait over it for a
+//!   late customer id.
 
 mod attrs;
 mod xml;

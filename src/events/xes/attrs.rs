@@ -20,7 +20,7 @@ impl<R: BufRead> XesReader<R> {
                     {
                         self.event_defaults.push((key.clone(), value.clone()));
                     }
-                    self.skip(&child)?;
+                    self.skip_in(&child, Some("<global>"))?;
                 }
                 Item::End(_) => return Ok(()),
                 Item::Eof => return Err(Fail::Eof("global")),
@@ -32,9 +32,14 @@ impl<R: BufRead> XesReader<R> {
     /// element itself, or one nested in it at any depth) is not read but
     /// rejected with its line, so every event of the file is counted.
     pub(super) fn skip(&mut self, elem: &Elem) -> Result<(), Fail> {
+        self.skip_in(elem, None)
+    }
+
+    /// [`Self::skip`], naming the element `elem` is in (when it is an event).
+    fn skip_in(&mut self, elem: &Elem, parent: Option<&str>) -> Result<(), Fail> {
         let place = place(elem);
         if elem.tag == Tag::Event {
-            self.reject_misplaced(&place);
+            self.reject_misplaced(parent.unwrap_or(&place));
         }
         if elem.empty {
             return Ok(());
