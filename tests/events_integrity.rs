@@ -77,7 +77,7 @@ fn csv_quote_closed_by_a_later_rows_quote_does_not_swallow_the_rows_between() {
 fn csv_quoted_field_over_the_size_limit_is_rejected_and_reading_goes_on() {
     let mut options = ReadOptions::new(InputFormat::Csv);
     options.max_record = 1024;
-    let mut text = format!("customer,step,time\nc1,\"long\n");
+    let mut text = "customer,step,time\nc1,\"long\n".to_string();
     for _ in 0..100 {
         text.push_str("0123456789012345678901234567890123456789\n");
     }

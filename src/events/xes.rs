@@ -39,6 +39,7 @@
 //!   late customer id.
 
 mod attrs;
+mod event;
 mod xml;
 
 use super::gzip::GzipFault;
