@@ -9,6 +9,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code: bad usage or unreadable input.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code (`eval`): the run judged too little to be read as a verdict: no
+/// journey instance, or most events unmapped, or most records rejected.
+pub const EXIT_UNJUDGED: u8 = 3;
 
 /// How diagnostics are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

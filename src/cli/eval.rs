@@ -1,8 +1,9 @@
 //! `cxl eval POLICY LOG`: replay a log on a policy; print the summary and findings,
 //! write escalations and rejected records where asked; exit 1 when findings reach
-//! `--fail-on`.
+//! `--fail-on`, 3 when the run judged too little to be a verdict. A live stream's
+//! watermark moves on whenever its input pauses.
 
-use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_UNJUDGED, EXIT_USAGE};
 use super::input::InputArgs;
 use cxl::eval::{
     EscalationRecord, EvalOptions, Evaluator, Finding, Level, ReadAhead, Report, Retention,
@@ -10,6 +11,7 @@ use cxl::eval::{
 use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
 use cxl::report::{self, TextOptions};
 use cxl::Policy;
+use jiff::Timestamp;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
@@ -128,15 +130,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let streaming = args.format == EvalFormat::Ndjson;
-    let sink = |findings: Vec<Finding>, out: &mut BufWriter<_>| -> Result<(), String> {
-        if streaming {
-            for f in findings {
-                let line = serde_json::to_string(&f).map_err(|e| e.to_string())?;
-                writeln!(out, "{line}").map_err(|e| e.to_string())?;
-            }
-        }
-        Ok(())
-    };
+    let mut live = Live::new(&args.log);
     let (mut options, input, name) = args.input.open_with(&args.log, &policy.source)?;
     evaluator.narrow(&mut options);
     let reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
@@ -163,11 +157,17 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
                 break;
             }
         };
+        let mut sink = Sink {
+            out: &mut out,
+            escalations: escalations.as_mut(),
+            streaming,
+        };
         match record {
             Record::Event(event) => {
-                sink(evaluator.push(event), &mut out)?;
+                live.check_order(&evaluator, event.time, &name);
+                let findings = evaluator.push(event);
                 // Streaming output keeps no list of escalations: route them now.
-                write_escalations(escalations.as_mut(), &evaluator.take_escalations())?;
+                sink.emit(findings, &evaluator.take_escalations())?;
             }
             Record::Customer(customer) => evaluator.push_customer(customer),
             Record::Rejected(rejection) => {
@@ -177,14 +177,20 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
                 if let Some(writer) = rejects.as_mut() {
                     writer.write(&rejection).map_err(|e| e.to_string())?;
                 }
-                sink(evaluator.push_rejected(&rejection), &mut out)?;
+                sink.emit(evaluator.push_rejected(&rejection), &[])?;
             }
         }
-        // A live stream has sent all it has: what it gave so far goes out now,
-        // not when the next records come (a file gets here once a refill).
+        // A live stream has sent all it has: event time has reached its
+        // watermark, so what is due before it is decided now, and what it gave
+        // so far goes out now, not when the next records come (a file gets
+        // here once a refill, and is judged as it comes, never by pauses).
         // The files first: once a finding shows on stdout, its escalation and
         // rejects are written.
         if reader.would_wait() {
+            if let Some(watermark) = live.advance(&evaluator) {
+                let findings = evaluator.advance_to(watermark);
+                sink.emit(findings, &evaluator.take_escalations())?;
+            }
             if let Some(writer) = escalations.as_mut() {
                 writer.flush().map_err(|e| e.to_string())?;
             }
@@ -198,8 +204,12 @@ fn evaluate(args: &EvalArgs) -> Result<u8, String> {
         writer.finish().map_err(|e| e.to_string())?;
     }
     let (report, last, fresh) = evaluator.finish_streaming(as_of);
-    sink(last, &mut out)?;
-    write_escalations(escalations.as_mut(), &fresh)?;
+    let mut sink = Sink {
+        out: &mut out,
+        escalations: escalations.as_mut(),
+        streaming,
+    };
+    sink.emit(last, &fresh)?;
     write_escalations(escalations.as_mut(), &report.escalations)?;
     if let Some(mut writer) = escalations {
         writer.flush().map_err(|e| e.to_string())?;
@@ -252,6 +262,98 @@ fn read_customers(evaluator: &mut Evaluator<'_>, path: &str) -> Result<(), Strin
     Ok(())
 }
 
+/// Where findings and escalations go as they are decided: with `--format
+/// ndjson`, one line each on stdout; escalations also to the `--escalations` file.
+struct Sink<'a, W: Write> {
+    out: &'a mut W,
+    escalations: Option<&'a mut BufWriter<File>>,
+    streaming: bool,
+}
+
+impl<W: Write> Sink<'_, W> {
+    /// Findings, then the escalations they set off.
+    fn emit(&mut self, findings: Vec<Finding>, fired: &[EscalationRecord]) -> Result<(), String> {
+        if self.streaming {
+            for f in findings {
+                let line = serde_json::to_string(&f).map_err(|e| e.to_string())?;
+                writeln!(self.out, "{line}").map_err(|e| e.to_string())?;
+            }
+            for record in fired {
+                let line = report::escalation_line(record).map_err(|e| e.to_string())?;
+                writeln!(self.out, "{line}").map_err(|e| e.to_string())?;
+            }
+        }
+        write_escalations(self.escalations.as_deref_mut(), fired)
+    }
+}
+
+/// Whether the input is a live stream, whose watermark moves on when it pauses.
+///
+/// Only a pipe, a FIFO or a terminal is: a regular file is finished, and is
+/// judged at its end, so its result never depends on where reads happen to
+/// pause. A stream that turns out not to be in event-time order (a log
+/// grouped by customer, piped in) stops being treated as live: there the
+/// watermark would fire deadlines before a customer's own later events came.
+struct Live {
+    on: bool,
+    /// The watermark last advanced to.
+    advanced: Option<Timestamp>,
+    events: u64,
+    /// Events that came behind the watermark.
+    behind: u64,
+}
+
+/// A stream counts as out of event-time order once more than this many events,
+/// and more than 1% of them, came behind the watermark: late events are
+/// expected now and then on a live stream (each is a `late_event`), not in
+/// every customer's records.
+const BEHIND_ALLOWED: u64 = 10;
+
+impl Live {
+    fn new(log: &str) -> Live {
+        let path = if log == "-" { "/dev/stdin" } else { log };
+        // A regular file, or one we cannot look at, is read as a file.
+        let on = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+        Live {
+            on,
+            advanced: None,
+            events: 0,
+            behind: 0,
+        }
+    }
+
+    /// Count an event about to be pushed; stop treating the stream as live
+    /// when too many come behind the watermark (see [`BEHIND_ALLOWED`]).
+    fn check_order(&mut self, evaluator: &Evaluator<'_>, time: Timestamp, name: &str) {
+        if !self.on {
+            return;
+        }
+        self.events += 1;
+        if evaluator.watermark().is_some_and(|w| time < w) {
+            self.behind += 1;
+            if self.behind > BEHIND_ALLOWED && self.behind * 100 > self.events {
+                self.on = false;
+                eprintln!(
+                    "note: `{name}` is not in event-time order ({} of {} events came more than \
+                     the lateness window late): deadlines are judged as its records come, not as \
+                     it pauses",
+                    self.behind, self.events
+                );
+            }
+        }
+    }
+
+    /// The watermark to advance to, when the stream is live and it moved on.
+    fn advance(&mut self, evaluator: &Evaluator<'_>) -> Option<Timestamp> {
+        let watermark = evaluator.watermark().filter(|_| self.on)?;
+        if self.advanced.is_some_and(|a| a >= watermark) {
+            return None;
+        }
+        self.advanced = Some(watermark);
+        Some(watermark)
+    }
+}
+
 /// One NDJSON line per escalation record, when an escalations file was asked for.
 fn write_escalations(
     out: Option<&mut BufWriter<File>>,
@@ -265,7 +367,13 @@ fn write_escalations(
     Ok(())
 }
 
+/// 3 when the run judged too little to be read as a verdict (see
+/// [`Report::problems`]), whatever `--fail-on` says; else 1 on findings at or
+/// above `--fail-on`.
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    if !report.problems.is_empty() {
+        return EXIT_UNJUDGED;
+    }
     let threshold = match fail_on {
         FailOn::Red => Level::Red,
         FailOn::Yellow => Level::Yellow,
