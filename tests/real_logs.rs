@@ -15,6 +15,11 @@ const POLICIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/real/");
 
 /// `cxl eval POLICY LOG --format json` with `extra` flags; the parsed report.
 fn eval(policy: &str, log: &str, extra: &[&str]) -> Value {
+    eval_exiting(policy, log, extra, 0)
+}
+
+/// [`eval`], which must exit with `code`.
+fn eval_exiting(policy: &str, log: &str, extra: &[&str], code: i32) -> Value {
     let output = Command::cargo_bin("cxl")
         .expect("the cxl binary")
         .arg("eval")
@@ -25,9 +30,10 @@ fn eval(policy: &str, log: &str, extra: &[&str]) -> Value {
         .output()
         .expect("cxl runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "cxl eval {policy} {log} failed: {stderr}"
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "cxl eval {policy} {log}: {stderr}"
     );
     assert!(
         stderr.is_empty(),
@@ -306,10 +312,19 @@ fn bpic2013_closed_map_equals_classifier() {
 
 #[test]
 fn bpic2013_closed_without_classifier_matches_nothing() {
-    // The policy names steps by status; without the classifier no event matches.
-    let s = summarise("bpic2013_closed.cxl", "06_bpic2013_closed.xes.gz", &[]);
-    assert_eq!(s["input"]["unmapped"], s["input"]["events"]);
-    assert_eq!(s["journeys"][0]["entered"], 0);
+    // The policy names steps by status; without the classifier no event matches,
+    // and a run that judged nothing says so and fails (exit 3), `--fail-on never`
+    // or not.
+    let report = eval_exiting("bpic2013_closed.cxl", "06_bpic2013_closed.xes.gz", &[], 3);
+    assert_eq!(report["input"]["unmapped"], report["input"]["events"]);
+    assert_eq!(report["journeys"][0]["entered"], 0);
+    assert_eq!(report["journeys"][0]["conformance"], Value::Null);
+    assert_eq!(report["judged"], false);
+    let kinds: Vec<&Value> = list(&report, "problems")
+        .iter()
+        .map(|p| &p["kind"])
+        .collect();
+    assert_eq!(kinds, [&json!("nothing_judged"), &json!("most_unmapped")]);
 }
 
 #[test]
