@@ -773,6 +773,7 @@ impl Live {
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("cxl runs");
         let stdin = child.stdin.take();
@@ -817,15 +818,20 @@ impl Live {
         }
     }
 
-    /// Close the input; the exit code and the records after those taken.
-    fn close(mut self) -> (i32, Vec<Value>) {
+    /// Close the input; the exit code, the records after those taken, and stderr.
+    fn close(mut self) -> (i32, Vec<Value>, String) {
+        use std::io::Read;
         drop(self.stdin.take());
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            pipe.read_to_string(&mut stderr).expect("stderr is text");
+        }
         let status = self.child.wait().expect("cxl ends");
         if let Some(reading) = self.reading.take() {
             reading.join().expect("all of stdout read");
         }
         let rest = self.arrived.try_iter().map(|l| json(&l)).collect();
-        (status.code().expect("an exit code"), rest)
+        (status.code().expect("an exit code"), rest, stderr)
     }
 }
 
@@ -845,12 +851,57 @@ fn eval_on_a_live_stream_reports_an_overdue_step_as_event_time_passes_it() {
     let stalled = seen.last().expect("a record");
     assert_eq!(stalled["customer"], "c1", "{seen:?}");
     assert_eq!(stalled["time"], "2026-03-01T11:00:00Z");
-    let (code, rest) = live.close();
+    let (code, rest, _) = live.close();
     assert_eq!(code, 1, "a red finding: {rest:?}");
     assert!(
         rest.iter()
             .all(|r| r["kind"] != "stalled" || r["customer"] != "c1"),
         "reported once: {rest:?}"
+    );
+}
+
+/// A log grouped by customer, piped in, is not a live stream in event-time order:
+/// each customer's first events come hours behind the previous customer's last.
+/// Once that is clear, pauses no longer move event time on, so a customer's own
+/// later events still count (here an acknowledgement in time, sent after a pause
+/// that came after a later customer's records).
+#[test]
+fn eval_of_a_piped_log_out_of_time_order_is_not_judged_by_its_pauses() {
+    let mut live = Live::start(&["eval", "--format", "ndjson", POLICY, "-"]);
+    let journey = |c: usize, day: u32| {
+        format!(
+            "{{\"customer\":\"g{c}\",\"step\":\"Claim reported\",\"time\":\"2026-03-{day:02}T10:00:00Z\",\"channel\":\"web\"}}\n\
+             {{\"customer\":\"g{c}\",\"step\":\"acknowledge\",\"time\":\"2026-03-{day:02}T10:30:00Z\",\"channel\":\"email\"}}\n\
+             {{\"customer\":\"g{c}\",\"step\":\"decide\",\"time\":\"2026-03-{day:02}T11:00:00Z\"}}\n\
+             {{\"customer\":\"g{c}\",\"step\":\"settled\",\"time\":\"2026-03-{day:02}T12:00:00Z\",\"csat\":5}}\n"
+        )
+    };
+    // Twelve customers, one a day, the last one first: eleven start a day behind.
+    let grouped: String = (1..=12).map(|c| journey(c, 20 - c as u32)).collect();
+    live.send(&grouped);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // A customer from the start of the month, beside one from the day after the
+    // last: on a live stream, event time would now be the 20th, and the first
+    // customer's acknowledgement overdue.
+    live.send(
+        "{\"customer\":\"late\",\"step\":\"Claim reported\",\"time\":\"2026-03-01T10:00:00Z\",\"channel\":\"web\"}\n\
+         {\"customer\":\"g13\",\"step\":\"Claim reported\",\"time\":\"2026-03-20T10:00:00Z\",\"channel\":\"web\"}\n",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    live.send(
+        "{\"customer\":\"late\",\"step\":\"acknowledge\",\"time\":\"2026-03-01T10:30:00Z\",\"channel\":\"email\"}\n",
+    );
+    let (code, records, stderr) = live.close();
+    let kinds: Vec<&str> = records
+        .iter()
+        .filter(|r| r["customer"] == "late")
+        .filter_map(|r| r["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["incomplete"], "{records:?}");
+    assert_eq!(code, 0, "{records:?}");
+    assert!(
+        stderr.contains("is not in event-time order (11 of"),
+        "said why: {stderr}"
     );
 }
 
