@@ -2,14 +2,29 @@
 //! function returning an exit code. Only this module touches the process (files,
 //! stdout, stderr, terminal detection).
 //!
-//! Exit codes: 0 clean, 1 findings or errors at or above the threshold, 2 usage or
-//! input error.
+//! Exit codes: 0 clean, 1 findings or errors at or above the threshold, 2 usage,
+//! input or output error. A closed stdout (the reader went away) ends a run quietly
+//! with 0. Stdout is written only through [`output::RecordWriter`], stderr only
+//! through `to_stderr!`: neither can panic.
+
+// `print!` and `eprint!` panic when the write fails (a full disk, a closed pipe).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+/// `eprintln!` that cannot panic: when stderr itself cannot be written there is
+/// nowhere left to say so, and the exit code still tells.
+macro_rules! to_stderr {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 mod check;
 mod common;
 mod eval;
 mod graph;
 mod input;
+mod output;
 mod profile;
 mod simulate;
 mod test;

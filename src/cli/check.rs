@@ -1,6 +1,7 @@
 //! `cxl check FILES`: every problem of every file, at once.
 
-use super::common::{self, DiagnosticFormat, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::common::{self, DiagnosticFormat, Stop, EXIT_FINDINGS, EXIT_OK};
+use super::output;
 use cxl::diagnostic;
 
 /// Arguments of `cxl check`.
@@ -19,12 +20,22 @@ pub struct CheckArgs {
 
 /// Check every file; exit 1 if any has an error (or a warning with `--deny-warnings`).
 pub fn run(args: &CheckArgs) -> u8 {
+    check(args).unwrap_or_else(|stop| stop.exit_code())
+}
+
+fn check(args: &CheckArgs) -> Result<u8, Stop> {
+    let inputs: Vec<_> = args
+        .files
+        .iter()
+        .map(|f| ("the policy", Some(f.as_str())))
+        .collect();
+    output::plan(&inputs, [])?;
     let mut failed = false;
     let mut json = Vec::new();
     for path in &args.files {
         let text = match common::read_file(path) {
             Ok(text) => text,
-            Err(code) => return code,
+            Err(code) => return Ok(code),
         };
         let diagnostics = cxl::check_source(&text);
         failed |= diagnostics
@@ -33,7 +44,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         match args.format {
             DiagnosticFormat::Human => {
                 common::print_human(&diagnostics, path, &text);
-                eprintln!("{path}: {}", common::count_summary(&diagnostics));
+                to_stderr!("{path}: {}", common::count_summary(&diagnostics));
             }
             DiagnosticFormat::Json => {
                 json.extend(diagnostic::to_json(&diagnostics, path, &text));
@@ -41,14 +52,8 @@ pub fn run(args: &CheckArgs) -> u8 {
         }
     }
     if args.format == DiagnosticFormat::Json {
-        match serde_json::to_string_pretty(&json) {
-            Ok(out) => println!("{out}"),
-            Err(_) => return EXIT_USAGE,
-        }
+        let out = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+        output::print(&(out + "\n"))?;
     }
-    if failed {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }

@@ -1,14 +1,50 @@
-//! Pieces every verb shares: reading policy files, printing diagnostics, formats.
+//! Pieces every verb shares: reading policy files, printing diagnostics, formats,
+//! how a run that stops early ends.
 
+use super::output::WriteError;
 use cxl::diagnostic::{self, Diagnostic};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// Exit code: nothing at or above the threshold.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: errors or findings at or above the threshold.
 pub const EXIT_FINDINGS: u8 = 1;
-/// Exit code: bad usage or unreadable input.
+/// Exit code: bad usage, unreadable input, or output that cannot be written.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code (`eval`): the run judged too little to be read as a verdict: no
+/// journey instance, or most events unmapped, or most records rejected.
+pub const EXIT_UNJUDGED: u8 = 3;
+
+/// Why a run stopped before its end.
+#[derive(Debug, thiserror::Error)]
+pub enum Stop {
+    /// Bad usage or input: the message says which.
+    #[error("{0}")]
+    Usage(String),
+    /// Output could not be written, or stdout was closed.
+    #[error(transparent)]
+    Output(#[from] WriteError),
+}
+
+impl Stop {
+    /// The run's exit code, after saying why on stderr (a closed stdout is
+    /// quiet, and exit 0).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Stop::Usage(message) => {
+                to_stderr!("error: {message}");
+                EXIT_USAGE
+            }
+            Stop::Output(error) => error.exit_code(),
+        }
+    }
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Self {
+        Stop::Usage(message)
+    }
+}
 
 /// How diagnostics are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -22,7 +58,7 @@ pub enum DiagnosticFormat {
 /// Read a file, or say why not on stderr.
 pub fn read_file(path: &str) -> Result<String, u8> {
     std::fs::read_to_string(path).map_err(|error| {
-        eprintln!("error: cannot read `{path}`: {error}");
+        to_stderr!("error: cannot read `{path}`: {error}");
         EXIT_USAGE
     })
 }
@@ -33,10 +69,9 @@ pub fn print_human(diagnostics: &[Diagnostic], name: &str, text: &str) {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    eprint!(
-        "{}",
-        diagnostic::render_human(diagnostics, name, text, color)
-    );
+    let rendered = diagnostic::render_human(diagnostics, name, text, color);
+    // Nowhere to report a failure to write stderr; the exit code still tells.
+    let _ = std::io::stderr().write_all(rendered.as_bytes());
 }
 
 /// "2 errors, 1 warning".

@@ -1,6 +1,7 @@
 //! `cxl graph POLICY [--journey J] --format dot|mermaid|json`: the journey map.
 
-use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::output;
 use cxl::compile::{render_dot, render_json, render_mermaid};
 use cxl::Policy;
 
@@ -30,15 +31,20 @@ pub struct GraphArgs {
 
 /// Print the graphs; exit 1 when the policy has errors, 2 for an unknown journey.
 pub fn run(args: &GraphArgs) -> u8 {
+    graph(args).unwrap_or_else(|stop| stop.exit_code())
+}
+
+fn graph(args: &GraphArgs) -> Result<u8, Stop> {
+    output::plan(&[("the policy", Some(&args.policy))], [])?;
     let text = match common::read_file(&args.policy) {
         Ok(text) => text,
-        Err(code) => return code,
+        Err(code) => return Ok(code),
     };
     let policy = match Policy::compile(&text) {
         Ok(policy) => policy,
         Err(diagnostics) => {
             common::print_human(&diagnostics, &args.policy, &text);
-            return EXIT_FINDINGS;
+            return Ok(EXIT_FINDINGS);
         }
     };
     let journeys: Vec<_> = policy
@@ -48,19 +54,17 @@ pub fn run(args: &GraphArgs) -> u8 {
         .collect();
     if journeys.is_empty() {
         let names: Vec<&str> = policy.journeys.iter().map(|j| j.name.as_str()).collect();
-        eprintln!(
+        to_stderr!(
             "error: no journey `{}` in `{}` (journeys: {})",
             args.journey.as_deref().unwrap_or(""),
             args.policy,
             names.join(", ")
         );
-        return EXIT_USAGE;
+        return Ok(EXIT_USAGE);
     }
-    match args.format {
-        GraphFormat::Dot => journeys.iter().for_each(|j| print!("{}", render_dot(j))),
-        GraphFormat::Mermaid => journeys
-            .iter()
-            .for_each(|j| print!("{}", render_mermaid(j))),
+    let out = match args.format {
+        GraphFormat::Dot => journeys.iter().map(|j| render_dot(j)).collect(),
+        GraphFormat::Mermaid => journeys.iter().map(|j| render_mermaid(j)).collect(),
         GraphFormat::Json => {
             let all: Vec<serde_json::Value> = journeys.iter().map(|j| render_json(j)).collect();
             let value = if all.len() == 1 {
@@ -68,11 +72,9 @@ pub fn run(args: &GraphArgs) -> u8 {
             } else {
                 serde_json::Value::Array(all)
             };
-            match serde_json::to_string_pretty(&value) {
-                Ok(json) => println!("{json}"),
-                Err(_) => return EXIT_USAGE,
-            }
+            serde_json::to_string_pretty(&value).map_err(|e| e.to_string())? + "\n"
         }
-    }
-    EXIT_OK
+    };
+    output::print(&out)?;
+    Ok(EXIT_OK)
 }

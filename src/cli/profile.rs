@@ -2,8 +2,9 @@
 //! cases, events, rejections, time span, activities, variants, directly-follows
 //! pairs, case durations. Text for a person, or JSON.
 
-use super::common::{EXIT_OK, EXIT_USAGE};
-use super::input::{InputArgs, Opened};
+use super::common::{Stop, EXIT_OK, EXIT_USAGE};
+use super::input::InputArgs;
+use super::output;
 use cxl::events::{EventReader, Interner};
 use cxl::profile::{read_profile, render_text};
 
@@ -33,42 +34,27 @@ pub struct ProfileArgs {
 
 /// Profile the log; exit 0, or 2 on a usage or input error (after printing what was read).
 pub fn run(args: &ProfileArgs) -> u8 {
-    let (options, input, name) = match prepare(args) {
-        Ok(ready) => ready,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
-    };
-    let mut reader = match EventReader::new(input, &name, 0, &options) {
-        Ok(reader) => reader,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_USAGE;
-        }
-    };
-    let mut interner = Interner::new();
-    let (profile, error) = read_profile(&mut reader, &mut interner, &name, args.top);
-    match args.format {
-        ProfileFormat::Text => print!("{}", render_text(&profile)),
-        ProfileFormat::Json => match serde_json::to_string_pretty(&profile) {
-            Ok(json) => println!("{json}"),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_USAGE;
-            }
-        },
-    }
-    match error {
-        Some(error) => {
-            eprintln!("error: {error}");
-            EXIT_USAGE
-        }
-        None => EXIT_OK,
-    }
+    profile(args).unwrap_or_else(|stop| stop.exit_code())
 }
 
-/// Options from the flags, and the opened input.
-fn prepare(args: &ProfileArgs) -> Result<Opened, String> {
-    args.input.open(&args.log)
+fn profile(args: &ProfileArgs) -> Result<u8, Stop> {
+    output::plan(&[("the log", Some(&args.log))], [])?;
+    let (options, input, name) = args.input.open(&args.log)?;
+    let mut reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
+    let mut interner = Interner::new();
+    let (profile, error) = read_profile(&mut reader, &mut interner, &name, args.top);
+    let out = match args.format {
+        ProfileFormat::Text => render_text(&profile),
+        ProfileFormat::Json => {
+            serde_json::to_string_pretty(&profile).map_err(|e| e.to_string())? + "\n"
+        }
+    };
+    output::print(&out)?;
+    match error {
+        Some(error) => {
+            to_stderr!("error: {error}");
+            Ok(EXIT_USAGE)
+        }
+        None => Ok(EXIT_OK),
+    }
 }

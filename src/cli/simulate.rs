@@ -2,10 +2,10 @@
 //! deviations on request, and write the events to stdout as NDJSON or CSV, in
 //! time order. A summary of what was injected goes to stderr.
 
-use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK};
+use super::output::{self, RecordWriter, WriteError};
 use cxl::simulate::{write, Deviation, SimOptions, Simulator};
 use cxl::Policy;
-use std::io::{BufWriter, Write};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -63,31 +63,23 @@ pub struct SimulateArgs {
 
 /// Run the simulation; exit 1 when the policy has errors, 2 for bad usage.
 pub fn run(args: &SimulateArgs) -> u8 {
+    simulate(args).unwrap_or_else(|stop| stop.exit_code())
+}
+
+fn simulate(args: &SimulateArgs) -> Result<u8, Stop> {
+    output::plan(&[("the policy", Some(&args.policy))], [])?;
     let text = match common::read_file(&args.policy) {
         Ok(text) => text,
-        Err(code) => return code,
+        Err(code) => return Ok(code),
     };
     let policy = match Policy::compile(&text) {
         Ok(policy) => policy,
         Err(diagnostics) => {
             common::print_human(&diagnostics, &args.policy, &text);
-            return EXIT_FINDINGS;
+            return Ok(EXIT_FINDINGS);
         }
     };
-    let options = match options(args) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
-    };
-    let sim = match Simulator::new(&policy, options) {
-        Ok(sim) => sim,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_USAGE;
-        }
-    };
+    let sim = Simulator::new(&policy, options(args)?).map_err(|e| e.to_string())?;
     let (format, names) = if args.source {
         let format = match policy.source.format.as_deref() {
             Some("csv") => SimFormat::Csv,
@@ -97,14 +89,8 @@ pub fn run(args: &SimulateArgs) -> u8 {
     } else {
         (SimFormat::Ndjson, write::Columns::default())
     };
-    match emit(&sim, args.format.unwrap_or(format), &names) {
-        Ok(()) => EXIT_OK,
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(error) => {
-            eprintln!("error: cannot write: {error}");
-            EXIT_USAGE
-        }
-    }
+    emit(&sim, args.format.unwrap_or(format), &names)?;
+    Ok(EXIT_OK)
 }
 
 fn options(args: &SimulateArgs) -> Result<SimOptions, String> {
@@ -140,13 +126,13 @@ fn options(args: &SimulateArgs) -> Result<SimOptions, String> {
     })
 }
 
-fn emit(sim: &Simulator<'_>, format: SimFormat, names: &write::Columns) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+/// Every record to stdout, one whole record at a time, then a summary on stderr.
+fn emit(sim: &Simulator<'_>, format: SimFormat, names: &write::Columns) -> Result<(), WriteError> {
+    let mut out = RecordWriter::stdout();
     let mut stream = sim.stream();
     let mut records = 0u64;
     for a in sim.attribute_names().iter().filter(|a| names.is_mapped(a)) {
-        eprintln!(
+        to_stderr!(
             "warning: a segment reads the attribute `{a}`, which is also a mapped field: \
              it cannot be written on events, and customers may fall outside their segments"
         );
@@ -154,15 +140,15 @@ fn emit(sim: &Simulator<'_>, format: SimFormat, names: &write::Columns) -> std::
     match format {
         SimFormat::Ndjson => {
             for e in stream.by_ref() {
-                write::ndjson_line_as(&mut out, &e, names)?;
+                out.record(|line| write::ndjson_line_as(line, &e, names))?;
                 records += 1;
             }
         }
         SimFormat::Csv => {
             let columns = write::csv_columns(sim, names);
-            write::csv_header(&mut out, &columns, names)?;
+            out.record(|line| write::csv_header(line, &columns, names))?;
             for e in stream.by_ref() {
-                write::csv_row(&mut out, &columns, &e, names)?;
+                out.record(|row| write::csv_row(row, &columns, &e, names))?;
                 records += 1;
             }
         }
@@ -174,7 +160,7 @@ fn emit(sim: &Simulator<'_>, format: SimFormat, names: &write::Columns) -> std::
         .map(|(d, n)| format!("{} {n}", d.as_str()))
         .collect();
     injected.sort();
-    eprintln!(
+    to_stderr!(
         "simulated {} customers, {records} records; deviations: {}",
         stream.started(),
         if injected.is_empty() {

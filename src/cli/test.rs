@@ -1,6 +1,7 @@
 //! `cxl test FILES`: run the policies' inline tests; text or JUnit XML for CI.
 
-use super::common::{self, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::output;
 use cxl::scenario::{run_tests, TestResult};
 use cxl::Policy;
 
@@ -26,18 +27,28 @@ pub struct TestArgs {
 
 /// Run every test; exit 1 when one fails, 2 when a policy does not compile.
 pub fn run(args: &TestArgs) -> u8 {
+    test(args).unwrap_or_else(|stop| stop.exit_code())
+}
+
+fn test(args: &TestArgs) -> Result<u8, Stop> {
+    let inputs: Vec<_> = args
+        .files
+        .iter()
+        .map(|f| ("the policy", Some(f.as_str())))
+        .collect();
+    output::plan(&inputs, [])?;
     let mut suites = Vec::new();
     for path in &args.files {
         let text = match common::read_file(path) {
             Ok(text) => text,
-            Err(code) => return code,
+            Err(code) => return Ok(code),
         };
         match Policy::compile(&text) {
             Ok(policy) => suites.push((path.clone(), run_tests(&policy, &text))),
             Err(diagnostics) => {
                 common::print_human(&diagnostics, path, &text);
-                eprintln!("{path}: {}", common::count_summary(&diagnostics));
-                return EXIT_USAGE;
+                to_stderr!("{path}: {}", common::count_summary(&diagnostics));
+                return Ok(EXIT_USAGE);
             }
         }
     }
@@ -45,13 +56,9 @@ pub fn run(args: &TestArgs) -> u8 {
         TestFormat::Text => text(&suites),
         TestFormat::Junit => junit(&suites),
     };
-    print!("{out}");
+    output::print(&out)?;
     let failed = suites.iter().flat_map(|(_, r)| r).any(|r| !r.passed());
-    if failed {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }
 
 fn text(suites: &[(String, Vec<TestResult>)]) -> String {
