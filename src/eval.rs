@@ -34,8 +34,8 @@ mod timers;
 pub use ahead::ReadAhead;
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
 pub use summary::{
-    EscalationRecord, FindingGroup, Health, InputCounts, JourneySummary, Report, RuleSummary,
-    StepSummary, RED_SHARE, YELLOW_SHARE,
+    EscalationRecord, FindingGroup, FindingRef, Health, InputCounts, JourneySummary, Problem,
+    Report, RuleSummary, StepSummary, RED_SHARE, REJECTED_SHARE, UNMAPPED_SHARE, YELLOW_SHARE,
 };
 
 use crate::compile::Policy;
@@ -242,13 +242,26 @@ impl<'p> Evaluator<'p> {
         out
     }
 
+    /// A stream's watermark: the latest event time seen, minus the lateness
+    /// window; `None` before the first event. Every event before it that
+    /// could still come would be more than the window out of order, so a
+    /// stream can [`Evaluator::advance_to`] it: what is due before it is decided.
+    pub fn watermark(&self) -> Option<Timestamp> {
+        let lateness_ms = (self.options.lateness as i64).saturating_mul(1000);
+        self.max_time
+            .map(|max| tally::timestamp(max.saturating_sub(lateness_ms)))
+    }
+
     /// Declare that event time has reached `time` (a stream's watermark, or "now"):
-    /// every deadline before it fires.
+    /// customers' events buffered before it are applied and every deadline before
+    /// it fires. Customers are taken in a fixed order (their symbols', given in
+    /// input order), without a sort: a live stream calls this whenever its input
+    /// pauses.
     pub fn advance_to(&mut self, time: Timestamp) -> Vec<Finding> {
         let mut out = Vec::new();
         let until = time.as_millisecond();
         let ctx = context!(self);
-        for id in self.sorted_customers() {
+        for id in self.customers.select_in_order(|_| true) {
             if let Some(slot) = self.customers.get_mut(id) {
                 let customer = &mut slot.state;
                 apply::release(&ctx, customer, &mut self.tally, until, &mut out);

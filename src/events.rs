@@ -5,12 +5,17 @@
 //! readers for NDJSON, CSV and XES (plain or gzip, detected by magic bytes).
 //!
 //! A reader is pulled one record at a time ([`EventReader::next_record`]) and
-//! never holds more than one line (NDJSON, CSV) or one trace (XES) in memory.
+//! never holds more than one record (an NDJSON line, a CSV record, an XES event
+//! or a trace's attributes) in memory, each within the record size limit
+//! ([`ReadOptions::max_record`], 1 MiB by default).
 //! A bad record is never dropped: it becomes a [`Rejection`] naming the file, the
 //! line (or XES element) and the reason; [`ReadStats`] keeps
-//! `accepted + rejected = read`. Problems that stop reading altogether (a missing
-//! CSV column, malformed XML, a truncated gzip stream, an I/O error) are an
+//! `accepted + rejected = read`, and every XES `<event>` element, wherever it
+//! is, is one or the other. Problems that stop reading altogether (a missing
+//! CSV column, malformed XML or content after `</log>`, a truncated or corrupt
+//! gzip stream, an XML item over the size limit, an I/O error) are an
 //! [`InputError`]; the records read before it have already been handed out.
+//! Every input is read to its end, so a gzip stream's checksum is always checked.
 //!
 //! Attributes are kept in input order; [`Event::attr`] returns the first one with
 //! a key. The library opens no files: callers pass any `Read`.
@@ -38,6 +43,7 @@
 //! ```
 
 mod csv;
+mod gzip;
 mod intern;
 mod lines;
 mod mapping;
@@ -240,6 +246,35 @@ pub enum InputError {
         /// The last line read.
         line: u64,
     },
+    /// The compressed input fails its integrity check: a CRC or length
+    /// mismatch, undecodable data, or bytes after the end of the compressed
+    /// data. What was read from it may be wrong.
+    #[error(
+        "{file}: the gzip stream is corrupt ({reason}), found after line {line}; the records read from it cannot be trusted"
+    )]
+    Corrupt {
+        /// The file name.
+        file: String,
+        /// The last line read.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// One item of the input is larger than the record size limit
+    /// ([`ReadOptions::max_record`]), and reading cannot go on past it.
+    #[error(
+        "{file}:{line}: {what} is longer than the record size limit of {limit} bytes; reading stopped here (raise the limit with --max-record-size)"
+    )]
+    TooLarge {
+        /// The file name.
+        file: String,
+        /// The line where the item starts.
+        line: u64,
+        /// What is too large (`an XML comment`, …).
+        what: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A mapped field is not a column of the CSV header.
     #[error(transparent)]
     MissingColumn(Box<MissingColumn>),
@@ -257,6 +292,22 @@ pub enum InputError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl InputError {
+    /// The error of a failed read of `file` after `line`: a corrupt gzip
+    /// stream, a truncated one (it ended early), or another I/O error.
+    pub(crate) fn from_io(file: &str, line: u64, source: std::io::Error) -> InputError {
+        let file = file.to_string();
+        if let Some(fault) = gzip::GzipFault::of(&source) {
+            let reason = fault.to_string();
+            return InputError::Corrupt { file, line, reason };
+        }
+        if source.kind() == std::io::ErrorKind::UnexpectedEof {
+            return InputError::Truncated { file, line };
+        }
+        InputError::Io { file, source }
+    }
 }
 
 // The rare errors with several texts are boxed in [`InputError`]: every

@@ -2,7 +2,7 @@
 //! first, then findings grouped by rule with the policy line quoted); JSON comes
 //! from serde directly; NDJSON ends with [`summary_line`].
 
-use crate::eval::{Evidence, Finding, Health, Report};
+use crate::eval::{EscalationRecord, Evidence, Finding, Health, Report};
 use std::fmt::Write;
 
 /// What the text rendering needs beyond the report.
@@ -19,24 +19,86 @@ pub struct TextOptions<'a> {
 }
 
 /// The report as text for a person.
+///
+/// A run with [`Report::problems`] says so on its first lines and its last,
+/// where a person (or a log's tail) cannot miss it.
 pub fn render_text(report: &Report, options: &TextOptions<'_>) -> String {
     let mut out = String::new();
+    problems(&mut out, report);
     header(&mut out, report, options);
     journeys(&mut out, report);
     steps(&mut out, report);
     findings(&mut out, report, options);
     escalations(&mut out, report, options);
+    verdict(&mut out, report);
     out
 }
 
-/// The last line of NDJSON output: the summary without the findings.
+/// The word a run with problems is flagged with.
+fn headline(report: &Report) -> &'static str {
+    if report.judged {
+        "PARTLY JUDGED"
+    } else {
+        "NOTHING JUDGED"
+    }
+}
+
+/// One line per problem, first of all.
+fn problems(out: &mut String, report: &Report) {
+    for problem in &report.problems {
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            headline(report),
+            problem.message(&report.input)
+        );
+    }
+}
+
+/// The last line of a run with problems: whatever the findings say, it is no
+/// evidence that all is well.
+fn verdict(out: &mut String, report: &Report) {
+    if report.problems.is_empty() {
+        return;
+    }
+    let what = if report.judged {
+        "most of the input was not judged"
+    } else {
+        "no journey instance was judged"
+    };
+    let _ = writeln!(
+        out,
+        "\n{}: {what}; this report is no evidence that all is well",
+        headline(report)
+    );
+}
+
+/// The last line of NDJSON output: the summary without the findings and
+/// escalations, which went out as records of their own (see
+/// [`escalation_line`]); `escalations_fired` counts the latter.
 pub fn summary_line(report: &Report) -> serde_json::Result<String> {
     let mut value = serde_json::to_value(report)?;
     if let Some(map) = value.as_object_mut() {
         map.remove("findings");
+        map.remove("escalations");
         map.insert("summary".into(), serde_json::Value::Bool(true));
     }
     serde_json::to_string(&value)
+}
+
+/// An escalation as an NDJSON record among the findings: the record with
+/// `"kind": "escalation"` first, as a finding's line starts with its kind.
+pub fn escalation_line(record: &EscalationRecord) -> serde_json::Result<String> {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        kind: &'static str,
+        #[serde(flatten)]
+        record: &'a EscalationRecord,
+    }
+    serde_json::to_string(&Line {
+        kind: "escalation",
+        record,
+    })
 }
 
 fn header(out: &mut String, report: &Report, options: &TextOptions<'_>) {
@@ -59,6 +121,9 @@ fn journeys(out: &mut String, report: &Report) {
         "journey",
         "entered",
         "goal",
+        "fit",
+        "unfit",
+        "incomplete",
         "conformance",
         "median to goal",
         "abandoned",
@@ -69,7 +134,11 @@ fn journeys(out: &mut String, report: &Report) {
             j.journey.clone(),
             j.entered.to_string(),
             j.reached_goal.to_string(),
-            format!("{:.1}%", j.conformance),
+            j.fit.to_string(),
+            j.unfit.to_string(),
+            j.incomplete.to_string(),
+            // No instance judged: no figure, rather than a 100% nobody earned.
+            j.conformance.map_or("-".into(), |c| format!("{c:.1}%")),
             j.median_seconds_to_goal.map_or("-".into(), |s| {
                 crate::events::time::human_duration(s as i64)
             }),
@@ -239,10 +308,25 @@ fn escalations(out: &mut String, report: &Report, options: &TextOptions<'_>) {
             "  {}  {} tier {} -> \"{}\" ({}{by})  {who}: {}",
             e.time, e.escalation, e.tier, e.recipient, e.severity, e.reason
         );
+        if options.explain {
+            escalation_explained(out, e);
+        }
     }
     let shown = report.escalations.len().min(options.show.max(1) * 4);
     if report.escalations.len() > shown {
         let _ = writeln!(out, "  ... and {} more", report.escalations.len() - shown);
+    }
+}
+
+/// Under an escalation with `--explain`: its rule, and the finding it fired on.
+fn escalation_explained(out: &mut String, e: &EscalationRecord) {
+    let _ = writeln!(out, "    rule: line {}: {}", e.rule.line, e.rule.text);
+    if let Some(f) = &e.finding {
+        let at = match (&e.journey, &f.step) {
+            (Some(j), Some(s)) => format!(" at {j}.{s}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "    fired on: `{}`{at}, {}", f.kind, f.time);
     }
 }
 

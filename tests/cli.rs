@@ -189,12 +189,13 @@ fn eval_ndjson_one_finding_per_line_then_the_summary() {
     assert!(records.iter().all(|r| r.get("summary").is_none()));
     let mut kinds: Vec<&str> = records
         .iter()
-        .map(|r| r["kind"].as_str().expect("each line is a finding"))
+        .map(|r| r["kind"].as_str().expect("each line has a kind"))
         .collect();
     kinds.sort_unstable();
     assert_eq!(
         kinds,
         vec![
+            "escalation",
             "incomplete",
             "incomplete",
             "metric_below",
@@ -209,7 +210,11 @@ fn eval_ndjson_one_finding_per_line_then_the_summary() {
     );
     // The same findings as the JSON report, as a set.
     let report = json(&run(&["eval", "--format", "json", POLICY, LOG]).stdout);
-    let mut streamed: Vec<String> = records.iter().map(Value::to_string).collect();
+    let mut streamed: Vec<String> = records
+        .iter()
+        .filter(|r| r["kind"] != "escalation")
+        .map(Value::to_string)
+        .collect();
     let mut reported: Vec<String> = report["findings"]
         .as_array()
         .expect("findings")
@@ -220,6 +225,18 @@ fn eval_ndjson_one_finding_per_line_then_the_summary() {
     reported.sort();
     assert_eq!(streamed, reported);
     assert_eq!(summary["finding_counts"], report["finding_counts"]);
+    // And the same escalations, each marked as one.
+    let escalated: Vec<Value> = records
+        .iter()
+        .filter(|r| r["kind"] == "escalation")
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut().map(|m| m.remove("kind"));
+            r
+        })
+        .collect();
+    assert_eq!(Value::from(escalated), report["escalations"]);
+    assert_eq!(summary["escalations_fired"], report["escalations_fired"]);
 }
 
 #[test]
@@ -378,6 +395,12 @@ fn eval_escalations_file_one_record_per_notification() {
         "line": 24,
         "text": when,
     });
+    // Both tiers name the finding the escalation fired on: c2 skipped `acknowledge`.
+    let fired_on = serde_json::json!({
+        "kind": "unexpected_step",
+        "step": "decide",
+        "time": "2026-03-01T10:20:00Z",
+    });
     assert_eq!(
         policy.lines().nth(23).map(str::trim),
         Some("when off_path(claim) and segment(gold)")
@@ -396,6 +419,7 @@ fn eval_escalations_file_one_record_per_notification() {
                 "journey": "claim",
                 "instance": 1,
                 "reason": "condition holds",
+                "finding": fired_on,
                 "rule": rule,
             }),
             serde_json::json!({
@@ -408,6 +432,7 @@ fn eval_escalations_file_one_record_per_notification() {
                 "journey": "claim",
                 "instance": 1,
                 "reason": "no change 1d after tier 1",
+                "finding": fired_on,
                 "rule": rule,
             }),
         ]
@@ -510,6 +535,12 @@ fn eval_on_a_live_stream_reports_as_records_come() {
         .recv_timeout(Duration::from_secs(30))
         .expect("a finding while the input is still open");
     assert_eq!(json(&first)["kind"], "unexpected_step", "{first}");
+    // The escalation it set off goes out on stdout too, right after it.
+    let second = arrived
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the escalation while the input is still open");
+    assert_eq!(json(&second)["kind"], "escalation", "{second}");
+    assert_eq!(json(&second)["escalation"], "vip_off_path", "{second}");
     let routed = std::fs::read_to_string(&escalations).expect("the escalations file");
     assert!(
         routed.contains("vip_off_path"),
@@ -536,6 +567,342 @@ fn eval_explain_shows_rule_anchor_deadline_and_evidence() {
     assert!(!ran.stdout.contains("anchor: 2026-"), "{}", ran.stdout);
     let plain = run(&["eval", POLICY, LOG]);
     assert!(!plain.stdout.contains("deadline:"), "only with --explain");
+}
+
+// ---- eval: no false green -----------------------------------------------------------
+
+/// Write `text` to a scratch file named `name`; its path.
+fn scratch_file(name: &str, text: &str) -> String {
+    let path = scratch(name);
+    std::fs::write(&path, text).expect("a scratch file");
+    path.to_str().expect("a UTF-8 path").to_string()
+}
+
+/// The kinds of a JSON report's `problems`.
+fn problem_kinds(report: &Value) -> Vec<String> {
+    report["problems"]
+        .as_array()
+        .expect("a problems list")
+        .iter()
+        .map(|p| p["kind"].as_str().expect("a problem kind").to_string())
+        .collect()
+}
+
+#[test]
+fn eval_of_a_log_that_matches_no_step_judges_nothing_and_fails() {
+    let log = scratch_file(
+        "unmapped-only.ndjson",
+        "{\"customer\":\"c1\",\"step\":\"page_view\",\"time\":\"2026-03-01T10:00:00Z\"}\n\
+         {\"customer\":\"c2\",\"step\":\"page_view\",\"time\":\"2026-03-01T10:05:00Z\"}\n",
+    );
+    for fail_on in ["red", "yellow", "never"] {
+        let ran = run(&["eval", "--fail-on", fail_on, POLICY, &log]);
+        assert_eq!(ran.code, 3, "--fail-on {fail_on}: {}", ran.stdout);
+        assert!(
+            ran.stdout.starts_with("NOTHING JUDGED"),
+            "said first: {}",
+            ran.stdout
+        );
+        assert!(
+            ran.stdout
+                .trim_end()
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with("NOTHING JUDGED")),
+            "and last: {}",
+            ran.stdout
+        );
+        // No conformance figure for a journey nobody entered, least of all 100%.
+        let row = ran
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with("claim "))
+            .expect("the journey's row");
+        assert!(!row.contains('%'), "{row}");
+    }
+    let ran = run(&["eval", "--format", "json", POLICY, &log]);
+    assert_eq!(ran.code, 3, "{}", ran.stderr);
+    let report = json(&ran.stdout);
+    assert_eq!(report["judged"], false);
+    assert_eq!(problem_kinds(&report), ["nothing_judged", "most_unmapped"]);
+    assert_eq!(report["journeys"][0]["conformance"], Value::Null);
+    let ran = run(&["eval", "--format", "ndjson", POLICY, &log]);
+    assert_eq!(ran.code, 3, "{}", ran.stderr);
+    let summary = lines(&ran.stdout).pop().expect("a summary line");
+    assert_eq!(summary["judged"], false);
+    assert_eq!(problem_kinds(&summary), ["nothing_judged", "most_unmapped"]);
+}
+
+#[test]
+fn eval_of_customers_all_outside_the_segments_judges_nothing() {
+    let policy = scratch_file(
+        "gold-only.cxl",
+        "segment gold { when tier == \"gold\" }\n\
+         journey claim {\n  for gold\n  goal settled\n  step report { match \"Claim reported\" }\n  \
+         step settled\n  path report -> settled\n}\n",
+    );
+    let log = scratch_file(
+        "standard-customers.ndjson",
+        "{\"customer\":\"c1\",\"step\":\"Claim reported\",\"time\":\"2026-03-01T10:00:00Z\",\"tier\":\"standard\"}\n\
+         {\"customer\":\"c1\",\"step\":\"settled\",\"time\":\"2026-03-01T11:00:00Z\"}\n",
+    );
+    let ran = run(&["eval", "--format", "json", &policy, &log]);
+    assert_eq!(ran.code, 3, "{}", ran.stderr);
+    let report = json(&ran.stdout);
+    assert_eq!(report["input"]["out_of_segment"], 2);
+    assert_eq!(report["judged"], false);
+    assert_eq!(problem_kinds(&report), ["nothing_judged"]);
+    let text = run(&["eval", &policy, &log]);
+    assert_eq!(text.code, 3);
+    assert!(
+        text.stdout.contains("outside the journeys' segments"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn eval_of_a_log_whose_records_are_all_rejected_judges_nothing() {
+    let log = scratch_file("all-rejected.ndjson", "not json\n{\"customer\":\n[1, 2]\n");
+    let ran = run(&["eval", "--format", "json", POLICY, &log]);
+    assert_eq!(ran.code, 3, "{}", ran.stderr);
+    let report = json(&ran.stdout);
+    assert_eq!(report["input"]["rejected"], 3);
+    assert_eq!(problem_kinds(&report), ["nothing_judged", "most_rejected"]);
+}
+
+#[test]
+fn eval_with_most_events_unmapped_fails_though_some_were_judged() {
+    let clean = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(CLEAN))
+        .expect("the clean log");
+    let noise: String = (0..5)
+        .map(|i| format!("{{\"customer\":\"c9\",\"step\":\"page_view\",\"time\":\"2026-03-01T10:0{i}:00Z\"}}\n"))
+        .collect();
+    let log = scratch_file("mostly-unmapped.ndjson", &(clean.clone() + &noise));
+    let ran = run(&["eval", "--format", "json", POLICY, &log]);
+    assert_eq!(ran.code, 3, "{}", ran.stderr);
+    let report = json(&ran.stdout);
+    assert_eq!(report["judged"], true);
+    assert_eq!(problem_kinds(&report), ["most_unmapped"]);
+    assert_eq!(report["journeys"][0]["conformance"], 100.0);
+    // Half is not most: four unmapped beside four mapped pass.
+    let half: String = noise.lines().take(4).map(|l| format!("{l}\n")).collect();
+    let log = scratch_file("half-unmapped.ndjson", &(clean + &half));
+    let ran = run(&["eval", "--format", "json", POLICY, &log]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    assert_eq!(problem_kinds(&json(&ran.stdout)), Vec::<String>::new());
+}
+
+// ---- eval: escalations on the stream, and what they fired on ------------------------
+
+#[test]
+fn eval_ndjson_carries_each_escalation_as_a_record() {
+    let ran = run(&[
+        "eval",
+        "--format",
+        "ndjson",
+        "--as-of",
+        "2026-03-02T22:00:00Z",
+        POLICY,
+        LOG,
+    ]);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let mut records = lines(&ran.stdout);
+    let summary = records.pop().expect("a summary line");
+    let escalations: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["kind"] == "escalation")
+        .collect();
+    let tiers: Vec<(&str, u64)> = escalations
+        .iter()
+        .map(|e| {
+            (
+                e["escalation"].as_str().unwrap_or("?"),
+                e["tier"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(tiers, [("vip_off_path", 1), ("vip_off_path", 2)]);
+    assert_eq!(summary["escalations_fired"], 2);
+    assert!(
+        summary.get("escalations").is_none(),
+        "the summary lists no escalations beside the ones streamed: {summary}"
+    );
+    // Each goes out as it fires, after the finding it fired on (here both are
+    // decided at the end of the file; on a live stream, as soon as the record
+    // that decides them comes: see the live tests).
+    let at = |pred: &dyn Fn(&Value) -> bool| records.iter().position(pred).expect("a record");
+    let skipped = at(&|r| r["kind"] == "unexpected_step" && r["customer"] == "c2");
+    let first = at(&|r| r["kind"] == "escalation" && r["tier"] == 1);
+    assert!(first > skipped, "{}", ran.stdout);
+}
+
+#[test]
+fn eval_explain_says_which_finding_an_escalation_fired_on() {
+    let ran = run(&["eval", "--explain", POLICY, LOG]);
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("    fired on: `unexpected_step` at claim.decide, 2026-03-01T10:20:00Z\n"),
+        "{}",
+        ran.stdout
+    );
+    let report = json(&run(&["eval", "--format", "json", POLICY, LOG]).stdout);
+    assert_eq!(
+        report["escalations"][0]["finding"],
+        serde_json::json!({"kind": "unexpected_step", "step": "decide", "time": "2026-03-01T10:20:00Z"})
+    );
+}
+
+// ---- eval: live streams ----------------------------------------------------------
+
+/// `cxl eval ARGS` reading a pipe its writer keeps open; its stdout line by line.
+struct Live {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    arrived: std::sync::mpsc::Receiver<String>,
+    reading: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Live {
+    fn start(args: &[&str]) -> Live {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command as Std, Stdio};
+        let mut child = Std::new(env!("CARGO_BIN_EXE_cxl"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cxl runs");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("a pipe from cxl");
+        let (lines, arrived) = std::sync::mpsc::channel();
+        let reading = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if lines.send(line.expect("cxl writes text")).is_err() {
+                    break;
+                }
+            }
+        });
+        Live {
+            child,
+            stdin,
+            arrived,
+            reading: Some(reading),
+        }
+    }
+
+    fn send(&mut self, text: &str) {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().expect("the input is open");
+        stdin.write_all(text.as_bytes()).expect("cxl reads");
+        stdin.flush().expect("cxl reads");
+    }
+
+    /// The records that come out, until one `is` what is awaited; fails after 30 s.
+    fn until(&mut self, is: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let mut seen = Vec::new();
+        loop {
+            let line = self
+                .arrived
+                .recv_timeout(std::time::Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("still waiting while the input is open; got {seen:?}"));
+            let record = json(&line);
+            let done = is(&record);
+            seen.push(record);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    /// Close the input; the exit code, the records after those taken, and stderr.
+    fn close(mut self) -> (i32, Vec<Value>, String) {
+        use std::io::Read;
+        drop(self.stdin.take());
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            pipe.read_to_string(&mut stderr).expect("stderr is text");
+        }
+        let status = self.child.wait().expect("cxl ends");
+        if let Some(reading) = self.reading.take() {
+            reading.join().expect("all of stdout read");
+        }
+        let rest = self.arrived.try_iter().map(|l| json(&l)).collect();
+        (status.code().expect("an exit code"), rest, stderr)
+    }
+}
+
+#[test]
+fn eval_on_a_live_stream_reports_an_overdue_step_as_event_time_passes_it() {
+    let mut live = Live::start(&["eval", "--format", "ndjson", POLICY, "-"]);
+    // c1's acknowledgement is due by 11:00; c6's record says it is 11:20, and with
+    // the default lateness of 10m the watermark is 11:10: nothing can still come
+    // before 11:00, so c1 has stalled.
+    live.send(
+        "{\"customer\":\"c1\",\"step\":\"Claim reported\",\"time\":\"2026-03-01T10:00:00Z\",\"channel\":\"web\"}\n",
+    );
+    live.send(
+        "{\"customer\":\"c6\",\"step\":\"Claim reported\",\"time\":\"2026-03-01T11:20:00Z\",\"channel\":\"web\"}\n",
+    );
+    let seen = live.until(|r| r["kind"] == "stalled");
+    let stalled = seen.last().expect("a record");
+    assert_eq!(stalled["customer"], "c1", "{seen:?}");
+    assert_eq!(stalled["time"], "2026-03-01T11:00:00Z");
+    let (code, rest, _) = live.close();
+    assert_eq!(code, 1, "a red finding: {rest:?}");
+    assert!(
+        rest.iter()
+            .all(|r| r["kind"] != "stalled" || r["customer"] != "c1"),
+        "reported once: {rest:?}"
+    );
+}
+
+/// A log grouped by customer, piped in, is not a live stream in event-time order:
+/// each customer's first events come hours behind the previous customer's last.
+/// Once that is clear, pauses no longer move event time on, so a customer's own
+/// later events still count (here an acknowledgement in time, sent after a pause
+/// that came after a later customer's records).
+#[test]
+fn eval_of_a_piped_log_out_of_time_order_is_not_judged_by_its_pauses() {
+    let mut live = Live::start(&["eval", "--format", "ndjson", POLICY, "-"]);
+    let journey = |c: usize, day: u32| {
+        format!(
+            "{{\"customer\":\"g{c}\",\"step\":\"Claim reported\",\"time\":\"2026-03-{day:02}T10:00:00Z\",\"channel\":\"web\"}}\n\
+             {{\"customer\":\"g{c}\",\"step\":\"acknowledge\",\"time\":\"2026-03-{day:02}T10:30:00Z\",\"channel\":\"email\"}}\n\
+             {{\"customer\":\"g{c}\",\"step\":\"decide\",\"time\":\"2026-03-{day:02}T11:00:00Z\"}}\n\
+             {{\"customer\":\"g{c}\",\"step\":\"settled\",\"time\":\"2026-03-{day:02}T12:00:00Z\",\"csat\":5}}\n"
+        )
+    };
+    // Twelve customers, one a day, the last one first: eleven start a day behind.
+    let grouped: String = (1..=12).map(|c| journey(c, 20 - c as u32)).collect();
+    live.send(&grouped);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // A customer from the start of the month, beside one from the day after the
+    // last: on a live stream, event time would now be the 20th, and the first
+    // customer's acknowledgement overdue.
+    live.send(
+        "{\"customer\":\"late\",\"step\":\"Claim reported\",\"time\":\"2026-03-01T10:00:00Z\",\"channel\":\"web\"}\n\
+         {\"customer\":\"g13\",\"step\":\"Claim reported\",\"time\":\"2026-03-20T10:00:00Z\",\"channel\":\"web\"}\n",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    live.send(
+        "{\"customer\":\"late\",\"step\":\"acknowledge\",\"time\":\"2026-03-01T10:30:00Z\",\"channel\":\"email\"}\n",
+    );
+    let (code, records, stderr) = live.close();
+    let kinds: Vec<&str> = records
+        .iter()
+        .filter(|r| r["customer"] == "late")
+        .filter_map(|r| r["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["incomplete"], "{records:?}");
+    assert_eq!(code, 0, "{records:?}");
+    assert!(
+        stderr.contains("is not in event-time order (11 of"),
+        "said why: {stderr}"
+    );
 }
 
 // ---- graph -------------------------------------------------------------------------

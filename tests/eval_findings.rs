@@ -12,8 +12,8 @@
 
 use cxl::compile::RuleSource;
 use cxl::eval::{
-    EscalationRecord, EvalOptions, Evaluator, Evidence, Finding, FindingKind, Health, Level,
-    Report, Retention,
+    EscalationRecord, EvalOptions, Evaluator, Evidence, Finding, FindingKind, FindingRef, Health,
+    Level, Report, Retention,
 };
 use cxl::events::{Customer, Event, Origin, Rejection, Value};
 use cxl::syntax::Span;
@@ -311,12 +311,12 @@ fn unexpected_step_names_the_skipped_steps_then_resynchronises() {
         (
             journey.entered,
             journey.completed,
-            journey.off_path,
+            journey.unfit,
             journey.open
         ),
         (1, 1, 1, 0)
     );
-    assert_eq!(journey.conformance, 0.0);
+    assert_eq!(journey.conformance, Some(0.0));
 }
 
 #[test]
@@ -398,7 +398,7 @@ fn too_many_repeats_beyond_a_bounded_repetition() {
     };
     assert_eq!(out.findings, vec![expected]);
     assert_eq!(out.report.journeys[0].completed, 1);
-    assert_eq!(out.report.journeys[0].off_path, 1);
+    assert_eq!(out.report.journeys[0].unfit, 1);
 }
 
 #[test]
@@ -474,10 +474,7 @@ fn abandoned_after_no_progress_for_the_journeys_time() {
     expected.rule = Some(src(policy, "abandon after 1d"));
     assert_eq!(out.findings, vec![expected]);
     let journey = &out.report.journeys[0];
-    assert_eq!(
-        (journey.abandoned, journey.open, journey.off_path),
-        (1, 0, 1)
-    );
+    assert_eq!((journey.abandoned, journey.open, journey.unfit), (1, 0, 1));
 }
 
 #[test]
@@ -523,11 +520,72 @@ fn incomplete_at_the_end_of_input() {
     };
     assert_eq!(out.findings, vec![expected]);
     let journey = &out.report.journeys[0];
+    assert_eq!((journey.open, journey.unfit, journey.completed), (1, 0, 0));
+    // Not off the path, but not a fitting trace either: it ended before the path did.
+    assert_eq!((journey.fit, journey.incomplete), (0, 1));
     assert_eq!(
-        (journey.open, journey.off_path, journey.completed),
-        (1, 0, 0)
+        journey.conformance,
+        Some(0.0),
+        "an incomplete instance does not fit"
     );
-    assert_eq!(journey.conformance, 100.0, "incomplete is not off path");
+}
+
+/// Conformance is the share of instances that fit the path, as PM4Py's share of
+/// fitting traces: an instance fits when it ended at an end of the path with no
+/// off-path finding; one that deviated is unfit, one that stopped short incomplete.
+#[test]
+fn conformance_is_the_share_of_fitting_instances() {
+    let policy = straight("");
+    let out = run(
+        &policy,
+        vec![
+            // Fits.
+            ev("c1", "a", "01 10:00"),
+            ev("c1", "b", "01 10:01"),
+            ev("c1", "c", "01 10:02"),
+            ev("c1", "d", "01 10:03"),
+            // Skips `b`: unfit, though it ends at the end of the path.
+            ev("c2", "a", "01 10:00"),
+            ev("c2", "c", "01 10:02"),
+            ev("c2", "d", "01 10:03"),
+            // Stops after `b`: incomplete.
+            ev("c3", "a", "01 10:00"),
+            ev("c3", "b", "01 10:01"),
+            // Fits.
+            ev("c4", "a", "01 10:00"),
+            ev("c4", "b", "01 10:01"),
+            ev("c4", "c", "01 10:02"),
+            ev("c4", "d", "01 10:03"),
+        ],
+    );
+    let journey = &out.report.journeys[0];
+    assert_eq!(
+        (
+            journey.entered,
+            journey.fit,
+            journey.unfit,
+            journey.incomplete
+        ),
+        (4, 2, 1, 1)
+    );
+    assert_eq!(journey.conformance, Some(50.0));
+    assert!(out.report.judged);
+    assert!(out.report.problems.is_empty(), "{:?}", out.report.problems);
+}
+
+/// A run in which no instance started judged nothing: no conformance figure
+/// (not 100%), and the report says so.
+#[test]
+fn a_log_that_starts_no_journey_judges_nothing() {
+    let out = run(
+        &straight(""),
+        vec![ev("c1", "x", "01 10:00"), ev("c1", "y", "01 10:05")],
+    );
+    let journey = &out.report.journeys[0];
+    assert_eq!((journey.entered, journey.conformance), (0, None));
+    assert!(!out.report.judged);
+    let kinds: Vec<&str> = out.report.problems.iter().map(|p| p.kind()).collect();
+    assert_eq!(kinds, ["nothing_judged", "most_unmapped"]);
 }
 
 // ---- broken steps ------------------------------------------------------------------
@@ -1270,6 +1328,12 @@ fn tier(
         instance: Some(1),
         step: None,
         reason: reason.into(),
+        // Every tier names the finding the escalation fired on: `c` without `b`.
+        finding: Some(FindingRef {
+            kind: FindingKind::UnexpectedStep,
+            step: Some("c".into()),
+            time: t("01 10:10"),
+        }),
         rule: src(TIERED, "off_path(j)"),
     }
 }
@@ -1408,6 +1472,7 @@ fn rate_escalation_fires_once_when_the_rate_crosses() {
         instance: None,
         step: Some("b".into()),
         reason: "`b` broken on 25.0% of 12 visits in 1d (threshold > 10%)".into(),
+        finding: None,
         rule: src(RATE, "broken(j.b) rate > 10% over 1d"),
     };
     assert_eq!(out.report.escalations, vec![expected]);
@@ -1906,7 +1971,9 @@ proptest::proptest! {
         for j in &report.journeys {
             // Every instance entered ends exactly one way.
             proptest::prop_assert_eq!(j.entered, j.completed + j.abandoned + j.open, "{:?}", j);
-            proptest::prop_assert!(j.off_path <= j.entered && j.reached_goal <= j.entered);
+            proptest::prop_assert!(j.unfit <= j.entered && j.reached_goal <= j.entered);
+            // ... and is judged exactly one way.
+            proptest::prop_assert_eq!(j.entered, j.fit + j.unfit + j.incomplete, "{:?}", j);
         }
     }
 }

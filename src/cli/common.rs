@@ -11,6 +11,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 /// Exit code: bad usage, unreadable input, or output that cannot be written.
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code (`eval`): the run judged too little to be read as a verdict: no
+/// journey instance, or most events unmapped, or most records rejected.
+pub const EXIT_UNJUDGED: u8 = 3;
 
 /// Why a run stopped before its end.
 #[derive(Debug, thiserror::Error)]

@@ -1,8 +1,9 @@
 //! `cxl eval POLICY LOG`: replay a log on a policy; print the summary and findings,
 //! write escalations and rejected records where asked; exit 1 when findings reach
-//! `--fail-on`.
+//! `--fail-on`, 3 when the run judged too little to be a verdict. A live stream's
+//! watermark moves on whenever its input pauses.
 
-use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK};
+use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_UNJUDGED};
 use super::input::InputArgs;
 use super::output::{self, OutputFile, RecordWriter};
 use cxl::eval::{
@@ -11,7 +12,9 @@ use cxl::eval::{
 use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
 use cxl::report::{self, TextOptions};
 use cxl::Policy;
+use jiff::Timestamp;
 use std::fs::File;
+use std::io::Write;
 
 /// How the result is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -133,20 +136,13 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     }
     let mut out = RecordWriter::stdout();
     let streaming = args.format == EvalFormat::Ndjson;
-    let sink = |findings: Vec<Finding>, out: &mut RecordWriter<_>| -> Result<(), Stop> {
-        if streaming {
-            for f in findings {
-                out.line(&serde_json::to_string(&f).map_err(|e| e.to_string())?)?;
-            }
-        }
-        Ok(())
-    };
     let (mut options, input, name) = args.input.open_with(&args.log, &policy.source)?;
     evaluator.narrow(&mut options);
     let reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
     let mut reader = ReadAhead::new(reader);
     // A live stream may never end: its output files are written as it goes.
     let live = output::is_stream(&args.log);
+    let mut stream = Stream::new(live);
     let open = |target: Option<output::Target>| target.map(|t| OutputFile::create(&t, live));
     let mut rejects = open(reject_file).transpose()?;
     let mut escalations = open(escalations_file).transpose()?;
@@ -160,11 +156,17 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
                 break;
             }
         };
+        let mut sink = Sink {
+            out: &mut out,
+            escalations: escalations.as_mut(),
+            streaming,
+        };
         match record {
             Record::Event(event) => {
-                sink(evaluator.push(event), &mut out)?;
+                stream.check_order(&evaluator, event.time, &name);
+                let findings = evaluator.push(event);
                 // Streaming output keeps no list of escalations: route them now.
-                write_escalations(escalations.as_mut(), &evaluator.take_escalations())?;
+                sink.emit(findings, &evaluator.take_escalations())?;
             }
             Record::Customer(customer) => evaluator.push_customer(customer),
             Record::Rejected(rejection) => {
@@ -174,14 +176,20 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
                 if let Some(writer) = rejects.as_mut() {
                     writer.record(|line| RejectWriter::new(line).write(&rejection))?;
                 }
-                sink(evaluator.push_rejected(&rejection), &mut out)?;
+                sink.emit(evaluator.push_rejected(&rejection), &[])?;
             }
         }
-        // A live stream has sent all it has: what it gave so far goes out now,
-        // not when the next records come (a file gets here once a refill).
+        // A live stream has sent all it has: event time has reached its
+        // watermark, so what is due before it is decided now, and what it gave
+        // so far goes out now, not when the next records come (a file gets
+        // here once a refill, and is judged as it comes, never by pauses).
         // The files first: once a finding shows on stdout, its escalation and
         // rejects are written.
         if reader.would_wait() {
+            if let Some(watermark) = stream.advance(&evaluator) {
+                let findings = evaluator.advance_to(watermark);
+                sink.emit(findings, &evaluator.take_escalations())?;
+            }
             if let Some(writer) = escalations.as_mut() {
                 writer.flush()?;
             }
@@ -194,8 +202,12 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     let (report, last, fresh) = evaluator
         .finish_streaming(as_of)
         .map_err(|e| format!("--as-of: {e}"))?;
-    sink(last, &mut out)?;
-    write_escalations(escalations.as_mut(), &fresh)?;
+    let mut sink = Sink {
+        out: &mut out,
+        escalations: escalations.as_mut(),
+        streaming,
+    };
+    sink.emit(last, &fresh)?;
     write_escalations(escalations.as_mut(), &report.escalations)?;
     // The files are in place before the summary shows on stdout.
     for file in [rejects, escalations].into_iter().flatten() {
@@ -248,6 +260,106 @@ fn read_customers(evaluator: &mut Evaluator<'_>, path: &str) -> Result<(), Strin
     Ok(())
 }
 
+/// Where findings and escalations go as they are decided: with `--format
+/// ndjson`, one line each on stdout; escalations also to the `--escalations` file.
+struct Sink<'a, W: Write> {
+    out: &'a mut RecordWriter<W>,
+    escalations: Option<&'a mut OutputFile>,
+    streaming: bool,
+}
+
+impl<W: Write> Sink<'_, W> {
+    /// Findings, then the escalations they set off. (Most events decide
+    /// nothing: that case costs a test, not a call.)
+    #[inline]
+    fn emit(&mut self, findings: Vec<Finding>, fired: &[EscalationRecord]) -> Result<(), Stop> {
+        if findings.is_empty() && fired.is_empty() {
+            return Ok(());
+        }
+        self.write(findings, fired)
+    }
+
+    #[inline(never)]
+    fn write(&mut self, findings: Vec<Finding>, fired: &[EscalationRecord]) -> Result<(), Stop> {
+        if self.streaming {
+            for f in findings {
+                self.out
+                    .line(&serde_json::to_string(&f).map_err(|e| e.to_string())?)?;
+            }
+            for record in fired {
+                self.out
+                    .line(&report::escalation_line(record).map_err(|e| e.to_string())?)?;
+            }
+        }
+        write_escalations(self.escalations.as_deref_mut(), fired)
+    }
+}
+
+/// A live stream's watermark, which moves on when the stream pauses.
+///
+/// Only a pipe, a FIFO or a terminal is live ([`output::is_stream`]): a regular file is finished, and is
+/// judged at its end, so its result never depends on where reads happen to
+/// pause. A stream that turns out not to be in event-time order (a log
+/// grouped by customer, piped in) stops being treated as live: there the
+/// watermark would fire deadlines before a customer's own later events came.
+struct Stream {
+    on: bool,
+    /// The watermark last advanced to.
+    advanced: Option<Timestamp>,
+    events: u64,
+    /// Events that came behind the watermark.
+    behind: u64,
+}
+
+/// A stream counts as out of event-time order once more than this many events,
+/// and more than 1% of them, came behind the watermark: late events are
+/// expected now and then on a live stream (each is a `late_event`), not in
+/// every customer's records.
+const BEHIND_ALLOWED: u64 = 10;
+
+impl Stream {
+    fn new(on: bool) -> Stream {
+        Stream {
+            on,
+            advanced: None,
+            events: 0,
+            behind: 0,
+        }
+    }
+
+    /// Count an event about to be pushed; stop treating the stream as live
+    /// when too many come behind the watermark (see [`BEHIND_ALLOWED`]).
+    fn check_order(&mut self, evaluator: &Evaluator<'_>, time: Timestamp, name: &str) {
+        if !self.on {
+            return;
+        }
+        self.events += 1;
+        if evaluator.watermark().is_some_and(|w| time < w) {
+            self.behind += 1;
+            if self.behind > BEHIND_ALLOWED && self.behind * 100 > self.events {
+                self.on = false;
+                to_stderr!(
+                    "note: `{name}` is not in event-time order ({} of {} events came more than \
+                     the lateness window late): deadlines are judged as its records come, not as \
+                     it pauses",
+                    self.behind,
+                    self.events
+                );
+            }
+        }
+    }
+
+    /// The watermark to advance to, when the stream is live and it moved on.
+    fn advance(&mut self, evaluator: &Evaluator<'_>) -> Option<Timestamp> {
+        let watermark = evaluator.watermark().filter(|_| self.on)?;
+        if self.advanced.is_some_and(|a| a >= watermark) {
+            return None;
+        }
+        self.advanced = Some(watermark);
+        Some(watermark)
+    }
+}
+
 /// One NDJSON line per escalation record, when an escalations file was asked for.
 fn write_escalations(
     out: Option<&mut OutputFile>,
@@ -260,7 +372,13 @@ fn write_escalations(
     Ok(())
 }
 
+/// 3 when the run judged too little to be read as a verdict (see
+/// [`Report::problems`]), whatever `--fail-on` says; else 1 on findings at or
+/// above `--fail-on`.
 fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    if !report.problems.is_empty() {
+        return EXIT_UNJUDGED;
+    }
     let threshold = match fail_on {
         FailOn::Red => Level::Red,
         FailOn::Yellow => Level::Yellow,

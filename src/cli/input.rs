@@ -29,6 +29,11 @@ pub struct InputArgs {
     /// CSV delimiter (one character; default `,`).
     #[arg(long)]
     pub delimiter: Option<char>,
+    /// The record size limit (default 1MiB; a number of bytes, or with a
+    /// KiB, MiB or GiB suffix): a longer NDJSON line, CSV record or XES event
+    /// is rejected, and a longer XML item stops reading.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_record_size: Option<usize>,
 }
 
 /// Read options, the opened input, and its display name.
@@ -81,6 +86,9 @@ impl InputArgs {
         let delimiter = self.delimiter.or(source.delimiter).unwrap_or(',');
         options.delimiter = u8::try_from(delimiter)
             .map_err(|_| format!("delimiter `{delimiter}` is not a single-byte character"))?;
+        if let Some(size) = self.max_record_size {
+            options.max_record = size;
+        }
         if stdin {
             return Ok((options, Box::new(std::io::stdin()), "<stdin>".into()));
         }
@@ -96,4 +104,27 @@ fn zone_named(text: &str) -> Result<jiff::tz::TimeZone, String> {
     jiff::tz::TimeZone::get(text).map_err(|e| {
         format!("unknown time zone `{text}` ({e}); use UTC, an offset like +01:00, or an IANA name")
     })
+}
+
+/// A size in bytes: a number, optionally followed by `KiB`, `MiB` or `GiB`.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let trimmed = text.trim();
+    let (digits, unit) = match trimmed.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => trimmed.split_at(at),
+        None => (trimmed, ""),
+    };
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "KiB" => 10,
+        "MiB" => 20,
+        "GiB" => 30,
+        other => return Err(format!("unknown size unit `{other}`: use KiB, MiB or GiB")),
+    };
+    let number: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 4MiB)"))?;
+    match number.checked_mul(1 << shift) {
+        Some(0) | None => Err(format!("`{text}` is not a usable size")),
+        Some(bytes) => Ok(bytes),
+    }
 }

@@ -569,6 +569,7 @@ pub(crate) fn report(
 ) {
     inst.findings = inst.findings.saturating_add(1);
     inst.worst = inst.worst.max(f.level);
+    inst.last_finding = Some((f.kind, site.step, f.time.as_millisecond()));
     match f.kind.category() {
         super::Category::OffPath if f.kind != FindingKind::Incomplete => inst.off_path = true,
         super::Category::BrokenStep => {

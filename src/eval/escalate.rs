@@ -7,8 +7,8 @@
 use super::apply::{Context, CustomerFacts};
 use super::condition;
 use super::finding::Level;
-use super::instance::{CustomerState, FiredEscalation, Instance};
-use super::summary::EscalationRecord;
+use super::instance::{CustomerState, FiredEscalation, Instance, LastFinding};
+use super::summary::{EscalationRecord, FindingRef};
 use super::tally::{timestamp, Tally};
 use crate::compile::{EscalationRule, Trigger};
 
@@ -70,16 +70,12 @@ fn look_at_rules(
         let level = rule.tiers[0]
             .severity
             .map_or(inst.worst.max(Level::Yellow), Level::from);
-        tally.escalation(record(
-            ctx,
-            cust,
-            inst,
-            rule,
-            0,
-            t,
-            level,
-            "condition holds".to_string(),
-        ));
+        // Set off by the finding that came since the last look, if one did.
+        let finding = inst.last_finding.filter(|_| new_findings);
+        let mut fired = record(ctx, cust, inst, rule, 0, t, level);
+        fired.reason = "condition holds".to_string();
+        fired.finding = finding_ref(ctx, inst, finding);
+        tally.escalation(fired);
         let due = rule
             .tiers
             .get(1)
@@ -90,8 +86,24 @@ fn look_at_rules(
             next_tier: 1,
             due,
             level,
+            finding,
         });
     }
+}
+
+/// The finding an escalation fired on, as a record names it.
+fn finding_ref(
+    ctx: &Context<'_>,
+    inst: &Instance,
+    finding: Option<LastFinding>,
+) -> Option<FindingRef> {
+    let (kind, step, time) = finding?;
+    let journey = &ctx.policy.journeys[inst.journey];
+    Some(FindingRef {
+        kind,
+        step: step.map(|s| journey.step_name(s).to_string()),
+        time: timestamp(time),
+    })
 }
 
 /// A later tier of an escalation is due: fire it unless its `unless` holds.
@@ -117,21 +129,14 @@ pub(crate) fn tier_due(
         return;
     }
     let level = tier.severity.map_or(fired.level, Level::from);
-    let reason = format!(
+    let mut record = record(ctx, cust, inst, rule, fired.next_tier, fired.due, level);
+    record.reason = format!(
         "no change {} after tier {}",
         super::checks::duration(tier.after as i64 * 1000),
         fired.next_tier
     );
-    tally.escalation(record(
-        ctx,
-        cust,
-        inst,
-        rule,
-        fired.next_tier,
-        fired.due,
-        level,
-        reason,
-    ));
+    record.finding = finding_ref(ctx, inst, fired.finding);
+    tally.escalation(record);
     let next = fired.next_tier + 1;
     inst.escalations[x].next_tier = next;
     inst.escalations[x].due = rule.tiers.get(next).map_or(i64::MAX, |n| {
@@ -139,10 +144,8 @@ pub(crate) fn tier_due(
     });
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "a finding names customer, journey, instance, step, time, level and kind"
-)]
+/// The record of tier `tier` of a customer-level escalation, with no reason
+/// and no finding yet: the caller says why.
 fn record(
     ctx: &Context<'_>,
     cust: &CustomerState,
@@ -151,7 +154,6 @@ fn record(
     tier: usize,
     t: i64,
     level: Level,
-    reason: String,
 ) -> EscalationRecord {
     let tier_rule = &rule.tiers[tier];
     EscalationRecord {
@@ -167,7 +169,8 @@ fn record(
         journey: Some(ctx.policy.journeys[inst.journey].name.clone()),
         instance: Some(inst.number),
         step: None,
-        reason,
+        reason: String::new(),
+        finding: None,
         rule: rule.source.clone(),
     }
 }
@@ -242,6 +245,7 @@ pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally) {
                         instance: None,
                         step: step.map(|s| j.step_name(s).to_string()),
                         reason: reason.clone(),
+                        finding: None,
                         rule: rule.source.clone(),
                     });
                 }

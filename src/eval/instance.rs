@@ -210,7 +210,13 @@ pub(crate) struct FiredEscalation {
     pub due: i64,
     /// Level of what triggered it.
     pub level: super::Level,
+    /// The finding it fired on, if a finding set it off.
+    pub finding: Option<LastFinding>,
 }
+
+/// An instance's latest finding, for an escalation to say what it fired on:
+/// its kind, step and time (ms). Small, as an instance keeps one.
+pub(crate) type LastFinding = (super::FindingKind, Option<crate::compile::StepId>, i64);
 
 /// What happened at one step of an instance: 16 bytes, four steps a cache
 /// line, as an event touches its step's record and an instance keeps one per
@@ -285,6 +291,8 @@ pub(crate) struct Instance {
     pub asked: Asked,
     /// Expectations already reported for this instance (attempt limits fire once).
     pub reported: Vec<usize>,
+    /// The latest finding reported (see [`LastFinding`]).
+    pub last_finding: Option<LastFinding>,
 }
 
 // The hand layout above, on x86-64: the first two lines end with the step
@@ -330,6 +338,7 @@ impl Instance {
             escalations: Vec::new(),
             due_hint: i64::MIN,
             segments: Segments::new(),
+            last_finding: None,
         };
         instance.restart(journey, compiled, number, started, segments);
         instance
@@ -365,6 +374,7 @@ impl Instance {
         self.findings = 0;
         self.worst = super::Level::Info;
         self.findings_at_escalation_check = None;
+        self.last_finding = None;
         self.escalations.clear();
         // Exact from the start: nothing is due but abandonment, whose time
         // only moves later with progress; deadlines added later lower it.
@@ -463,7 +473,9 @@ mod tests {
             next_tier: 1,
             due: 9_000,
             level: super::super::Level::Red,
+            finding: None,
         });
+        used.last_finding = Some((super::super::FindingKind::Stalled, None, 4_000));
         used.due_hint = 5_000;
         used.restart(1, b, 2, 7_000, Segments::new());
         let fresh = Instance::new(1, b, 2, 7_000, Segments::new());

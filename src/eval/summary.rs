@@ -43,10 +43,19 @@ pub struct JourneySummary {
     pub abandoned: u64,
     /// Instances still open, not at an end, at `as_of`.
     pub open: u64,
-    /// Instances with at least one off-path finding.
-    pub off_path: u64,
-    /// Share of instances with no off-path finding, in percent.
-    pub conformance: f64,
+    /// Instances that fit the path: they ended at an end of it (or were at one
+    /// at `as_of`) with no off-path finding.
+    pub fit: u64,
+    /// Instances with an off-path finding: a step out of order, too many
+    /// repeats, or abandoned.
+    pub unfit: u64,
+    /// Instances with no other off-path finding that were not at an end of the
+    /// path at `as_of`: they stopped (or are still) short of its end.
+    pub incomplete: u64,
+    /// `fit` as a share of the instances judged (`fit + unfit + incomplete`,
+    /// which is `entered`), in percent: PM4Py's share of fitting traces on a
+    /// finished log. `None` when no instance was judged.
+    pub conformance: Option<f64>,
     /// Median time from start to goal, in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub median_seconds_to_goal: Option<u64>,
@@ -167,8 +176,24 @@ pub struct EscalationRecord {
     pub step: Option<String>,
     /// Why.
     pub reason: String,
+    /// The finding the escalation fired on (for a customer-level escalation set
+    /// off by one; every tier names the first tier's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<FindingRef>,
     /// The rule.
     pub rule: RuleSource,
+}
+
+/// Which finding something refers to: its kind, step and time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingRef {
+    /// Its kind.
+    pub kind: FindingKind,
+    /// Its step, if it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// Its time.
+    pub time: Timestamp,
 }
 
 /// How many findings one rule produced at one level.
@@ -185,11 +210,105 @@ pub struct FindingGroup {
     pub count: u64,
 }
 
+/// More than this share of the events matching no step makes a run's verdicts
+/// untrustworthy ([`Problem::MostUnmapped`]): the policy's `match` names, or the
+/// log's mapping, are likely wrong.
+pub const UNMAPPED_SHARE: f64 = 0.5;
+/// More than this share of the records (events read plus records rejected)
+/// rejected makes a run's verdicts untrustworthy ([`Problem::MostRejected`]).
+pub const REJECTED_SHARE: f64 = 0.5;
+
+/// Why a run's verdicts must not be read as "all good", whatever its findings:
+/// too little of the input was judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    /// No journey instance was started, so none was judged: nothing matched a
+    /// step, every customer was outside the journeys' segments, or nothing
+    /// could be read.
+    NothingJudged,
+    /// More than [`UNMAPPED_SHARE`] of the events matched no step.
+    MostUnmapped {
+        /// Events that matched no step.
+        unmapped: u64,
+        /// Events read.
+        events: u64,
+    },
+    /// More than [`REJECTED_SHARE`] of the records could not be read.
+    MostRejected {
+        /// Records rejected.
+        rejected: u64,
+        /// Records read: events and rejected records.
+        records: u64,
+    },
+}
+
+impl Problem {
+    /// The problems of a run with these input counts and journeys.
+    pub fn of(input: &InputCounts, journeys: &[JourneySummary]) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if journeys.iter().all(|j| j.entered == 0) {
+            problems.push(Problem::NothingJudged);
+        }
+        let most = |part: u64, whole: u64, share: f64| part as f64 > share * whole as f64;
+        if most(input.unmapped, input.events, UNMAPPED_SHARE) {
+            problems.push(Problem::MostUnmapped {
+                unmapped: input.unmapped,
+                events: input.events,
+            });
+        }
+        let records = input.events + input.rejected;
+        if most(input.rejected, records, REJECTED_SHARE) {
+            problems.push(Problem::MostRejected {
+                rejected: input.rejected,
+                records,
+            });
+        }
+        problems
+    }
+
+    /// Its name in JSON, `nothing_judged`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Problem::NothingJudged => "nothing_judged",
+            Problem::MostUnmapped { .. } => "most_unmapped",
+            Problem::MostRejected { .. } => "most_rejected",
+        }
+    }
+
+    /// One line for a person.
+    pub fn message(&self, input: &InputCounts) -> String {
+        let percent = |part: u64, whole: u64| 100.0 * part as f64 / whole.max(1) as f64;
+        match *self {
+            Problem::NothingJudged => format!(
+                "no journey instance was judged: of {} events, {} match no step and {} are of \
+                 customers outside the journeys' segments; {} records rejected",
+                input.events, input.unmapped, input.out_of_segment, input.rejected
+            ),
+            Problem::MostUnmapped { unmapped, events } => format!(
+                "{unmapped} of {events} events ({:.1}%) match no step of any journey: check the \
+                 steps' `match` names and the log's mapping",
+                percent(unmapped, events)
+            ),
+            Problem::MostRejected { rejected, records } => format!(
+                "{rejected} of {records} records ({:.1}%) could not be read",
+                percent(rejected, records)
+            ),
+        }
+    }
+}
+
 /// The result of an evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// The time deadlines were judged against at the end.
     pub as_of: Timestamp,
+    /// True when at least one journey instance was judged. A run that judged
+    /// nothing is no evidence that all is well, whatever its findings say.
+    pub judged: bool,
+    /// What makes the run's verdicts untrustworthy (empty when nothing does):
+    /// see [`Problem`].
+    pub problems: Vec<Problem>,
     /// Input counts.
     pub input: InputCounts,
     /// Per journey.

@@ -112,9 +112,31 @@ struct JourneyTally {
     completed: u64,
     abandoned: u64,
     open: u64,
-    off_path: u64,
+    fit: u64,
+    unfit: u64,
+    incomplete: u64,
     /// Seconds from start to goal, for the median, in bounded memory.
     times_to_goal: Durations,
+}
+
+impl JourneyTally {
+    /// Judge an instance once, as it ends or at the end of input: unfit with an
+    /// off-path finding, else fit at an end of the path, else incomplete.
+    fn judge(&mut self, off_path: bool, at_end: bool) {
+        if off_path {
+            self.unfit += 1;
+        } else if at_end {
+            self.fit += 1;
+        } else {
+            self.incomplete += 1;
+        }
+    }
+
+    /// `fit` as a percentage of the instances judged; none when none was.
+    fn conformance(&self) -> Option<f64> {
+        let judged = self.fit + self.unfit + self.incomplete;
+        (judged > 0).then(|| 100.0 * self.fit as f64 / judged as f64)
+    }
 }
 
 #[derive(Default, Clone, Copy)]
@@ -356,7 +378,7 @@ impl Tally {
         } else {
             tally.abandoned += 1;
         }
-        tally.off_path += u64::from(off_path);
+        tally.judge(off_path, completed);
     }
 
     /// An instance open at the end of input.
@@ -367,7 +389,7 @@ impl Tally {
         } else {
             tally.open += 1;
         }
-        tally.off_path += u64::from(off_path);
+        tally.judge(off_path, completed);
     }
 
     /// Record an escalation: kept for the report, or with [`Retention::None`]
@@ -466,13 +488,12 @@ impl Tally {
                 b.tier,
             ))
         });
-        let journeys = policy
+        let journeys: Vec<JourneySummary> = policy
             .journeys
             .iter()
             .zip(&mut self.journeys)
             .map(|(j, t)| {
                 let median = t.times_to_goal.median();
-                let finished = t.completed + t.abandoned + t.open;
                 JourneySummary {
                     journey: j.name.clone(),
                     label: j.label.clone(),
@@ -481,12 +502,10 @@ impl Tally {
                     completed: t.completed,
                     abandoned: t.abandoned,
                     open: t.open,
-                    off_path: t.off_path,
-                    conformance: if finished == 0 {
-                        100.0
-                    } else {
-                        100.0 * (finished - t.off_path) as f64 / finished as f64
-                    },
+                    fit: t.fit,
+                    unfit: t.unfit,
+                    incomplete: t.incomplete,
+                    conformance: t.conformance(),
                     median_seconds_to_goal: median,
                 }
             })
@@ -554,8 +573,11 @@ impl Tally {
                     b.rule.as_ref().map(|r| (r.line, r.span.start)),
                 ))
         });
+        let problems = super::summary::Problem::of(&self.input, &journeys);
         Report {
             as_of,
+            judged: !problems.contains(&super::summary::Problem::NothingJudged),
+            problems,
             finding_groups,
             input: self.input,
             journeys,

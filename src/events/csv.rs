@@ -1,7 +1,9 @@
 //! The CSV reader: a header row, columns mapped by name, typed attributes.
 //!
 //! The delimiter is configurable; quoting, CRLF line ends and a UTF-8 BOM are
-//! handled. A mapped column missing from the header is an [`InputError`]
+//! handled. Records are found by [`records`]: a quote that never closes costs
+//! the line it opened on, not the rest of the file, and a record over the
+//! size limit is rejected without being held. A mapped column missing from the header is an [`InputError`]
 //! naming it and listing the header (with a "did you mean"). Cells are typed by
 //! their text: `true`/`false`, numbers (not ids with leading zeros), dates
 //! (`YYYY-MM-DD…`), else text; an empty cell is an absent attribute, and a
@@ -10,12 +12,15 @@
 //! prefix, in a [`Record::Customer`] given whenever the customer differs from
 //! the previous row's (once per case when rows are grouped by case).
 
+mod records;
+
 use super::time::TimeParser;
 use super::{
     AttributeFilter, Attrs, Customer, Event, Field, InputError, Interner, Mapping, MissingColumn,
     Origin, ReadOptions, Record, Rejection, Symbol, Value,
 };
-use std::io::{BufRead, ErrorKind};
+use records::{Next, Records, Row};
+use std::io::Read;
 
 /// Column indexes of the mapped fields.
 struct Columns {
@@ -34,9 +39,8 @@ struct AttrColumn {
 }
 
 /// Reads CSV records.
-pub(crate) struct CsvReader<R: BufRead> {
-    reader: ::csv::Reader<R>,
-    record: ::csv::StringRecord,
+pub(crate) struct CsvReader<R: Read> {
+    records: Records<R>,
     header: Vec<String>,
     columns: Columns,
     attrs: Option<Vec<AttrColumn>>,
@@ -47,44 +51,35 @@ pub(crate) struct CsvReader<R: BufRead> {
     /// False: actors are left out of events (`ReadOptions::read_actor`).
     read_actor: bool,
     delimiter: u8,
-    /// 1 when lines end in CRLF: the csv crate then starts each record at the
-    /// previous line's `\n`, one line early.
-    line_shift: u64,
     last_customer: Option<Symbol>,
     pending: Option<Event>,
     done: bool,
 }
 
-impl<R: BufRead> CsvReader<R> {
+impl<R: Read> CsvReader<R> {
     /// Reads the header and maps the columns.
     pub(crate) fn new(
-        mut input: R,
+        input: R,
         file: String,
         file_index: u32,
         options: &ReadOptions,
     ) -> Result<Self, InputError> {
-        let line_shift = match input.fill_buf() {
-            Ok(head) => match head.iter().position(|&b| b == b'\n') {
-                Some(at) if at > 0 && head.get(at - 1) == Some(&b'\r') => 1,
-                _ => 0,
-            },
-            Err(source) => return Err(InputError::Io { file, source }),
-        };
-        let mut reader = ::csv::ReaderBuilder::new()
-            .delimiter(options.delimiter)
-            .flexible(true)
-            .from_reader(input);
-        let header: Vec<String> = match reader.headers() {
-            Ok(h) => h.iter().map(str::to_string).collect(),
-            Err(e) => return Err(csv_fatal(&file, e)),
+        let mut records = Records::new(input, options.max_record, options.delimiter);
+        let header: Vec<String> = match records.next(None) {
+            Ok(Some(Next::Row { .. })) => records.row().iter().map(str::to_string).collect(),
+            Ok(Some(Next::Bad { line, reason, .. })) => {
+                let message = format!("line {line}: cannot read the CSV header: {reason}");
+                return Err(InputError::NotALog { file, message });
+            }
+            Ok(None) => Vec::new(),
+            Err(e) => return Err(InputError::from_io(&file, records.line(), e)),
         };
         if header.iter().all(String::is_empty) {
             return Err(InputError::Empty { file });
         }
         let columns = map_columns(&header, &options.mapping, &file)?;
         Ok(CsvReader {
-            reader,
-            record: ::csv::StringRecord::new(),
+            records,
             header,
             columns,
             attrs: None,
@@ -94,7 +89,6 @@ impl<R: BufRead> CsvReader<R> {
             attributes: options.attributes.clone(),
             read_actor: options.read_actor,
             delimiter: options.delimiter,
-            line_shift,
             last_customer: None,
             pending: None,
             done: false,
@@ -115,38 +109,24 @@ impl<R: BufRead> CsvReader<R> {
         if self.attrs.is_none() {
             self.attrs = Some(self.attr_columns(interner));
         }
-        let mut bytes = ::csv::ByteRecord::from(std::mem::take(&mut self.record));
-        match self.reader.read_byte_record(&mut bytes) {
-            Ok(true) => {}
-            Ok(false) => {
-                self.done = true;
-                return Ok(None);
-            }
-            Err(e) => {
-                self.done = true;
-                return Err(csv_fatal(&self.file, e));
-            }
-        }
-        match ::csv::StringRecord::from_byte_record(bytes) {
-            Ok(record) => {
-                self.record = record;
-                Ok(Some(self.row(interner)))
-            }
-            Err(e) => {
-                let line = e.utf8_error().field() + 1;
-                let bytes = e.into_byte_record();
-                let position = bytes.position().map_or(0, |p| p.line() + self.line_shift);
-                let fields: Vec<String> = bytes
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect();
+        match self.records.next(Some(self.header.len())) {
+            Ok(Some(Next::Row { line })) => Ok(Some(self.row(interner, line))),
+            Ok(Some(Next::Bad { line, reason, raw })) => {
                 Ok(Some(Record::Rejected(Box::new(Rejection {
                     file: self.file.clone(),
-                    line: Some(position),
+                    line: Some(line),
                     element: None,
-                    reason: format!("not valid UTF-8 in field {line}"),
-                    raw: fields.join(&char::from(self.delimiter).to_string()),
+                    reason,
+                    raw,
                 }))))
+            }
+            Ok(None) => {
+                self.done = true;
+                Ok(None)
+            }
+            Err(e) => {
+                self.done = true;
+                Err(InputError::from_io(&self.file, self.records.line(), e))
             }
         }
     }
@@ -181,11 +161,7 @@ impl<R: BufRead> CsvReader<R> {
         out
     }
 
-    fn row(&mut self, interner: &mut Interner) -> Record {
-        let line = self
-            .record
-            .position()
-            .map_or(0, |p| p.line() + self.line_shift);
+    fn row(&mut self, interner: &mut Interner, line: u64) -> Record {
         match self.event(interner, line) {
             Ok((event, customer_attrs)) => {
                 let new_customer = self.last_customer != Some(event.customer);
@@ -215,7 +191,7 @@ impl<R: BufRead> CsvReader<R> {
 
     /// The event of the current row, and its customer attributes when there are `case:` columns.
     fn event(&self, interner: &mut Interner, line: u64) -> Result<(Event, Option<Attrs>), String> {
-        let r = &self.record;
+        let r = self.records.row();
         if r.len() != self.header.len() {
             return Err(format!(
                 "the row has {} fields, the header has {}",
@@ -264,7 +240,7 @@ impl<R: BufRead> CsvReader<R> {
             if column.case {
                 case_attrs.get_or_insert_with(Vec::new);
             }
-            let Some(text) = self.record.get(column.index).filter(|t| !t.is_empty()) else {
+            let Some(text) = self.fields().get(column.index).filter(|t| !t.is_empty()) else {
                 continue;
             };
             let value = infer(text, &self.time);
@@ -276,8 +252,12 @@ impl<R: BufRead> CsvReader<R> {
         (attrs, case_attrs)
     }
 
+    fn fields(&self) -> &Row {
+        self.records.row()
+    }
+
     fn required(&self, index: usize, field: Field) -> Result<&str, String> {
-        let text = self.record.get(index).unwrap_or("");
+        let text = self.fields().get(index).unwrap_or("");
         if text.trim().is_empty() {
             let column = self.header.get(index).map_or("", String::as_str);
             return Err(format!("missing {field}: column `{column}` is empty"));
@@ -289,7 +269,7 @@ impl<R: BufRead> CsvReader<R> {
     fn raw(&self) -> String {
         let delimiter = char::from(self.delimiter);
         let fields: Vec<String> = self
-            .record
+            .fields()
             .iter()
             .map(|f| {
                 if f.contains([delimiter, '"', '\n', '\r']) {
@@ -325,26 +305,6 @@ fn infer(text: &str, time: &TimeParser) -> Value {
         }
     }
     Value::Text(text.into())
-}
-
-fn csv_fatal(file: &str, e: ::csv::Error) -> InputError {
-    let line = e.position().map_or(0, ::csv::Position::line);
-    match e.into_kind() {
-        ::csv::ErrorKind::Io(source) if source.kind() == ErrorKind::UnexpectedEof => {
-            InputError::Truncated {
-                file: file.to_string(),
-                line,
-            }
-        }
-        ::csv::ErrorKind::Io(source) => InputError::Io {
-            file: file.to_string(),
-            source,
-        },
-        other => InputError::NotALog {
-            file: file.to_string(),
-            message: format!("cannot read CSV at line {line}: {other:?}"),
-        },
-    }
 }
 
 /// Finds each mapped field's column, falling back to PM4Py's names for defaults.

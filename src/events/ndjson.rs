@@ -35,7 +35,7 @@ use cache::KeyCache;
 use fast::Entries;
 use json::{Keys, LineSeed, Parsed};
 use serde::de::DeserializeSeed;
-use std::io::{BufRead, ErrorKind};
+use std::io::BufRead;
 
 /// Whether lines are events or customers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,17 +277,7 @@ impl Ctx {
     }
 
     fn io_error(&self, e: std::io::Error, line: u64) -> InputError {
-        if e.kind() == ErrorKind::UnexpectedEof {
-            InputError::Truncated {
-                file: self.file.clone(),
-                line,
-            }
-        } else {
-            InputError::Io {
-                file: self.file.clone(),
-                source: e,
-            }
-        }
+        InputError::from_io(&self.file, line, e)
     }
 
     fn reject(&self, line: u64, reason: String, raw: String) -> Box<Rejection> {

@@ -1,17 +1,18 @@
 //! [`EventReader`]: one pull interface over the three formats, with gzip
-//! detection (by magic bytes, for every format), UTF-8 BOM removal, and the
-//! [`ReadStats`] bookkeeping.
+//! detection (by magic bytes, for every format; the stream is checked to its
+//! end, see [`super::gzip`]), UTF-8 BOM removal, and the [`ReadStats`]
+//! bookkeeping.
 
 use super::csv::CsvReader;
+use super::gzip::{GzipInput, MAGIC};
 use super::ndjson::NdjsonReader;
 use super::time::TimeParser;
 use super::xes::XesReader;
 use super::{InputError, InputFormat, Interner, Mapping, ReadStats, Record};
-use flate2::bufread::MultiGzDecoder;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 
-/// The longest NDJSON line read (1 MiB); longer lines are rejected.
+/// The default record size limit, 1 MiB ([`ReadOptions::max_record`]).
 pub const DEFAULT_MAX_LINE: usize = 1 << 20;
 
 /// How to read an input.
@@ -30,8 +31,13 @@ pub struct ReadOptions {
     /// Keep XES events of every lifecycle transition (by default the standard
     /// transitions other than `complete` are left out).
     pub all_lifecycle: bool,
-    /// The longest NDJSON line read.
-    pub max_line: usize,
+    /// The record size limit, in bytes (default 1 MiB), so that memory stays
+    /// bounded whatever the input holds. An NDJSON line or a CSV record (all
+    /// its lines, when a quoted field spans several) over it is rejected and
+    /// reading goes on; an XES event over it is rejected, and one XML item
+    /// over it (an attribute's value, a comment, a run of text) stops reading
+    /// with [`InputError::TooLarge`].
+    pub max_record: usize,
     /// Which attributes to keep (default: all). The others are left out of
     /// events and customers without being typed, allocated or interned; the
     /// mapped fields (customer, step, time, channel, actor) are not affected.
@@ -100,7 +106,7 @@ impl ReadOptions {
             delimiter: b',',
             classifier: None,
             all_lifecycle: false,
-            max_line: DEFAULT_MAX_LINE,
+            max_record: DEFAULT_MAX_LINE,
             attributes: AttributeFilter::All,
             read_actor: true,
         }
@@ -141,7 +147,7 @@ impl EventReader {
                     file_index,
                     &o.mapping,
                     o.time.clone(),
-                    o.max_line,
+                    o.max_record,
                     o.attributes.clone(),
                 );
                 if !o.read_actor {
@@ -206,20 +212,14 @@ impl EventReader {
     }
 }
 
-/// Wraps `input` in a buffer, a gzip decoder when it starts with the gzip
-/// magic bytes, and skips a UTF-8 byte order mark.
+/// Wraps `input` in a buffer, a checking gzip decoder when it starts with the
+/// gzip magic bytes, and skips a UTF-8 byte order mark.
 fn decompressed(input: impl Read + 'static, file: &str) -> Result<Input, InputError> {
-    let io_error = |source| InputError::Io {
-        file: file.to_string(),
-        source,
-    };
+    let io_error = |source| InputError::from_io(file, 0, source);
     let mut buffered = BufReader::with_capacity(1 << 16, input);
     let head = buffered.fill_buf().map_err(io_error)?;
-    let mut out: Input = if head.starts_with(&[0x1f, 0x8b]) {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            MultiGzDecoder::new(buffered),
-        ))
+    let mut out: Input = if head.starts_with(&MAGIC) {
+        Box::new(BufReader::with_capacity(1 << 16, GzipInput::new(buffered)))
     } else {
         Box::new(buffered)
     };

@@ -27,19 +27,33 @@
 //! - Malformed XML stops reading: the events read so far are handed out, the
 //!   event being read is rejected, then an [`InputError::Xml`] names the line and
 //!   the element.
+//! - Every `<event>` element is read or rejected: one that is not directly in a
+//!   `<trace>` (in a nested trace, an unknown wrapper, `<global>`, another
+//!   event) is rejected with its line. A trace whose customer id is missing or
+//!   empty rejects its events. After `</log>` the input is read to its end
+//!   (so a gzip stream is checked whole); anything but comments there is an
+//!   [`InputError::Xml`].
+//! - Sizes are capped by the record size limit: one XML item over it stops
+//!   reading ([`InputError::TooLarge`]); an event, a list, or a trace's
+//!   attributes over it are rejected, as are events that wait over it for a
+//!   late customer id.
 
 mod attrs;
+mod event;
 mod xml;
 
+use super::gzip::GzipFault;
 use super::time::TimeParser;
 use super::{
     AttributeFilter, InputError, Interner, Mapping, Origin, ReadOptions, Record, Rejection, Symbol,
     UnknownClassifier, Value, XmlError,
 };
 use attrs::split_keys;
+use quick_xml::events::Event as XmlEvent;
 use std::collections::VecDeque;
-use std::io::{BufRead, ErrorKind};
-use xml::{next_item, Counting, Elem, Item, Tag};
+use std::io::BufRead;
+use std::sync::Arc;
+use xml::{next_item, Counting, Elem, Item, ItemTooLong, Tag};
 
 /// Lists nested deeper than this are cut (a guard against a stack overflow).
 const MAX_DEPTH: u32 = 32;
@@ -53,6 +67,8 @@ enum Fail {
 /// The interned keys of the mapped fields.
 struct Keys {
     customer: Symbol,
+    /// The customer key as written, for messages.
+    customer_name: String,
     customer_trace_only: bool,
     step: Vec<Symbol>,
     step_defaults: Vec<Option<String>>,
@@ -75,6 +91,8 @@ struct Pending {
 enum Phase {
     Start,
     Log,
+    /// After `</log>`: read to the end, where only comments may follow.
+    AfterLog,
     Done,
 }
 
@@ -88,6 +106,8 @@ pub(crate) struct XesReader<R: BufRead> {
     mapping: Mapping,
     classifier: Option<String>,
     all_lifecycle: bool,
+    /// The record size limit ([`ReadOptions::max_record`]).
+    max_record: usize,
     /// Which attributes events and customers keep (read in full first: the
     /// lifecycle, classifier and mapped keys are needed whatever it says).
     attributes: AttributeFilter,
@@ -110,7 +130,7 @@ mod trace;
 impl<R: BufRead> XesReader<R> {
     /// A reader of `input`.
     pub(crate) fn new(input: R, file: String, file_index: u32, options: &ReadOptions) -> Self {
-        let mut xml = quick_xml::Reader::from_reader(Counting::new(input));
+        let mut xml = quick_xml::Reader::from_reader(Counting::new(input, options.max_record));
         xml.config_mut().trim_text(true);
         XesReader {
             xml,
@@ -121,6 +141,7 @@ impl<R: BufRead> XesReader<R> {
             mapping: options.mapping.clone(),
             classifier: options.classifier.clone(),
             all_lifecycle: options.all_lifecycle,
+            max_record: options.max_record,
             attributes: options.attributes.clone(),
             read_actor: options.read_actor,
             keys: None,
@@ -156,6 +177,7 @@ impl<R: BufRead> XesReader<R> {
             match self.phase {
                 Phase::Done => return Ok(None),
                 Phase::Start => self.find_log(),
+                Phase::AfterLog => self.after_log(),
                 Phase::Log if self.trace.is_some() => self.trace_item(interner),
                 Phase::Log => self.log_item(interner),
             }
@@ -197,7 +219,7 @@ impl<R: BufRead> XesReader<R> {
         let elem = match self.next() {
             Ok(Item::Start(elem)) => elem,
             Ok(Item::End(_)) => {
-                self.phase = Phase::Done;
+                self.phase = Phase::AfterLog;
                 return;
             }
             Ok(Item::Eof) => return self.fail(Fail::Eof("log"), ""),
@@ -228,6 +250,36 @@ impl<R: BufRead> XesReader<R> {
         }
     }
 
+    /// Reads one item after `</log>`: the end of input, a comment or a
+    /// processing instruction; anything else is an error, as XML allows one
+    /// root element. Reading to the end also checks a compressed input whole.
+    fn after_log(&mut self) {
+        self.buf.clear();
+        self.xml.get_mut().start_item();
+        let what = match self.xml.read_event_into(&mut self.buf) {
+            Ok(XmlEvent::Eof) => {
+                self.phase = Phase::Done;
+                return;
+            }
+            Ok(XmlEvent::Comment(_) | XmlEvent::PI(_)) => return,
+            Ok(XmlEvent::Start(e) | XmlEvent::Empty(e)) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                format!("an element `<{name}>`")
+            }
+            Ok(XmlEvent::Text(_) | XmlEvent::CData(_)) => "text".to_string(),
+            Ok(_) => "markup".to_string(),
+            Err(e) => return self.fail(Fail::Xml(e), ""),
+        };
+        self.error = Some(InputError::Xml(Box::new(XmlError {
+            file: self.file.clone(),
+            line: self.line(),
+            element: String::new(),
+            message: format!(
+                "{what} after `</log>`: the log must end the file, and nothing after it is read"
+            ),
+        })));
+    }
+
     fn add_classifier(&mut self, elem: &Elem) {
         if let (Some(name), Some(keys)) = (&elem.name, &elem.keys) {
             self.classifiers.push((name.clone(), split_keys(keys)));
@@ -244,13 +296,13 @@ impl<R: BufRead> XesReader<R> {
             format!(" in {element}")
         };
         self.error = Some(match fail {
-            Fail::Xml(quick_xml::Error::Io(e)) if e.kind() == ErrorKind::UnexpectedEof => {
-                InputError::Truncated { file, line }
-            }
-            Fail::Xml(quick_xml::Error::Io(e)) => InputError::Io {
+            Fail::Xml(quick_xml::Error::Io(e)) if is_too_long(&e) => InputError::TooLarge {
                 file,
-                source: std::io::Error::new(e.kind(), e.to_string()),
+                line: self.xml.get_ref().item_line(),
+                what: format!("an XML item (a tag, comment or text){element}"),
+                limit: self.max_record,
             },
+            Fail::Xml(quick_xml::Error::Io(e)) => InputError::from_io(&file, line, unshared(e)),
             Fail::Xml(e) => InputError::Xml(Box::new(XmlError {
                 file,
                 line,
@@ -318,6 +370,7 @@ impl<R: BufRead> XesReader<R> {
             .collect();
         self.keys = Some(Keys {
             customer: interner.intern(customer),
+            customer_name: customer.to_string(),
             customer_trace_only,
             step: m.step.iter().map(|k| interner.intern(k)).collect(),
             step_defaults,
@@ -346,4 +399,19 @@ impl<R: BufRead> XesReader<R> {
             line,
         }
     }
+}
+
+fn is_too_long(error: &std::io::Error) -> bool {
+    error
+        .get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<ItemTooLong>().is_some())
+}
+
+/// The I/O error quick-xml shares, as an owned one (it is rarely shared: a
+/// copy keeps its kind and text, and whether it is a gzip fault).
+fn unshared(error: Arc<std::io::Error>) -> std::io::Error {
+    Arc::try_unwrap(error).unwrap_or_else(|shared| match GzipFault::of(&shared) {
+        Some(fault) => std::io::Error::new(shared.kind(), fault.clone()),
+        None => std::io::Error::new(shared.kind(), shared.to_string()),
+    })
 }

@@ -20,7 +20,7 @@ impl<R: BufRead> XesReader<R> {
                     {
                         self.event_defaults.push((key.clone(), value.clone()));
                     }
-                    self.skip(&child)?;
+                    self.skip_in(&child, Some("<global>"))?;
                 }
                 Item::End(_) => return Ok(()),
                 Item::Eof => return Err(Fail::Eof("global")),
@@ -28,21 +28,49 @@ impl<R: BufRead> XesReader<R> {
         }
     }
 
-    /// Skips an element and everything in it.
+    /// Skips an element and everything in it. An `<event>` skipped (the
+    /// element itself, or one nested in it at any depth) is not read but
+    /// rejected with its line, so every event of the file is counted.
     pub(super) fn skip(&mut self, elem: &Elem) -> Result<(), Fail> {
+        self.skip_in(elem, None)
+    }
+
+    /// [`Self::skip`], naming the element `elem` is in (when it is an event).
+    fn skip_in(&mut self, elem: &Elem, parent: Option<&str>) -> Result<(), Fail> {
+        let place = place(elem);
+        if elem.tag == Tag::Event {
+            self.reject_misplaced(parent.unwrap_or(&place));
+        }
         if elem.empty {
             return Ok(());
         }
         let mut depth = 1u32;
         while depth > 0 {
             match self.next()? {
-                Item::Start(child) if !child.empty => depth += 1,
-                Item::Start(_) => {}
+                Item::Start(child) => {
+                    if child.tag == Tag::Event {
+                        self.reject_misplaced(&place);
+                    }
+                    if !child.empty {
+                        depth += 1;
+                    }
+                }
                 Item::End(_) => depth -= 1,
                 Item::Eof => return Err(Fail::Eof("element")),
             }
         }
         Ok(())
+    }
+
+    /// Rejects an `<event>` that is not directly in a `<trace>` (just read).
+    fn reject_misplaced(&mut self, place: &str) {
+        let record = self.reject(
+            self.line(),
+            format!("<event> in {place}"),
+            format!("an `<event>` must be directly inside a `<trace>`; this one is in {place} and is not read"),
+            "<event>".into(),
+        );
+        self.queue.push_back(record);
     }
 
     /// Reads one attribute element, with its children for lists and containers.
@@ -66,10 +94,13 @@ impl<R: BufRead> XesReader<R> {
             return Ok((key, value));
         }
         let mut items = Vec::new();
+        let start = self.xml.buffer_position();
+        let mut too_large = false;
         loop {
+            too_large |= self.xml.buffer_position().saturating_sub(start) > self.max_record as u64;
             match self.next()? {
                 Item::Start(child) if child.tag == Tag::Values => {}
-                Item::Start(child) if is_list && depth < MAX_DEPTH => {
+                Item::Start(child) if is_list && depth < MAX_DEPTH && !too_large => {
                     let (_, item) = self.read_attr(child, depth + 1)?;
                     items.push(item);
                 }
@@ -79,13 +110,32 @@ impl<R: BufRead> XesReader<R> {
                 Item::Eof => return Err(Fail::Eof("attribute")),
             }
         }
-        if is_list {
+        if too_large {
+            let limit = self.max_record;
+            value = Err(format!(
+                "larger than the record size limit of {limit} bytes"
+            ));
+        } else if is_list {
             value = items
                 .into_iter()
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::List);
         }
         Ok((key, value))
+    }
+}
+
+/// Where an event inside `elem` is, for messages.
+fn place(elem: &Elem) -> String {
+    match elem.tag {
+        Tag::Trace => "a nested <trace>".into(),
+        Tag::Event => "another <event> or an attribute".into(),
+        Tag::Attr(kind) => format!("an attribute <{}>", kind_name(kind)),
+        Tag::Other => format!("<{}>", elem.other.as_deref().unwrap_or("?")),
+        Tag::Log => "<log>".into(),
+        Tag::Global => "<global>".into(),
+        Tag::Classifier => "<classifier>".into(),
+        Tag::Values => "<values>".into(),
     }
 }
 

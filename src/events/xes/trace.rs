@@ -1,17 +1,23 @@
-//! Reading one `<trace>`: its attributes and events, then mapping them to a
-//! [`Customer`] record and [`Event`]s (or rejections naming the element).
+//! Reading one `<trace>`: its attributes and events, handed on as a
+//! [`Customer`] record and [`Event`](crate::events::Event)s (or rejections naming the element).
 
+use super::event::raw_event;
 use super::{Fail, Pending, XesReader};
 use crate::events::xes::xml::{Elem, Item, Tag};
-use crate::events::{AttributeFilter, Customer, Event, Interner, Record, Symbol, Value};
+use crate::events::{Customer, Interner, Record, Symbol, Value};
 use std::io::BufRead;
 
 /// A trace being read. Its events go out as soon as its customer is known
 /// (trace attributes come before events in XES), so memory does not grow with
-/// the length of a trace; events read before that wait here.
+/// the length of a trace; events read before that wait here, up to the record
+/// size limit, as do the trace's attributes.
 pub(super) struct TraceRead {
     index: u64,
     line: u64,
+    /// The input position of its start tag.
+    start: u64,
+    /// Bytes of input its attributes took.
+    attr_bytes: u64,
     attrs: Vec<(Symbol, Value)>,
     problem: Option<String>,
     /// The customer id, once its attribute has been read.
@@ -33,6 +39,8 @@ impl<R: BufRead> XesReader<R> {
         let trace = TraceRead {
             index: self.traces,
             line: self.line(),
+            start: self.xml.buffer_position(),
+            attr_bytes: 0,
             attrs: Vec::new(),
             problem: None,
             customer: None,
@@ -70,11 +78,23 @@ impl<R: BufRead> XesReader<R> {
             Item::Start(child) if child.tag == Tag::Event => {
                 trace.count += 1;
                 let (pending, fail) = self.read_event(&child, trace.count, interner);
+                self.limit_waiting(trace);
                 self.trace_event(trace, pending, interner);
                 fail.map_or(Ok(true), Err)
             }
             Item::Start(child) if matches!(child.tag, Tag::Attr(_)) => {
+                let before = self.xml.buffer_position();
                 let (key, value) = self.read_attr(child, 0)?;
+                let read = self.xml.buffer_position().saturating_sub(before);
+                trace.attr_bytes = trace.attr_bytes.saturating_add(read);
+                if trace.attr_bytes > self.max_record as u64 {
+                    let limit = self.max_record;
+                    trace.problem.get_or_insert_with(|| {
+                        format!("the trace's attributes are larger than the record size limit of {limit} bytes")
+                    });
+                    (trace.attrs, trace.late) = (Vec::new(), Vec::new());
+                    return Ok(true);
+                }
                 let key = interner.intern(&key);
                 match value {
                     Ok(value) => self.trace_attr(trace, key, value, interner),
@@ -101,7 +121,12 @@ impl<R: BufRead> XesReader<R> {
     ) {
         let is_customer = self.keys.as_ref().is_some_and(|k| k.customer == key);
         if is_customer && trace.customer.is_none() {
-            trace.customer = Some(interner.intern(&value.as_text()));
+            // An empty id is no id: its events are rejected, not merged
+            // into one customer `""`.
+            let id = value.as_text();
+            if !id.trim().is_empty() {
+                trace.customer = Some(interner.intern(&id));
+            }
         }
         if !is_customer && !self.attributes.keeps(interner.resolve(key)) {
             return;
@@ -113,20 +138,56 @@ impl<R: BufRead> XesReader<R> {
         }
     }
 
-    /// Sends an event on, or keeps it until the customer is known.
+    /// Sends an event on (after the customer record and the events that
+    /// waited for it), or keeps it until the customer is known. A trace with
+    /// a problem sends its events on at once: they are rejected.
     fn trace_event(&mut self, trace: &mut TraceRead, pending: Pending, interner: &mut Interner) {
-        let ready = trace.customer.is_some() && trace.problem.is_none();
-        if !trace.announced && ready && trace.waiting.is_empty() {
+        if !trace.announced && trace.problem.is_none() {
+            if trace.customer.is_none() {
+                trace.waiting.push(pending);
+                return;
+            }
             self.announce(trace);
         }
-        if !trace.announced {
-            trace.waiting.push(pending);
-            return;
-        }
+        self.send_waiting(trace, interner);
+        self.send(trace, pending, interner);
+    }
+
+    /// Queues the record of one event of the trace.
+    fn send(&mut self, trace: &TraceRead, pending: Pending, interner: &mut Interner) {
         let (problem, customer, index) = (&trace.problem, trace.customer, trace.index);
         if let Some(record) = self.event_record(problem, customer, index, pending, interner) {
             self.queue.push_back(record);
         }
+    }
+
+    /// Queues the events that waited for the customer.
+    fn send_waiting(&mut self, trace: &mut TraceRead, interner: &mut Interner) {
+        for pending in std::mem::take(&mut trace.waiting) {
+            self.send(trace, pending, interner);
+        }
+    }
+
+    /// Events wait for the customer id only within the record size limit:
+    /// past it the trace is rejected, so memory stays bounded.
+    fn limit_waiting(&mut self, trace: &mut TraceRead) {
+        let read = self.xml.buffer_position().saturating_sub(trace.start);
+        if trace.announced || trace.problem.is_some() || read <= self.max_record as u64 {
+            return;
+        }
+        let Some(keys) = &self.keys else {
+            return;
+        };
+        if !keys.customer_trace_only {
+            // Events may carry their own customer: send them on without
+            // the trace's (those without one are rejected).
+            return self.announce(trace);
+        }
+        let key = &keys.customer_name;
+        trace.problem = Some(format!(
+            "the trace's `{key}` is not within its first {} bytes (the record size limit)",
+            self.max_record
+        ));
     }
 
     /// Queues the customer record of the trace's attributes.
@@ -147,12 +208,7 @@ impl<R: BufRead> XesReader<R> {
         if !trace.announced && trace.customer.is_some() && trace.problem.is_none() {
             self.announce(&mut trace);
         }
-        for pending in std::mem::take(&mut trace.waiting) {
-            let (problem, customer, index) = (&trace.problem, trace.customer, trace.index);
-            if let Some(record) = self.event_record(problem, customer, index, pending, interner) {
-                self.queue.push_back(record);
-            }
-        }
+        self.send_waiting(&mut trace, interner);
         if let (Some(id), false) = (trace.customer, trace.late.is_empty()) {
             let origin = self.origin(trace.line);
             let attrs = std::mem::take(&mut trace.late);
@@ -177,6 +233,8 @@ impl<R: BufRead> XesReader<R> {
         if elem.empty {
             return (pending, None);
         }
+        let start = self.xml.buffer_position();
+        let mut too_large = false;
         let fail = loop {
             let child = match self.next() {
                 Ok(Item::Start(child)) => child,
@@ -184,7 +242,21 @@ impl<R: BufRead> XesReader<R> {
                 Ok(Item::Eof) => break Fail::Eof("event"),
                 Err(fail) => break fail,
             };
-            match self.read_attr(child, 0) {
+            let read = self.read_attr(child, 0);
+            if !too_large
+                && self.xml.buffer_position().saturating_sub(start) > self.max_record as u64
+            {
+                // Past the limit the event's attributes are dropped as
+                // they come, so memory stays bounded; the event is rejected.
+                too_large = true;
+                pending.attrs = Vec::new();
+                let limit = self.max_record;
+                pending.problem = Some(format!(
+                    "the event is larger than the record size limit of {limit} bytes"
+                ));
+            }
+            match read {
+                Ok(_) if too_large => {}
                 Ok((key, Ok(value))) => pending.attrs.push((interner.intern(&key), value)),
                 Ok((key, Err(reason))) => {
                     pending
@@ -217,135 +289,6 @@ impl<R: BufRead> XesReader<R> {
             self.fail(fail, "<event>");
         }
     }
-
-    /// The record of one event: an event, a rejection, or `None` when filtered out.
-    fn event_record(
-        &mut self,
-        trace_problem: &Option<String>,
-        customer: Option<Symbol>,
-        trace_index: u64,
-        pending: Pending,
-        interner: &mut Interner,
-    ) -> Option<Record> {
-        let element = format!(
-            "<trace> {trace_index} ({}), <event> {}",
-            customer.map_or("no concept:name".into(), |c| format!(
-                "`{}`",
-                interner.resolve(c)
-            )),
-            pending.index
-        );
-        let line = pending.line;
-        let mut pending = pending;
-        let problem = pending.problem.take().or_else(|| trace_problem.clone());
-        let outcome = match problem {
-            Some(reason) => Err(reason),
-            None => self.map_event(customer, &mut pending.attrs, line, interner),
-        };
-        match outcome {
-            Ok(Some(event)) => Some(Record::Event(event)),
-            Ok(None) => {
-                self.filtered += 1;
-                None
-            }
-            Err(reason) => Some(self.reject(line, element, reason, raw_event(&pending, interner))),
-        }
-    }
-
-    /// Maps an event's attributes to an [`Event`]; `Ok(None)` when the lifecycle filter drops it.
-    fn map_event(
-        &self,
-        trace_customer: Option<Symbol>,
-        attrs: &mut Vec<(Symbol, Value)>,
-        line: u64,
-        interner: &mut Interner,
-    ) -> Result<Option<Event>, String> {
-        let Some(keys) = &self.keys else {
-            return Err("no header".into());
-        };
-        let get = |key: Symbol| attrs.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
-        if !keys.keep_all {
-            let lifecycle = get(keys.lifecycle).map(Value::as_text);
-            if lifecycle.is_some_and(|l| is_standard_non_complete(&l)) {
-                return Ok(None);
-            }
-        }
-        let event_customer = get(keys.customer).filter(|_| !keys.customer_trace_only);
-        let customer = match event_customer {
-            Some(value) => interner.intern(&value.as_text()),
-            None => trace_customer.ok_or_else(|| {
-                let key = interner.resolve(keys.customer);
-                format!("missing customer: the trace has no `{key}`")
-            })?,
-        };
-        let name = self.step_name(keys, &get, interner)?;
-        let time = match get(keys.time) {
-            Some(Value::Time(ts)) => *ts,
-            Some(other) => self.time.parse_str(&other.as_text())?,
-            None => {
-                let key = interner.resolve(keys.time);
-                return Err(format!("missing time field `{key}`"));
-            }
-        };
-        let mut text_of = |key: Option<Symbol>| {
-            let value = key.and_then(&get)?;
-            Some(interner.intern(&value.as_text()))
-        };
-        let channel = text_of(keys.channel);
-        let actor = if self.read_actor {
-            text_of(keys.actor)
-        } else {
-            None
-        };
-        let mapped = |k: &Symbol| {
-            keys.step.contains(k)
-                || *k == keys.time
-                || Some(*k) == keys.channel
-                || Some(*k) == keys.actor
-                || (!keys.customer_trace_only && *k == keys.customer)
-        };
-        attrs.retain(|(k, _)| !mapped(k));
-        if self.attributes != AttributeFilter::All {
-            attrs.retain(|(k, _)| self.attributes.keeps(interner.resolve(*k)));
-        }
-        Ok(Some(Event {
-            customer,
-            name,
-            time,
-            channel,
-            actor,
-            attrs: std::mem::take(attrs),
-            origin: self.origin(line),
-        }))
-    }
-
-    /// The step name: the step keys' values joined by `+` (later keys may take
-    /// a `<global>` default).
-    fn step_name<'a>(
-        &self,
-        keys: &super::Keys,
-        get: &dyn Fn(Symbol) -> Option<&'a Value>,
-        interner: &mut Interner,
-    ) -> Result<Symbol, String> {
-        let mut name = String::new();
-        for (i, (&key, default)) in keys.step.iter().zip(&keys.step_defaults).enumerate() {
-            let part = match (get(key), default) {
-                (Some(value), _) => value.as_text(),
-                (None, Some(default)) => default.as_str().into(),
-                (None, None) => {
-                    return Err(format!("missing step field `{}`", interner.resolve(key)))
-                }
-            };
-            if keys.step.len() == 1 {
-                return Ok(interner.intern(&part));
-            }
-            if i > 0 {
-                name.push('+');
-            }
-            name.push_str(&part);
-        }
-        Ok(interner.intern(&name))
-    }
 }
 
 /// The trace, for messages: its number, customer and first line.
@@ -359,35 +302,4 @@ fn describe(trace: &TraceRead, interner: &Interner) -> String {
         ),
         None => format!("<trace> {} (opened at line {})", trace.index, trace.line),
     }
-}
-
-/// The transitions of the XES standard lifecycle model other than `complete`.
-const NON_COMPLETE: [&str; 12] = [
-    "schedule",
-    "assign",
-    "withdraw",
-    "reassign",
-    "start",
-    "suspend",
-    "resume",
-    "pi_abort",
-    "ate_abort",
-    "autoskip",
-    "manualskip",
-    "unknown",
-];
-
-/// True for a standard lifecycle transition other than `complete` (any case).
-fn is_standard_non_complete(value: &str) -> bool {
-    NON_COMPLETE.iter().any(|t| t.eq_ignore_ascii_case(value))
-}
-
-/// An event's attributes as `key="value"` text, for the reject file.
-fn raw_event(pending: &Pending, interner: &Interner) -> String {
-    let parts: Vec<String> = pending
-        .attrs
-        .iter()
-        .map(|(k, v)| format!("{}={:?}", interner.resolve(*k), v.to_text()))
-        .collect();
-    format!("<event {}>", parts.join(" "))
 }

@@ -6,39 +6,81 @@ use crate::events::Value;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use std::io::{self, BufRead, Read};
 
-/// A `BufRead` that counts the newlines consumed through it.
+/// A `BufRead` that counts the newlines consumed through it, and caps the
+/// bytes one XML item may take: quick-xml reads a whole item (a tag with its
+/// attributes, a comment, a run of text) into memory, so past the cap the
+/// input fails with [`ItemTooLong`] instead of growing a buffer without end.
 pub(crate) struct Counting<R> {
     inner: R,
     newlines: u64,
+    /// Bytes consumed since [`Counting::start_item`].
+    item: u64,
+    /// Newlines consumed before [`Counting::start_item`].
+    item_newlines: u64,
+    /// The most bytes one item may take.
+    limit: u64,
 }
 
+/// The error an XML item over the cap fails with (inside an `io::Error`).
+#[derive(Debug, thiserror::Error)]
+#[error("an XML item is over the record size limit")]
+pub(crate) struct ItemTooLong;
+
 impl<R> Counting<R> {
-    pub(crate) fn new(inner: R) -> Self {
-        Counting { inner, newlines: 0 }
+    pub(crate) fn new(inner: R, limit: usize) -> Self {
+        Counting {
+            inner,
+            newlines: 0,
+            item: 0,
+            item_newlines: 0,
+            limit: u64::try_from(limit).unwrap_or(u64::MAX),
+        }
     }
 
     /// Newlines consumed so far.
     pub(crate) fn newlines(&self) -> u64 {
         self.newlines
     }
+
+    /// Starts counting the bytes of the next item.
+    pub(crate) fn start_item(&mut self) {
+        self.item = 0;
+        self.item_newlines = self.newlines;
+    }
+
+    /// The 1-based line where the current item started.
+    pub(crate) fn item_line(&self) -> u64 {
+        self.item_newlines + 1
+    }
+
+    fn add(&mut self, bytes: &[u8]) {
+        self.newlines += count_newlines(bytes);
+        self.item = self.item.saturating_add(bytes.len() as u64);
+    }
 }
 
 impl<R: BufRead> Read for Counting<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(out)?;
-        self.newlines += count_newlines(out.get(..n).unwrap_or(&[]));
+        self.add(out.get(..n).unwrap_or(&[]));
         Ok(n)
     }
 }
 
 impl<R: BufRead> BufRead for Counting<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.item > self.limit {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, ItemTooLong));
+        }
         self.inner.fill_buf()
     }
 
     fn consume(&mut self, amt: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
-            self.newlines += count_newlines(buf.get(..amt).unwrap_or(buf));
+            let consumed = buf.get(..amt).unwrap_or(buf);
+            let (newlines, len) = (count_newlines(consumed), consumed.len() as u64);
+            self.newlines += newlines;
+            self.item = self.item.saturating_add(len);
         }
         self.inner.consume(amt);
     }
@@ -106,6 +148,8 @@ pub(crate) struct Elem {
     pub(crate) value: Option<String>,
     /// `name` (classifier), `scope` (global) or `keys` (classifier) as read.
     pub(crate) name: Option<String>,
+    /// The element's own name, for a [`Tag::Other`] (to name it in messages).
+    pub(crate) other: Option<Box<str>>,
     pub(crate) scope: Option<String>,
     pub(crate) keys: Option<String>,
 }
@@ -120,11 +164,12 @@ pub(crate) enum Item {
 
 /// Reads the next element start or end, skipping text, comments and declarations.
 pub(crate) fn next_item<R: BufRead>(
-    xml: &mut quick_xml::Reader<R>,
+    xml: &mut quick_xml::Reader<Counting<R>>,
     buf: &mut Vec<u8>,
 ) -> Result<Item, quick_xml::Error> {
     loop {
         buf.clear();
+        xml.get_mut().start_item();
         match xml.read_event_into(buf)? {
             XmlEvent::Start(e) => return elem(&e, false).map(Item::Start),
             XmlEvent::Empty(e) => return elem(&e, true).map(Item::Start),
@@ -142,10 +187,16 @@ fn elem(e: &BytesStart<'_>, empty: bool) -> Result<Elem, quick_xml::Error> {
         key: None,
         value: None,
         name: None,
+        other: None,
         scope: None,
         keys: None,
     };
-    if out.tag == Tag::Other || out.tag == Tag::Log {
+    if out.tag == Tag::Other {
+        let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+        out.other = Some(name.into_boxed_str());
+        return Ok(out);
+    }
+    if out.tag == Tag::Log {
         return Ok(out);
     }
     for attribute in e.attributes() {
