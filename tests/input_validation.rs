@@ -98,7 +98,8 @@ fn eval_and_profile_reject_the_same_lines() {
         "--reject-file",
         &rejects,
     ]);
-    assert!(code == 0 || code == 1, "{code}: {stderr}");
+    // Most of these lines are bad on purpose, so the run is not a verdict (3).
+    assert!(matches!(code, 0 | 1 | 3), "{code}: {stderr}");
     let report = json(&stdout);
     let written: Vec<Value> = std::fs::read_to_string(&rejects)
         .expect("the reject file")
