@@ -409,3 +409,51 @@ fn nesting_too_deep_is_one_error_at_the_first_level_too_deep() {
     assert_eq!(at - line_start, "segment big { when ".len() + 128);
     assert_eq!(underlined(&d, &text), "(");
 }
+
+/// A stage left open points at the stage, not at its journey: the indentation
+/// says where the block ends, the `}` is put there for the parser, and nothing
+/// else is reported (the journey's later stage is not "not allowed here").
+#[test]
+fn an_unclosed_stage_is_one_error_at_the_stage() {
+    let (diags, text) = fixture_diagnostics("E0103_unclosed_stage.cxl");
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = only(&diags, Code::UnbalancedBrace);
+    assert_eq!(
+        d.labels[0].span.start,
+        text.find("arrival {").expect("the stage") + "arrival ".len()
+    );
+    assert_eq!(
+        d.labels[1].span.start,
+        text.find("stage departure").expect("the next stage")
+    );
+    assert_eq!(d.labels[1].message, "its `}` is missing before this line");
+}
+
+/// Two blocks that end before the same line both get their `}` there; a
+/// file indented against its braces falls back to the end of the declaration.
+#[test]
+fn unclosed_blocks_are_placed_by_indentation_or_at_the_end() {
+    let nested = "journey j {\n  goal b\n  stage s {\n    step a { match \"A\"\n  stage t {\n    step b { match \"B\" }\n  }\n  path a -> b\n}\n";
+    let diags = cxl::check_source(nested);
+    let opened: Vec<usize> = diags
+        .iter()
+        .filter(|d| d.code == Code::UnbalancedBrace)
+        .map(|d| d.labels[0].span.start)
+        .collect();
+    assert_eq!(
+        opened,
+        [
+            nested.find("s {").expect("s") + 2,
+            nested.find("a {").expect("a") + 2
+        ]
+    );
+    assert!(
+        diags.iter().all(|d| d.code == Code::UnbalancedBrace),
+        "{diags:#?}"
+    );
+    let flat =
+        "journey j {\ngoal b\nstep a { match \"A\"\nstep b { match \"B\" }\npath a -> b\n}\n";
+    let diags = cxl::check_source(flat);
+    let d = only(&diags, Code::UnbalancedBrace);
+    assert_eq!(d.labels[1].message, "the declaration ends here");
+}

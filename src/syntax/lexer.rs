@@ -227,6 +227,60 @@ fn name_parts(text: &str, start: usize, end: usize) -> Vec<(usize, &str)> {
     parts
 }
 
+/// Where the `}` of each `{` left open in `text[start..end]` is missing, told by
+/// indentation: a block ends before the first line indented no deeper than the line
+/// its `{` is on, unless that line starts with the block's own `}`. Each `{` comes
+/// with the offset of the first non-blank character of that line, or `None` when
+/// the declaration ends first. `None` overall when the indentation does not
+/// account for the braces (a `}` would close nothing), and counting must do.
+fn missing_closes(
+    text: &str,
+    start: usize,
+    end: usize,
+    braces: &[(usize, bool)],
+) -> Option<Vec<(usize, Option<usize>)>> {
+    let indent_at = |line: usize| {
+        text[line..end]
+            .bytes()
+            .take_while(|b| *b == b' ' || *b == b'\t')
+            .count()
+    };
+    let line_of = |at: usize| text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let line_starts = text[start..end]
+        .match_indices('\n')
+        .map(|(n, _)| (start + n + 1, None));
+    let braces = braces.iter().map(|&(at, open)| (at, Some(open)));
+    let mut events: Vec<(usize, Option<bool>)> = line_starts.chain(braces).collect();
+    events.sort_unstable_by_key(|&(at, _)| at);
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    let mut unclosed = Vec::new();
+    for (at, brace) in events {
+        match brace {
+            Some(true) => stack.push((at, indent_at(line_of(at)))),
+            Some(false) => {
+                stack.pop()?;
+            }
+            None => {
+                let indent = indent_at(at);
+                let first = text[at + indent..end].bytes().next();
+                if matches!(first, None | Some(b'\n' | b'\r' | b'#')) {
+                    continue;
+                }
+                while let Some(&(open, depth)) = stack.last() {
+                    let closes_it = first == Some(b'}') && depth == indent;
+                    if depth < indent || closes_it {
+                        break;
+                    }
+                    unclosed.push((open, Some(at + indent)));
+                    stack.pop();
+                }
+            }
+        }
+    }
+    unclosed.extend(stack.into_iter().map(|(open, _)| (open, None)));
+    Some(unclosed)
+}
+
 /// E0109 at the token where a declaration first nests deeper than [`MAX_NESTING`].
 fn too_deep(at: Span) -> Diagnostic {
     Diagnostic::new(
@@ -263,6 +317,8 @@ struct Splitter {
     current: Option<usize>,
     /// Offsets of stray `}` in the current declaration, blanked for pest.
     stray: Vec<usize>,
+    /// Every `{` (true) and matched `}` (false) of the current declaration, by offset.
+    braces: Vec<(usize, bool)>,
     /// How deep the current declaration nests at the current token.
     nesting: Nesting,
 }
@@ -312,8 +368,12 @@ impl Splitter {
                 self.close_chunk(text, span.start, split);
                 self.current = Some(span.start);
             }
-            Token::Open => self.open.push(span.start),
-            Token::Close if self.open.pop().is_none() => {
+            Token::Open => {
+                self.open.push(span.start);
+                self.braces.push((span.start, true));
+            }
+            Token::Close if self.open.pop().is_some() => self.braces.push((span.start, false)),
+            Token::Close => {
                 self.stray.push(span.start);
                 split.error_spans.push(span);
                 split.diagnostics.push(
@@ -354,16 +414,47 @@ impl Splitter {
                 chunk_text.replace_range(offset - start..offset - start + 1, " ");
             }
         }
-        for &open in self.open.iter().rev() {
-            split.diagnostics.push(
-                Diagnostic::new(Code::UnbalancedBrace, "this `{` is never closed")
-                    .with_label(Span::new(open, open + 1), "opened here")
-                    .with_secondary(Span::new(own_end, own_end), "the declaration ends here")
-                    .with_help("add the missing `}`; a top-level declaration that starts at the beginning of a line ends the one before it"),
-            );
-            chunk_text.push_str(" }");
+        let unclosed = if self.open.is_empty() {
+            Vec::new()
+        } else {
+            missing_closes(text, start, own_end, &self.braces)
+                .unwrap_or_else(|| self.open.iter().map(|&open| (open, None)).collect())
+        };
+        // Innermost first, as the `}` would come.
+        for &(open, before) in unclosed.iter().rev() {
+            let diagnostic = Diagnostic::new(Code::UnbalancedBrace, "this `{` is never closed")
+                .with_label(Span::new(open, open + 1), "opened here");
+            let placed = before.filter(|&line| {
+                // The `}` takes the place of a space of the line's indent, so every
+                // offset stays a file offset.
+                // Several blocks may end before one line: each takes the space before the last.
+                let mut at = line - 1 - start;
+                while at > 0 && chunk_text.as_bytes().get(at) == Some(&b'}') {
+                    at -= 1;
+                }
+                let blank = chunk_text
+                    .as_bytes()
+                    .get(at)
+                    .is_some_and(|b| *b == b' ' || *b == b'\t');
+                if blank {
+                    chunk_text.replace_range(at..at + 1, "}");
+                }
+                blank
+            });
+            split.diagnostics.push(match placed {
+                Some(line) => diagnostic
+                    .with_secondary(Span::new(line, line), "its `}` is missing before this line")
+                    .with_help("add the missing `}` at the end of the line before; the indentation shows where the block ends"),
+                None => {
+                    chunk_text.push_str(" }");
+                    diagnostic
+                        .with_secondary(Span::new(own_end, own_end), "the declaration ends here")
+                        .with_help("add the missing `}`; a top-level declaration that starts at the beginning of a line ends the one before it")
+                }
+            });
         }
         self.open.clear();
+        self.braces.clear();
         self.stray.clear();
         let nesting = std::mem::take(&mut self.nesting);
         if let Some(at) = nesting.too_deep {
