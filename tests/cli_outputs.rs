@@ -199,6 +199,27 @@ fn simulate_appending_to_its_policy_is_refused() {
     assert_eq!(read(&policy), before);
 }
 
+/// `check` and `test` read several policies and write only stdout: stdout
+/// appended to the second policy is refused, and that policy kept.
+#[test]
+fn check_and_test_appending_to_a_policy_they_read_are_refused() {
+    for verb in ["check", "test"] {
+        let dir = scratch(&format!("{verb}_into_a_policy"));
+        let policy = copy(POLICY, &dir);
+        let before = read(&policy);
+        let append = File::options().append(true).open(&policy).expect("policy");
+        let ran = cxl()
+            .args([verb, POLICY])
+            .arg(&policy)
+            .stdout(append)
+            .output()
+            .expect("cxl runs");
+        assert_eq!(code(&ran), 2, "{verb}: {}", stderr(&ran));
+        assert!(stderr(&ran).contains("stdout is the same file as the policy"));
+        assert_eq!(read(&policy), before, "{verb}");
+    }
+}
+
 /// An output named through a symlink is written where the link points; the link
 /// stays a link (a rename over its name would have replaced it).
 #[test]

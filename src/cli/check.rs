@@ -24,12 +24,7 @@ pub fn run(args: &CheckArgs) -> u8 {
 }
 
 fn check(args: &CheckArgs) -> Result<u8, Stop> {
-    let inputs: Vec<_> = args
-        .files
-        .iter()
-        .map(|f| ("the policy", Some(f.as_str())))
-        .collect();
-    output::plan(&inputs, [])?;
+    output::plan_policies(&args.files)?;
     let mut failed = false;
     let mut json = Vec::new();
     for path in &args.files {

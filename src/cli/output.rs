@@ -20,7 +20,7 @@
 
 mod same_file;
 
-pub use same_file::{is_stream, plan, Target};
+pub use same_file::{is_stream, plan, plan_policies, Target};
 
 use super::common::{EXIT_OK, EXIT_USAGE};
 use std::fs::File;

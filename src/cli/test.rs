@@ -31,12 +31,7 @@ pub fn run(args: &TestArgs) -> u8 {
 }
 
 fn test(args: &TestArgs) -> Result<u8, Stop> {
-    let inputs: Vec<_> = args
-        .files
-        .iter()
-        .map(|f| ("the policy", Some(f.as_str())))
-        .collect();
-    output::plan(&inputs, [])?;
+    output::plan_policies(&args.files)?;
     let mut suites = Vec::new();
     for path in &args.files {
         let text = match common::read_file(path) {

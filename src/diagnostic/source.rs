@@ -187,14 +187,7 @@ mod tests {
         ctx: usize,
     ) -> (Vec<u8>, usize, usize, usize, usize, usize) {
         let r = <str as SourceCode>::read_span(text, &span.into(), ctx, ctx).expect("in bounds");
-        (
-            r.data().to_vec(),
-            r.span().offset(),
-            r.span().len(),
-            r.line(),
-            r.column(),
-            r.line_count(),
-        )
+        fields(r.as_ref())
     }
 
     fn our_read(
@@ -204,6 +197,11 @@ mod tests {
     ) -> (Vec<u8>, usize, usize, usize, usize, usize) {
         let source = SourceText::new("t.cxl", text);
         let r = source.read_span(&span.into(), ctx, ctx).expect("in bounds");
+        fields(r.as_ref())
+    }
+
+    /// What a read gives: its bytes, span, line, column and line count.
+    fn fields(r: &dyn SpanContents<'_>) -> (Vec<u8>, usize, usize, usize, usize, usize) {
         (
             r.data().to_vec(),
             r.span().offset(),

@@ -67,6 +67,16 @@ impl Target {
     }
 }
 
+/// [`plan`] for a verb that reads policy files and writes only stdout (`check`,
+/// `test`): stdout redirected onto one of them is refused.
+pub fn plan_policies(files: &[String]) -> Result<(), String> {
+    let inputs: Vec<_> = files
+        .iter()
+        .map(|f| ("the policy", Some(f.as_str())))
+        .collect();
+    plan(&inputs, []).map(|[]| ())
+}
+
 /// The outputs named, resolved, once none is the same file as an input or as
 /// another output (stdout included). `inputs` and `outputs` are (what it is,
 /// path) pairs such as `("the log", "claims.ndjson")`, `("--escalations",
