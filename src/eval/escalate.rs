@@ -178,8 +178,8 @@ fn record(
 /// Step-level rules: slide each rule's window over its buckets in time order; the
 /// first tier fires when the rate crosses the threshold (again only after it fell
 /// back), each later tier when due if the rate still holds then.
-pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally) {
-    for (r, rule) in ctx.policy.escalations.iter().enumerate() {
+pub(crate) fn rates(policy: &crate::compile::Policy, tally: &mut Tally) {
+    for (r, rule) in policy.escalations.iter().enumerate() {
         let Trigger::Rate {
             journey,
             step,
@@ -200,7 +200,7 @@ pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally) {
             let i = states.partition_point(|s| s.bucket <= b);
             i > 0 && states[i - 1].holds && states[i - 1].bucket > b - BUCKETS_PER_WINDOW
         };
-        let j = &ctx.policy.journeys[*journey];
+        let j = &policy.journeys[*journey];
         let what = step.map_or_else(
             || "any step".to_string(),
             |s| format!("`{}`", j.step_name(s)),

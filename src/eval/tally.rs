@@ -2,6 +2,10 @@
 //! end. Every finding passes through [`Tally::emit`], which counts it for its
 //! kind, step health, rule and rate windows, and keeps it if retention allows.
 
+mod merge;
+
+pub(crate) use merge::merge_unmapped;
+
 use super::escalate::bucket_width;
 use super::finding::{Category, Finding, FindingKind, Level};
 use super::median::Durations;
@@ -24,6 +28,46 @@ pub(crate) fn timestamp(ms: i64) -> Timestamp {
         Timestamp::MAX
     })
 }
+
+/// Where in the input a finding was decided, for putting the findings of
+/// several evaluators (see `eval::shard`) in the order one would have given
+/// them: the input record (`tick`) whose push decided it, then the sweep after
+/// it (`phase` 1, customers by their last record, `key`); findings decided at
+/// the end have tick `u64::MAX` and come by customer id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub(crate) struct Stamp {
+    pub tick: u64,
+    pub phase: u8,
+    pub key: u64,
+}
+
+impl Stamp {
+    /// A push or a rejected record at `tick`.
+    pub(crate) fn push(tick: u64) -> Stamp {
+        Stamp {
+            tick,
+            phase: 0,
+            key: 0,
+        }
+    }
+
+    /// The sweep after the push at `tick`, of the customer whose last record is `key`.
+    pub(crate) fn sweep(tick: u64, key: u64) -> Stamp {
+        Stamp {
+            tick,
+            phase: 1,
+            key,
+        }
+    }
+
+    /// The end of input.
+    pub(crate) fn finish() -> Stamp {
+        Stamp::push(u64::MAX)
+    }
+}
+
+/// An unmapped event name's count, and the time and line of its first event.
+pub(crate) type Unmapped = (u64, Timestamp, u64);
 
 /// The outcome of one activation or evaluation of an expectation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,8 +257,15 @@ pub(crate) struct Tally {
     escalations: Vec<EscalationRecord>,
     fresh_escalations: Vec<EscalationRecord>,
     escalations_fired: u64,
-    unmapped: FxHashMap<Symbol, (u64, Timestamp, u64)>,
+    unmapped: FxHashMap<Symbol, Unmapped>,
+    /// The unmapped names with their counts, once resolved at the end.
+    unmapped_named: Vec<(String, Unmapped)>,
     rates: Vec<Option<RateCounter>>,
+    /// Where in the input the findings now emitted are decided.
+    pub stamp: Stamp,
+    /// With [`Retention::PerGroup`] in a shard: each kept finding's stamp and
+    /// rule, so that merged shards keep the same findings one evaluator would.
+    stamps: Option<Vec<(Stamp, Option<RuleRef>)>>,
     /// By journey and step: the rates (escalation indices) that count it.
     rates_at: Vec<Vec<Vec<usize>>>,
 }
@@ -279,7 +330,10 @@ impl Tally {
             fresh_escalations: Vec::new(),
             escalations_fired: 0,
             unmapped: FxHashMap::default(),
+            unmapped_named: Vec::new(),
             rates,
+            stamp: Stamp::default(),
+            stamps: None,
         }
     }
 
@@ -322,6 +376,9 @@ impl Tally {
             Retention::PerGroup(n) => *count <= n as u64,
         };
         if keep {
+            if let Some(stamps) = &mut self.stamps {
+                stamps.push((self.stamp, site.rule));
+            }
             self.kept.push(finding.clone());
         } else {
             self.not_kept += 1;
@@ -409,6 +466,11 @@ impl Tally {
         std::mem::take(&mut self.fresh_escalations)
     }
 
+    /// How many escalations wait to be taken.
+    pub(crate) fn fresh_escalations(&self) -> usize {
+        self.fresh_escalations.len()
+    }
+
     /// Count an event whose name matches no step. Its evidence is the
     /// earliest such event by time (the first read among equal times), not the
     /// first to arrive: events reordered within the lateness window must give
@@ -447,26 +509,45 @@ impl Tally {
         self.emit(Site::input(), f, out);
     }
 
-    /// One `unmapped_event` finding per name, with its count.
-    pub(crate) fn finish_unmapped(&mut self, names: &Interner, out: &mut Vec<Finding>) {
-        let mut entries: Vec<(String, (u64, Timestamp, u64))> = self
+    /// The unmapped names with their counts, by name, resolved through `names`.
+    pub(crate) fn take_unmapped(&mut self, names: &Interner) -> Vec<(String, Unmapped)> {
+        let mut entries: Vec<(String, Unmapped)> = self
             .unmapped
-            .iter()
-            .map(|(s, v)| (names.resolve(*s).to_string(), *v))
+            .drain()
+            .map(|(s, v)| (names.resolve(s).to_string(), v))
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, (count, first, line)) in entries {
+        entries
+    }
+
+    /// The end of the evaluation, once every customer is done: one
+    /// `unmapped_event` finding per name of `unmapped` (by name, with its
+    /// count), the step-level escalations, and the report as of `as_of_ms`;
+    /// also the escalations not yet taken.
+    pub(crate) fn conclude(
+        mut self,
+        policy: &Policy,
+        unmapped: Vec<(String, Unmapped)>,
+        as_of_ms: i64,
+        out: &mut Vec<Finding>,
+    ) -> (Report, Vec<EscalationRecord>) {
+        self.stamp = Stamp::finish();
+        for (name, (count, first, line)) in &unmapped {
             let message = format!("`{name}` matches no step of any journey ({count} events)");
-            let mut f = Finding::new(FindingKind::UnmappedEvent, Level::Info, first, message);
-            f.count = Some(count);
+            let mut f = Finding::new(FindingKind::UnmappedEvent, Level::Info, *first, message);
+            f.count = Some(*count);
             f.evidence.push(super::Evidence {
-                event: name,
-                time: first,
-                line,
+                event: name.clone(),
+                time: *first,
+                line: *line,
                 role: "first",
             });
             self.emit(Site::input(), f, out);
         }
+        self.unmapped_named = unmapped;
+        super::escalate::rates(policy, &mut self);
+        let fresh = self.take_escalations();
+        (self.report(policy, timestamp(as_of_ms)), fresh)
     }
 
     pub(crate) fn rate_buckets(&self, rule: usize) -> impl Iterator<Item = (i64, (u64, u64))> + '_ {
@@ -478,7 +559,7 @@ impl Tally {
     }
 
     /// The report, from the counts.
-    pub(crate) fn report(mut self, policy: &Policy, names: &Interner, as_of: Timestamp) -> Report {
+    fn report(mut self, policy: &Policy, as_of: Timestamp) -> Report {
         self.kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.escalations.sort_by(|a, b| {
             (a.time, &a.escalation, &a.customer, a.tier).cmp(&(
@@ -590,9 +671,9 @@ impl Tally {
             escalations: self.escalations,
             escalations_fired: self.escalations_fired,
             unmapped: self
-                .unmapped
+                .unmapped_named
                 .iter()
-                .map(|(s, v)| (names.resolve(*s).to_string(), v.0))
+                .map(|(name, v)| (name.clone(), v.0))
                 .collect(),
         }
     }
