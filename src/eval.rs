@@ -33,8 +33,8 @@ mod tally;
 mod timers;
 
 pub use ahead::ReadAhead;
-pub use shard::{Output, RunError, RunOutcome, Sharded};
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
+pub use shard::{Output, RunError, RunOutcome, Sharded};
 pub use summary::{
     EscalationRecord, FindingGroup, FindingRef, Health, InputCounts, JourneySummary, Problem,
     Report, RuleSummary, StepSummary, RED_SHARE, REJECTED_SHARE, UNMAPPED_SHARE, YELLOW_SHARE,
@@ -308,7 +308,9 @@ impl<'p> Evaluator<'p> {
         let mut out = Vec::new();
         self.finish_customers(as_of_ms, &mut out, None);
         let unmapped = self.tally.take_unmapped(&self.names);
-        let (report, fresh) = self.tally.conclude(self.policy, unmapped, as_of_ms, &mut out);
+        let (report, fresh) = self
+            .tally
+            .conclude(self.policy, unmapped, as_of_ms, &mut out);
         Ok((report, out, fresh))
     }
 
@@ -334,7 +336,11 @@ impl<'p> Evaluator<'p> {
                 timers::fire_all(&ctx, &mut customer, &mut self.tally, as_of_ms, out);
                 apply::close_all_at_end(&ctx, &mut customer, &mut self.tally, as_of_ms, out);
                 if let Some(marks) = marks.as_deref_mut() {
-                    marks.push(shard::Mark::new(0, out.len(), self.tally.fresh_escalations()));
+                    marks.push(shard::Mark::new(
+                        0,
+                        out.len(),
+                        self.tally.fresh_escalations(),
+                    ));
                 }
             }
         }
@@ -419,7 +425,11 @@ impl<'p> Evaluator<'p> {
                     done.push(id);
                 }
                 if let Some(marks) = marks.as_deref_mut() {
-                    marks.push(shard::Mark::new(last, out.len(), self.tally.fresh_escalations()));
+                    marks.push(shard::Mark::new(
+                        last,
+                        out.len(),
+                        self.tally.fresh_escalations(),
+                    ));
                 }
             }
         }

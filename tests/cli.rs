@@ -1080,7 +1080,11 @@ fn eval_prints_the_same_on_any_number_of_threads() {
             assert!(one.0 == 1 || one.0 == 0, "{args:?}: {}", one.2);
             assert!(!one.3.is_empty(), "the log has a line that is not JSON");
             for threads in ["2", "3", "8"] {
-                assert_eq!(eval_threads(threads, &args), one, "--threads {threads} {args:?}");
+                assert_eq!(
+                    eval_threads(threads, &args),
+                    one,
+                    "--threads {threads} {args:?}"
+                );
             }
         }
     }
@@ -1092,7 +1096,14 @@ fn eval_threads_stop_as_one_thread_does() {
     // with the same message, after the same output.
     for extra in [
         vec![POLICY, LOG, "--strict", "--format", "ndjson"],
-        vec![POLICY, LOG, "--as-of", "2020-01-01T00:00:00Z", "--format", "ndjson"],
+        vec![
+            POLICY,
+            LOG,
+            "--as-of",
+            "2020-01-01T00:00:00Z",
+            "--format",
+            "ndjson",
+        ],
         vec![POLICY, "tests/fixtures/eval/missing.ndjson"],
     ] {
         let one = eval_threads("1", &extra);
@@ -1117,6 +1128,10 @@ fn eval_threads_report_an_input_error_after_the_summary() {
     let log = log.to_string_lossy().to_string();
     let one = eval_threads("1", &[POLICY, &log, "--format", "json"]);
     assert_eq!(one.0, 2, "{}", one.2);
-    assert!(one.1.contains("\"events\""), "the summary is printed: {}", one.1);
+    assert!(
+        one.1.contains("\"events\""),
+        "the summary is printed: {}",
+        one.1
+    );
     assert_eq!(eval_threads("2", &[POLICY, &log, "--format", "json"]), one);
 }

@@ -55,7 +55,15 @@ enum Line {
     Bad,
 }
 
-const NAMES: [&str; 7] = ["start", "work", "check", "done", "work", "noise", "other noise"];
+const NAMES: [&str; 7] = [
+    "start",
+    "work",
+    "check",
+    "done",
+    "work",
+    "noise",
+    "other noise",
+];
 
 fn line() -> impl Strategy<Value = Line> {
     prop_oneof![
@@ -106,7 +114,8 @@ fn render(policy: &Policy, log: &str, threads: usize) -> [String; 3] {
         };
         let mut lines = String::new();
         let mut escalations = String::new();
-        let mut emit = |findings: Vec<cxl::eval::Finding>, fired: &[cxl::eval::EscalationRecord]| {
+        let mut emit = |findings: Vec<cxl::eval::Finding>,
+                        fired: &[cxl::eval::EscalationRecord]| {
             if retention == Retention::None {
                 for f in findings {
                     lines += &(serde_json::to_string(&f).expect("json") + "\n");
@@ -123,8 +132,13 @@ fn render(policy: &Policy, log: &str, threads: usize) -> [String; 3] {
         let report = if threads == 0 {
             // One evaluator, as `cxl eval --threads 1` runs it.
             let mut evaluator = Evaluator::new(policy, options);
-            let reader = EventReader::new(std::io::Cursor::new(log.to_string()), "log.ndjson", 0, &read)
-                .expect("a reader");
+            let reader = EventReader::new(
+                std::io::Cursor::new(log.to_string()),
+                "log.ndjson",
+                0,
+                &read,
+            )
+            .expect("a reader");
             let mut reader = ReadAhead::new(reader);
             while let Some(record) = reader.next_record(&mut evaluator).expect("readable") {
                 match record {
@@ -224,7 +238,11 @@ fn the_random_logs_exercise_what_they_claim_to() {
                 Line::Event {
                     customer: (i * 7 % 400) as u16,
                     name: (i * 13 % 7) as u8,
-                    at: if i % 501 == 0 { -30_000 } else { i64::from(i % 9) * 50 - 200 },
+                    at: if i % 501 == 0 {
+                        -30_000
+                    } else {
+                        i64::from(i % 9) * 50 - 200
+                    },
                     csat: (i % 5 == 0).then_some((i % 5) as u8 + 1),
                 }
             }
@@ -244,6 +262,12 @@ fn the_random_logs_exercise_what_they_claim_to() {
     ] {
         assert!(json.contains(&format!("\"{kind}\"")), "no {kind}");
     }
-    assert!(json.contains("\"escalation\": \"stuck\""), "no customer escalation");
-    assert!(json.contains("\"escalation\": \"slow_work\""), "no rate escalation");
+    assert!(
+        json.contains("\"escalation\": \"stuck\""),
+        "no customer escalation"
+    );
+    assert!(
+        json.contains("\"escalation\": \"slow_work\""),
+        "no rate escalation"
+    );
 }

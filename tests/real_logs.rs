@@ -468,7 +468,10 @@ fn one_thread_and_two_print_the_same() {
             };
             let one = run("1");
             assert!(!one.1.is_empty(), "{policy} {log} {format}");
-            assert!(one.2 == run("2").2 && one == run("2"), "{policy} {log} --format {format}");
+            assert!(
+                one.2 == run("2").2 && one == run("2"),
+                "{policy} {log} --format {format}"
+            );
         }
     }
 }

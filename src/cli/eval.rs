@@ -7,8 +7,8 @@ use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_UNJUDGED};
 use super::input::InputArgs;
 use super::output::{self, OutputFile, RecordWriter};
 use cxl::eval::{
-    EscalationRecord, EvalOptions, Evaluator, Finding, Level, Output, ReadAhead, Report,
-    Retention, RunError, Sharded,
+    EscalationRecord, EvalOptions, Evaluator, Finding, Level, Output, ReadAhead, Report, Retention,
+    RunError, Sharded,
 };
 use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
 use cxl::report::{self, TextOptions};
@@ -221,7 +221,9 @@ fn evaluate_here(
     if let Some(path) = &args.customers {
         let mut customers = Vec::new();
         read_customers(evaluator.names_mut(), path, &mut |c| customers.push(c))?;
-        customers.into_iter().for_each(|c| evaluator.push_customer(c));
+        customers
+            .into_iter()
+            .for_each(|c| evaluator.push_customer(c));
     }
     let mut out = RecordWriter::stdout();
     let streaming = args.format == EvalFormat::Ndjson;

@@ -159,7 +159,10 @@ impl Customers {
     /// evaluators (see `eval::shard`), and each customer has their own.
     /// (Only the few picked are sorted: keys of eight bytes, cheap beside
     /// the scan.)
-    pub(crate) fn select_in_order(&self, mut pick: impl FnMut(&Slot) -> bool) -> Vec<(u64, Symbol)> {
+    pub(crate) fn select_in_order(
+        &self,
+        mut pick: impl FnMut(&Slot) -> bool,
+    ) -> Vec<(u64, Symbol)> {
         let mut picked: Vec<(u64, Symbol)> = self
             .live
             .iter()

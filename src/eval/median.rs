@@ -46,7 +46,9 @@ impl Durations {
         }
         match (&mut self.histogram, other.histogram) {
             (Some(mine), Some(theirs)) => {
-                mine.iter_mut().zip(theirs.iter()).for_each(|(a, b)| *a += b);
+                mine.iter_mut()
+                    .zip(theirs.iter())
+                    .for_each(|(a, b)| *a += b);
                 self.count += other.count;
             }
             _ => other.exact.into_iter().for_each(|v| self.push(v)),
@@ -120,8 +122,14 @@ mod tests {
     #[test]
     fn parts_absorbed_give_the_median_of_the_whole() {
         for split in [0, 10, EXACT_LIMIT - 5, EXACT_LIMIT + 7, 2 * EXACT_LIMIT] {
-            let values: Vec<u32> = (0..2 * EXACT_LIMIT as u32 + 3).map(|v| v * 7919 % 100_003).collect();
-            let (mut whole, mut left, mut right) = (Durations::default(), Durations::default(), Durations::default());
+            let values: Vec<u32> = (0..2 * EXACT_LIMIT as u32 + 3)
+                .map(|v| v * 7919 % 100_003)
+                .collect();
+            let (mut whole, mut left, mut right) = (
+                Durations::default(),
+                Durations::default(),
+                Durations::default(),
+            );
             values.iter().for_each(|&v| whole.push(v));
             values[..split].iter().for_each(|&v| left.push(v));
             values[split..].iter().for_each(|&v| right.push(v));

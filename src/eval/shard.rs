@@ -524,12 +524,8 @@ impl Dispatcher {
     /// (as an evaluator's sweep does), so the dispatcher's names stay with
     /// the customers in flight. Names sent to the evaluators stay.
     fn forget_idle(&mut self) {
-        let (records, seen, defined, names) = (
-            self.records,
-            &mut self.seen,
-            &self.defined,
-            &mut self.names,
-        );
+        let (records, seen, defined, names) =
+            (self.records, &mut self.seen, &self.defined, &mut self.names);
         self.in_flight.retain(|&id| {
             let i = id.index();
             if records - seen[i] < IDLE_RECORDS {
@@ -647,12 +643,8 @@ fn serve(
                     cut(&mut out, &mut evaluator, &mut marks, |_| Stamp::finish()).collect();
                 for piece in &mut pieces {
                     let first = piece.findings.first().and_then(|f| f.customer.as_ref());
-                    let first = first.or_else(|| {
-                        piece
-                            .escalations
-                            .first()
-                            .and_then(|e| e.customer.as_ref())
-                    });
+                    let first = first
+                        .or_else(|| piece.escalations.first().and_then(|e| e.customer.as_ref()));
                     piece.customer = first.cloned();
                 }
                 let unmapped = evaluator.tally.take_unmapped(&evaluator.names);
@@ -838,9 +830,12 @@ impl Merger<'_> {
             findings.extend(piece.findings);
             escalations.extend(piece.escalations);
         }
-        let (report, fresh) =
-            self.tally
-                .conclude(self.policy, merge_unmapped(unmapped), as_of_ms, &mut findings);
+        let (report, fresh) = self.tally.conclude(
+            self.policy,
+            merge_unmapped(unmapped),
+            as_of_ms,
+            &mut findings,
+        );
         escalations.extend(fresh);
         if !findings.is_empty() || !escalations.is_empty() {
             output(Output::Decided(findings, escalations)).map_err(RunError::Output)?;

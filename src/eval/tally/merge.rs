@@ -89,7 +89,10 @@ impl Tally {
         let (Retention::PerGroup(n), Some(stamps)) = (self.retention, self.stamps.take()) else {
             return;
         };
-        let mut all: Vec<_> = stamps.into_iter().zip(std::mem::take(&mut self.kept)).collect();
+        let mut all: Vec<_> = stamps
+            .into_iter()
+            .zip(std::mem::take(&mut self.kept))
+            .collect();
         // Stable: findings of one stamp are one customer's, from one part, in
         // the order it decided them. At the end, customers come by id.
         all.sort_by(|((a, _), fa), ((b, _), fb)| {
@@ -188,8 +191,14 @@ mod tests {
             })
         };
         let mut mine = vec![counter(vec![(1, (2, 1)), (4, (1, 0))]), None];
-        merge_rates(&mut mine, vec![counter(vec![(0, (1, 1)), (4, (3, 2)), (9, (1, 0))]), None]);
+        merge_rates(
+            &mut mine,
+            vec![counter(vec![(0, (1, 1)), (4, (3, 2)), (9, (1, 0))]), None],
+        );
         let got = mine[0].as_ref().map(|r| r.buckets.0.clone());
-        assert_eq!(got, Some(vec![(0, (1, 1)), (1, (2, 1)), (4, (4, 2)), (9, (1, 0))]));
+        assert_eq!(
+            got,
+            Some(vec![(0, (1, 1)), (1, (2, 1)), (4, (4, 2)), (9, (1, 0))])
+        );
     }
 }
