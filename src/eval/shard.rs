@@ -691,8 +691,12 @@ struct Translation {
     /// By the dispatcher's symbol: the name, and its symbol here with the
     /// generation it had (an evaluator forgets ids, and an id may be spelt
     /// as a name).
-    names: Vec<Option<(Box<str>, Option<(Symbol, u32)>)>>,
+    names: Vec<Option<Translated>>,
 }
+
+/// A name, and its symbol in the evaluator with that symbol's generation,
+/// once interned there.
+type Translated = (Box<str>, Option<(Symbol, u32)>);
 
 impl Translation {
     fn define(&mut self, names: Vec<(Symbol, Box<str>)>) {
