@@ -220,7 +220,7 @@ impl<'p> Evaluator<'p> {
 
     /// Apply one event; returns the findings it decided (possibly about earlier
     /// events released from the reorder buffer, or deadlines it passed). Every
-    /// [`IDLE_RECORDS`]th event also sweeps idle customers, after the event.
+    /// 4,096th event also sweeps idle customers, after the event.
     pub fn push(&mut self, event: Event) -> Vec<Finding> {
         let mut out = Vec::new();
         self.records += 1;
