@@ -139,8 +139,9 @@ pub enum RunError<E> {
 ///         Ok::<(), std::convert::Infallible>(())
 ///     },
 /// )?;
-/// assert_eq!(outcome.report.journeys[0].reached_goal, 0);
-/// assert_eq!(kinds, ["off_path", "incomplete_journey"]);
+/// assert_eq!(outcome.report.journeys[0].reached_goal, 1);
+/// // At the end, customers come by id: c1 never finished, c2 skipped `a`.
+/// assert_eq!(kinds, ["incomplete", "unexpected_step"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Sharded<'p> {
