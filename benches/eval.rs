@@ -121,9 +121,9 @@ impl Read for SimReader {
 
 /// An evaluator as a pipeline runs it (no findings kept), and NDJSON read
 /// options keeping only the attributes its policy reads, as `cxl eval` does.
-fn streaming(policy: &Policy) -> (Evaluator<'_>, ReadOptions) {
+fn streaming(policy: &Policy) -> (Evaluator, ReadOptions) {
     let evaluator = Evaluator::new(
-        policy,
+        policy.program.clone(),
         EvalOptions {
             retention: Retention::None,
             ..EvalOptions::default()

@@ -51,12 +51,12 @@ fn log() -> String {
 
 /// Evaluate `log`, reading ahead or not: every finding in order, and the report.
 fn evaluate(policy: &Policy, log: &str, ahead: bool) -> (Vec<Finding>, Report, u64) {
-    let mut evaluator = Evaluator::new(policy, EvalOptions::default());
+    let mut evaluator = Evaluator::new(policy.program.clone(), EvalOptions::default());
     let options = ReadOptions::new(InputFormat::Ndjson);
     let input = std::io::Cursor::new(log.as_bytes().to_vec());
     let mut reader = EventReader::new(input, "log.ndjson", 0, &options).expect("a reader");
     let mut findings = Vec::new();
-    let mut take = |record: Record, evaluator: &mut Evaluator<'_>| match record {
+    let mut take = |record: Record, evaluator: &mut Evaluator| match record {
         Record::Event(e) => findings.extend(evaluator.push(e)),
         Record::Rejected(r) => findings.extend(evaluator.push_rejected(&r)),
         Record::Customer(c) => evaluator.push_customer(c),
@@ -124,7 +124,7 @@ impl std::io::Read for Failing {
 #[test]
 fn an_input_error_comes_after_every_record_read_before_it() {
     let policy = Policy::compile(POLICY).expect("compiles");
-    let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+    let mut evaluator = Evaluator::new(policy.program.clone(), EvalOptions::default());
     let lines = concat!(
         r#"{"customer":"a","step":"open","time":"2026-03-01T00:00:00Z"}"#,
         "\n",
@@ -179,7 +179,7 @@ impl std::io::Read for Live {
 #[test]
 fn a_live_stream_s_records_go_on_before_more_input_is_read() {
     let policy = Policy::compile(POLICY).expect("the policy compiles");
-    let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+    let mut evaluator = Evaluator::new(policy.program.clone(), EvalOptions::default());
     let reads = std::rc::Rc::new(std::cell::Cell::new(0));
     let first: &[u8] =
         b"{\"customer\":\"c1\",\"step\":\"open\",\"time\":\"2026-03-01T10:00:00Z\"}\n\

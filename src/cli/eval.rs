@@ -125,7 +125,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         EvalFormat::Ndjson => Retention::None,
     };
     let mut evaluator = Evaluator::new(
-        &policy,
+        policy.program.clone(),
         EvalOptions {
             lateness,
             retention,
@@ -239,7 +239,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     Ok(exit_code(&report, args.fail_on))
 }
 
-fn read_customers(evaluator: &mut Evaluator<'_>, path: &str) -> Result<(), String> {
+fn read_customers(evaluator: &mut Evaluator, path: &str) -> Result<(), String> {
     let file = File::open(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
     let mut reader = CustomersReader::new(
         std::io::BufReader::new(file),
@@ -329,7 +329,7 @@ impl Stream {
 
     /// Count an event about to be pushed; stop treating the stream as live
     /// when too many come behind the watermark (see [`BEHIND_ALLOWED`]).
-    fn check_order(&mut self, evaluator: &Evaluator<'_>, time: Timestamp, name: &str) {
+    fn check_order(&mut self, evaluator: &Evaluator, time: Timestamp, name: &str) {
         if !self.on {
             return;
         }
@@ -350,7 +350,7 @@ impl Stream {
     }
 
     /// The watermark to advance to, when the stream is live and it moved on.
-    fn advance(&mut self, evaluator: &Evaluator<'_>) -> Option<Timestamp> {
+    fn advance(&mut self, evaluator: &Evaluator) -> Option<Timestamp> {
         let watermark = evaluator.watermark().filter(|_| self.on)?;
         if self.advanced.is_some_and(|a| a >= watermark) {
             return None;
