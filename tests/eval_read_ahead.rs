@@ -3,10 +3,12 @@
 //! are the same new customers as when each record is pushed as it is read.
 //! On a live stream it hands on what has come before asking for more.
 
+use cxl::compile::Program;
 use cxl::eval::{EvalOptions, Evaluator, Finding, FindingKind, ReadAhead, Report};
 use cxl::events::{EventReader, InputError, InputFormat, ReadOptions, Record};
 use cxl::Policy;
 use std::fmt::Write;
+use std::sync::Arc;
 
 const POLICY: &str = "journey claim {
     goal settle
@@ -50,8 +52,8 @@ fn log() -> String {
 }
 
 /// Evaluate `log`, reading ahead or not: every finding in order, and the report.
-fn evaluate(policy: &Policy, log: &str, ahead: bool) -> (Vec<Finding>, Report, u64) {
-    let mut evaluator = Evaluator::new(policy.program.clone(), EvalOptions::default());
+fn evaluate(program: &Arc<Program>, log: &str, ahead: bool) -> (Vec<Finding>, Report, u64) {
+    let mut evaluator = Evaluator::new(Arc::clone(program), EvalOptions::default());
     let options = ReadOptions::new(InputFormat::Ndjson);
     let input = std::io::Cursor::new(log.as_bytes().to_vec());
     let mut reader = EventReader::new(input, "log.ndjson", 0, &options).expect("a reader");
@@ -82,8 +84,8 @@ fn evaluate(policy: &Policy, log: &str, ahead: bool) -> (Vec<Finding>, Report, u
 fn reading_ahead_gives_the_same_findings_in_the_same_order() {
     let policy = Policy::compile(POLICY).expect("compiles");
     let log = log();
-    let (plain, plain_report, read) = evaluate(&policy, &log, false);
-    let (ahead, ahead_report, read_ahead) = evaluate(&policy, &log, true);
+    let (plain, plain_report, read) = evaluate(&policy.program, &log, false);
+    let (ahead, ahead_report, read_ahead) = evaluate(&policy.program, &log, true);
     assert_eq!(read, read_ahead);
     assert!(read > 3 * 4096, "the log spans several idle sweeps");
     // Customers came back after being forgotten: they opened a first
@@ -104,6 +106,33 @@ fn reading_ahead_gives_the_same_findings_in_the_same_order() {
     assert_eq!(plain_report, ahead_report);
     let broken = log.lines().filter(|l| l.contains("broken")).count();
     assert_eq!(plain_report.input.rejected, broken as u64);
+}
+
+/// Evaluators on threads share one compiled program (`Arc<Program>`): each
+/// computes what one evaluator alone does.
+#[test]
+fn evaluators_on_threads_share_one_program() {
+    let policy = Policy::compile(POLICY).expect("compiles");
+    let log = log();
+    let (alone, alone_report, _) = evaluate(&policy.program, &log, true);
+    let runs: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                let program = Arc::clone(&policy.program);
+                let log = &log;
+                scope.spawn(move || evaluate(&program, log, true))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    assert_eq!(Arc::strong_count(&policy.program), 1, "the threads let go");
+    for (findings, report, _) in runs {
+        assert_eq!(findings, alone);
+        assert_eq!(report, alone_report);
+    }
 }
 
 /// A reader that fails after some bytes.
