@@ -185,7 +185,7 @@ pub struct Applied {
 pub struct Trace {
     /// The customer id.
     pub customer: String,
-    /// The journey, by index in [`Policy::journeys`].
+    /// The journey, by index in [`crate::Program::journeys`].
     pub journey: usize,
     /// The segment the customer was made for, if the journey names any.
     pub segment: Option<String>,

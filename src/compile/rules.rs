@@ -86,7 +86,7 @@ pub enum Check {
 /// One expectation at one journey's steps.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Expectation {
-    /// Index of the journey in [`super::Policy::journeys`].
+    /// Index of the journey in [`super::Program::journeys`].
     pub journey: usize,
     /// The target step, or `None` for every step (`J.*`).
     pub step: Option<StepId>,
