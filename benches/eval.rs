@@ -129,9 +129,9 @@ impl Read for SimReader {
 
 /// An evaluator as a pipeline runs it (no findings kept), and NDJSON read
 /// options keeping only the attributes its policy reads, as `cxl eval` does.
-fn streaming(policy: &Policy) -> (Evaluator<'_>, ReadOptions) {
+fn streaming(policy: &Policy) -> (Evaluator, ReadOptions) {
     let evaluator = Evaluator::new(
-        policy,
+        policy.program.clone(),
         EvalOptions {
             retention: Retention::None,
             ..EvalOptions::default()
@@ -566,7 +566,7 @@ fn evaluate_on(policy: &Policy, path: &std::path::Path, threads: usize) -> Strin
     let mut read = ReadOptions::new(InputFormat::Ndjson);
     let report = match std::num::NonZeroUsize::new(threads).filter(|n| n.get() > 1) {
         None => {
-            let mut evaluator = Evaluator::new(policy, options);
+            let mut evaluator = Evaluator::new(policy.program.clone(), options);
             evaluator.narrow(&mut read);
             let file = std::fs::File::open(path).expect("readable");
             let reader = EventReader::new(file, "bench.ndjson", 0, &read).expect("a reader");

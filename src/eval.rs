@@ -1,5 +1,5 @@
 //! Stage `eval`: the streaming engine that replays recorded interactions on a
-//! compiled [`Policy`] and says who left the ideal journey, which touchpoints broke
+//! compiled [`Program`] and says who left the ideal journey, which touchpoints broke
 //! their expectations, and who must be alerted.
 //!
 //! One pass, event by event. Per customer, events are applied in time order: a
@@ -24,7 +24,6 @@ mod condition;
 mod customers;
 mod escalate;
 mod finding;
-mod index;
 mod instance;
 mod median;
 mod shard;
@@ -40,12 +39,12 @@ pub use summary::{
     Report, RuleSummary, StepSummary, RED_SHARE, REJECTED_SHARE, UNMAPPED_SHARE, YELLOW_SHARE,
 };
 
-use crate::compile::Policy;
+use crate::compile::Program;
 use crate::events::{Customer, Event, Interner, Rejection, Symbol, Value};
 use customers::{Customers, Slot, Warm};
-use index::PolicyIndex;
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 use tally::Tally;
 
 /// An as-of time earlier than an event already read ([`Evaluator::finish`]).
@@ -107,24 +106,21 @@ const IDLE_RECORDS: u64 = 1 << 12;
 macro_rules! context {
     ($e:expr) => {
         apply::Context {
-            policy: $e.policy,
-            index: &$e.index,
+            program: &$e.program,
+            index: &$e.program.index,
             names: &$e.names,
             profiles: &$e.profiles,
-            routes: &$e.routes,
             lateness_ms: ($e.options.lateness as i64).saturating_mul(1000),
         }
     };
 }
 
 /// The evaluator: push events in, take findings out, finish with a [`Report`].
-pub struct Evaluator<'p> {
-    policy: &'p Policy,
-    index: PolicyIndex,
+/// Evaluators on several threads may share one [`Program`].
+pub struct Evaluator {
+    program: Arc<Program>,
     names: Interner,
     options: EvalOptions,
-    /// Event name symbol → the journey steps it means (`None`: not yet looked up).
-    routes: Vec<Option<apply::Route>>,
     customers: Customers,
     profiles: FxHashMap<Symbol, Vec<(Symbol, Value)>>,
     tally: Tally,
@@ -139,21 +135,18 @@ pub struct Evaluator<'p> {
     own_names: usize,
 }
 
-impl<'p> Evaluator<'p> {
-    /// An evaluator of `policy`.
-    pub fn new(policy: &'p Policy, options: EvalOptions) -> Self {
-        let mut names = Interner::new();
-        let index = PolicyIndex::new(policy, &mut names);
+impl Evaluator {
+    /// An evaluator of `program` (a compiled policy's [`crate::Policy::program`]).
+    pub fn new(program: Arc<Program>, options: EvalOptions) -> Self {
+        let names = program.vocabulary().clone();
         Evaluator {
-            policy,
-            index,
+            tally: Tally::new(&program, options.retention),
+            program,
             own_names: names.len(),
             names,
             options,
-            routes: Vec::new(),
             customers: Customers::default(),
             profiles: FxHashMap::default(),
-            tally: Tally::new(policy, options.retention),
             max_time: None,
             records: 0,
             last_sweep: 0,
@@ -178,7 +171,7 @@ impl<'p> Evaluator<'p> {
     ///     "use std/cx\njourney j { goal a step a { } path a }\nexpect j.a { csat >= 4 else yellow }",
     /// )
     /// .expect("the policy compiles");
-    /// let evaluator = Evaluator::new(&policy, EvalOptions::default());
+    /// let evaluator = Evaluator::new(policy.program, EvalOptions::default());
     /// let mut options = ReadOptions::new(InputFormat::Ndjson);
     /// evaluator.narrow(&mut options);
     /// assert!(options.attributes.keeps("csat"));
@@ -187,7 +180,7 @@ impl<'p> Evaluator<'p> {
     /// ```
     pub fn narrow(&self, options: &mut crate::events::ReadOptions) {
         options.attributes =
-            crate::events::AttributeFilter::Only(self.index.attributes_read.clone());
+            crate::events::AttributeFilter::Only(self.program.attributes_read().clone());
         // No rule, finding or report looks at who acted.
         options.read_actor = false;
     }
@@ -240,7 +233,7 @@ impl<'p> Evaluator<'p> {
         self.tally.input.events += 1;
         let millis = event.time.as_millisecond();
         self.max_time = Some(self.max_time.map_or(millis, |m| m.max(millis)));
-        if self.route(event.name).is_empty() {
+        if self.program.index.route(event.name).is_empty() {
             self.tally.unmapped(&event);
             return;
         }
@@ -310,7 +303,7 @@ impl<'p> Evaluator<'p> {
         let unmapped = self.tally.take_unmapped(&self.names);
         let (report, fresh) = self
             .tally
-            .conclude(self.policy, unmapped, as_of_ms, &mut out);
+            .conclude(&self.program, unmapped, as_of_ms, &mut out);
         Ok((report, out, fresh))
     }
 
@@ -346,25 +339,15 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    /// The journey steps an event name means, looked up once per name.
-    fn route(&mut self, name: Symbol) -> &[(usize, crate::compile::StepId)] {
-        let i = name.index();
-        if self.routes.len() <= i {
-            self.routes.resize(i + 1, None);
-        }
-        if self.routes[i].is_none() {
-            let steps = self.index.steps_named(self.names.resolve(name));
-            self.routes[i] = Some(steps.into_boxed_slice());
-        }
-        self.routes[i].as_deref().unwrap_or(&[])
-    }
-
     /// Forget a finished customer's id, so memory stays with the customers in
     /// flight. Kept: ids with a profile (a later event must find it), ids also
-    /// used as an event name, and names the evaluator interned itself.
+    /// used as an unmapped event name (the report names it), and the
+    /// program's vocabulary.
     fn forget_customer(&mut self, id: Symbol) {
-        let routed = self.routes.get(id.index()).is_some_and(Option::is_some);
-        if id.index() >= self.own_names && !routed && !self.profiles.contains_key(&id) {
+        if id.index() >= self.own_names
+            && !self.tally.is_unmapped(id)
+            && !self.profiles.contains_key(&id)
+        {
             self.names.forget(id);
         }
     }

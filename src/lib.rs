@@ -18,7 +18,7 @@ pub mod simulate;
 pub mod stdlib;
 pub mod syntax;
 
-pub use compile::Policy;
+pub use compile::{Policy, Program};
 pub use diagnostic::{Code, Diagnostic, Level};
 
 /// Every diagnostic of a policy's text: syntax, then names, types and lints.

@@ -13,9 +13,10 @@ mod literal;
 mod parser;
 mod span;
 
+pub use crate::diagnostic::Span;
 pub use ast::*;
 pub use lexer::MAX_NESTING;
-pub use span::{Span, Spanned};
+pub use span::Spanned;
 
 use crate::diagnostic::Diagnostic;
 

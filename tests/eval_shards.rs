@@ -131,7 +131,7 @@ fn render(policy: &Policy, log: &str, threads: usize) -> [String; 3] {
         let read = ReadOptions::new(InputFormat::Ndjson);
         let report = if threads == 0 {
             // One evaluator, as `cxl eval --threads 1` runs it.
-            let mut evaluator = Evaluator::new(policy, options);
+            let mut evaluator = Evaluator::new(policy.program.clone(), options);
             let reader = EventReader::new(
                 std::io::Cursor::new(log.to_string()),
                 "log.ndjson",

@@ -217,7 +217,7 @@ fn evaluate_here(
     targets: [Option<output::Target>; 2],
     live: bool,
 ) -> Result<Evaluated, Stop> {
-    let mut evaluator = Evaluator::new(policy, options);
+    let mut evaluator = Evaluator::new(policy.program.clone(), options);
     if let Some(path) = &args.customers {
         let mut customers = Vec::new();
         read_customers(evaluator.names_mut(), path, &mut |c| customers.push(c))?;
@@ -452,7 +452,7 @@ impl Stream {
 
     /// Count an event about to be pushed; stop treating the stream as live
     /// when too many come behind the watermark (see [`BEHIND_ALLOWED`]).
-    fn check_order(&mut self, evaluator: &Evaluator<'_>, time: Timestamp, name: &str) {
+    fn check_order(&mut self, evaluator: &Evaluator, time: Timestamp, name: &str) {
         if !self.on {
             return;
         }
@@ -473,7 +473,7 @@ impl Stream {
     }
 
     /// The watermark to advance to, when the stream is live and it moved on.
-    fn advance(&mut self, evaluator: &Evaluator<'_>) -> Option<Timestamp> {
+    fn advance(&mut self, evaluator: &Evaluator) -> Option<Timestamp> {
         let watermark = evaluator.watermark().filter(|_| self.on)?;
         if self.advanced.is_some_and(|a| a >= watermark) {
             return None;

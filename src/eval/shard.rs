@@ -147,7 +147,7 @@ pub enum RunError<E> {
 pub struct Sharded<'p> {
     policy: &'p Policy,
     options: EvalOptions,
-    shards: Vec<Evaluator<'p>>,
+    shards: Vec<Evaluator>,
     /// The dispatcher's names: the reader interns into them.
     names: Interner,
     customers: Vec<Customer>,
@@ -158,7 +158,7 @@ impl<'p> Sharded<'p> {
     pub fn new(policy: &'p Policy, options: EvalOptions, shards: NonZeroUsize) -> Self {
         let shards = (0..shards.get())
             .map(|_| {
-                let mut evaluator = Evaluator::new(policy, options);
+                let mut evaluator = Evaluator::new(policy.program.clone(), options);
                 evaluator.tally.keep_stamps();
                 evaluator
             })
@@ -211,7 +211,7 @@ impl<'p> Sharded<'p> {
             customers,
         } = self;
         let streaming = options.retention == super::Retention::None;
-        let mut tally = Tally::new(policy, options.retention);
+        let mut tally = Tally::new(&policy.program, options.retention);
         tally.keep_stamps();
         std::thread::scope(|scope| {
             let (to_main, from_reader) = sync_channel::<Period>(PERIODS_AHEAD * 2);
@@ -573,7 +573,7 @@ impl Dispatcher {
 /// An evaluator's thread: applies its batches and answers each with what it
 /// decided, then finishes its customers when told.
 fn serve(
-    mut evaluator: Evaluator<'_>,
+    mut evaluator: Evaluator,
     inbox: Receiver<ToShard>,
     outbox: SyncSender<FromShard>,
     streaming: bool,
@@ -666,7 +666,7 @@ fn serve(
 /// per customer who had any, by `marks` (which it empties).
 fn cut<'a>(
     out: &'a mut Vec<Finding>,
-    evaluator: &mut Evaluator<'_>,
+    evaluator: &mut Evaluator,
     marks: &'a mut Vec<Mark>,
     stamp: impl Fn(u64) -> Stamp + 'a,
 ) -> impl Iterator<Item = Piece> + 'a {
@@ -836,7 +836,7 @@ impl Merger<'_> {
             escalations.extend(piece.escalations);
         }
         let (report, fresh) = self.tally.conclude(
-            self.policy,
+            &self.policy.program,
             merge_unmapped(unmapped),
             as_of_ms,
             &mut findings,
@@ -880,7 +880,7 @@ fn hand_out<E>(
     Ok(())
 }
 
-impl Evaluator<'_> {
+impl Evaluator {
     /// In a shard: apply the event that is the input's `record`th, read as
     /// its `tick`th record; no sweep (the dispatcher announces those).
     fn push_at(&mut self, tick: u64, record: u64, event: Event, out: &mut Vec<Finding>) {
@@ -899,7 +899,7 @@ mod tests {
     #[test]
     fn an_evaluator_can_move_to_another_thread() {
         fn send<T: Send>() {}
-        send::<Evaluator<'static>>();
+        send::<Evaluator>();
         send::<Tally>();
     }
 }

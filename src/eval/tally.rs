@@ -14,7 +14,7 @@ use super::summary::{
     StepSummary,
 };
 use super::Retention;
-use crate::compile::{Policy, RuleSource, StepId, Trigger};
+use crate::compile::{Program, RuleSource, StepId, Trigger};
 use crate::events::{Event, Interner, Rejection, Symbol};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
@@ -93,10 +93,10 @@ pub(crate) enum RuleRef {
 
 impl RuleRef {
     /// Where the rule is written; `None` for a journey clause not in the file.
-    pub(crate) fn source(self, policy: &Policy) -> Option<&RuleSource> {
-        let journey = |j: usize| policy.journey_rules.get(j);
+    pub(crate) fn source(self, program: &Program) -> Option<&RuleSource> {
+        let journey = |j: usize| program.journey_rules.get(j);
         match self {
-            RuleRef::Expectation(e) => policy.expectations.get(e).map(|x| &x.source),
+            RuleRef::Expectation(e) => program.expectations.get(e).map(|x| &x.source),
             RuleRef::Path(j) => journey(j)?.path.as_ref(),
             RuleRef::Abandon(j) => journey(j)?.abandon.as_ref(),
         }
@@ -271,8 +271,8 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
-    pub(crate) fn new(policy: &Policy, retention: Retention) -> Tally {
-        let rates: Vec<Option<RateCounter>> = policy
+    pub(crate) fn new(program: &Program, retention: Retention) -> Tally {
+        let rates: Vec<Option<RateCounter>> = program
             .escalations
             .iter()
             .map(|e| match e.trigger {
@@ -292,7 +292,7 @@ impl Tally {
                 Trigger::Customer { .. } => None,
             })
             .collect();
-        let rates_at = policy
+        let rates_at = program
             .journeys
             .iter()
             .enumerate()
@@ -314,13 +314,13 @@ impl Tally {
             rates_at,
             retention,
             input: InputCounts::default(),
-            journeys: vec![JourneyTally::default(); policy.journeys.len()],
-            steps: policy
+            journeys: vec![JourneyTally::default(); program.journeys.len()],
+            steps: program
                 .journeys
                 .iter()
                 .map(|j| vec![StepTally::default(); j.steps.len()])
                 .collect(),
-            rules: vec![RuleTally::default(); policy.expectations.len()],
+            rules: vec![RuleTally::default(); program.expectations.len()],
             kinds: BTreeMap::new(),
             levels: BTreeMap::new(),
             kept: Vec::new(),
@@ -509,6 +509,12 @@ impl Tally {
         self.emit(Site::input(), f, out);
     }
 
+    /// True when `name` is an event name counted as unmapped (the report
+    /// names it at the end, so its symbol must stay).
+    pub(crate) fn is_unmapped(&self, name: Symbol) -> bool {
+        self.unmapped.contains_key(&name)
+    }
+
     /// The unmapped names with their counts, by name, resolved through `names`.
     pub(crate) fn take_unmapped(&mut self, names: &Interner) -> Vec<(String, Unmapped)> {
         let mut entries: Vec<(String, Unmapped)> = self
@@ -526,7 +532,7 @@ impl Tally {
     /// also the escalations not yet taken.
     pub(crate) fn conclude(
         mut self,
-        policy: &Policy,
+        program: &Program,
         unmapped: Vec<(String, Unmapped)>,
         as_of_ms: i64,
         out: &mut Vec<Finding>,
@@ -545,9 +551,9 @@ impl Tally {
             self.emit(Site::input(), f, out);
         }
         self.unmapped_named = unmapped;
-        super::escalate::rates(policy, &mut self);
+        super::escalate::rates(program, &mut self);
         let fresh = self.take_escalations();
-        (self.report(policy, timestamp(as_of_ms)), fresh)
+        (self.report(program, timestamp(as_of_ms)), fresh)
     }
 
     pub(crate) fn rate_buckets(&self, rule: usize) -> impl Iterator<Item = (i64, (u64, u64))> + '_ {
@@ -559,7 +565,7 @@ impl Tally {
     }
 
     /// The report, from the counts.
-    fn report(mut self, policy: &Policy, as_of: Timestamp) -> Report {
+    fn report(mut self, program: &Program, as_of: Timestamp) -> Report {
         self.kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.escalations.sort_by(|a, b| {
             (a.time, &a.escalation, &a.customer, a.tier).cmp(&(
@@ -569,7 +575,7 @@ impl Tally {
                 b.tier,
             ))
         });
-        let journeys: Vec<JourneySummary> = policy
+        let journeys: Vec<JourneySummary> = program
             .journeys
             .iter()
             .zip(&mut self.journeys)
@@ -591,7 +597,7 @@ impl Tally {
                 }
             })
             .collect();
-        let steps = policy
+        let steps = program
             .journeys
             .iter()
             .zip(&self.steps)
@@ -611,12 +617,12 @@ impl Tally {
                 })
             })
             .collect();
-        let rules = policy
+        let rules = program
             .expectations
             .iter()
             .zip(&self.rules)
             .map(|(e, t)| {
-                let journey = &policy.journeys[e.journey];
+                let journey = &program.journeys[e.journey];
                 RuleSummary {
                     journey: journey.name.clone(),
                     step: e
@@ -638,7 +644,7 @@ impl Tally {
             .map(|((kind, rule, level), count)| FindingGroup {
                 kind: *kind,
                 level: *level,
-                rule: rule.and_then(|r| r.source(policy).cloned()),
+                rule: rule.and_then(|r| r.source(program).cloned()),
                 count: *count,
             })
             .collect();
