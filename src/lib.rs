@@ -11,6 +11,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod events;
+pub mod map;
 pub mod profile;
 pub mod report;
 pub mod scenario;
