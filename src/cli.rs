@@ -26,6 +26,7 @@ mod graph;
 mod input;
 mod output;
 mod profile;
+mod report;
 mod simulate;
 mod test;
 
@@ -50,6 +51,8 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Profile a log before writing a policy for it: activities, variants, timings.
     Profile(profile::ProfileArgs),
+    /// Write one self-contained HTML page: journey maps with health, funnel, findings.
+    Report(report::ReportArgs),
     /// Play the ideal journeys of a policy as an event log, with deviations on request.
     Simulate(simulate::SimulateArgs),
     /// Run the inline `test` blocks of policy files.
@@ -75,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Profile(args) => profile::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Test(args) => test::run(&args),
     };

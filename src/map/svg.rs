@@ -27,7 +27,9 @@ const NODE_H: i64 = 84;
 const ROW_H: i64 = 104;
 const HEADER: i64 = 48;
 const LINE_GAP: i64 = 22;
-const LEGEND: i64 = 28;
+const LEGEND: i64 = 44;
+/// Forbidden transitions drawn, the most taken first: more would hide the map.
+const FORBIDDEN_DRAWN: usize = 10;
 const MIN_WIDTH_WITH_LEGEND: i64 = 800;
 /// Labels longer than this are cut on the box (the hover has them whole).
 const LABEL_CHARS: usize = 27;
@@ -262,7 +264,9 @@ fn edge_path(map: &JourneyMap<'_>, geo: &Geometry, from: Option<StepId>, to: Ste
     }
 }
 
-/// The transitions customers took, over the ideal ones.
+/// The transitions customers took, over the ideal ones: every allowed one,
+/// and the [`FORBIDDEN_DRAWN`] most taken of those the path forbids (the
+/// hover of the map's title counts the rest).
 fn flows(
     out: &mut String,
     map: &JourneyMap<'_>,
@@ -270,10 +274,20 @@ fn flows(
     transitions: &std::collections::BTreeMap<Transition, u64>,
 ) {
     let max = transitions.values().copied().max().unwrap_or(1).max(1);
-    for (&(from, to), &count) in transitions {
-        if count == 0 {
-            continue;
-        }
+    let mut forbidden: Vec<(Transition, u64)> = transitions
+        .iter()
+        .filter(|(t, n)| **n > 0 && !map.allows(**t))
+        .map(|(t, n)| (*t, *n))
+        .collect();
+    forbidden.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let hidden: u64 = forbidden.iter().skip(FORBIDDEN_DRAWN).map(|f| f.1).sum();
+    forbidden.truncate(FORBIDDEN_DRAWN);
+    let drawn = transitions
+        .iter()
+        .filter(|(t, n)| **n > 0 && map.allows(**t))
+        .map(|(t, n)| (*t, *n))
+        .chain(forbidden.iter().copied());
+    for ((from, to), count) in drawn {
         let allowed = map.allows((from, to));
         let width = 1 + (9 * count).div_ceil(max);
         let d = edge_path(map, geo, from, to);
@@ -301,6 +315,15 @@ fn flows(
                  fill=\"#d4351c\" text-anchor=\"middle\">{count}</text>"
             );
         }
+    }
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "<text class=\"flow-hidden\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#d4351c\" text-anchor=\"end\">\
+             {hidden} more forbidden transitions taken, not drawn</text>",
+            geo.width - MARGIN,
+            geo.height - MARGIN - LEGEND + 8
+        );
     }
 }
 
