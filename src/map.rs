@@ -21,7 +21,7 @@ mod text;
 
 pub use flow::{Flow, JourneyFlow};
 pub use health::{JourneyHealth, StepHealth};
-pub use svg::{escape, render_svg};
+pub use svg::{escape, render_svg, render_svgs};
 pub use text::{render_steps_dot, render_steps_mermaid};
 
 use crate::compile::{CompiledJourney, StepId};

@@ -4,7 +4,7 @@
 use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use super::output;
 use cxl::compile::{render_dot, render_json, render_mermaid, CompiledJourney};
-use cxl::map::{render_steps_dot, render_steps_mermaid, render_svg, JourneyMap};
+use cxl::map::{render_steps_dot, render_steps_mermaid, render_svg, render_svgs, JourneyMap};
 use cxl::Policy;
 
 /// The graph formats.
@@ -87,6 +87,11 @@ fn graph(args: &GraphArgs) -> Result<u8, Stop> {
                 serde_json::Value::Array(all)
             };
             serde_json::to_string_pretty(&value).map_err(|e| e.to_string())? + "\n"
+        }
+        // Several journeys' maps make one SVG document, not several.
+        GraphFormat::MapSvg if journeys.len() > 1 => {
+            let maps: Vec<JourneyMap<'_>> = journeys.iter().map(|j| JourneyMap::new(j)).collect();
+            render_svgs(&maps)
         }
         format => journeys
             .iter()

@@ -104,13 +104,44 @@ impl Geometry {
 
 /// The map as SVG, with the evaluation's overlay when `health` is given.
 pub fn render_svg(map: &JourneyMap<'_>, health: Option<&JourneyHealth>) -> String {
+    svg(map, health, None)
+}
+
+/// Several maps (the journeys of one file) as one SVG document: each map
+/// a nested `<svg>`, one under the other.
+pub fn render_svgs(maps: &[JourneyMap<'_>]) -> String {
+    let sizes: Vec<(i64, i64)> = maps
+        .iter()
+        .map(|m| {
+            let g = Geometry::of(m, false);
+            (g.width, g.height)
+        })
+        .collect();
+    let width = sizes.iter().map(|s| s.0).max().unwrap_or(0);
+    let height: i64 = sizes.iter().map(|s| s.1).sum();
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"journey-maps\" width=\"{width}\" \
+         height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n"
+    );
+    let mut y = 0;
+    for (map, (_, h)) in maps.iter().zip(&sizes) {
+        out.push_str(&svg(map, None, Some(y)));
+        y += h;
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// One map; `at` places it at that height inside another SVG.
+fn svg(map: &JourneyMap<'_>, health: Option<&JourneyHealth>, at: Option<i64>) -> String {
     let j = map.journey;
     let geo = Geometry::of(map, health.is_some());
     let id = format!("map-{}", id_part(&j.name));
     let mut out = String::new();
+    let place = at.map_or_else(String::new, |y| format!(" x=\"0\" y=\"{y}\""));
     let _ = writeln!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"journey-map\" data-journey=\"{}\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"journey-map\" data-journey=\"{}\"{place} \
          width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"DejaVu Sans, Arial, sans-serif\">",
         escape(&j.name),
         w = geo.width,
