@@ -21,6 +21,7 @@ macro_rules! to_stderr {
 
 mod check;
 mod common;
+mod compare;
 mod eval;
 mod graph;
 mod input;
@@ -45,6 +46,8 @@ struct Cli {
 enum Command {
     /// Check policy files: syntax, names, types and journey lints.
     Check(check::CheckArgs),
+    /// Set the ideal journey (simulated, or an earlier log) against the actual one.
+    Compare(compare::CompareArgs),
     /// Replay a log of interactions on a policy: off-path customers, broken steps, escalations.
     Eval(eval::EvalArgs),
     /// Print a journey's graph (the journey map) as dot, mermaid or JSON.
@@ -75,6 +78,7 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Profile(args) => profile::run(&args),

@@ -7,6 +7,7 @@
 //! environment and no files on its own, and prints nothing: the CLI does that.
 
 pub mod check;
+pub mod compare;
 pub mod compile;
 pub mod diagnostic;
 pub mod eval;

@@ -5,13 +5,14 @@
 //! to be a verdict (the page says so too), 2 on a usage, input or output error.
 
 use super::common::{self, Stop, EXIT_OK, EXIT_UNJUDGED};
-use super::input::InputArgs;
+use super::input::{InputArgs, Opened};
 use super::output::{self, OutputFile};
-use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Retention};
+use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Report, Retention};
 use cxl::events::{EventReader, Record};
-use cxl::map::Flow;
+use cxl::map::{Flow, JourneyFlow};
 use cxl::report::{render_html, HtmlInput};
 use cxl::Policy;
+use jiff::Timestamp;
 
 /// Findings kept per kind and rule: the page shows a few example customers each.
 const EXAMPLES_KEPT: usize = 5;
@@ -38,50 +39,23 @@ pub struct ReportArgs {
     lateness: String,
 }
 
-/// Write the report.
-pub fn run(args: &ReportArgs) -> u8 {
-    report(args).unwrap_or_else(|stop| stop.exit_code())
-}
-
-fn report(args: &ReportArgs) -> Result<u8, Stop> {
-    let [target] = output::plan(
-        &[
-            ("the policy", Some(args.policy.as_str())),
-            ("the log", Some(args.log.as_str())),
-        ],
-        [("-o", Some(args.output.as_str()))],
-    )?;
-    let target = target.ok_or_else(|| "-o: no file to write".to_string())?;
-    let text =
-        common::read_file(&args.policy).map_err(|_| format!("cannot read `{}`", args.policy))?;
-    let policy = match Policy::compile(&text) {
-        Ok(policy) => policy,
-        Err(diagnostics) => {
-            common::print_human(&diagnostics, &args.policy, &text);
-            return Err(Stop::Usage(format!(
-                "`{}` has errors: {}",
-                args.policy,
-                common::count_summary(&diagnostics)
-            )));
-        }
-    };
-    let as_of = args
-        .as_of
-        .as_deref()
-        .map(|t| cxl::events::time::TimeParser::default().parse_str(t))
-        .transpose()
-        .map_err(|e| format!("--as-of: {e}"))?;
-    let lateness =
-        cxl::syntax::parse_duration(&args.lateness).map_err(|e| format!("--lateness: {e}"))?;
+/// Evaluate an opened log with a [`Flow`] beside the evaluator: the report,
+/// and what customers did per journey. A line on stderr every
+/// [`PROGRESS_EVERY`] records says how far it got.
+pub(super) fn observe(
+    policy: &Policy,
+    (mut options, input, name): Opened,
+    lateness: u64,
+    as_of: Option<Timestamp>,
+) -> Result<(Report, Vec<JourneyFlow>), Stop> {
     let mut evaluator = Evaluator::new(
-        &policy,
+        policy,
         EvalOptions {
             lateness,
             retention: Retention::PerGroup(EXAMPLES_KEPT),
         },
     );
-    let mut flow = Flow::new(&policy);
-    let (mut options, input, name) = args.input.open_with(&args.log, &policy.source)?;
+    let mut flow = Flow::new(policy);
     evaluator.narrow(&mut options);
     let reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
     let mut reader = ReadAhead::new(reader);
@@ -92,7 +66,7 @@ fn report(args: &ReportArgs) -> Result<u8, Stop> {
     {
         records += 1;
         if records % PROGRESS_EVERY == 0 {
-            to_stderr!("cxl report: {records} records read");
+            to_stderr!("cxl: {records} records of `{name}` read");
         }
         match record {
             Record::Event(event) => {
@@ -107,7 +81,49 @@ fn report(args: &ReportArgs) -> Result<u8, Stop> {
         .finish(as_of)
         .map_err(|e| format!("--as-of: {e}"))?;
     flow.findings(&last);
-    let flows = flow.finish();
+    Ok((report, flow.finish()))
+}
+
+/// The policy at `path`, compiled; its errors printed and a usage error.
+pub(super) fn compile(path: &str) -> Result<Policy, Stop> {
+    let text = common::read_file(path).map_err(|_| format!("cannot read `{path}`"))?;
+    Policy::compile(&text).map_err(|diagnostics| {
+        common::print_human(&diagnostics, path, &text);
+        Stop::Usage(format!(
+            "`{path}` has errors: {}",
+            common::count_summary(&diagnostics)
+        ))
+    })
+}
+
+/// `--as-of` and `--lateness`, parsed.
+pub(super) fn times(as_of: Option<&str>, lateness: &str) -> Result<(Option<Timestamp>, u64), Stop> {
+    let as_of = as_of
+        .map(|t| cxl::events::time::TimeParser::default().parse_str(t))
+        .transpose()
+        .map_err(|e| format!("--as-of: {e}"))?;
+    let lateness = cxl::syntax::parse_duration(lateness).map_err(|e| format!("--lateness: {e}"))?;
+    Ok((as_of, lateness))
+}
+
+/// Write the report.
+pub fn run(args: &ReportArgs) -> u8 {
+    report(args).unwrap_or_else(|stop| stop.exit_code())
+}
+
+fn report(args: &ReportArgs) -> Result<u8, Stop> {
+    let [target] = output::plan(
+        &[
+            ("the policy", Some(args.policy.as_str())),
+            ("the log", Some(args.log.as_str())),
+        ],
+        [("-o", Some(args.output.as_str()))],
+    )?;
+    let target = target.ok_or_else(|| "-o: no file to write".to_string())?;
+    let policy = compile(&args.policy)?;
+    let (as_of, lateness) = times(args.as_of.as_deref(), &args.lateness)?;
+    let (options, input, name) = args.input.open_with(&args.log, &policy.source)?;
+    let (report, flows) = observe(&policy, (options, input, name.clone()), lateness, as_of)?;
     let page = render_html(&HtmlInput {
         policy: &policy,
         report: &report,
@@ -118,9 +134,6 @@ fn report(args: &ReportArgs) -> Result<u8, Stop> {
     let mut file = OutputFile::create(&target, false)?;
     file.text(&page)?;
     file.finish()?;
-    if records >= PROGRESS_EVERY {
-        to_stderr!("cxl report: wrote `{}`", args.output);
-    }
     Ok(if report.problems.is_empty() {
         EXIT_OK
     } else {
