@@ -166,7 +166,8 @@ pub struct Comparison {
 }
 
 /// What the counts mean, said in every output.
-pub const COUNTING: &str = "customers, not events: each customer's events of a journey are one walk, \
+pub const COUNTING: &str =
+    "customers, not events: each customer's events of a journey are one walk, \
 and a step counts once per customer however often they came back";
 
 /// Compare two runs of `policy`.
@@ -253,7 +254,13 @@ fn journey_comparison(
 }
 
 /// The `within` rules of step `i` of journey `j`, with how often each was met.
-fn slas(policy: &Policy, j: usize, i: usize, ideal: &Report, actual: &Report) -> Vec<SlaComparison> {
+fn slas(
+    policy: &Policy,
+    j: usize,
+    i: usize,
+    ideal: &Report,
+    actual: &Report,
+) -> Vec<SlaComparison> {
     let journey = &policy.journeys[j];
     let step = &journey.steps[i].name;
     policy
@@ -322,7 +329,12 @@ fn forbidden(map: &JourneyMap<'_>, actual: &JourneyFlow) -> Vec<ForbiddenTransit
             count,
         })
         .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.from.cmp(&b.from)).then(a.to.cmp(&b.to)));
+    out.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(a.from.cmp(&b.from))
+            .then(a.to.cmp(&b.to))
+    });
     out.truncate(TOP_FORBIDDEN);
     out
 }
@@ -338,7 +350,11 @@ fn duration(s: Option<u64>) -> String {
 /// The comparison as text for a person.
 pub fn render_text(c: &Comparison) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "cxl compare: ideal {} against actual {}", c.ideal, c.actual);
+    let _ = writeln!(
+        out,
+        "cxl compare: ideal {} against actual {}",
+        c.ideal, c.actual
+    );
     let _ = writeln!(out, "counts are {}", c.counting);
     for j in &c.journeys {
         let _ = writeln!(
@@ -347,8 +363,10 @@ pub fn render_text(c: &Comparison) -> String {
             j.journey,
             j.ideal_customers,
             j.actual_customers,
-            j.ideal_conformance.map_or("-".into(), |c| format!("{c:.1}%")),
-            j.actual_conformance.map_or("-".into(), |c| format!("{c:.1}%")),
+            j.ideal_conformance
+                .map_or("-".into(), |c| format!("{c:.1}%")),
+            j.actual_conformance
+                .map_or("-".into(), |c| format!("{c:.1}%")),
         );
         let _ = writeln!(
             out,

@@ -104,8 +104,8 @@ pub use lints::{lint_expect, lint_expect_expanded, lint_journey};
 pub use petgraph::graph::NodeIndex;
 pub use policy::{diagnostics, MetricInfo, Policy, SegmentRule, SourceSettings};
 pub use render::{
-    caption, dot_escape, dot_label, mermaid_escape, mermaid_label, percent, render_dot, render_json,
-    render_mermaid,
+    caption, dot_escape, dot_label, mermaid_escape, mermaid_label, percent, render_dot,
+    render_json, render_mermaid,
 };
 pub use rules::{AnchorRef, Check, EscalationRule, Expectation, RuleSource, TierRule, Trigger};
 pub use sources::JourneyRules;

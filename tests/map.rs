@@ -141,7 +141,10 @@ fn the_steps_view_draws_one_node_per_step_with_owner_and_channels() {
     );
     // The automaton view keeps one node per occurrence.
     let automaton = cxl(&["graph", "examples/claims.cxl", "--view", "automaton"]);
-    assert!(automaton.matches("Ask for documents").count() > 1, "{automaton}");
+    assert!(
+        automaton.matches("Ask for documents").count() > 1,
+        "{automaton}"
+    );
 }
 
 #[test]

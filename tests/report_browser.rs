@@ -234,6 +234,8 @@ fn a_hostile_report_runs_nothing_in_a_browser() {
         "hostile",
     );
     // What tried to be markup is text on the page.
-    assert!(browsed.dom.contains("&lt;script&gt;alert('c')&lt;/script&gt;"));
+    assert!(browsed
+        .dom
+        .contains("&lt;script&gt;alert('c')&lt;/script&gt;"));
     assert!(!browsed.dom.contains("<b>Sons</b>"));
 }

@@ -54,7 +54,10 @@ fn the_page_is_self_contained() {
     assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
     assert!(html.trim_end().ends_with("</html>"));
     // No script, no request: the policy forbids both, and nothing asks.
-    assert!(html.contains("default-src 'none'"), "a CSP that forbids the network");
+    assert!(
+        html.contains("default-src 'none'"),
+        "a CSP that forbids the network"
+    );
     assert!(!html.to_lowercase().contains("<script"), "no script");
     for attr in ["src=", "href=", "@import", "url(http"] {
         assert!(!html.contains(attr), "no `{attr}`: nothing is fetched");

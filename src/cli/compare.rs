@@ -68,7 +68,11 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Stop> {
         None => {
             let simulated = simulate(&policy)?;
             let name = "simulated".to_string();
-            let opened = (ReadOptions::new(InputFormat::Ndjson), simulated, name.clone());
+            let opened = (
+                ReadOptions::new(InputFormat::Ndjson),
+                simulated,
+                name.clone(),
+            );
             (name, observe(&policy, opened, lateness, None)?)
         }
     };

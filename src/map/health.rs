@@ -75,11 +75,7 @@ impl JourneyHealth {
                     yellow: summary.map_or(0, |s| s.yellow),
                     red: summary.map_or(0, |s| s.red),
                     reached: at(flow.map(|f| &f.reached)),
-                    drop_off: if ends {
-                        0
-                    } else {
-                        at(flow.map(|f| &f.ended))
-                    },
+                    drop_off: if ends { 0 } else { at(flow.map(|f| &f.ended)) },
                     top_kinds,
                 }
             })

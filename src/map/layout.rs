@@ -57,7 +57,10 @@ pub fn layout(journey: &CompiledJourney, edges: &BTreeSet<Transition>) -> Layout
     let mut used = vec![[0usize; 2]; columns];
     let mut places = Vec::with_capacity(n);
     for (i, step) in journey.steps.iter().enumerate() {
-        let column = column_of.get(&(stage_of(i), ranks[i])).copied().unwrap_or(0);
+        let column = column_of
+            .get(&(stage_of(i), ranks[i]))
+            .copied()
+            .unwrap_or(0);
         let side = &mut used[column][usize::from(step.backstage)];
         places.push(Place {
             column,

@@ -270,7 +270,13 @@ fn edge_path(map: &JourneyMap<'_>, geo: &Geometry, from: Option<StepId>, to: Ste
         .map_or((0, false), |p| (p.column, p.backstage));
     if from == to {
         let (a, b) = (fx + NODE_W - 44, fx + NODE_W - 14);
-        return format!("M{a},{fy} C{},{} {},{} {b},{fy}", a - 6, fy - 34, b + 6, fy - 34);
+        return format!(
+            "M{a},{fy} C{},{} {},{} {b},{fy}",
+            a - 6,
+            fy - 34,
+            b + 6,
+            fy - 34
+        );
     }
     if tcol > fcol {
         let (sx, sy) = (fx + NODE_W, fy + NODE_H / 2);

@@ -70,7 +70,10 @@ pub fn render_steps_dot(map: &JourneyMap<'_>) -> String {
         dot_steps(map, front, indent, &mut out);
         if !back.is_empty() {
             let _ = writeln!(out, "{indent}subgraph \"{}\" {{", dot_escape(&cluster));
-            let _ = writeln!(out, "{indent}  label=\"backstage\";\n{indent}  style=dashed;");
+            let _ = writeln!(
+                out,
+                "{indent}  label=\"backstage\";\n{indent}  style=dashed;"
+            );
             dot_steps(map, back, &format!("{indent}  "), &mut out);
             let _ = writeln!(out, "{indent}}}");
         }

@@ -289,7 +289,11 @@ fn time_to_goal(out: &mut String, policy: &Policy, journey: &CompiledJourney, fl
         );
     }
     let median = times[times.len() / 2];
-    let mut marks = vec![(median, format!("median {}", human_duration(median as i64)), "#223")];
+    let mut marks = vec![(
+        median,
+        format!("median {}", human_duration(median as i64)),
+        "#223",
+    )];
     marks.extend(slas.into_iter().map(|(t, label)| (t, label, "#d4351c")));
     for (i, (t, label, colour)) in marks.iter().enumerate() {
         let x = x_of(*t);
