@@ -21,11 +21,13 @@ macro_rules! to_stderr {
 
 mod check;
 mod common;
+mod compare;
 mod eval;
 mod graph;
 mod input;
 mod output;
 mod profile;
+mod report;
 mod simulate;
 mod test;
 
@@ -44,12 +46,16 @@ struct Cli {
 enum Command {
     /// Check policy files: syntax, names, types and journey lints.
     Check(check::CheckArgs),
+    /// Set the ideal journey (simulated, or an earlier log) against the actual one.
+    Compare(compare::CompareArgs),
     /// Replay a log of interactions on a policy: off-path customers, broken steps, escalations.
     Eval(eval::EvalArgs),
     /// Print a journey's graph (the journey map) as dot, mermaid or JSON.
     Graph(graph::GraphArgs),
     /// Profile a log before writing a policy for it: activities, variants, timings.
     Profile(profile::ProfileArgs),
+    /// Write one self-contained HTML page: journey maps with health, funnel, findings.
+    Report(report::ReportArgs),
     /// Play the ideal journeys of a policy as an event log, with deviations on request.
     Simulate(simulate::SimulateArgs),
     /// Run the inline `test` blocks of policy files.
@@ -72,9 +78,11 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Profile(args) => profile::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Test(args) => test::run(&args),
     };

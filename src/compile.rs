@@ -110,7 +110,10 @@ pub use ops::{Better, CmpOp, Severity};
 pub use petgraph::graph::NodeIndex;
 pub use policy::{diagnostics, Policy, SegmentRule, SourceSettings};
 pub use program::{MetricInfo, Program};
-pub use render::{render_dot, render_json, render_mermaid};
+pub use render::{
+    caption, dot_escape, dot_label, mermaid_escape, mermaid_label, percent, render_dot,
+    render_json, render_mermaid,
+};
 pub use rules::{AnchorRef, Check, EscalationRule, Expectation, RuleSource, TierRule, Trigger};
 pub use sources::JourneyRules;
 

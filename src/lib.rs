@@ -7,10 +7,12 @@
 //! environment and no files on its own, and prints nothing: the CLI does that.
 
 pub mod check;
+pub mod compare;
 pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod events;
+pub mod map;
 pub mod profile;
 pub mod report;
 pub mod scenario;

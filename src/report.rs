@@ -1,6 +1,11 @@
 //! Stage `report`: renderings of one [`Report`]. Text for a person (summary
 //! first, then findings grouped by rule with the policy line quoted); JSON comes
-//! from serde directly; NDJSON ends with [`summary_line`].
+//! from serde directly; NDJSON ends with [`summary_line`]; one self-contained
+//! HTML page with the journey maps ([`render_html`]).
+
+mod html;
+
+pub use html::{render_html, HtmlInput};
 
 use crate::eval::{EscalationRecord, Evidence, Finding, Health, Report};
 use std::fmt::Write;

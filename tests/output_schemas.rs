@@ -267,6 +267,36 @@ fn graphs_follow_the_schema() {
 }
 
 #[test]
+fn comparisons_follow_the_schema() {
+    let validator = schema("compare.schema.json");
+    for (policy, log) in EXAMPLES {
+        let (code, out) = cxl(&["compare", policy, log, "--format", "json"]);
+        assert_eq!(code, 0, "cxl compare {policy} {log} failed");
+        let value = parse(&out, policy);
+        assert_valid(&validator, &value, &format!("cxl compare {policy}"));
+        assert_eq!(value["ideal"], "simulated");
+    }
+    let (policy, log, _) = REAL
+        .iter()
+        .find(|(p, _, _)| *p == "helpdesk.cxl")
+        .expect("the helpdesk log");
+    let policy = format!("examples/real/{policy}");
+    let log = format!("examples/real/logs/{log}");
+    let (code, out) = cxl(&[
+        "compare", &policy, &log, "--ideal", &log, "--format", "json",
+    ]);
+    assert_eq!(code, 0, "cxl compare {policy} --ideal {log} failed");
+    let value = parse(&out, &policy);
+    assert_valid(&validator, &value, "cxl compare --ideal");
+    let mut wrong = value;
+    wrong["journeys"][0]["steps"][0]["actual_reach"] = json!(1.5);
+    assert!(
+        !violations(&validator, &wrong).is_empty(),
+        "a reach of 150% is refused"
+    );
+}
+
+#[test]
 fn check_diagnostics_follow_the_schema() {
     let validator = schema("check.schema.json");
     let mut files = policies("tests/fixtures/invalid");

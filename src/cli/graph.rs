@@ -1,8 +1,10 @@
-//! `cxl graph POLICY [--journey J] --format dot|mermaid|json`: the journey map.
+//! `cxl graph POLICY [--journey J] --format dot|mermaid|json|map-svg [--view steps|automaton]`:
+//! the journey map.
 
 use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use super::output;
-use cxl::compile::{render_dot, render_json, render_mermaid};
+use cxl::compile::{render_dot, render_json, render_mermaid, CompiledJourney};
+use cxl::map::{render_steps_dot, render_steps_mermaid, render_svg, render_svgs, JourneyMap};
 use cxl::Policy;
 
 /// The graph formats.
@@ -12,8 +14,19 @@ pub enum GraphFormat {
     Dot,
     /// A Mermaid flowchart.
     Mermaid,
-    /// Nodes, edges, stages and the accepting set as JSON.
+    /// The compiled automaton's nodes, edges, stages and accepting set as JSON.
     Json,
+    /// The journey map as SVG: steps by stage, frontstage above the line of visibility.
+    MapSvg,
+}
+
+/// What dot and Mermaid draw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphView {
+    /// One node per declared step: the journey map.
+    Steps,
+    /// The compiled automaton: one node per step occurrence.
+    Automaton,
 }
 
 /// Arguments of `cxl graph`.
@@ -27,6 +40,9 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "dot")]
     format: GraphFormat,
+    /// What dot and Mermaid draw: the steps (the map) or the compiled automaton.
+    #[arg(long, value_enum, default_value = "steps")]
+    view: GraphView,
 }
 
 /// Print the graphs; exit 1 when the policy has errors, 2 for an unknown journey.
@@ -69,8 +85,6 @@ fn graph(args: &GraphArgs) -> Result<u8, Stop> {
         return Ok(EXIT_USAGE);
     }
     let out = match args.format {
-        GraphFormat::Dot => journeys.iter().map(|j| render_dot(j)).collect(),
-        GraphFormat::Mermaid => journeys.iter().map(|j| render_mermaid(j)).collect(),
         GraphFormat::Json => {
             let all: Vec<serde_json::Value> = journeys.iter().map(|j| render_json(j)).collect();
             let value = if all.len() == 1 {
@@ -80,7 +94,30 @@ fn graph(args: &GraphArgs) -> Result<u8, Stop> {
             };
             serde_json::to_string_pretty(&value).map_err(|e| e.to_string())? + "\n"
         }
+        // Several journeys' maps make one SVG document, not several.
+        GraphFormat::MapSvg if journeys.len() > 1 => {
+            let maps: Vec<JourneyMap<'_>> = journeys.iter().map(|j| JourneyMap::new(j)).collect();
+            render_svgs(&maps)
+        }
+        format => journeys
+            .iter()
+            .map(|j| render(j, format, args.view))
+            .collect(),
     };
     output::print(&out)?;
     Ok(EXIT_OK)
+}
+
+/// One journey in a text format.
+fn render(journey: &CompiledJourney, format: GraphFormat, view: GraphView) -> String {
+    let map = JourneyMap::new(journey);
+    match (format, view) {
+        (GraphFormat::MapSvg, _) => render_svg(&map, None),
+        (GraphFormat::Dot, GraphView::Steps) => render_steps_dot(&map),
+        (GraphFormat::Mermaid, GraphView::Steps) => render_steps_mermaid(&map),
+        (GraphFormat::Dot, GraphView::Automaton) => render_dot(journey),
+        (GraphFormat::Mermaid, GraphView::Automaton) => render_mermaid(journey),
+        // JSON is rendered whole by the caller.
+        (GraphFormat::Json, _) => render_json(journey).to_string(),
+    }
 }

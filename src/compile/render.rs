@@ -9,7 +9,7 @@
 //! border (dot `peripheries=2`, Mermaid double circle); the goal is bold and
 //! filled; edges with a simulation weight are labelled with it in percent.
 
-use super::journey::CompiledJourney;
+use super::journey::{CompiledJourney, StepInfo};
 use super::NodeIndex;
 use petgraph::visit::EdgeRef;
 use serde_json::{json, Value};
@@ -50,14 +50,47 @@ fn is_goal(j: &CompiledJourney, node: NodeIndex) -> bool {
     j.goal.is_some() && j.graph.step(node) == j.goal
 }
 
-fn label(j: &CompiledJourney, node: NodeIndex) -> &str {
+/// A step's caption lines: its label, then its owner and its channels when
+/// said (the map's conventions, shared by the automaton and the step views).
+pub fn caption(info: &StepInfo) -> Vec<String> {
+    let mut lines = vec![info.display().to_string()];
+    if let Some(owner) = &info.owner {
+        lines.push(owner.clone());
+    }
+    if !info.channels.is_empty() {
+        lines.push(format!("via {}", info.channels.join(", ")));
+    }
+    lines
+}
+
+/// A node's caption lines (`start` for the start node).
+fn node_caption(j: &CompiledJourney, node: NodeIndex) -> Vec<String> {
     j.graph
         .step(node)
         .and_then(|s| j.step_info(s))
-        .map_or("start", |i| i.display())
+        .map_or_else(|| vec!["start".to_string()], caption)
 }
 
-fn percent(weight: f64) -> String {
+/// Caption lines as one dot label: each line escaped, joined by `\n`.
+pub fn dot_label(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| dot_escape(l))
+        .collect::<Vec<_>>()
+        .join("\\n")
+}
+
+/// Caption lines as one Mermaid label: each line escaped, joined by `<br/>`.
+pub fn mermaid_label(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| mermaid_escape(l))
+        .collect::<Vec<_>>()
+        .join("<br/>")
+}
+
+/// A simulation weight in percent, `85%`.
+pub fn percent(weight: f64) -> String {
     let p = weight * 100.0;
     if (p - p.round()).abs() < 1e-9 {
         format!("{}%", p.round())
@@ -66,7 +99,8 @@ fn percent(weight: f64) -> String {
     }
 }
 
-fn dot_escape(s: &str) -> String {
+/// `s` inside a dot string.
+pub fn dot_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
@@ -138,7 +172,7 @@ fn dot_backstage(
 fn dot_nodes(j: &CompiledJourney, nodes: &[NodeIndex], indent: &str, out: &mut String) {
     for &n in nodes {
         let mut style = vec!["rounded"];
-        let mut attrs = vec![format!("label=\"{}\"", dot_escape(label(j, n)))];
+        let mut attrs = vec![format!("label=\"{}\"", dot_label(&node_caption(j, n)))];
         if is_backstage(j, n) {
             style.push("dashed");
         }
@@ -156,8 +190,13 @@ fn dot_nodes(j: &CompiledJourney, nodes: &[NodeIndex], indent: &str, out: &mut S
     }
 }
 
-fn mermaid_escape(s: &str) -> String {
-    s.replace('"', "#quot;")
+/// `s` inside a Mermaid label: quotes and the characters Mermaid reads as
+/// markup become entities.
+pub fn mermaid_escape(s: &str) -> String {
+    s.replace('#', "#35;")
+        .replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
 }
 
 /// The journey graph as a Mermaid flowchart.
@@ -225,7 +264,7 @@ fn mermaid_backstage(
 
 fn mermaid_nodes(j: &CompiledJourney, nodes: &[NodeIndex], indent: &str, out: &mut String) {
     for &n in nodes {
-        let text = mermaid_escape(label(j, n));
+        let text = mermaid_label(&node_caption(j, n));
         let id = n.index();
         if j.graph.is_accepting(n) {
             let _ = writeln!(out, "{indent}n{id}(((\"{text}\")))");
