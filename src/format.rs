@@ -42,7 +42,10 @@ pub fn format(text: &str) -> Result<String, FormatError> {
         return Err(FormatError::Unstable("the declarations differ".into()));
     }
     let texts = |p: &syntax::ParsedFile| -> Vec<String> {
-        p.comments.iter().map(|c| c.text.trim_end().to_string()).collect()
+        p.comments
+            .iter()
+            .map(|c| c.text.trim_end().to_string())
+            .collect()
     };
     if texts(&parsed) != texts(&again) {
         return Err(FormatError::Unstable("the comments differ".into()));

@@ -19,7 +19,9 @@ fn cxl() -> Command {
 
 /// A fresh scratch directory for this test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("format").join(name);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("format")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     dir
@@ -31,10 +33,20 @@ fn assert_formats_well(text: &str) -> String {
     let out = format(text).unwrap_or_else(|e| panic!("{e:?}\n---\n{text}"));
     let before = syntax::parse(text);
     let after = syntax::parse(&out);
-    assert!(after.diagnostics.is_empty(), "{:?}\n---\n{out}", after.diagnostics);
-    assert!(same_meaning(&before.file, &after.file), "meaning changed:\n{text}\n---\n{out}");
+    assert!(
+        after.diagnostics.is_empty(),
+        "{:?}\n---\n{out}",
+        after.diagnostics
+    );
+    assert!(
+        same_meaning(&before.file, &after.file),
+        "meaning changed:\n{text}\n---\n{out}"
+    );
     let comments = |p: &syntax::ParsedFile| -> Vec<String> {
-        p.comments.iter().map(|c| c.text.trim_end().to_string()).collect()
+        p.comments
+            .iter()
+            .map(|c| c.text.trim_end().to_string())
+            .collect()
     };
     assert_eq!(comments(&before), comments(&after), "\n{out}");
     let again = format(&out).expect("formatted text formats");
@@ -48,7 +60,12 @@ fn assert_formats_well(text: &str) -> String {
 fn bundled_policies() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in ["examples", "stdlib", "tests/fixtures/valid", "tests/fixtures/eval"] {
+    for dir in [
+        "examples",
+        "stdlib",
+        "tests/fixtures/valid",
+        "tests/fixtures/eval",
+    ] {
         collect(&root.join(dir), &mut files);
     }
     files.sort();
@@ -56,7 +73,10 @@ fn bundled_policies() -> Vec<PathBuf> {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("a bundled directory").flatten() {
+    for entry in std::fs::read_dir(dir)
+        .expect("a bundled directory")
+        .flatten()
+    {
         let path = entry.path();
         if path.is_dir() {
             collect(&path, out);
@@ -77,17 +97,32 @@ fn every_bundled_policy_formats_to_the_same_ast_and_is_formatted() {
             continue;
         }
         let out = assert_formats_well(&text);
-        assert!(out == text, "{} is not formatted: run `cxl fmt` on it", file.display());
+        assert!(
+            out == text,
+            "{} is not formatted: run `cxl fmt` on it",
+            file.display()
+        );
     }
 }
 
 #[test]
 fn the_bundled_policies_pass_fmt_check() {
     let out = cxl()
-        .args(["fmt", "--check", "examples", "stdlib", "tests/fixtures/valid"])
+        .args([
+            "fmt",
+            "--check",
+            "examples",
+            "stdlib",
+            "tests/fixtures/valid",
+        ])
         .output()
         .expect("cxl runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -158,12 +193,21 @@ fn fmt_rewrites_in_place_and_leaves_formatted_files_alone() {
     std::fs::create_dir_all(tidy.parent().expect("a parent")).expect("mkdir");
     std::fs::write(&messy, MESSY).expect("write");
     std::fs::write(&tidy, TIDY).expect("write");
-    let before = std::fs::metadata(&tidy).and_then(|m| m.modified()).expect("mtime");
+    let before = std::fs::metadata(&tidy)
+        .and_then(|m| m.modified())
+        .expect("mtime");
     std::thread::sleep(std::time::Duration::from_millis(20));
     let out = cxl().arg("fmt").arg(&dir).output().expect("cxl runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&messy).expect("read"), TIDY);
-    let after = std::fs::metadata(&tidy).and_then(|m| m.modified()).expect("mtime");
+    let after = std::fs::metadata(&tidy)
+        .and_then(|m| m.modified())
+        .expect("mtime");
     assert_eq!(before, after, "an unchanged file is not written");
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .expect("dir")
@@ -180,7 +224,11 @@ fn fmt_check_lists_the_files_that_would_change_and_writes_nothing() {
     let tidy = dir.join("tidy.cxl");
     std::fs::write(&messy, MESSY).expect("write");
     std::fs::write(&tidy, TIDY).expect("write");
-    let out = cxl().args(["fmt", "--check"]).arg(&dir).output().expect("cxl runs");
+    let out = cxl()
+        .args(["fmt", "--check"])
+        .arg(&dir)
+        .output()
+        .expect("cxl runs");
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.trim(), messy.to_string_lossy());
@@ -192,10 +240,17 @@ fn fmt_diff_shows_a_unified_diff() {
     let dir = scratch("diff");
     let messy = dir.join("messy.cxl");
     std::fs::write(&messy, MESSY).expect("write");
-    let out = cxl().args(["fmt", "--diff"]).arg(&messy).output().expect("cxl runs");
+    let out = cxl()
+        .args(["fmt", "--diff"])
+        .arg(&messy)
+        .output()
+        .expect("cxl runs");
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.starts_with(&format!("--- {}\n+++ ", messy.display())), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("--- {}\n+++ ", messy.display())),
+        "{stdout}"
+    );
     assert!(stdout.contains("@@ -1 +1 @@\n"), "{stdout}");
     assert!(stdout.contains(&format!("-{MESSY}+{TIDY}")), "{stdout}");
     assert_eq!(std::fs::read_to_string(&messy).expect("read"), MESSY);
@@ -252,7 +307,11 @@ fn expr() -> impl Strategy<Value = String> {
 }
 
 fn path() -> impl Strategy<Value = String> {
-    let leaf = prop_oneof![Just("a".to_string()), Just("b".to_string()), Just("c".to_string())];
+    let leaf = prop_oneof![
+        Just("a".to_string()),
+        Just("b".to_string()),
+        Just("c".to_string())
+    ];
     leaf.prop_recursive(4, 24, 3, |inner| {
         prop_oneof![
             (inner.clone(), gap(), inner.clone()).prop_map(|(a, g, b)| format!("{a}{g}-> {b}")),

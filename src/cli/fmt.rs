@@ -43,7 +43,10 @@ fn fmt(args: &FmtArgs) -> Result<u8, Stop> {
             Ok(formatted) => formatted,
             Err(FormatError::Syntax(diagnostics)) => {
                 common::print_human(&diagnostics, path, &text);
-                to_stderr!("{path}: not formatted: {}", common::count_summary(&diagnostics));
+                to_stderr!(
+                    "{path}: not formatted: {}",
+                    common::count_summary(&diagnostics)
+                );
                 failed = true;
                 continue;
             }

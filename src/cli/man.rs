@@ -22,7 +22,10 @@ fn page(command: clap::Command) -> Result<(), Stop> {
     man.render_description_section(&mut roff).map_err(failed)?;
     let mut page = String::from_utf8_lossy(&roff).into_owned();
     page.push_str(".SH COMMANDS\n");
-    for sub in command.get_subcommands_mut().filter(|s| s.get_name() != "help") {
+    for sub in command
+        .get_subcommands_mut()
+        .filter(|s| s.get_name() != "help")
+    {
         verb(&mut page, sub);
     }
     page.push_str(".SH \"EXIT STATUS\"\n");
@@ -41,7 +44,7 @@ fn verb(page: &mut String, sub: &mut clap::Command) {
     page.push_str(&format!(".SS \"cxl {}\"\n", text(&name)));
     let usage = sub.render_usage().to_string();
     let usage = usage.trim_start_matches("Usage: ").trim();
-    page.push_str(&format!("\\fBcxl {}\\fR\n", text(usage.trim_start_matches(name.as_str()).trim())));
+    page.push_str(&format!("\\fB{}\\fR\n", text(usage)));
     if let Some(about) = sub.get_long_about().or(sub.get_about()) {
         page.push_str(".PP\n");
         page.push_str(&text(&about.to_string()));
@@ -57,7 +60,13 @@ fn verb(page: &mut String, sub: &mut clap::Command) {
         }
         let values = arg
             .get_value_names()
-            .map(|names| names.iter().map(|n| format!("<{n}>")).collect::<Vec<_>>().join(" "))
+            .map(|names| {
+                names
+                    .iter()
+                    .map(|n| format!("<{n}>"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_default();
         let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values());
         if head.is_empty() {
@@ -77,6 +86,7 @@ fn verb(page: &mut String, sub: &mut clap::Command) {
             .map(|v| v.get_name().to_string())
             .collect();
         if !possible.is_empty() && !matches!(arg.get_action(), clap::ArgAction::SetTrue) {
+            page.push_str(".br\n");
             page.push_str(&text(&format!("One of: {}.", possible.join(", "))));
             page.push('\n');
         }

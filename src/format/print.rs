@@ -127,7 +127,13 @@ impl<'a> Printer<'a> {
 
     /// `header {`, the items (written by `body`), `}`. `first` is where the first
     /// item starts: a comment on the header's line before it stays there.
-    fn block(&mut self, span: Span, header: &str, first: Option<usize>, body: impl FnOnce(&mut Self)) {
+    fn block(
+        &mut self,
+        span: Span,
+        header: &str,
+        first: Option<usize>,
+        body: impl FnOnce(&mut Self),
+    ) {
         self.comments_before(span.start);
         self.blank_line(span.start);
         self.out.push_str(&" ".repeat(self.column()));
@@ -135,7 +141,9 @@ impl<'a> Printer<'a> {
         self.out.push_str(" {");
         self.done = span.start;
         if let Some(c) = self.comments.get(self.next) {
-            let on_header_line = !self.slice(Span::new(span.start, c.span.start)).contains('\n');
+            let on_header_line = !self
+                .slice(Span::new(span.start, c.span.start))
+                .contains('\n');
             let before_first = first.is_none_or(|f| c.span.start < f);
             if c.start_in(span.start, span.end) && on_header_line && before_first {
                 self.trailing_at.push(self.out.len());
@@ -181,7 +189,11 @@ impl<'a> Printer<'a> {
         match decl {
             Decl::Use(u) => self.leaf(u.span, Doc::text(format!("use {}", u.module_name()))),
             Decl::Source(s) => {
-                let items: Vec<_> = s.settings.iter().map(|s| Doc::text(self.setting(s))).collect();
+                let items: Vec<_> = s
+                    .settings
+                    .iter()
+                    .map(|s| Doc::text(self.setting(s)))
+                    .collect();
                 let spans: Vec<_> = s.settings.iter().map(|s| s.span).collect();
                 self.simple_block(s.span, "source", &spans, items, usize::MAX);
             }
@@ -190,7 +202,14 @@ impl<'a> Printer<'a> {
                 let mut items = Vec::new();
                 if let Some((lo, hi)) = &m.range {
                     let span = lo.span.to(hi.span);
-                    items.push((span, Doc::text(format!("range {}..{}", self.literal(lo.span), self.literal(hi.span)))));
+                    items.push((
+                        span,
+                        Doc::text(format!(
+                            "range {}..{}",
+                            self.literal(lo.span),
+                            self.literal(hi.span)
+                        )),
+                    ));
                 }
                 if let Some(better) = &m.better {
                     let dir = match better.value {
@@ -245,7 +264,14 @@ impl<'a> Printer<'a> {
 
     /// A block of leaf items: on one line when it has at most `one_line_max`
     /// items and fits, else one item per line.
-    fn simple_block(&mut self, span: Span, header: &str, spans: &[Span], items: Vec<Doc>, one_line_max: usize) {
+    fn simple_block(
+        &mut self,
+        span: Span,
+        header: &str,
+        spans: &[Span],
+        items: Vec<Doc>,
+        one_line_max: usize,
+    ) {
         if items.len() <= one_line_max {
             if let Some(line) = self.one_line(span, header, &items) {
                 return self.leaf(span, Doc::text(line));
@@ -290,19 +316,32 @@ impl<'a> Printer<'a> {
             None => String::new(),
         };
         match &c.kind {
-            ClauseKind::Within { limit, anchor, severity } => format!(
+            ClauseKind::Within {
+                limit,
+                anchor,
+                severity,
+            } => format!(
                 "within {} {}{}",
                 self.literal(limit.span),
                 self.anchor(anchor),
                 else_(severity)
             ),
             ClauseKind::WarnAfter { limit, anchor } => {
-                format!("warn after {} {}", self.literal(limit.span), self.anchor(anchor))
+                format!(
+                    "warn after {} {}",
+                    self.literal(limit.span),
+                    self.anchor(anchor)
+                )
             }
             ClauseKind::Via { channels, severity } => {
                 format!("via {}{}", names(channels), else_(severity))
             }
-            ClauseKind::Metric { metric, op, value, severity } => format!(
+            ClauseKind::Metric {
+                metric,
+                op,
+                value,
+                severity,
+            } => format!(
                 "{} {} {}{}",
                 metric.name,
                 op.as_str(),
@@ -316,7 +355,11 @@ impl<'a> Printer<'a> {
                 };
                 format!("asks_once {items}{}", else_(severity))
             }
-            ClauseKind::Attempts { op, value, severity } => format!(
+            ClauseKind::Attempts {
+                op,
+                value,
+                severity,
+            } => format!(
                 "attempts {} {}{}",
                 op.as_str(),
                 self.literal(value.span),
@@ -378,10 +421,13 @@ impl<'a> Printer<'a> {
                     JourneyItem::For { segments, span } => {
                         p.leaf(*span, Doc::text(format!("for {}", names(segments))))
                     }
-                    JourneyItem::Goal(goal) => p.leaf(goal.span, Doc::text(format!("goal {}", goal.name))),
-                    JourneyItem::AbandonAfter { after, span } => {
-                        p.leaf(*span, Doc::text(format!("abandon after {}", p.literal(after.span))))
+                    JourneyItem::Goal(goal) => {
+                        p.leaf(goal.span, Doc::text(format!("goal {}", goal.name)))
                     }
+                    JourneyItem::AbandonAfter { after, span } => p.leaf(
+                        *span,
+                        Doc::text(format!("abandon after {}", p.literal(after.span))),
+                    ),
                     JourneyItem::Stage(stage) => p.stage(stage),
                     JourneyItem::Step(step) => p.step(step, step_line),
                     JourneyItem::Path { path, span } => {
@@ -430,7 +476,10 @@ impl<'a> Printer<'a> {
                 continue;
             }
             let mut end = i + 1;
-            while end < steps.len() && forms[end].is_some() && self.adjacent(steps[end - 1], steps[end]) {
+            while end < steps.len()
+                && forms[end].is_some()
+                && self.adjacent(steps[end - 1], steps[end])
+            {
                 end += 1;
             }
             let width = forms[i..end]
@@ -464,7 +513,9 @@ impl<'a> Printer<'a> {
             return false;
         };
         let before_comment = same_line.split('#').next().unwrap_or("");
-        before_comment.chars().all(|c| matches!(c, ' ' | '\t' | ';'))
+        before_comment
+            .chars()
+            .all(|c| matches!(c, ' ' | '\t' | ';'))
             && next_lines.chars().all(|c| c == ' ' || c == '\t')
     }
 
@@ -496,7 +547,11 @@ impl<'a> Printer<'a> {
             StepProp::Backstage(_) => "backstage".to_string(),
             StepProp::Frontstage(_) => "frontstage".to_string(),
             StepProp::Takes { min, max, .. } => {
-                format!("takes {}..{}", self.literal(min.span), self.literal(max.span))
+                format!(
+                    "takes {}..{}",
+                    self.literal(min.span),
+                    self.literal(max.span)
+                )
             }
         }
     }
@@ -522,7 +577,11 @@ impl<'a> Printer<'a> {
     /// `customer step` part is padded to, so that their `at`s stand in one column.
     fn event_widths(&self, items: &[TestItem]) -> Vec<usize> {
         let head = |item: &TestItem| match item {
-            TestItem::Event(e) => Some(format!("{} {}", e.customer.name, self.event_name(e)).chars().count()),
+            TestItem::Event(e) => Some(
+                format!("{} {}", e.customer.name, self.event_name(e))
+                    .chars()
+                    .count(),
+            ),
             _ => None,
         };
         let mut widths = vec![0; items.len()];
@@ -531,9 +590,16 @@ impl<'a> Printer<'a> {
             let mut end = i;
             while end < items.len() && head(&items[end]).is_some() {
                 let next_line = end == i || {
-                    let gap = self.slice(Span::new(test_item_span(&items[end - 1]).end, test_item_span(&items[end]).start));
+                    let gap = self.slice(Span::new(
+                        test_item_span(&items[end - 1]).end,
+                        test_item_span(&items[end]).start,
+                    ));
                     gap.split_once('\n').is_some_and(|(same, next)| {
-                        same.split('#').next().unwrap_or("").trim_matches([' ', '\t', ';']).is_empty()
+                        same.split('#')
+                            .next()
+                            .unwrap_or("")
+                            .trim_matches([' ', '\t', ';'])
+                            .is_empty()
                             && next.trim_matches([' ', '\t']).is_empty()
                     })
                 };
@@ -565,7 +631,9 @@ impl<'a> Printer<'a> {
                 let who = format!("{} {}", e.customer.name, self.event_name(e));
                 let at = match &e.at {
                     TestTime::Absolute { span, .. } => self.literal(*span),
-                    TestTime::Relative(d) => format!("+{}", self.literal(d.span).trim_start_matches('+')),
+                    TestTime::Relative(d) => {
+                        format!("+{}", self.literal(d.span).trim_start_matches('+'))
+                    }
                 };
                 let mut head = format!("{who:width$} at {at}");
                 if let Some(via) = &e.via {
@@ -689,7 +757,11 @@ impl<'a> Printer<'a> {
             | ExprKind::Time { .. } => (4, Doc::text(self.literal(e.span))),
             ExprKind::Bool { value } => (4, Doc::text(value.to_string())),
             ExprKind::Path { parts, star } => {
-                let mut text = parts.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(".");
+                let mut text = parts
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".");
                 if star.is_some() {
                     text.push_str(".*");
                 }
@@ -697,7 +769,9 @@ impl<'a> Printer<'a> {
             }
             ExprKind::List { items } => (4, self.list("[", items, "]")),
             ExprKind::Call { func, args } => (4, self.list(&format!("{}(", func.name), args, ")")),
-            ExprKind::Not { inner } => (2, Doc::Concat(vec![Doc::text("not "), self.expr(inner, 2)])),
+            ExprKind::Not { inner } => {
+                (2, Doc::Concat(vec![Doc::text("not "), self.expr(inner, 2)]))
+            }
             ExprKind::Logic { op, .. } => {
                 let (prec, word) = match op {
                     LogicOp::Or => (0, "or "),
@@ -733,9 +807,18 @@ impl<'a> Printer<'a> {
             ),
             ExprKind::In { lhs, list } => (
                 3,
-                Doc::Concat(vec![self.expr(lhs, 4), Doc::text(" in "), self.expr(list, 4)]),
+                Doc::Concat(vec![
+                    self.expr(lhs, 4),
+                    Doc::text(" in "),
+                    self.expr(list, 4),
+                ]),
             ),
-            ExprKind::Rate { condition, op, threshold, window } => (
+            ExprKind::Rate {
+                condition,
+                op,
+                threshold,
+                window,
+            } => (
                 3,
                 Doc::Concat(vec![
                     self.expr(condition, 4),
@@ -804,7 +887,11 @@ fn same_shape(e: &Expr, op: LogicOp, leaves: &[&Expr]) -> bool {
 }
 
 fn names(idents: &[Ident]) -> String {
-    idents.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+    idents
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn severity(s: Severity) -> &'static str {
@@ -844,7 +931,12 @@ fn align_trailing_comments(out: &str, at: &[usize]) -> String {
             i += 1;
             continue;
         }
-        let column = lines[i..end].iter().map(|(code, _)| code.chars().count()).max().unwrap_or(0) + 2;
+        let column = lines[i..end]
+            .iter()
+            .map(|(code, _)| code.chars().count())
+            .max()
+            .unwrap_or(0)
+            + 2;
         for (code, comment) in &lines[i..end] {
             result.push_str(&format!("{code:column$}{comment}\n"));
         }
@@ -875,7 +967,9 @@ fn item_span(item: &JourneyItem) -> Span {
 
 fn prop_span(prop: &StepProp) -> Span {
     match prop {
-        StepProp::Via { span, .. } | StepProp::Match { span, .. } | StepProp::Takes { span, .. } => *span,
+        StepProp::Via { span, .. }
+        | StepProp::Match { span, .. }
+        | StepProp::Takes { span, .. } => *span,
         StepProp::Owner(owner) => owner.span,
         StepProp::Backstage(span) | StepProp::Frontstage(span) => *span,
     }
