@@ -1142,3 +1142,58 @@ fn eval_threads_report_an_input_error_after_the_summary() {
     );
     assert_eq!(eval_threads("2", &[POLICY, &log, "--format", "json"]), one);
 }
+
+/// Every verb `cxl --help` lists, but `help` itself.
+fn verbs() -> Vec<String> {
+    let help = run(&["--help"]).stdout;
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|v| v != "help")
+        .collect()
+}
+
+#[test]
+fn completion_scripts_are_made_for_every_shell_and_bash_parses_its_own() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let ran = run(&["completions", shell]);
+        assert_eq!(ran.code, 0, "{shell}: {}", ran.stderr);
+        for verb in verbs() {
+            assert!(ran.stdout.contains(&verb), "{shell} lacks {verb}");
+        }
+    }
+    let script = scratch("cxl.bash");
+    std::fs::write(&script, run(&["completions", "bash"]).stdout).expect("write");
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .expect("bash runs");
+    assert!(status.success(), "bash -n rejects the script");
+    assert_eq!(run(&["completions", "tcsh"]).code, 2);
+}
+
+#[test]
+fn the_man_page_is_roff_and_names_every_verb() {
+    let ran = run(&["man"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.starts_with(".ie \\n(.g .ds Aq") || ran.stdout.contains(".TH cxl"),
+        "{}",
+        &ran.stdout[..200]
+    );
+    let verbs = verbs();
+    assert!(verbs.len() >= 9, "{verbs:?}");
+    for verb in verbs {
+        assert!(
+            ran.stdout.contains(&format!(".SS \"cxl {verb}\"")),
+            "the page lacks {verb}"
+        );
+    }
+    assert!(
+        ran.stdout.contains("\\-\\-check"),
+        "fmt's options are listed"
+    );
+}
