@@ -25,6 +25,7 @@ mod compare;
 mod eval;
 mod graph;
 mod input;
+mod lsp;
 mod output;
 mod profile;
 mod report;
@@ -52,6 +53,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Print a journey's graph (the journey map) as dot, mermaid or JSON.
     Graph(graph::GraphArgs),
+    /// Serve the language server protocol over stdio, for editors.
+    Lsp(lsp::LspArgs),
     /// Profile a log before writing a policy for it: activities, variants, timings.
     Profile(profile::ProfileArgs),
     /// Write one self-contained HTML page: journey maps with health, funnel, findings.
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => compare::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Profile(args) => profile::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Simulate(args) => simulate::run(&args),

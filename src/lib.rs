@@ -12,6 +12,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod events;
+pub mod lsp;
 pub mod map;
 pub mod profile;
 pub mod report;
