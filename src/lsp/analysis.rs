@@ -406,9 +406,8 @@ impl<'t> Analysis<'t> {
             .collect();
         let first = words.first().copied().unwrap_or("");
         let last = words.last().copied().unwrap_or("");
-        let journey = self.enclosing_journey(offset);
         if first == "path" || last == "goal" {
-            return self.step_items(journey.as_deref());
+            return self.step_items(offset);
         }
         if first == "for" || last == "for" {
             let segments = self.names.declared(&Kind::Segment);
@@ -423,23 +422,31 @@ impl<'t> Analysis<'t> {
         Vec::new()
     }
 
-    fn step_items(&self, journey: Option<&str>) -> Vec<CompletionItem> {
-        let steps: Vec<&str> = match journey {
-            Some(j) => self.names.declared(&Kind::Step(j.to_string())),
-            // In a journey that does not parse yet: every step of the file.
-            None => {
-                let mut all = Vec::new();
-                for o in &self.names.occurrences {
-                    if o.is_definition
-                        && matches!(o.kind, Kind::Step(_))
-                        && !all.contains(&o.name.as_str())
-                    {
-                        all.push(o.name.as_str());
-                    }
-                }
-                all
-            }
+    fn step_items(&self, offset: usize) -> Vec<CompletionItem> {
+        if let Some(journey) = self.enclosing_journey(offset) {
+            let steps = self.names.declared(&Kind::Step(journey));
+            return items(steps.into_iter(), CompletionItemKind::FUNCTION);
+        }
+        // A journey being typed does not parse (`path a -> `): its steps are the
+        // names the parser recovered after the keyword `step`.
+        let Some(broken) = self
+            .file
+            .broken
+            .iter()
+            .find(|b| b.span.start <= offset && offset <= b.span.end)
+        else {
+            return Vec::new();
         };
+        let mut steps: Vec<&str> = Vec::new();
+        for ident in &broken.declares {
+            let before = self.text.get(..ident.span.start).unwrap_or("").trim_end();
+            let after_step = before.strip_suffix("step").is_some_and(|rest| {
+                !rest.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            });
+            if after_step && !steps.contains(&ident.name.as_str()) {
+                steps.push(&ident.name);
+            }
+        }
         items(steps.into_iter(), CompletionItemKind::FUNCTION)
     }
 
@@ -672,7 +679,11 @@ expect claim.settled for gold {
         assert!(in_journey.contains(&"path".to_string()), "{in_journey:?}");
         let in_step = labels(POLICY, Position::new(8, 0));
         assert!(in_step.contains(&"owner".to_string()), "{in_step:?}");
-        // In a journey still being typed (it does not parse): from the open braces.
+        // In a journey still being typed (it does not parse): steps the parser
+        // recovered, keywords from the open braces.
+        let typing = POLICY.replacen("path report -> settled", "path report -> ", 1);
+        let path_end = at(&typing, "path report -> ", 0, 15);
+        assert_eq!(labels(&typing, path_end), ["report", "settled"]);
         let typing = "journey j {\n  step a {\n    \n";
         let in_broken_step = labels(typing, Position::new(2, 4));
         assert!(
