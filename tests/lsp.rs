@@ -354,3 +354,53 @@ fn garbage_text_gets_diagnostics_not_a_crash() {
     server.notify("exit", Value::Null);
     assert_eq!(server.wait(), 0);
 }
+
+/// The VS Code grammar highlights every keyword the parser knows: a keyword added to
+/// `grammar/cxl.pest` without the grammar fails here.
+#[test]
+fn the_vscode_grammar_knows_every_keyword() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pest = std::fs::read_to_string(root.join("grammar/cxl.pest")).expect("the grammar");
+    let keyword = regex::Regex::new(r#"(?m)^k_\w+\s*=\s*@\{\s*"([a-z_]+)""#).expect("a regex");
+    let keywords: Vec<&str> = keyword
+        .captures_iter(&pest)
+        .filter_map(|c| c.get(1).map(|m| m.as_str()))
+        .collect();
+    assert!(keywords.len() > 40, "{keywords:?}");
+    let grammar = std::fs::read_to_string(root.join("editors/vscode/syntaxes/cxl.tmLanguage.json"))
+        .expect("the TextMate grammar");
+    let grammar: Value = serde_json::from_str(&grammar).expect("the TextMate grammar is JSON");
+    // Every word alternative of every `match`.
+    let mut words = std::collections::BTreeSet::new();
+    let mut stack = vec![&grammar];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(pattern)) = map.get("match") {
+                    for group in pattern.split('(').skip(1) {
+                        let inner = group.split(')').next().unwrap_or_default();
+                        words.extend(inner.split('|').map(str::to_string));
+                    }
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    let missing: Vec<_> = keywords.iter().filter(|k| !words.contains(**k)).collect();
+    assert!(missing.is_empty(), "not highlighted: {missing:?}");
+    // The manifest points at the files that exist, and the client starts `cxl lsp`.
+    let manifest = std::fs::read_to_string(root.join("editors/vscode/package.json")).expect("package.json");
+    let manifest: Value = serde_json::from_str(&manifest).expect("package.json is JSON");
+    for path in [
+        &manifest["main"],
+        &manifest["contributes"]["grammars"][0]["path"],
+        &manifest["contributes"]["languages"][0]["configuration"],
+    ] {
+        let path = path.as_str().expect("a path");
+        assert!(root.join("editors/vscode").join(path).is_file(), "{path}");
+    }
+    let client = std::fs::read_to_string(root.join("editors/vscode/extension.js")).expect("extension.js");
+    assert!(client.contains(r#"args: ["lsp"]"#));
+}
