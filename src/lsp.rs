@@ -43,6 +43,17 @@ pub enum ServeError {
     Disconnected,
 }
 
+impl ServeError {
+    /// True when the client's side of the connection is gone (its input ended, or a
+    /// message could not be read): the transport knows why, the server does not.
+    pub fn is_disconnected(&self) -> bool {
+        match self {
+            ServeError::Protocol(error) => error.channel_is_disconnected(),
+            ServeError::Disconnected => true,
+        }
+    }
+}
+
 /// What the server can do, as told to the client in `initialize`.
 pub fn capabilities() -> ServerCapabilities {
     ServerCapabilities {

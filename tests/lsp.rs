@@ -391,7 +391,8 @@ fn the_vscode_grammar_knows_every_keyword() {
     let missing: Vec<_> = keywords.iter().filter(|k| !words.contains(**k)).collect();
     assert!(missing.is_empty(), "not highlighted: {missing:?}");
     // The manifest points at the files that exist, and the client starts `cxl lsp`.
-    let manifest = std::fs::read_to_string(root.join("editors/vscode/package.json")).expect("package.json");
+    let manifest =
+        std::fs::read_to_string(root.join("editors/vscode/package.json")).expect("package.json");
     let manifest: Value = serde_json::from_str(&manifest).expect("package.json is JSON");
     for path in [
         &manifest["main"],
@@ -401,6 +402,33 @@ fn the_vscode_grammar_knows_every_keyword() {
         let path = path.as_str().expect("a path");
         assert!(root.join("editors/vscode").join(path).is_file(), "{path}");
     }
-    let client = std::fs::read_to_string(root.join("editors/vscode/extension.js")).expect("extension.js");
+    let client =
+        std::fs::read_to_string(root.join("editors/vscode/extension.js")).expect("extension.js");
     assert!(client.contains(r#"args: ["lsp"]"#));
+}
+
+/// An editor that starts the server and goes away at once is not an error; bytes
+/// that are not the protocol are, with exit 2 and the reason.
+#[test]
+fn stdin_that_ends_or_is_not_the_protocol() {
+    let run = |input: &str| {
+        let output = assert_cmd::Command::cargo_bin("cxl")
+            .expect("the cxl binary is built")
+            .arg("lsp")
+            .write_stdin(input)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .expect("cxl lsp runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    assert_eq!(run(""), (Some(0), String::new()));
+    let (code, stderr) = run("garbage\r\n\r\n");
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("malformed header"), "{stderr}");
+    let (code, stderr) = run("Content-Length: 5\r\n\r\nhello");
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("malformed LSP payload"), "{stderr}");
 }
