@@ -27,6 +27,7 @@ mod eval;
 mod fmt;
 mod graph;
 mod input;
+mod lsp;
 mod man;
 mod output;
 mod profile;
@@ -61,6 +62,8 @@ enum Command {
     Graph(graph::GraphArgs),
     /// Print the manual page of cxl (roff, for `man -l -`).
     Man,
+    /// Serve the language server protocol over stdio, for editors.
+    Lsp(lsp::LspArgs),
     /// Profile a log before writing a policy for it: activities, variants, timings.
     Profile(profile::ProfileArgs),
     /// Write one self-contained HTML page: journey maps with health, funnel, findings.
@@ -93,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Man => man::run(Cli::command()),
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Profile(args) => profile::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Simulate(args) => simulate::run(&args),
