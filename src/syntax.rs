@@ -15,6 +15,7 @@ mod span;
 
 pub use crate::diagnostic::Span;
 pub use ast::*;
+pub(crate) use lexer::DECLARATION_KEYWORDS;
 pub use lexer::MAX_NESTING;
 pub use span::Spanned;
 

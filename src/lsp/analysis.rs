@@ -19,18 +19,8 @@ pub struct Analysis<'t> {
     names: NameIndex,
 }
 
-/// Keywords that start a top-level declaration.
-const TOP_KEYWORDS: &[&str] = &[
-    "use",
-    "source",
-    "metric",
-    "segment",
-    "journey",
-    "expect",
-    "expectations",
-    "escalate",
-    "test",
-];
+/// Keywords that start a top-level declaration: the splitter's own list.
+const TOP_KEYWORDS: &[&str] = crate::syntax::DECLARATION_KEYWORDS;
 /// Keywords that start a clause of a journey.
 const JOURNEY_KEYWORDS: &[&str] = &["for", "goal", "abandon after", "stage", "step", "path"];
 /// Keywords that start a property of a step.
