@@ -44,7 +44,7 @@
 //! the rounds after a quiet reading (under 50 ns) and after a busy one (over
 //! 100 ns).
 
-use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Retention, Sharded};
+use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Retention, Sharded, Source};
 use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
 use cxl::simulate::{write, SimOptions, Simulator, Stream};
 use cxl::Policy;
@@ -584,8 +584,12 @@ fn evaluate_on(policy: &Policy, path: &std::path::Path, threads: usize) -> Strin
             let sharded = Sharded::new(policy, options, n);
             sharded.narrow(&mut read);
             let file = std::fs::File::open(path).expect("readable");
-            let reader = move || EventReader::new(file, "bench.ndjson", 0, &read);
-            let outcome = sharded.run(reader, None, false, |_| {
+            let source = Source {
+                input: Box::new(file),
+                name: "bench.ndjson".into(),
+                options: read,
+            };
+            let outcome = sharded.run(source, None, false, |_| {
                 Ok::<(), std::convert::Infallible>(())
             });
             outcome.expect("the run ends").report

@@ -33,7 +33,7 @@ mod timers;
 
 pub use ahead::ReadAhead;
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
-pub use shard::{Output, RunError, RunOutcome, Sharded};
+pub use shard::{Output, RunError, RunOutcome, Sharded, Source};
 pub use summary::{
     EscalationRecord, FindingGroup, FindingRef, Health, InputCounts, JourneySummary, Problem,
     Report, RuleSummary, StepSummary, RED_SHARE, REJECTED_SHARE, UNMAPPED_SHARE, YELLOW_SHARE,
@@ -126,9 +126,9 @@ pub struct Evaluator {
     tally: Tally,
     /// Latest event time seen, in milliseconds.
     max_time: Option<i64>,
-    /// Events pushed; in a shard, the input's count of events so far.
+    /// Records pushed (events and rejected records); in a shard, the
+    /// input's count so far.
     records: u64,
-    last_sweep: u64,
     /// In a shard, the input record being applied (see [`tally::Stamp`]).
     tick: u64,
     /// How many names the evaluator interned before any input: never forgotten.
@@ -149,7 +149,6 @@ impl Evaluator {
             profiles: FxHashMap::default(),
             max_time: None,
             records: 0,
-            last_sweep: 0,
             tick: 0,
         }
     }
@@ -202,29 +201,44 @@ impl Evaluator {
     }
 
     /// Record a record that could not be read: counted and reported, never dropped.
+    /// Like an event, a rejected record counts towards the idle sweep (see
+    /// [`Evaluator::push`]).
     pub fn push_rejected(&mut self, rejection: &Rejection) -> Vec<Finding> {
         let mut out = Vec::new();
+        self.records += 1;
         let time = self
             .max_time
             .map_or(Timestamp::UNIX_EPOCH, tally::timestamp);
         self.tally.rejected(rejection, time, &mut out);
+        self.sweep_when_due(&mut out);
         out
     }
 
     /// Apply one event; returns the findings it decided (possibly about earlier
     /// events released from the reorder buffer, or deadlines it passed). Every
-    /// 4,096th event also sweeps idle customers, after the event.
+    /// 4,096th record read (events and rejected records: what a reader can
+    /// count without reading a record whole, so that shards reading one input
+    /// side by side agree on it) also sweeps idle customers, after the record.
     pub fn push(&mut self, event: Event) -> Vec<Finding> {
         let mut out = Vec::new();
         self.records += 1;
         self.apply_event(event, &mut out);
-        if self.records - self.last_sweep >= IDLE_RECORDS {
+        self.sweep_when_due(&mut out);
+        out
+    }
+
+    /// The idle sweep, after every [`IDLE_RECORDS`]th record.
+    #[inline]
+    fn sweep_when_due(&mut self, out: &mut Vec<Finding>) {
+        // At fixed counts, whoever counts them: a shard that only counts the
+        // input's records sweeps where a single evaluator does. Before the
+        // first event there is no customer to sweep.
+        if self.records % IDLE_RECORDS == 0 {
             if let Some(max) = self.max_time {
                 let watermark = max.saturating_sub(self.lateness_ms());
-                self.sweep_idle(watermark, &mut out, None);
+                self.sweep_idle(watermark, out, None);
             }
         }
-        out
     }
 
     /// Count and apply one event, the [`Self::records`]th; no sweep.
@@ -358,14 +372,12 @@ impl Evaluator {
         self.customers.warm(customer, what);
     }
 
-    /// How many more events can be pushed before one may forget customers
+    /// How many more records can be pushed before one may forget customers
     /// (the idle sweep), at least 1. A reader must not intern names ahead of
     /// that push: a customer it names could be forgotten under it, and names
     /// are interned in the same order as without reading ahead.
     pub(crate) fn pushes_before_sweep(&self) -> u64 {
-        IDLE_RECORDS
-            .saturating_sub(self.records - self.last_sweep)
-            .max(1)
+        IDLE_RECORDS - self.records % IDLE_RECORDS
     }
 
     /// With [`Retention::None`], the escalations fired since the last call, for the
@@ -391,7 +403,6 @@ impl Evaluator {
         out: &mut Vec<Finding>,
         mut marks: Option<&mut Vec<shard::Mark>>,
     ) {
-        self.last_sweep = self.records;
         let ctx = context!(self);
         let records = self.records;
         let idle = self

@@ -50,6 +50,7 @@ mod mapping;
 mod ndjson;
 mod reader;
 mod reject;
+pub(crate) mod share;
 pub mod time;
 mod xes;
 
@@ -58,6 +59,7 @@ pub use mapping::{Field, InputFormat, Mapping, MappingError};
 pub use ndjson::CustomersReader;
 pub use reader::{AttributeFilter, EventReader, ReadOptions, DEFAULT_MAX_LINE};
 pub use reject::RejectWriter;
+pub use share::{Share, Shared, SharedReader};
 
 use jiff::Timestamp;
 use serde::Serialize;

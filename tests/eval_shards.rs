@@ -5,7 +5,7 @@
 //! [`Evaluator`] and by [`Sharded`] runs of 1, 2, 3 and 8, rendered as text,
 //! JSON and NDJSON the way `cxl eval` renders them.
 
-use cxl::eval::{EvalOptions, Evaluator, Output, ReadAhead, Retention, Sharded};
+use cxl::eval::{EvalOptions, Evaluator, Output, ReadAhead, Retention, Sharded, Source};
 use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
 use cxl::report::{self, TextOptions};
 use cxl::Policy;
@@ -53,6 +53,10 @@ enum Line {
         csat: Option<u8>,
     },
     Bad,
+    /// A customer's line without its time (rejected).
+    NoTime(u16),
+    /// A blank line (not a record).
+    Blank,
 }
 
 const NAMES: [&str; 7] = [
@@ -72,6 +76,8 @@ fn line() -> impl Strategy<Value = Line> {
         // Far behind: late for the lateness window.
         2 => (0u16..400, 0u8..7).prop_map(|(customer, name)| Line::Event { customer, name, at: -30_000, csat: None }),
         1 => Just(Line::Bad),
+        1 => (0u16..400).prop_map(Line::NoTime),
+        1 => Just(Line::Blank),
     ]
 }
 
@@ -89,17 +95,35 @@ fn ndjson(lines: &[Line], pace: i64) -> String {
             } => {
                 let time = jiff::Timestamp::from_second(start + i as i64 * pace + at)
                     .expect("a time in range");
-                let _ = write!(
-                    out,
-                    r#"{{"customer":"c{customer}","step":"{}","time":"{time}""#,
-                    NAMES[*name as usize]
-                );
+                let step = NAMES[*name as usize];
+                // Lines of other shapes than the common one (the customer
+                // first, plain) are read whole by every shard.
+                let _ = match i % 7 {
+                    3 => write!(
+                        out,
+                        r#"{{"step":"{step}","customer":"c{customer}","time":"{time}""#
+                    ),
+                    5 => write!(
+                        out,
+                        r#"{{"customer":"\u0063{customer}","step":"{step}","time":"{time}""#
+                    ),
+                    _ => write!(
+                        out,
+                        r#"{{"customer":"c{customer}","step":"{step}","time":"{time}""#
+                    ),
+                };
                 if let Some(csat) = csat {
                     let _ = write!(out, r#","csat":{csat}"#);
                 }
                 out.push_str("}\n");
             }
-            Line::Bad => out.push_str("{\"customer\":\"broken\"\n"),
+            // Told at a glance, or read whole by every shard.
+            Line::Bad if i % 2 == 0 => out.push_str("{\"customer\":\"broken\"\n"),
+            Line::Bad => out.push_str("not json\n"),
+            Line::NoTime(customer) => {
+                let _ = writeln!(out, r#"{{"customer":"c{customer}","step":"work"}}"#);
+            }
+            Line::Blank => out.push('\n'),
         }
     }
     out
@@ -155,19 +179,18 @@ fn render(policy: &Policy, log: &str, threads: usize) -> [String; 3] {
             report
         } else {
             let shards = NonZeroUsize::new(threads).expect("not zero");
-            let log = log.to_string();
+            let source = Source {
+                input: Box::new(std::io::Cursor::new(log.to_string())),
+                name: "log.ndjson".into(),
+                options: read,
+            };
             let outcome = Sharded::new(policy, options, shards)
-                .run(
-                    move || EventReader::new(std::io::Cursor::new(log), "log.ndjson", 0, &read),
-                    None,
-                    false,
-                    |output| {
-                        if let Output::Decided(findings, fired) = output {
-                            emit(findings, &fired);
-                        }
-                        Ok::<(), Infallible>(())
-                    },
-                )
+                .run(source, None, false, |output| {
+                    if let Output::Decided(findings, fired) = output {
+                        emit(findings, &fired);
+                    }
+                    Ok::<(), Infallible>(())
+                })
                 .expect("the run ends");
             outcome.report
         };

@@ -8,7 +8,7 @@ use super::input::InputArgs;
 use super::output::{self, OutputFile, RecordWriter};
 use cxl::eval::{
     EscalationRecord, EvalOptions, Evaluator, Finding, Level, Output, ReadAhead, Report, Retention,
-    RunError, Sharded,
+    RunError, Sharded, Source,
 };
 use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
 use cxl::report::{self, TextOptions};
@@ -325,8 +325,12 @@ fn evaluate_sharded(
     let (mut read_options, input, name) = args.input.open_with(&args.log, &policy.source)?;
     sharded.narrow(&mut read_options);
     let [mut rejects, mut escalations] = open_files(targets, false)?;
-    let reader = || EventReader::new(input, &name, 0, &read_options);
-    let outcome = sharded.run(reader, as_of, args.strict, |output| match output {
+    let source = Source {
+        input,
+        name: name.clone(),
+        options: read_options,
+    };
+    let outcome = sharded.run(source, as_of, args.strict, |output| match output {
         Output::Rejected(rejection) => match rejects.as_mut() {
             Some(writer) => writer.record(|line| RejectWriter::new(line).write(rejection)),
             None => Ok(()),

@@ -34,7 +34,7 @@ impl GzipFault {
         error.get_ref()?.downcast_ref::<GzipFault>()
     }
 
-    fn into_io(self) -> io::Error {
+    pub(crate) fn into_io(self) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, self)
     }
 }

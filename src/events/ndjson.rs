@@ -29,6 +29,7 @@ mod json;
 mod names;
 
 use super::lines::{Line, LineReader};
+use super::share::{Glance, Share};
 use super::time::TimeParser;
 use super::{AttributeFilter, Customer, InputError, Interner, Mapping, Origin, Record, Rejection};
 use cache::KeyCache;
@@ -143,6 +144,29 @@ impl<R: BufRead> NdjsonReader<R> {
             }
         }
         self.next_line_record(interner)
+    }
+
+    /// With the input read in shares: whether the next line is `share`'s,
+    /// told at a glance (see [`super::share`]); another share's line is
+    /// passed over. `None` when the line is not in the glance's shape, or is
+    /// the first (whose checks the line path makes), or at the end.
+    #[inline]
+    pub(crate) fn glance(&mut self, glance: &Glance, share: Share) -> Option<bool> {
+        if self.ctx.done || !self.ctx.seen_record {
+            return None;
+        }
+        let (text, next, owner) =
+            glance.place(self.lines.pending(), self.ctx.max_line, share.count())?;
+        if owner == share.index() {
+            return Some(true);
+        }
+        self.lines.take_found(text, next);
+        Some(false)
+    }
+
+    /// The customer field's key.
+    pub(crate) fn customer_key(&self) -> &str {
+        &self.ctx.keys.customer
     }
 
     /// [`Self::next_record`] through the line reader: the first record, a

@@ -6,6 +6,7 @@
 use super::csv::CsvReader;
 use super::gzip::{GzipInput, MAGIC};
 use super::ndjson::NdjsonReader;
+use super::share::{Glance, Share, SharedReader};
 use super::time::TimeParser;
 use super::xes::XesReader;
 use super::{InputError, InputFormat, Interner, Mapping, ReadStats, Record};
@@ -113,7 +114,7 @@ impl ReadOptions {
     }
 }
 
-type Input = Box<dyn BufRead>;
+pub(crate) type Input = Box<dyn BufRead>;
 
 enum Inner {
     Ndjson(Box<NdjsonReader<Input>>),
@@ -137,6 +138,16 @@ impl EventReader {
         options: &ReadOptions,
     ) -> Result<EventReader, InputError> {
         let input = decompressed(input, file)?;
+        EventReader::from_decoded(input, file, file_index, options)
+    }
+
+    /// A reader of `input` as [`decompressed`] gives it.
+    pub(crate) fn from_decoded(
+        input: Input,
+        file: &str,
+        file_index: u32,
+        options: &ReadOptions,
+    ) -> Result<EventReader, InputError> {
         let file = file.to_string();
         let o = options;
         let inner = match o.format {
@@ -206,6 +217,20 @@ impl EventReader {
         }
     }
 
+    /// This reader as one of several reading the same input side by side,
+    /// each with a share of its customers (see [`SharedReader`]). Only an
+    /// NDJSON input can be read so; another is handed back.
+    pub fn share(self, share: Share) -> Result<SharedReader, EventReader> {
+        match self.inner {
+            Inner::Ndjson(reader) => Ok(SharedReader {
+                glance: Glance::new(reader.customer_key()),
+                reader,
+                share,
+            }),
+            inner => Err(EventReader { inner, ..self }),
+        }
+    }
+
     /// What has been read so far.
     pub fn stats(&self) -> ReadStats {
         self.stats
@@ -214,7 +239,7 @@ impl EventReader {
 
 /// Wraps `input` in a buffer, a checking gzip decoder when it starts with the
 /// gzip magic bytes, and skips a UTF-8 byte order mark.
-fn decompressed(input: impl Read + 'static, file: &str) -> Result<Input, InputError> {
+pub(crate) fn decompressed(input: impl Read + 'static, file: &str) -> Result<Input, InputError> {
     let io_error = |source| InputError::from_io(file, 0, source);
     let mut buffered = BufReader::with_capacity(1 << 16, input);
     let head = buffered.fill_buf().map_err(io_error)?;

@@ -1,0 +1,134 @@
+//! One shard's evaluator at work, whichever way its records come: it applies
+//! events and sweeps at the input's ticks and cuts what they decide into
+//! [`Piece`]s for the merging thread.
+
+use super::{FromShard, Mark, Piece, ShardPeriod};
+use crate::eval::tally::Stamp;
+use crate::eval::{Evaluator, Finding};
+use crate::events::Event;
+
+/// An evaluator in a shard, and what it decided but has not handed on.
+pub(super) struct Shard {
+    pub(super) evaluator: Evaluator,
+    /// With [`crate::eval::Retention::None`]: findings are handed on as
+    /// decided; otherwise the tally keeps them (with their stamps).
+    streaming: bool,
+    out: Vec<Finding>,
+    marks: Vec<Mark>,
+    pieces: Vec<Piece>,
+}
+
+impl Shard {
+    pub(super) fn new(mut evaluator: Evaluator) -> Shard {
+        evaluator.tally.keep_stamps();
+        let streaming = evaluator.options.retention == crate::eval::Retention::None;
+        Shard {
+            evaluator,
+            streaming,
+            out: Vec::new(),
+            marks: Vec::new(),
+            pieces: Vec::new(),
+        }
+    }
+
+    /// Apply the event that is the input's `record`th record, read as its
+    /// `tick`th; no sweep.
+    #[inline]
+    pub(super) fn event(&mut self, tick: u64, record: u64, event: Event) {
+        let evaluator = &mut self.evaluator;
+        evaluator.tick = tick;
+        evaluator.records = record;
+        evaluator.tally.stamp = Stamp::push(tick);
+        evaluator.apply_event(event, &mut self.out);
+        if !self.streaming {
+            self.out.clear();
+            return;
+        }
+        let escalations = evaluator.take_escalations();
+        if !self.out.is_empty() || !escalations.is_empty() {
+            self.pieces.push(Piece {
+                stamp: Stamp::push(tick),
+                customer: None,
+                rejection: None,
+                findings: std::mem::take(&mut self.out),
+                escalations,
+            });
+        }
+    }
+
+    /// The idle sweep after the `record`th record (the `tick`th), at the
+    /// input's `watermark` (ms).
+    pub(super) fn sweep(&mut self, tick: u64, record: u64, watermark: i64) {
+        self.evaluator.tick = tick;
+        self.evaluator.records = record;
+        self.evaluator
+            .sweep_idle(watermark, &mut self.out, Some(&mut self.marks));
+        if self.streaming {
+            let cut = cut(&mut self.out, &mut self.evaluator, &mut self.marks, |key| {
+                Stamp::sweep(tick, key)
+            });
+            self.pieces.extend(cut);
+        } else {
+            self.out.clear();
+            self.marks.clear();
+        }
+    }
+
+    /// What was decided since the last call.
+    pub(super) fn period(&mut self) -> ShardPeriod {
+        ShardPeriod {
+            pieces: std::mem::take(&mut self.pieces),
+            ..ShardPeriod::default()
+        }
+    }
+
+    /// The end of input as of `as_of_ms`: every customer finished, by id.
+    pub(super) fn finish(mut self, as_of_ms: i64) -> FromShard {
+        let evaluator = &mut self.evaluator;
+        evaluator.finish_customers(as_of_ms, &mut self.out, Some(&mut self.marks));
+        if !self.streaming {
+            self.out.clear();
+            self.marks.clear();
+        }
+        let mut pieces: Vec<Piece> = cut(&mut self.out, evaluator, &mut self.marks, |_| {
+            Stamp::finish()
+        })
+        .collect();
+        for piece in &mut pieces {
+            let first = piece.findings.first().and_then(|f| f.customer.as_ref());
+            let first =
+                first.or_else(|| piece.escalations.first().and_then(|e| e.customer.as_ref()));
+            piece.customer = first.cloned();
+        }
+        let unmapped = evaluator.tally.take_unmapped(&evaluator.names);
+        FromShard::Done {
+            pieces,
+            tally: Box::new(self.evaluator.tally),
+            unmapped,
+        }
+    }
+}
+
+/// The findings and escalations of a sweep or of the end, cut into one piece
+/// per customer who had any, by `marks` (which it empties).
+fn cut<'a>(
+    out: &'a mut Vec<Finding>,
+    evaluator: &mut Evaluator,
+    marks: &'a mut Vec<Mark>,
+    stamp: impl Fn(u64) -> Stamp + 'a,
+) -> impl Iterator<Item = Piece> + 'a {
+    let mut findings = out.drain(..);
+    let mut escalations = evaluator.take_escalations().into_iter();
+    let (mut f, mut e) = (0, 0);
+    marks.drain(..).filter_map(move |mark| {
+        let piece = Piece {
+            stamp: stamp(mark.key),
+            customer: None,
+            rejection: None,
+            findings: findings.by_ref().take(mark.findings - f).collect(),
+            escalations: escalations.by_ref().take(mark.escalations - e).collect(),
+        };
+        (f, e) = (mark.findings, mark.escalations);
+        (!piece.findings.is_empty() || !piece.escalations.is_empty()).then_some(piece)
+    })
+}
