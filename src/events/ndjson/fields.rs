@@ -16,6 +16,7 @@ impl LineSeed<'_> {
             return self.mapped_str(slot, text);
         }
         match slot {
+            Slot::Customer if self.parsed.customer.is_some() => self.customer_twice(),
             Slot::Customer => self.parsed.customer = self.symbol(key, value),
             Slot::Time => self.parsed.time = self.time_of(key, value),
             Slot::Step(i) if self.keys.step.len() != 1 => match value.text() {
@@ -47,6 +48,7 @@ impl LineSeed<'_> {
         match slot {
             // An empty id would merge every such record into one customer.
             Slot::Customer if blank(text) => self.empty_customer(),
+            Slot::Customer if self.parsed.customer.is_some() => self.customer_twice(),
             Slot::Customer => {
                 self.parsed.customer = Some(self.cache.customers.intern(text, self.interner));
             }
@@ -71,6 +73,14 @@ impl LineSeed<'_> {
     #[inline(never)]
     fn problem(&mut self, reason: String) {
         self.parsed.problem.get_or_insert(reason);
+    }
+
+    /// A line that names its customer twice: which customer it is about is
+    /// not clear, so it is rejected (never the last or first one silently).
+    #[cold]
+    fn customer_twice(&mut self) {
+        let key = &self.keys.customer;
+        self.problem(format!("the customer field `{key}` is given twice"));
     }
 
     /// A customer id that is empty or blank: rejected, as in CSV.
