@@ -82,7 +82,7 @@ fn main() {
     let text = policy(200);
     let lines = text.lines().count();
     let policy = Policy::compile(&text).expect("the generated policy compiles");
-    assert_eq!(policy.journeys.len(), 200);
+    assert_eq!(policy.program.journeys.len(), 200);
     if !bench {
         println!("compile: 1 passed, 0 failed");
         return;
@@ -100,7 +100,7 @@ fn main() {
     }
     println!(
         "compile {lines} lines, {} journeys: best {:.1} ms, mean {:.1} ms over {runs} runs",
-        policy.journeys.len(),
+        policy.program.journeys.len(),
         best * 1e3,
         total / runs as f64 * 1e3
     );

@@ -31,6 +31,14 @@
 //! process that reads and writes 64 MB at random, to see the figures of a
 //! busy host (whose other machines keep the shared cache full) on demand.
 //!
+//! `CXL_BENCH_ONLY=threads` compares `cxl eval --threads 2` with `--threads 1`
+//! on the log instead (`CXL_BENCH_EVENTS=10000000` for the issue's figure):
+//! one [`Evaluator`] reading ahead on this thread against a [`Sharded`] run of
+//! two evaluators with the reader on a thread of its own, alternated
+//! `CXL_BENCH_REPEAT` times, each by wall clock and CPU time (the process's,
+//! from /proc/self/stat), with the load average before; the reports must be
+//! equal.
+//!
 //! Before and after the rounds it reports the host's memory latency (random
 //! dependent loads over 512 KB, 4 MB and 64 MB), and before each (b) the
 //! latency over 4 MB, printed beside that round's (b): the evaluator waits on
@@ -39,7 +47,7 @@
 //! the rounds after a quiet reading (under 50 ns) and after a busy one (over
 //! 100 ns).
 
-use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Retention};
+use cxl::eval::{EvalOptions, Evaluator, ReadAhead, Retention, Sharded};
 use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
 use cxl::simulate::{write, SimOptions, Simulator, Stream};
 use cxl::Policy;
@@ -124,9 +132,9 @@ impl Read for SimReader {
 
 /// An evaluator as a pipeline runs it (no findings kept), and NDJSON read
 /// options keeping only the attributes its policy reads, as `cxl eval` does.
-fn streaming(policy: &Policy) -> (Evaluator<'_>, ReadOptions) {
+fn streaming(policy: &Policy) -> (Evaluator, ReadOptions) {
     let evaluator = Evaluator::new(
-        policy,
+        policy.program.clone(),
         EvalOptions {
             retention: Retention::None,
             ..EvalOptions::default()
@@ -369,6 +377,7 @@ fn smoke() {
     let (parsed, _) = floor(&path);
     let file = std::fs::File::open(&path).expect("readable");
     let (read, _, _) = evaluate(&policy, file, "smoke.ndjson");
+    assert!(evaluate_on(&policy, &path, 1) == evaluate_on(&policy, &path, 2));
     let _ = std::fs::remove_file(&path);
     // cxl reads every line; the borrowed floor struct skips the few with escapes.
     assert_eq!(read, written, "cxl reads every simulated event");
@@ -433,6 +442,7 @@ fn main() {
     let part = match std::env::var("CXL_BENCH_ONLY").as_deref() {
         Ok("evaluator") => Some(("evaluator alone", evaluate_in_memory(&policy, &path))),
         Ok("reader") => Some(("reader alone", read_only(&policy, &path))),
+        Ok("threads") => return threads(&policy, &path, given.is_none()),
         Ok("end_to_end") => {
             let start = Instant::now();
             let file = std::fs::File::open(&path).expect("readable");
@@ -574,6 +584,104 @@ fn peak_rss(policy: Policy, policy_path: &str) {
 /// when random loads over 4 MB took under 50 ns (the shared cache answered
 /// them), busy over 100 ns (memory did), as "quiet: n rounds, best / median
 /// events/s; busy: ...". The rounds between are counted in neither.
+/// `--threads 1` against `--threads 2` (see the top of the file), alternated.
+fn threads(policy: &Policy, path: &std::path::Path, remove: bool) {
+    let repeat: usize = std::env::var("CXL_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let mut runs: [Vec<(f64, f64)>; 2] = Default::default();
+    let mut reports: [String; 2] = Default::default();
+    for round in 0..repeat {
+        for (i, threads) in [1usize, 2].into_iter().enumerate() {
+            let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+            let (cpu, start) = (cpu_seconds(), Instant::now());
+            let report = evaluate_on(policy, path, threads);
+            let (wall, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+            println!(
+                "round {round}: --threads {threads}: {wall:.2}s wall, {cpu:.2}s CPU (load before: {})",
+                load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+            );
+            runs[i].push((wall, cpu));
+            reports[i] = report;
+        }
+    }
+    assert!(reports[0] == reports[1], "one thread and two differ");
+    let median = |v: &[(f64, f64)], f: fn(&(f64, f64)) -> f64| {
+        let mut x: Vec<f64> = v.iter().map(f).collect();
+        x.sort_by(f64::total_cmp);
+        x[x.len() / 2]
+    };
+    let (w1, w2) = (median(&runs[0], |r| r.0), median(&runs[1], |r| r.0));
+    let (c1, c2) = (median(&runs[0], |r| r.1), median(&runs[1], |r| r.1));
+    println!(
+        "median: --threads 1 {w1:.2}s wall {c1:.2}s CPU; --threads 2 {w2:.2}s wall {c2:.2}s CPU; \
+         speed-up {:.2}x, reports equal",
+        w1 / w2
+    );
+    if remove {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Evaluate the log as `cxl eval --threads N --format text` does; the report as JSON.
+fn evaluate_on(policy: &Policy, path: &std::path::Path, threads: usize) -> String {
+    let options = EvalOptions {
+        retention: Retention::PerGroup(5),
+        ..EvalOptions::default()
+    };
+    let mut read = ReadOptions::new(InputFormat::Ndjson);
+    let report = match std::num::NonZeroUsize::new(threads).filter(|n| n.get() > 1) {
+        None => {
+            let mut evaluator = Evaluator::new(policy.program.clone(), options);
+            evaluator.narrow(&mut read);
+            let file = std::fs::File::open(path).expect("readable");
+            let reader = EventReader::new(file, "bench.ndjson", 0, &read).expect("a reader");
+            let mut reader = ReadAhead::new(reader);
+            while let Some(record) = reader.next_record(&mut evaluator).expect("readable") {
+                match record {
+                    Record::Event(e) => {
+                        drop(evaluator.push(e));
+                        // As `cxl eval` does (to its escalations file).
+                        drop(evaluator.take_escalations());
+                    }
+                    Record::Customer(c) => evaluator.push_customer(c),
+                    Record::Rejected(r) => drop(evaluator.push_rejected(&r)),
+                }
+            }
+            evaluator.finish(None).expect("no as-of").0
+        }
+        Some(n) => {
+            let sharded = Sharded::new(policy, options, n);
+            sharded.narrow(&mut read);
+            let file = std::fs::File::open(path).expect("readable");
+            let reader = move || EventReader::new(file, "bench.ndjson", 0, &read);
+            let outcome = sharded.run(reader, None, false, |_| {
+                Ok::<(), std::convert::Infallible>(())
+            });
+            outcome.expect("the run ends").report
+        }
+    };
+    serde_json::to_string(&report).expect("a report")
+}
+
+/// CPU time of this process so far (all threads), in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are the
+    // 14th and 15th of the whole line, in clock ticks (100 a second on Linux).
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn by_host(shared_ns: &[f64], seconds: &[f64], events: u64) -> String {
     let classes = [("quiet", 0.0, 50.0), ("busy", 100.0, f64::INFINITY)];
     let summary: Vec<String> = classes

@@ -22,16 +22,20 @@ macro_rules! to_stderr {
 mod check;
 mod common;
 mod compare;
+mod completions;
 mod eval;
+mod fmt;
 mod graph;
 mod input;
+mod lsp;
+mod man;
 mod output;
 mod profile;
 mod report;
 mod simulate;
 mod test;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// cxl: customer-experience policies, checked and evaluated.
@@ -48,10 +52,18 @@ enum Command {
     Check(check::CheckArgs),
     /// Set the ideal journey (simulated, or an earlier log) against the actual one.
     Compare(compare::CompareArgs),
+    /// Print a shell's completion script for cxl (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
     /// Replay a log of interactions on a policy: off-path customers, broken steps, escalations.
     Eval(eval::EvalArgs),
+    /// Put policy files in the canonical layout, keeping every comment.
+    Fmt(fmt::FmtArgs),
     /// Print a journey's graph (the journey map) as dot, mermaid or JSON.
     Graph(graph::GraphArgs),
+    /// Print the manual page of cxl (roff, for `man -l -`).
+    Man,
+    /// Serve the language server protocol over stdio, for editors.
+    Lsp(lsp::LspArgs),
     /// Profile a log before writing a policy for it: activities, variants, timings.
     Profile(profile::ProfileArgs),
     /// Write one self-contained HTML page: journey maps with health, funnel, findings.
@@ -79,8 +91,12 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Completions(args) => completions::run(&args, Cli::command()),
+        Command::Fmt(args) => fmt::run(&args),
+        Command::Man => man::run(Cli::command()),
         Command::Eval(args) => eval::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Profile(args) => profile::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Simulate(args) => simulate::run(&args),

@@ -172,7 +172,7 @@ and a step counts once per customer however often they came back";
 
 /// Compare two runs of `policy`.
 pub fn compare(policy: &Policy, ideal: Run<'_>, actual: Run<'_>) -> Comparison {
-    let journeys = (0..policy.journeys.len())
+    let journeys = (0..policy.program.journeys.len())
         .map(|j| {
             let empty = JourneyFlow::default();
             let i = ideal.flows.get(j).unwrap_or(&empty);
@@ -204,7 +204,7 @@ fn journey_comparison(
     ideal_report: &Report,
     actual_report: &Report,
 ) -> JourneyComparison {
-    let journey = &policy.journeys[j];
+    let journey = &policy.program.journeys[j];
     let map = JourneyMap::new(journey);
     let mut order: Vec<usize> = (0..journey.steps.len()).collect();
     order.sort_by_key(|&i| (map.places.get(i).map_or(0, |p| p.rank), i));
@@ -261,9 +261,10 @@ fn slas(
     ideal: &Report,
     actual: &Report,
 ) -> Vec<SlaComparison> {
-    let journey = &policy.journeys[j];
+    let journey = &policy.program.journeys[j];
     let step = &journey.steps[i].name;
     policy
+        .program
         .expectations
         .iter()
         .filter(|e| e.journey == j && e.step.is_some_and(|s| s.index() == i))

@@ -76,33 +76,40 @@
 //!
 //! [`JourneyGraph::advance_into`] is the evaluator's step: the set of active
 //! nodes after an event, from flat successor tables sorted by step, allocating
-//! nothing once its buffer has grown. [`JourneyGraph::determinize`] optionally
-//! turns the graph into a [`Dfa`] (one lookup per event) within a state bound.
+//! nothing once its buffer has grown.
 //! [`JourneyGraph::detour`] names the steps a customer skipped and where to
 //! re-synchronise after a step the path does not allow.
 
 mod automaton;
+mod condition;
 mod detour;
-mod dfa;
 mod graph;
+mod index;
 mod journey;
 mod lints;
+mod ops;
 mod path;
 mod policy;
 mod product;
+mod program;
 mod render;
 mod rules;
 mod sources;
 #[cfg(test)]
 mod tests;
 
+pub use condition::Cond;
+#[cfg(test)]
+pub(crate) use condition::Resolver;
 pub use detour::Detour;
-pub use dfa::Dfa;
 pub use graph::{ActiveSet, Edge, GraphNode, JourneyGraph, NodeSet};
+pub(crate) use index::{MetricRule, PolicyIndex};
 pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};
 pub use lints::{lint_expect, lint_expect_expanded, lint_journey};
+pub use ops::{Better, CmpOp, Severity};
 pub use petgraph::graph::NodeIndex;
-pub use policy::{diagnostics, MetricInfo, Policy, SegmentRule, SourceSettings};
+pub use policy::{diagnostics, Policy, SegmentRule, SourceSettings};
+pub use program::{MetricInfo, Program};
 pub use render::{
     caption, dot_escape, dot_label, mermaid_escape, mermaid_label, percent, render_dot,
     render_json, render_mermaid,

@@ -6,10 +6,11 @@
 //! final period, the user's names in backticks, one line; the why goes in `help`.
 
 mod source;
+mod span;
 
-use crate::syntax::Span;
 use serde::Serialize;
 use source::SourceText;
+pub use span::Span;
 use std::fmt;
 use std::sync::Arc;
 

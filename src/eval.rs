@@ -1,5 +1,5 @@
 //! Stage `eval`: the streaming engine that replays recorded interactions on a
-//! compiled [`Policy`] and says who left the ideal journey, which touchpoints broke
+//! compiled [`Program`] and says who left the ideal journey, which touchpoints broke
 //! their expectations, and who must be alerted.
 //!
 //! One pass, event by event. Per customer, events are applied in time order: a
@@ -24,27 +24,28 @@ mod condition;
 mod customers;
 mod escalate;
 mod finding;
-mod index;
 mod instance;
 mod median;
+mod shard;
 mod summary;
 mod tally;
 mod timers;
 
 pub use ahead::ReadAhead;
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
+pub use shard::{Output, RunError, RunOutcome, Sharded};
 pub use summary::{
     EscalationRecord, FindingGroup, FindingRef, Health, InputCounts, JourneySummary, Problem,
     Report, RuleSummary, StepSummary, RED_SHARE, REJECTED_SHARE, UNMAPPED_SHARE, YELLOW_SHARE,
 };
 pub use tally::ESCALATIONS_PER_GROUP;
 
-use crate::compile::Policy;
+use crate::compile::Program;
 use crate::events::{Customer, Event, Interner, Rejection, Symbol, Value};
 use customers::{Customers, Slot, Warm};
-use index::PolicyIndex;
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 use tally::Tally;
 
 /// An as-of time earlier than an event already read ([`Evaluator::finish`]).
@@ -108,53 +109,51 @@ const IDLE_RECORDS: u64 = 1 << 12;
 macro_rules! context {
     ($e:expr) => {
         apply::Context {
-            policy: $e.policy,
-            index: &$e.index,
+            program: &$e.program,
+            index: &$e.program.index,
             names: &$e.names,
             profiles: &$e.profiles,
-            routes: &$e.routes,
             lateness_ms: ($e.options.lateness as i64).saturating_mul(1000),
         }
     };
 }
 
 /// The evaluator: push events in, take findings out, finish with a [`Report`].
-pub struct Evaluator<'p> {
-    policy: &'p Policy,
-    index: PolicyIndex,
+/// Evaluators on several threads may share one [`Program`].
+pub struct Evaluator {
+    program: Arc<Program>,
     names: Interner,
     options: EvalOptions,
-    /// Event name symbol → the journey steps it means (`None`: not yet looked up).
-    routes: Vec<Option<apply::Route>>,
     customers: Customers,
     profiles: FxHashMap<Symbol, Vec<(Symbol, Value)>>,
     tally: Tally,
     /// Latest event time seen, in milliseconds.
     max_time: Option<i64>,
+    /// Events pushed; in a shard, the input's count of events so far.
     records: u64,
     last_sweep: u64,
+    /// In a shard, the input record being applied (see [`tally::Stamp`]).
+    tick: u64,
     /// How many names the evaluator interned before any input: never forgotten.
     own_names: usize,
 }
 
-impl<'p> Evaluator<'p> {
-    /// An evaluator of `policy`.
-    pub fn new(policy: &'p Policy, options: EvalOptions) -> Self {
-        let mut names = Interner::new();
-        let index = PolicyIndex::new(policy, &mut names);
+impl Evaluator {
+    /// An evaluator of `program` (a compiled policy's [`crate::Policy::program`]).
+    pub fn new(program: Arc<Program>, options: EvalOptions) -> Self {
+        let names = program.vocabulary().clone();
         Evaluator {
-            policy,
-            index,
+            tally: Tally::new(&program, options.retention),
+            program,
             own_names: names.len(),
             names,
             options,
-            routes: Vec::new(),
             customers: Customers::default(),
             profiles: FxHashMap::default(),
-            tally: Tally::new(policy, options.retention),
             max_time: None,
             records: 0,
             last_sweep: 0,
+            tick: 0,
         }
     }
 
@@ -175,7 +174,7 @@ impl<'p> Evaluator<'p> {
     ///     "use std/cx\njourney j { goal a step a { } path a }\nexpect j.a { csat >= 4 else yellow }",
     /// )
     /// .expect("the policy compiles");
-    /// let evaluator = Evaluator::new(&policy, EvalOptions::default());
+    /// let evaluator = Evaluator::new(policy.program, EvalOptions::default());
     /// let mut options = ReadOptions::new(InputFormat::Ndjson);
     /// evaluator.narrow(&mut options);
     /// assert!(options.attributes.keeps("csat"));
@@ -184,7 +183,7 @@ impl<'p> Evaluator<'p> {
     /// ```
     pub fn narrow(&self, options: &mut crate::events::ReadOptions) {
         options.attributes =
-            crate::events::AttributeFilter::Only(self.index.attributes_read.clone());
+            crate::events::AttributeFilter::Only(self.program.attributes_read().clone());
         // No rule, finding or report looks at who acted.
         options.read_actor = false;
     }
@@ -216,33 +215,41 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Apply one event; returns the findings it decided (possibly about earlier
-    /// events released from the reorder buffer, or deadlines it passed).
+    /// events released from the reorder buffer, or deadlines it passed). Every
+    /// 4,096th event also sweeps idle customers, after the event.
     pub fn push(&mut self, event: Event) -> Vec<Finding> {
         let mut out = Vec::new();
         self.records += 1;
+        self.apply_event(event, &mut out);
+        if self.records - self.last_sweep >= IDLE_RECORDS {
+            if let Some(max) = self.max_time {
+                let watermark = max.saturating_sub(self.lateness_ms());
+                self.sweep_idle(watermark, &mut out, None);
+            }
+        }
+        out
+    }
+
+    /// Count and apply one event, the [`Self::records`]th; no sweep.
+    #[inline]
+    fn apply_event(&mut self, event: Event, out: &mut Vec<Finding>) {
         self.tally.input.events += 1;
         let millis = event.time.as_millisecond();
         self.max_time = Some(self.max_time.map_or(millis, |m| m.max(millis)));
-        if self.route(event.name).is_empty() {
+        if self.program.index.route(event.name).is_empty() {
             self.tally.unmapped(&event);
-            return out;
+            return;
         }
         let ctx = context!(self);
         let slot = self.customers.get_or_insert(event.customer);
         slot.last_record = self.records;
-        apply::receive(
-            &ctx,
-            &mut slot.state,
-            &mut self.tally,
-            event,
-            millis,
-            &mut out,
-        );
+        apply::receive(&ctx, &mut slot.state, &mut self.tally, event, millis, out);
         slot.max_seen = slot.state.max_seen;
-        if self.records - self.last_sweep >= IDLE_RECORDS {
-            self.sweep_idle(&mut out);
-        }
-        out
+    }
+
+    /// The lateness window in milliseconds.
+    fn lateness_ms(&self) -> i64 {
+        (self.options.lateness as i64).saturating_mul(1000)
     }
 
     /// A stream's watermark: the latest event time seen, minus the lateness
@@ -257,14 +264,13 @@ impl<'p> Evaluator<'p> {
 
     /// Declare that event time has reached `time` (a stream's watermark, or "now"):
     /// customers' events buffered before it are applied and every deadline before
-    /// it fires. Customers are taken in a fixed order (their symbols', given in
-    /// input order), without a sort: a live stream calls this whenever its input
-    /// pauses.
+    /// it fires. Customers are taken in the order of their last event in the
+    /// input: a live stream calls this whenever its input pauses.
     pub fn advance_to(&mut self, time: Timestamp) -> Vec<Finding> {
         let mut out = Vec::new();
         let until = time.as_millisecond();
         let ctx = context!(self);
-        for id in self.customers.select_in_order(|_| true) {
+        for (_, id) in self.customers.select_in_order(|_| true) {
             if let Some(slot) = self.customers.get_mut(id) {
                 let customer = &mut slot.state;
                 apply::release(&ctx, customer, &mut self.tally, until, &mut out);
@@ -294,58 +300,57 @@ impl<'p> Evaluator<'p> {
         mut self,
         as_of: Option<Timestamp>,
     ) -> Result<(Report, Vec<Finding>, Vec<EscalationRecord>), AsOfError> {
-        let as_of_ms = match (as_of, self.max_time) {
-            // Compared in milliseconds, the engine's unit of event time.
-            (Some(as_of), Some(latest)) if as_of.as_millisecond() < latest => {
-                return Err(AsOfError {
-                    as_of,
-                    latest: tally::timestamp(latest),
-                });
-            }
-            (Some(as_of), _) => as_of.as_millisecond(),
-            (None, latest) => latest.unwrap_or(0),
-        };
+        let as_of_ms = as_of_millis(as_of, self.max_time)?;
         let mut out = Vec::new();
+        self.finish_customers(as_of_ms, &mut out, None);
+        let unmapped = self.tally.take_unmapped(&self.names);
+        let (report, fresh) = self
+            .tally
+            .conclude(&self.program, unmapped, as_of_ms, &mut out);
+        Ok((report, out, fresh))
+    }
+
+    /// The customers' part of [`Evaluator::finish`]: each customer in flight,
+    /// by id, has their buffer applied, deadlines before `as_of_ms` fired and
+    /// open journeys closed. With `marks`, where each customer's findings and
+    /// escalations end.
+    fn finish_customers(
+        &mut self,
+        as_of_ms: i64,
+        out: &mut Vec<Finding>,
+        mut marks: Option<&mut Vec<shard::Mark>>,
+    ) {
         let ctx = context!(self);
+        self.tally.stamp = tally::Stamp::finish();
         for id in self.sorted_customers() {
             if let Some(Slot {
                 state: mut customer,
                 ..
             }) = self.customers.remove(id)
             {
-                apply::release(&ctx, &mut customer, &mut self.tally, i64::MAX, &mut out);
-                timers::fire_all(&ctx, &mut customer, &mut self.tally, as_of_ms, &mut out);
-                apply::close_all_at_end(&ctx, &mut customer, &mut self.tally, as_of_ms, &mut out);
+                apply::release(&ctx, &mut customer, &mut self.tally, i64::MAX, out);
+                timers::fire_all(&ctx, &mut customer, &mut self.tally, as_of_ms, out);
+                apply::close_all_at_end(&ctx, &mut customer, &mut self.tally, as_of_ms, out);
+                if let Some(marks) = marks.as_deref_mut() {
+                    marks.push(shard::Mark::new(
+                        0,
+                        out.len(),
+                        self.tally.fresh_escalations(),
+                    ));
+                }
             }
         }
-        self.tally.finish_unmapped(&self.names, &mut out);
-        escalate::rates(&ctx, &mut self.tally);
-        let fresh = self.tally.take_escalations();
-        let report = self
-            .tally
-            .report(self.policy, &self.names, tally::timestamp(as_of_ms));
-        Ok((report, out, fresh))
-    }
-
-    /// The journey steps an event name means, looked up once per name.
-    fn route(&mut self, name: Symbol) -> &[(usize, crate::compile::StepId)] {
-        let i = name.index();
-        if self.routes.len() <= i {
-            self.routes.resize(i + 1, None);
-        }
-        if self.routes[i].is_none() {
-            let steps = self.index.steps_named(self.names.resolve(name));
-            self.routes[i] = Some(steps.into_boxed_slice());
-        }
-        self.routes[i].as_deref().unwrap_or(&[])
     }
 
     /// Forget a finished customer's id, so memory stays with the customers in
     /// flight. Kept: ids with a profile (a later event must find it), ids also
-    /// used as an event name, and names the evaluator interned itself.
+    /// used as an unmapped event name (the report names it), and the
+    /// program's vocabulary.
     fn forget_customer(&mut self, id: Symbol) {
-        let routed = self.routes.get(id.index()).is_some_and(Option::is_some);
-        if id.index() >= self.own_names && !routed && !self.profiles.contains_key(&id) {
+        if id.index() >= self.own_names
+            && !self.tally.is_unmapped(id)
+            && !self.profiles.contains_key(&id)
+        {
             self.names.forget(id);
         }
     }
@@ -379,26 +384,38 @@ impl<'p> Evaluator<'p> {
         ids
     }
 
-    /// Apply and forget idle customers (see [`IDLE_RECORDS`]).
-    fn sweep_idle(&mut self, out: &mut Vec<Finding>) {
+    /// Apply and forget idle customers (see [`IDLE_RECORDS`]) against
+    /// `watermark` (ms), in the order of their last event, so that the order
+    /// does not depend on which other customers share the evaluator. With
+    /// `marks`, where each customer's findings and escalations end.
+    fn sweep_idle(
+        &mut self,
+        watermark: i64,
+        out: &mut Vec<Finding>,
+        mut marks: Option<&mut Vec<shard::Mark>>,
+    ) {
         self.last_sweep = self.records;
-        let Some(max) = self.max_time else { return };
         let ctx = context!(self);
-        let watermark = max - ctx.lateness_ms;
         let records = self.records;
-        // A fixed order: by symbol, which is given in input order (cheaper
-        // than by name, and this runs often).
         let idle = self
             .customers
             .select_in_order(|c| records - c.last_record >= IDLE_RECORDS && c.max_seen < watermark);
         let mut done = Vec::new();
-        for id in idle {
+        for (last, id) in idle {
             if let Some(slot) = self.customers.get_mut(id) {
+                self.tally.stamp = tally::Stamp::sweep(self.tick, last);
                 let customer = &mut slot.state;
                 apply::release(&ctx, customer, &mut self.tally, watermark, out);
                 timers::fire_all(&ctx, customer, &mut self.tally, watermark, out);
                 if customer.instances.is_empty() && customer.buffer.is_empty() {
                     done.push(id);
+                }
+                if let Some(marks) = marks.as_deref_mut() {
+                    marks.push(shard::Mark::new(
+                        last,
+                        out.len(),
+                        self.tally.fresh_escalations(),
+                    ));
                 }
             }
         }
@@ -406,5 +423,19 @@ impl<'p> Evaluator<'p> {
             self.customers.retire(id);
             self.forget_customer(id);
         }
+    }
+}
+
+/// The as-of time in milliseconds: `as_of`, or the latest event time seen
+/// (`latest`, ms); an error when `as_of` is before `latest`.
+fn as_of_millis(as_of: Option<Timestamp>, latest: Option<i64>) -> Result<i64, AsOfError> {
+    match (as_of, latest) {
+        // Compared in milliseconds, the engine's unit of event time.
+        (Some(as_of), Some(latest)) if as_of.as_millisecond() < latest => Err(AsOfError {
+            as_of,
+            latest: tally::timestamp(latest),
+        }),
+        (Some(as_of), _) => Ok(as_of.as_millisecond()),
+        (None, latest) => Ok(latest.unwrap_or(0)),
     }
 }

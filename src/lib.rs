@@ -12,6 +12,8 @@ pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod events;
+pub mod format;
+pub mod lsp;
 pub mod map;
 pub mod profile;
 pub mod report;
@@ -20,7 +22,7 @@ pub mod simulate;
 pub mod stdlib;
 pub mod syntax;
 
-pub use compile::Policy;
+pub use compile::{Policy, Program};
 pub use diagnostic::{Code, Diagnostic, Level};
 
 /// Every diagnostic of a policy's text: syntax, then names, types and lints.

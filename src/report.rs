@@ -435,7 +435,7 @@ mod tests {
 
     fn quoted(text: &str) -> String {
         let rule = RuleSource {
-            span: crate::syntax::Span::new(0, text.len()),
+            span: crate::diagnostic::Span::new(0, text.len()),
             line: 1,
             text: text.to_string(),
             set: None,

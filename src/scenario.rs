@@ -85,7 +85,7 @@ fn play(
         lateness: crate::eval::DEFAULT_LATENESS,
         retention: Retention::All,
     };
-    let mut evaluator = Evaluator::new(policy, options);
+    let mut evaluator = Evaluator::new(std::sync::Arc::clone(&policy.program), options);
     let mut findings = Vec::new();
     let mut visits = Vec::new();
     let mut clock: Option<Timestamp> = None;
@@ -119,6 +119,7 @@ fn play(
                 let name = event_name(policy, &e.step);
                 if let EventName::Step(step) = &e.step {
                     for j in policy
+                        .program
                         .journeys
                         .iter()
                         .filter(|j| j.step_id(&step.name).is_some())
@@ -164,6 +165,7 @@ fn event_name(policy: &Policy, name: &EventName) -> String {
     match name {
         EventName::Raw(text) => text.value.clone(),
         EventName::Step(step) => policy
+            .program
             .journeys
             .iter()
             .find_map(|j| j.step_id(&step.name).and_then(|s| j.step_info(s)))

@@ -185,7 +185,7 @@ pub struct Applied {
 pub struct Trace {
     /// The customer id.
     pub customer: String,
-    /// The journey, by index in [`Policy::journeys`].
+    /// The journey, by index in [`crate::Program::journeys`].
     pub journey: usize,
     /// The segment the customer was made for, if the journey names any.
     pub segment: Option<String>,
@@ -216,27 +216,31 @@ impl<'p> Simulator<'p> {
     pub fn new(policy: &'p Policy, options: SimOptions) -> Result<Simulator<'p>, SimError> {
         let playable = |j: &crate::compile::CompiledJourney| j.graph.node_count() > 1;
         let journeys: Vec<usize> = match &options.journey {
-            Some(name) => match policy.journeys.iter().position(|j| &j.name == name) {
+            Some(name) => match policy.program.journeys.iter().position(|j| &j.name == name) {
                 Some(j) => vec![j],
                 None => {
-                    let known: Vec<&str> =
-                        policy.journeys.iter().map(|j| j.name.as_str()).collect();
+                    let known: Vec<&str> = policy
+                        .program
+                        .journeys
+                        .iter()
+                        .map(|j| j.name.as_str())
+                        .collect();
                     return Err(SimError::UnknownJourney {
                         name: name.clone(),
                         known: known.join(", "),
                     });
                 }
             },
-            None => (0..policy.journeys.len()).collect(),
+            None => (0..policy.program.journeys.len()).collect(),
         };
         let journeys: Vec<usize> = journeys
             .into_iter()
-            .filter(|&j| playable(&policy.journeys[j]))
+            .filter(|&j| playable(&policy.program.journeys[j]))
             .collect();
         if journeys.is_empty() {
             return Err(SimError::NothingToPlay);
         }
-        let plans = (0..policy.journeys.len())
+        let plans = (0..policy.program.journeys.len())
             .map(|j| JourneyPlan::new(policy, j))
             .collect();
         Ok(Simulator {
@@ -266,7 +270,7 @@ impl<'p> Simulator<'p> {
     pub fn ideal(&self, n: u64, start: i64) -> Trace {
         let mut rng = Rng::derive(self.options.seed, STREAM_CUSTOMER, n);
         let j = self.journeys[rng.index(self.journeys.len())];
-        let journey = &self.policy.journeys[j];
+        let journey = &self.policy.program.journeys[j];
         let plan = &self.plans[j];
         let segment = rng.pick(&journey.segments).cloned();
         let attrs = segment
@@ -397,7 +401,7 @@ fn good_value(m: &plan::MetricPlan, rng: &mut Rng) -> f64 {
         }
     }
     match m.better {
-        Some(crate::syntax::Better::Lower) => m.lo,
+        Some(crate::compile::Better::Lower) => m.lo,
         _ => m.hi,
     }
 }

@@ -13,9 +13,11 @@ mod literal;
 mod parser;
 mod span;
 
+pub use crate::diagnostic::Span;
 pub use ast::*;
+pub(crate) use lexer::DECLARATION_KEYWORDS;
 pub use lexer::MAX_NESTING;
-pub use span::{Span, Spanned};
+pub use span::Spanned;
 
 use crate::diagnostic::Diagnostic;
 

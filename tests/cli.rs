@@ -1120,3 +1120,157 @@ fn eval_reads_a_csv_export_by_the_policys_source_settings() {
     assert_eq!(flagged.code, 2, "{}", flagged.stdout);
     assert!(flagged.stderr.contains("Ticket ID"), "{}", flagged.stderr);
 }
+
+// ---- --threads ----------------------------------------------------------------------
+
+/// What `cxl eval` gave with `--threads N`: exit code, stdout, stderr, and the
+/// reject and escalations files.
+fn eval_threads(threads: &str, extra: &[&str]) -> (i32, String, String, String, String) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let rejects = dir.path().join("rejects.ndjson");
+    let escalations = dir.path().join("escalations.ndjson");
+    let mut args = vec!["eval", "--threads", threads];
+    args.extend_from_slice(extra);
+    let (rejects_arg, escalations_arg) = (
+        rejects.to_string_lossy().to_string(),
+        escalations.to_string_lossy().to_string(),
+    );
+    args.extend_from_slice(&["--reject-file", &rejects_arg]);
+    args.extend_from_slice(&["--escalations", &escalations_arg]);
+    let ran = run(&args);
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
+    (
+        ran.code,
+        ran.stdout,
+        ran.stderr,
+        read(&rejects),
+        read(&escalations),
+    )
+}
+
+#[test]
+fn eval_prints_the_same_on_any_number_of_threads() {
+    let customers = "tests/fixtures/eval/customers.ndjson";
+    for format in ["text", "json", "ndjson"] {
+        for extra in [
+            vec![POLICY, LOG],
+            vec![POLICY, LOG, "--explain", "--show", "1"],
+            vec![POLICY, LOG, "--customers", customers],
+            vec![POLICY, LOG, "--as-of", "2026-12-31T00:00:00Z"],
+        ] {
+            let mut args = extra.clone();
+            args.extend_from_slice(&["--format", format]);
+            let one = eval_threads("1", &args);
+            assert!(one.0 == 1 || one.0 == 0, "{args:?}: {}", one.2);
+            assert!(!one.3.is_empty(), "the log has a line that is not JSON");
+            for threads in ["2", "3", "8"] {
+                assert_eq!(
+                    eval_threads(threads, &args),
+                    one,
+                    "--threads {threads} {args:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn eval_threads_stop_as_one_thread_does() {
+    // A rejected line with --strict, an as-of before the last event: exit 2
+    // with the same message, after the same output.
+    for extra in [
+        vec![POLICY, LOG, "--strict", "--format", "ndjson"],
+        vec![
+            POLICY,
+            LOG,
+            "--as-of",
+            "2020-01-01T00:00:00Z",
+            "--format",
+            "ndjson",
+        ],
+        vec![POLICY, "tests/fixtures/eval/missing.ndjson"],
+    ] {
+        let one = eval_threads("1", &extra);
+        assert_eq!(one.0, 2, "{extra:?}: {}", one.2);
+        assert!(!one.2.contains("panicked"), "{}", one.2);
+        assert_eq!(eval_threads("4", &extra), one, "{extra:?}");
+    }
+    let zero = run(&["eval", "--threads", "0", POLICY, LOG]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+}
+
+/// A log cut off mid-stream: the report covers what was read, then exit 2.
+#[test]
+fn eval_threads_report_an_input_error_after_the_summary() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let log = dir.path().join("cut.ndjson.gz");
+    let text = std::fs::read(LOG).expect("the log");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &text).expect("compressed");
+    let bytes = gz.finish().expect("compressed");
+    std::fs::write(&log, &bytes[..bytes.len() - 12]).expect("written");
+    let log = log.to_string_lossy().to_string();
+    let one = eval_threads("1", &[POLICY, &log, "--format", "json"]);
+    assert_eq!(one.0, 2, "{}", one.2);
+    assert!(
+        one.1.contains("\"events\""),
+        "the summary is printed: {}",
+        one.1
+    );
+    assert_eq!(eval_threads("2", &[POLICY, &log, "--format", "json"]), one);
+}
+
+/// Every verb `cxl --help` lists, but `help` itself.
+fn verbs() -> Vec<String> {
+    let help = run(&["--help"]).stdout;
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|v| v != "help")
+        .collect()
+}
+
+#[test]
+fn completion_scripts_are_made_for_every_shell_and_bash_parses_its_own() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let ran = run(&["completions", shell]);
+        assert_eq!(ran.code, 0, "{shell}: {}", ran.stderr);
+        for verb in verbs() {
+            assert!(ran.stdout.contains(&verb), "{shell} lacks {verb}");
+        }
+    }
+    let script = scratch("cxl.bash");
+    std::fs::write(&script, run(&["completions", "bash"]).stdout).expect("write");
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .expect("bash runs");
+    assert!(status.success(), "bash -n rejects the script");
+    assert_eq!(run(&["completions", "tcsh"]).code, 2);
+}
+
+#[test]
+fn the_man_page_is_roff_and_names_every_verb() {
+    let ran = run(&["man"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.starts_with(".ie \\n(.g .ds Aq") || ran.stdout.contains(".TH cxl"),
+        "{}",
+        &ran.stdout[..200]
+    );
+    let verbs = verbs();
+    assert!(verbs.len() >= 9, "{verbs:?}");
+    for verb in verbs {
+        assert!(
+            ran.stdout.contains(&format!(".SS \"cxl {verb}\"")),
+            "the page lacks {verb}"
+        );
+    }
+    assert!(
+        ran.stdout.contains("\\-\\-check"),
+        "fmt's options are listed"
+    );
+}

@@ -456,6 +456,8 @@ fn every_verb() -> Vec<Vec<&'static str>> {
         vec!["eval", POLICY, LOG],
         vec!["eval", "--format", "json", POLICY, LOG],
         vec!["eval", "--format", "ndjson", POLICY, LOG],
+        vec!["eval", "--threads", "3", "--format", "ndjson", POLICY, LOG],
+        vec!["eval", "--threads", "1", "--format", "ndjson", POLICY, LOG],
         vec!["graph", POLICY],
         vec!["graph", "--format", "json", POLICY],
         vec!["profile", LOG],

@@ -152,7 +152,7 @@ fn run_full(
 ) -> Outcome {
     let policy = compile(policy);
     let mut evaluator = Evaluator::new(
-        &policy,
+        policy.program.clone(),
         EvalOptions {
             lateness,
             retention: Retention::All,
@@ -191,7 +191,7 @@ fn run_full(
     Outcome { findings, report }
 }
 
-fn intern(evaluator: &mut Evaluator<'_>, e: Ev, line: u64) -> Event {
+fn intern(evaluator: &mut Evaluator, e: Ev, line: u64) -> Event {
     let names = evaluator.names_mut();
     Event {
         customer: names.intern(e.customer),
@@ -1049,7 +1049,7 @@ fn with_no_lateness_window_each_event_is_applied_as_it_arrives() {
         lateness: 0,
         retention: Retention::All,
     };
-    let mut evaluator = Evaluator::new(&policy, options);
+    let mut evaluator = Evaluator::new(policy.program.clone(), options);
     let mut push = |e: Ev, line: u64| -> Vec<FindingKind> {
         let event = intern(&mut evaluator, e, line);
         evaluator.push(event).iter().map(|f| f.kind).collect()
@@ -1108,7 +1108,7 @@ fn duplicate_event_is_reported_and_not_applied_twice() {
 #[test]
 fn rejected_record_through_push_rejected() {
     let policy = compile(&straight(""));
-    let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+    let mut evaluator = Evaluator::new(policy.program.clone(), EvalOptions::default());
     let rejection = Rejection {
         file: "log.ndjson".into(),
         line: Some(3),
@@ -1947,7 +1947,7 @@ proptest::proptest! {
             acts.push(Act::Push(e));
         }
         let policy = compile(EVERYTHING);
-        let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+        let mut evaluator = Evaluator::new(policy.program.clone(), EvalOptions::default());
         let mut handed_out = 0usize;
         let mut line = 0;
         for act in acts {

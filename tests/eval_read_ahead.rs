@@ -3,10 +3,12 @@
 //! are the same new customers as when each record is pushed as it is read.
 //! On a live stream it hands on what has come before asking for more.
 
+use cxl::compile::Program;
 use cxl::eval::{EvalOptions, Evaluator, Finding, FindingKind, ReadAhead, Report};
 use cxl::events::{EventReader, InputError, InputFormat, ReadOptions, Record};
 use cxl::Policy;
 use std::fmt::Write;
+use std::sync::Arc;
 
 const POLICY: &str = "journey claim {
     goal settle
@@ -50,13 +52,13 @@ fn log() -> String {
 }
 
 /// Evaluate `log`, reading ahead or not: every finding in order, and the report.
-fn evaluate(policy: &Policy, log: &str, ahead: bool) -> (Vec<Finding>, Report, u64) {
-    let mut evaluator = Evaluator::new(policy, EvalOptions::default());
+fn evaluate(program: &Arc<Program>, log: &str, ahead: bool) -> (Vec<Finding>, Report, u64) {
+    let mut evaluator = Evaluator::new(Arc::clone(program), EvalOptions::default());
     let options = ReadOptions::new(InputFormat::Ndjson);
     let input = std::io::Cursor::new(log.as_bytes().to_vec());
     let mut reader = EventReader::new(input, "log.ndjson", 0, &options).expect("a reader");
     let mut findings = Vec::new();
-    let mut take = |record: Record, evaluator: &mut Evaluator<'_>| match record {
+    let mut take = |record: Record, evaluator: &mut Evaluator| match record {
         Record::Event(e) => findings.extend(evaluator.push(e)),
         Record::Rejected(r) => findings.extend(evaluator.push_rejected(&r)),
         Record::Customer(c) => evaluator.push_customer(c),
@@ -82,8 +84,8 @@ fn evaluate(policy: &Policy, log: &str, ahead: bool) -> (Vec<Finding>, Report, u
 fn reading_ahead_gives_the_same_findings_in_the_same_order() {
     let policy = Policy::compile(POLICY).expect("compiles");
     let log = log();
-    let (plain, plain_report, read) = evaluate(&policy, &log, false);
-    let (ahead, ahead_report, read_ahead) = evaluate(&policy, &log, true);
+    let (plain, plain_report, read) = evaluate(&policy.program, &log, false);
+    let (ahead, ahead_report, read_ahead) = evaluate(&policy.program, &log, true);
     assert_eq!(read, read_ahead);
     assert!(read > 3 * 4096, "the log spans several idle sweeps");
     // Customers came back after being forgotten: they opened a first
@@ -106,6 +108,33 @@ fn reading_ahead_gives_the_same_findings_in_the_same_order() {
     assert_eq!(plain_report.input.rejected, broken as u64);
 }
 
+/// Evaluators on threads share one compiled program (`Arc<Program>`): each
+/// computes what one evaluator alone does.
+#[test]
+fn evaluators_on_threads_share_one_program() {
+    let policy = Policy::compile(POLICY).expect("compiles");
+    let log = log();
+    let (alone, alone_report, _) = evaluate(&policy.program, &log, true);
+    let runs: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                let program = Arc::clone(&policy.program);
+                let log = &log;
+                scope.spawn(move || evaluate(&program, log, true))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    assert_eq!(Arc::strong_count(&policy.program), 1, "the threads let go");
+    for (findings, report, _) in runs {
+        assert_eq!(findings, alone);
+        assert_eq!(report, alone_report);
+    }
+}
+
 /// A reader that fails after some bytes.
 struct Failing(&'static [u8]);
 
@@ -124,7 +153,7 @@ impl std::io::Read for Failing {
 #[test]
 fn an_input_error_comes_after_every_record_read_before_it() {
     let policy = Policy::compile(POLICY).expect("compiles");
-    let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+    let mut evaluator = Evaluator::new(policy.program.clone(), EvalOptions::default());
     let lines = concat!(
         r#"{"customer":"a","step":"open","time":"2026-03-01T00:00:00Z"}"#,
         "\n",
@@ -179,7 +208,7 @@ impl std::io::Read for Live {
 #[test]
 fn a_live_stream_s_records_go_on_before_more_input_is_read() {
     let policy = Policy::compile(POLICY).expect("the policy compiles");
-    let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+    let mut evaluator = Evaluator::new(policy.program.clone(), EvalOptions::default());
     let reads = std::rc::Rc::new(std::cell::Cell::new(0));
     let first: &[u8] =
         b"{\"customer\":\"c1\",\"step\":\"open\",\"time\":\"2026-03-01T10:00:00Z\"}\n\

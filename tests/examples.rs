@@ -57,7 +57,7 @@ fn example_journey_graphs() {
         let text = std::fs::read_to_string(&path).expect("readable");
         let policy = Policy::compile(&text).expect("compiles");
         let name = path.file_stem().and_then(|s| s.to_str()).expect("a name");
-        for journey in &policy.journeys {
+        for journey in &policy.program.journeys {
             insta::assert_snapshot!(format!("{name}__{}", journey.name), render_dot(journey));
         }
     }

@@ -441,3 +441,37 @@ fn simulated_ideal_journeys_stay_on_the_path() {
         }
     }
 }
+
+/// One thread and two print the same bytes on the real logs, in every format.
+#[test]
+fn one_thread_and_two_print_the_same() {
+    let logs = [
+        ("repair.cxl", "03_repairExample.xes.gz"),
+        ("teleclaims.cxl", "02_teleclaims.xes.gz"),
+        ("receipt.cxl", "receipt.csv"),
+        ("helpdesk.cxl", "helpdesk.xes.gz"),
+        ("road_traffic.cxl", "roadtraffic100traces.xes"),
+        ("bpic2013_closed.cxl", "06_bpic2013_closed.xes.gz"),
+    ];
+    for (policy, log) in logs {
+        for format in ["text", "json", "ndjson"] {
+            let run = |threads: &str| {
+                let output = Command::cargo_bin("cxl")
+                    .expect("the cxl binary")
+                    .arg("eval")
+                    .arg(format!("{POLICIES}{policy}"))
+                    .arg(format!("{LOGS}{log}"))
+                    .args(["--format", format, "--threads", threads])
+                    .output()
+                    .expect("cxl runs");
+                (output.status.code(), output.stdout, output.stderr)
+            };
+            let one = run("1");
+            assert!(!one.1.is_empty(), "{policy} {log} {format}");
+            assert!(
+                one.2 == run("2").2 && one == run("2"),
+                "{policy} {log} --format {format}"
+            );
+        }
+    }
+}

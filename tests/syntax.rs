@@ -49,7 +49,7 @@ fn design_sketch_parses_cleanly() {
     assert!(matches!(parts[2].kind, PathKind::Parallel { .. }));
     // Spans point at the text they came from.
     assert_eq!(&SKETCH[claim.name.span.start..claim.name.span.end], "claim");
-    assert!(SKETCH[path.span.start..path.span.end].starts_with("report_claim ->"));
+    assert!(SKETCH[path.span.start..path.span.end].starts_with("report_claim\n"));
     assert_eq!(parsed.comments.len(), 10);
 }
 

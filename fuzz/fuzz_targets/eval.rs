@@ -40,8 +40,7 @@ fuzz_target!(|data: &[u8]| {
         [InputFormat::Ndjson, InputFormat::Csv, InputFormat::Xes][usize::from(pick >> 2) % 3];
     let retention =
         [Retention::All, Retention::PerGroup(3), Retention::None][usize::from(pick >> 4) % 3];
-    let mut evaluator = Evaluator::new(
-        policy,
+    let mut evaluator = Evaluator::new(policy.program.clone(),
         EvalOptions {
             lateness: 600,
             retention,

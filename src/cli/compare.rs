@@ -103,7 +103,7 @@ fn run_compare(args: &CompareArgs) -> Result<u8, Stop> {
 }
 
 /// The simulator's ideal journeys as an NDJSON log in memory.
-fn simulate(policy: &cxl::Policy) -> Result<Box<dyn std::io::Read>, Stop> {
+fn simulate(policy: &cxl::Policy) -> Result<Box<dyn std::io::Read + Send>, Stop> {
     let sim = Simulator::new(
         policy,
         SimOptions {

@@ -7,7 +7,8 @@ use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_UNJUDGED};
 use super::input::InputArgs;
 use super::output::{self, OutputFile, RecordWriter};
 use cxl::eval::{
-    EscalationRecord, EvalOptions, Evaluator, Finding, Level, ReadAhead, Report, Retention,
+    EscalationRecord, EvalOptions, Evaluator, Finding, Level, Output, ReadAhead, Report, Retention,
+    RunError, Sharded,
 };
 use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
 use cxl::report::{self, TextOptions};
@@ -15,6 +16,7 @@ use cxl::Policy;
 use jiff::Timestamp;
 use std::fs::File;
 use std::io::Write;
+use std::num::NonZeroUsize;
 
 /// How the result is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -78,6 +80,13 @@ pub struct EvalArgs {
     /// How many findings to show per rule in text output.
     #[arg(long, default_value_t = 5)]
     show: usize,
+    /// How many evaluators share the customers, each on a thread of its own
+    /// (the reader gets another); default: 1, since handing events to the
+    /// shards still costs more than a second core gives back. The output is
+    /// the same for every number. A live stream (a pipe or FIFO) is read on
+    /// one thread.
+    #[arg(long, value_name = "N")]
+    threads: Option<NonZeroUsize>,
 }
 
 /// Run the evaluation.
@@ -125,31 +134,108 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         EvalFormat::Text => Retention::PerGroup(args.show.max(1)),
         EvalFormat::Json | EvalFormat::Ndjson => Retention::None,
     };
-    let mut evaluator = Evaluator::new(
-        &policy,
-        EvalOptions {
-            lateness,
-            retention,
-        },
-    );
+    let options = EvalOptions {
+        lateness,
+        retention,
+    };
+    let targets = [reject_file, escalations_file];
+    // A live stream is judged as it pauses, which one evaluator in step with
+    // the reader does; its pace is its producer's, not a core's.
+    let live = output::is_stream(&args.log);
+    // One thread unless asked: the hand-off to shards (customer ids as text,
+    // names translated per shard) costs more than a second core saves.
+    let threads = args.threads.unwrap_or(NonZeroUsize::MIN);
+    let Evaluated {
+        report,
+        name,
+        input_error,
+        mut out,
+        streaming,
+        files: [rejects, escalations],
+    } = if live || threads.get() == 1 {
+        evaluate_here(args, &policy, options, as_of, targets, live)?
+    } else {
+        evaluate_sharded(args, &policy, options, as_of, targets, threads)?
+    };
+    // Every escalation went to the file as it fired (no format keeps all).
+    // The files are in place before the summary shows on stdout.
+    for file in [rejects, escalations].into_iter().flatten() {
+        file.finish()?;
+    }
+    let rendered = match args.format {
+        EvalFormat::Text => {
+            let options = TextOptions {
+                policy_name: &args.policy,
+                log_name: &name,
+                explain: args.explain,
+                show: args.show,
+            };
+            report::render_text(&report, &options)
+        }
+        EvalFormat::Json => streaming.finish_json(&mut out, report.clone())?,
+        EvalFormat::Ndjson => report::summary_line(&report).map_err(|e| e.to_string())? + "\n",
+    };
+    out.text(&rendered)?;
+    out.flush()?;
+    if let Some(error) = input_error {
+        return Err(Stop::Usage(format!(
+            "{error}; {} events were read and evaluated before it",
+            report.input.events
+        )));
+    }
+    Ok(exit_code(&report, args.fail_on))
+}
+
+/// What an evaluation leaves for its summary: the report, the log's name, an
+/// error that stopped reading, and the outputs still open.
+struct Evaluated {
+    report: Report,
+    name: String,
+    input_error: Option<String>,
+    out: RecordWriter<std::io::StdoutLock<'static>>,
+    /// How stdout took the findings (a JSON document still to finish).
+    streaming: Streaming,
+    /// The reject file and the escalations file, when asked for.
+    files: [Option<OutputFile>; 2],
+}
+
+/// The output files asked for; a live stream's are written as it goes.
+fn open_files(
+    targets: [Option<output::Target>; 2],
+    live: bool,
+) -> Result<[Option<OutputFile>; 2], Stop> {
+    let [rejects, escalations] =
+        targets.map(|target| target.map(|t| OutputFile::create(&t, live)).transpose());
+    Ok([rejects?, escalations?])
+}
+
+/// One evaluator on this thread, reading ahead of it: for one thread, and
+/// for a live stream, whose watermark moves on when it pauses.
+fn evaluate_here(
+    args: &EvalArgs,
+    policy: &Policy,
+    options: EvalOptions,
+    as_of: Option<Timestamp>,
+    targets: [Option<output::Target>; 2],
+    live: bool,
+) -> Result<Evaluated, Stop> {
+    let mut evaluator = Evaluator::new(policy.program.clone(), options);
     if let Some(path) = &args.customers {
-        read_customers(&mut evaluator, path)?;
+        let mut customers = Vec::new();
+        read_customers(evaluator.names_mut(), path, &mut |c| customers.push(c))?;
+        customers
+            .into_iter()
+            .for_each(|c| evaluator.push_customer(c));
     }
     let mut out = RecordWriter::stdout();
     let mut streaming = Streaming::new(args.format)?;
-    if let Streaming::Json(_) = streaming {
-        out.text(report::JSON_OPEN)?;
-    }
-    let (mut options, input, name) = args.input.open_with(&args.log, &policy.source)?;
-    evaluator.narrow(&mut options);
-    let reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
+    streaming.open(&mut out)?;
+    let (mut read_options, input, name) = args.input.open_with(&args.log, &policy.source)?;
+    evaluator.narrow(&mut read_options);
+    let reader = EventReader::new(input, &name, 0, &read_options).map_err(|e| e.to_string())?;
     let mut reader = ReadAhead::new(reader);
-    // A live stream may never end: its output files are written as it goes.
-    let live = output::is_stream(&args.log);
     let mut stream = Stream::new(live);
-    let open = |target: Option<output::Target>| target.map(|t| OutputFile::create(&t, live));
-    let mut rejects = open(reject_file).transpose()?;
-    let mut escalations = open(escalations_file).transpose()?;
+    let [mut rejects, mut escalations] = open_files(targets, live)?;
     let mut input_error = None;
     loop {
         let record = match reader.next_record(&mut evaluator) {
@@ -175,7 +261,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
             Record::Customer(customer) => evaluator.push_customer(customer),
             Record::Rejected(rejection) => {
                 if args.strict {
-                    return Err(Stop::Usage(format!("{rejection} (--strict)")));
+                    return Err(strict(&rejection));
                 }
                 if let Some(writer) = rejects.as_mut() {
                     writer.record(|line| RejectWriter::new(line).write(&rejection))?;
@@ -213,35 +299,80 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     };
     // Every escalation went to the file as it fired (no format keeps all).
     sink.emit(last, &fresh)?;
-    // The files are in place before the summary shows on stdout.
-    for file in [rejects, escalations].into_iter().flatten() {
-        file.finish()?;
-    }
-    let rendered = match args.format {
-        EvalFormat::Text => {
-            let options = TextOptions {
-                policy_name: &args.policy,
-                log_name: &name,
-                explain: args.explain,
-                show: args.show,
-            };
-            report::render_text(&report, &options)
-        }
-        EvalFormat::Json => streaming.finish_json(&mut out, report.clone())?,
-        EvalFormat::Ndjson => report::summary_line(&report).map_err(|e| e.to_string())? + "\n",
-    };
-    out.text(&rendered)?;
-    out.flush()?;
-    if let Some(error) = input_error {
-        return Err(Stop::Usage(format!(
-            "{error}; {} events were read and evaluated before it",
-            report.input.events
-        )));
-    }
-    Ok(exit_code(&report, args.fail_on))
+    Ok(Evaluated {
+        report,
+        name,
+        input_error,
+        out,
+        streaming,
+        files: [rejects, escalations],
+    })
 }
 
-fn read_customers(evaluator: &mut Evaluator<'_>, path: &str) -> Result<(), String> {
+/// `threads` evaluators, each with a share of the customers, and the reader
+/// on a thread of its own: the same output as [`evaluate_here`].
+fn evaluate_sharded(
+    args: &EvalArgs,
+    policy: &Policy,
+    options: EvalOptions,
+    as_of: Option<Timestamp>,
+    targets: [Option<output::Target>; 2],
+    threads: NonZeroUsize,
+) -> Result<Evaluated, Stop> {
+    let mut sharded = Sharded::new(policy, options, threads);
+    if let Some(path) = &args.customers {
+        let mut customers = Vec::new();
+        read_customers(sharded.names_mut(), path, &mut |c| customers.push(c))?;
+        customers.into_iter().for_each(|c| sharded.push_customer(c));
+    }
+    let mut out = RecordWriter::stdout();
+    let mut streaming = Streaming::new(args.format)?;
+    streaming.open(&mut out)?;
+    let (mut read_options, input, name) = args.input.open_with(&args.log, &policy.source)?;
+    sharded.narrow(&mut read_options);
+    let [mut rejects, mut escalations] = open_files(targets, false)?;
+    let reader = || EventReader::new(input, &name, 0, &read_options);
+    let outcome = sharded.run(reader, as_of, args.strict, |output| match output {
+        Output::Rejected(rejection) => match rejects.as_mut() {
+            Some(writer) => writer.record(|line| RejectWriter::new(line).write(rejection)),
+            None => Ok(()),
+        }
+        .map_err(Stop::from),
+        Output::Decided(findings, fired) => Sink {
+            out: &mut out,
+            escalations: escalations.as_mut(),
+            streaming: &mut streaming,
+        }
+        .emit(findings, &fired),
+    });
+    let outcome = outcome.map_err(|error| match error {
+        RunError::Output(stop) => stop,
+        RunError::Strict(rejection) => strict(&rejection),
+        RunError::Open(error) => Stop::Usage(error.to_string()),
+        RunError::AsOf(error) => Stop::Usage(format!("--as-of: {error}")),
+        RunError::Thread => Stop::Usage(error.to_string()),
+    })?;
+    Ok(Evaluated {
+        report: outcome.report,
+        name,
+        input_error: outcome.input_error.map(|e| e.to_string()),
+        out,
+        streaming,
+        files: [rejects, escalations],
+    })
+}
+
+/// A rejected record stops a `--strict` run.
+fn strict(rejection: &cxl::events::Rejection) -> Stop {
+    Stop::Usage(format!("{rejection} (--strict)"))
+}
+
+/// Read a customers file, interning into `names` and handing each customer on.
+fn read_customers(
+    names: &mut cxl::events::Interner,
+    path: &str,
+    push: &mut dyn FnMut(cxl::events::Customer),
+) -> Result<(), String> {
     let file = File::open(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
     let mut reader = CustomersReader::new(
         std::io::BufReader::new(file),
@@ -249,12 +380,9 @@ fn read_customers(evaluator: &mut Evaluator<'_>, path: &str) -> Result<(), Strin
         1,
         "customer",
     );
-    while let Some(record) = reader
-        .next_record(evaluator.names_mut())
-        .map_err(|e| e.to_string())?
-    {
+    while let Some(record) = reader.next_record(names).map_err(|e| e.to_string())? {
         match record {
-            Record::Customer(customer) => evaluator.push_customer(customer),
+            Record::Customer(customer) => push(customer),
             Record::Rejected(rejection) => return Err(format!("{rejection}")),
             Record::Event(_) => {}
         }
@@ -307,6 +435,14 @@ impl Streaming {
                 })
             }
         })
+    }
+
+    /// Begin the `--format json` document on `out` (nothing for the others).
+    fn open<W: Write>(&self, out: &mut RecordWriter<W>) -> Result<(), Stop> {
+        if let Streaming::Json(_) = self {
+            out.text(report::JSON_OPEN)?;
+        }
+        Ok(())
     }
 
     /// The rest of a `--format json` document, from the end of its
@@ -418,7 +554,7 @@ impl Stream {
 
     /// Count an event about to be pushed; stop treating the stream as live
     /// when too many come behind the watermark (see [`BEHIND_ALLOWED`]).
-    fn check_order(&mut self, evaluator: &Evaluator<'_>, time: Timestamp, name: &str) {
+    fn check_order(&mut self, evaluator: &Evaluator, time: Timestamp, name: &str) {
         if !self.on {
             return;
         }
@@ -439,7 +575,7 @@ impl Stream {
     }
 
     /// The watermark to advance to, when the stream is live and it moved on.
-    fn advance(&mut self, evaluator: &Evaluator<'_>) -> Option<Timestamp> {
+    fn advance(&mut self, evaluator: &Evaluator) -> Option<Timestamp> {
         let watermark = evaluator.watermark().filter(|_| self.on)?;
         if self.advanced.is_some_and(|a| a >= watermark) {
             return None;

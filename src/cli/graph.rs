@@ -64,12 +64,18 @@ fn graph(args: &GraphArgs) -> Result<u8, Stop> {
         }
     };
     let journeys: Vec<_> = policy
+        .program
         .journeys
         .iter()
         .filter(|j| args.journey.as_ref().is_none_or(|name| &j.name == name))
         .collect();
     if journeys.is_empty() {
-        let names: Vec<&str> = policy.journeys.iter().map(|j| j.name.as_str()).collect();
+        let names: Vec<&str> = policy
+            .program
+            .journeys
+            .iter()
+            .map(|j| j.name.as_str())
+            .collect();
         to_stderr!(
             "error: no journey `{}` in `{}` (journeys: {})",
             args.journey.as_deref().unwrap_or(""),

@@ -37,7 +37,7 @@ pub struct InputArgs {
 }
 
 /// Read options, the opened input, and its display name.
-pub type Opened = (ReadOptions, Box<dyn Read>, String);
+pub type Opened = (ReadOptions, Box<dyn Read + Send>, String);
 
 impl InputArgs {
     /// Options from the flags, and `log` opened (`-` is stdin, read as NDJSON

@@ -49,7 +49,7 @@ pub(super) fn observe(
     as_of: Option<Timestamp>,
 ) -> Result<(Report, Vec<JourneyFlow>), Stop> {
     let mut evaluator = Evaluator::new(
-        policy,
+        std::sync::Arc::clone(&policy.program),
         EvalOptions {
             lateness,
             retention: Retention::PerGroup(EXAMPLES_KEPT),

@@ -11,7 +11,7 @@
 //! `{m,n}` or `&` fails fast with [`TooLarge`] instead of exhausting memory.
 
 use super::StepId;
-use crate::syntax::Span;
+use crate::diagnostic::Span;
 
 /// One position of a fragment: a step occurrence.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -11,7 +11,7 @@
 
 use super::automaton::{dedup_edges, Arc, Fragment};
 use super::StepId;
-use crate::syntax::Span;
+use crate::diagnostic::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::VecDeque;
 

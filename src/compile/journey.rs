@@ -7,7 +7,8 @@ use super::graph::JourneyGraph;
 use super::path::PathBuilder;
 use super::StepId;
 use crate::diagnostic::Diagnostic;
-use crate::syntax::{self, Span};
+use crate::diagnostic::Span;
+use crate::syntax;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

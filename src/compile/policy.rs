@@ -1,17 +1,22 @@
-//! [`Policy`]: a whole policy file compiled, the one value the evaluator, the test
-//! runner, the simulator and the renderers take. `Policy::compile` runs the whole
-//! front end: parse, check, compile the journeys, run the graph lints.
+//! [`Policy`]: a whole policy file checked and compiled, the one value the
+//! test runner, the simulator and the renderers take; the evaluator takes its
+//! [`Program`]. `Policy::compile` runs the whole front end: parse, check,
+//! compile the journeys and rules, run the graph lints.
 
+use super::condition::Resolver;
 use super::journey::{compile_journey, CompiledJourney};
 use super::lints::{lint_expect_expanded, lint_journey};
+use super::program::{MetricInfo, Parts, Program};
 use super::rules::{self, EscalationRule, Expectation};
-use super::sources::{self, JourneyRules};
+use super::sources;
+use super::Severity;
 use crate::check::{self, Checked, Origin};
 use crate::diagnostic::{self, Diagnostic};
-use crate::syntax::{self, Better, Expr, TestCase};
-use std::collections::BTreeMap;
+use crate::events::Interner;
+use crate::syntax::{self, Expr, TestCase};
+use std::sync::Arc;
 
-/// A segment: who a customer is, decided from their attributes.
+/// A segment as written: who a customer is, decided from their attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentRule {
     /// Its name.
@@ -20,36 +25,18 @@ pub struct SegmentRule {
     pub when: Option<Expr>,
 }
 
-/// What the evaluator needs to know of a metric.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MetricInfo {
-    /// Which direction is good, if declared.
-    pub better: Option<Better>,
-    /// Its declared range, if any.
-    pub range: Option<(f64, f64)>,
-}
-
-/// A compiled policy.
+/// A checked and compiled policy.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// Journeys, in name order.
-    pub journeys: Vec<CompiledJourney>,
-    /// Segments, in name order.
+    /// What the evaluator runs: journeys, rules and vocabulary, compiled.
+    pub program: Arc<Program>,
+    /// Segments, in name order (as [`Program::segments`]), with their
+    /// conditions as written, for the simulator.
     pub segments: Vec<SegmentRule>,
-    /// Every expectation, with step-level `via` channels first, then `expect`
-    /// blocks in source order.
-    pub expectations: Vec<Expectation>,
-    /// Escalations, in name order.
-    pub escalations: Vec<EscalationRule>,
-    /// Metrics by name.
-    pub metrics: BTreeMap<String, MetricInfo>,
     /// The file's inline tests, in source order.
     pub tests: Vec<TestCase>,
     /// Warnings found on the way (errors stop compilation).
     pub warnings: Vec<Diagnostic>,
-    /// Per journey (same order), where its `path` and `abandon after` are
-    /// written, for the findings they give.
-    pub journey_rules: Vec<JourneyRules>,
     /// The file's `source` settings: defaults for reading its logs.
     pub source: SourceSettings,
 }
@@ -158,7 +145,82 @@ fn build(
 ) -> Policy {
     let scope = &checked.scope;
     let lines = diagnostic::LineIndex::new(text);
-    let mut expectations = step_channel_expectations(&journeys, &lines);
+    let expectations = expectations(checked, &journeys, text, &lines);
+    let segments: Vec<SegmentRule> = scope
+        .segments
+        .values()
+        .map(|s| SegmentRule {
+            name: s.item.name.name.clone(),
+            when: s.item.when.clone(),
+        })
+        .collect();
+    let segment_names: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
+    let mut vocabulary = Interner::new();
+    let mut conditions = Resolver {
+        journeys: &journeys,
+        segments: &segment_names,
+        names: &mut vocabulary,
+        attrs: Vec::new(),
+    };
+    let segment_when = segments
+        .iter()
+        .map(|s| s.when.as_ref().map(|w| conditions.compile(w)))
+        .collect();
+    let escalations = escalations(checked, text, &lines, &mut conditions);
+    let condition_attrs = std::mem::take(&mut conditions.attrs);
+    let program = Program::new(Parts {
+        segments: segment_names,
+        segment_when,
+        expectations,
+        escalations,
+        metrics: scope
+            .metrics
+            .iter()
+            .map(|(name, m)| {
+                let info = MetricInfo {
+                    better: m.item.better.map(|b| b.value.into()),
+                    range: m.item.range.map(|(lo, hi)| (lo.value, hi.value)),
+                };
+                (name.clone(), info)
+            })
+            .collect(),
+        journey_rules: journeys
+            .iter()
+            .map(|j| sources::journey_rules(checked, &j.name, text, &lines))
+            .collect(),
+        journeys,
+        vocabulary,
+        condition_attrs,
+    });
+    Policy {
+        program: Arc::new(program),
+        segments,
+        tests: scope
+            .tests
+            .iter()
+            .filter(|t| t.origin == Origin::File)
+            .map(|t| t.item.clone())
+            .collect(),
+        source: scope
+            .sources
+            .iter()
+            .find(|s| s.origin == Origin::File)
+            .map(|s| SourceSettings::from_ast(&s.item))
+            .unwrap_or_default(),
+        warnings,
+    }
+}
+
+/// Every expectation: step-level `via` channels first, then `expect` blocks
+/// in source order.
+fn expectations(
+    checked: &Checked,
+    journeys: &[CompiledJourney],
+    text: &str,
+    lines: &diagnostic::LineIndex,
+) -> Vec<Expectation> {
+    let scope = &checked.scope;
+    let mut expectations = step_channel_expectations(journeys, lines);
     for expect in &scope.expects {
         let Some(j) = journeys
             .iter()
@@ -181,80 +243,49 @@ fn build(
             .map(|s| s.name.clone())
             .collect();
         for clause in scope.expand(&expect.item.clauses) {
-            let source = rules::clause_source(&clause, text, &lines);
+            let source = rules::clause_source(&clause, text, lines);
             expectations.extend(rules::expectation(
                 j, journey, step, &segments, &clause, source,
             ));
         }
     }
-    let escalations = scope
-        .escalations
-        .values()
-        .filter_map(|declared| {
-            let e = &declared.item;
-            let when = e.when.as_ref()?;
-            let mut named = Vec::new();
-            rules::named_journeys(when, &journeys, &mut named);
-            named.sort_unstable();
-            Some(EscalationRule {
-                name: e.name.name.clone(),
-                trigger: rules::trigger(when, &journeys),
-                tiers: e.tiers.iter().map(rules::tier).collect(),
-                journeys: named,
-                source: rules::RuleSource {
-                    span: when.span,
-                    line: lines.line(when.span.start),
-                    text: text
-                        .get(when.span.start..when.span.end)
-                        .unwrap_or_default()
-                        .to_string(),
-                    set: None,
-                    module: None,
-                },
-            })
-        })
-        .collect();
-    Policy {
-        segments: scope
-            .segments
-            .values()
-            .map(|s| SegmentRule {
-                name: s.item.name.name.clone(),
-                when: s.item.when.clone(),
-            })
-            .collect(),
-        metrics: scope
-            .metrics
-            .iter()
-            .map(|(name, m)| {
-                let info = MetricInfo {
-                    better: m.item.better.map(|b| b.value),
-                    range: m.item.range.map(|(lo, hi)| (lo.value, hi.value)),
-                };
-                (name.clone(), info)
-            })
-            .collect(),
-        tests: scope
-            .tests
-            .iter()
-            .filter(|t| t.origin == Origin::File)
-            .map(|t| t.item.clone())
-            .collect(),
-        journey_rules: journeys
-            .iter()
-            .map(|j| sources::journey_rules(checked, &j.name, text, &lines))
-            .collect(),
-        source: scope
-            .sources
-            .iter()
-            .find(|s| s.origin == Origin::File)
-            .map(|s| SourceSettings::from_ast(&s.item))
-            .unwrap_or_default(),
-        journeys,
-        expectations,
-        escalations,
-        warnings,
+    expectations
+}
+
+/// Every escalation with a `when`, in name order, its conditions compiled.
+fn escalations(
+    checked: &Checked,
+    text: &str,
+    lines: &diagnostic::LineIndex,
+    conditions: &mut Resolver<'_>,
+) -> Vec<EscalationRule> {
+    let mut out = Vec::new();
+    for declared in checked.scope.escalations.values() {
+        let e = &declared.item;
+        let Some(when) = e.when.as_ref() else {
+            continue;
+        };
+        let mut named = Vec::new();
+        rules::named_journeys(when, conditions.journeys, &mut named);
+        named.sort_unstable();
+        out.push(EscalationRule {
+            name: e.name.name.clone(),
+            trigger: rules::trigger(when, conditions),
+            tiers: e.tiers.iter().map(|t| rules::tier(t, conditions)).collect(),
+            journeys: named,
+            source: rules::RuleSource {
+                span: when.span,
+                line: lines.line(when.span.start),
+                text: text
+                    .get(when.span.start..when.span.end)
+                    .unwrap_or_default()
+                    .to_string(),
+                set: None,
+                module: None,
+            },
+        });
     }
+    out
 }
 
 /// A step's own `via` is an expectation too: a wrong channel there is yellow.
@@ -275,7 +306,7 @@ fn step_channel_expectations(
                 check: rules::Check::Channel {
                     allowed: step.channels.clone(),
                 },
-                severity: syntax::Severity::Yellow,
+                severity: Severity::Yellow,
                 source: rules::RuleSource {
                     span: step.span,
                     line: lines.line(step.span.start),

@@ -2,10 +2,12 @@
 //! resolved to journey indices and [`StepId`]s, `use SET` expanded, durations in
 //! seconds, and each rule's source kept for findings to quote.
 
+use super::condition::{Cond, Resolver};
 use super::journey::CompiledJourney;
-use super::StepId;
+use super::{CmpOp, Severity, StepId};
 use crate::check::{ExpandedClause, Origin};
-use crate::syntax::{Anchor, ClauseKind, CmpOp, Expr, ExprKind, Severity, Span, Tier};
+use crate::diagnostic::Span;
+use crate::syntax::{Anchor, ClauseKind, Expr, ExprKind, Tier};
 use serde::Serialize;
 
 /// Where a rule is written, for findings to point at.
@@ -84,7 +86,7 @@ pub enum Check {
 /// One expectation at one journey's steps.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Expectation {
-    /// Index of the journey in [`super::Policy::journeys`].
+    /// Index of the journey in [`super::Program::journeys`].
     pub journey: usize,
     /// The target step, or `None` for every step (`J.*`).
     pub step: Option<StepId>,
@@ -112,7 +114,8 @@ pub(crate) fn expectation(
         Anchor::JourneyStart { .. } => Some(AnchorRef::JourneyStart),
         Anchor::Step { step } => journey.step_id(&step.name).map(AnchorRef::Step),
     };
-    let sev = |s: &Option<crate::syntax::SeverityLit>, default| s.map_or(default, |s| s.value);
+    let sev =
+        |s: &Option<crate::syntax::SeverityLit>, default| s.map_or(default, |s| s.value.into());
     let (check, severity) = match &clause.clause.kind {
         ClauseKind::Within {
             limit,
@@ -146,7 +149,7 @@ pub(crate) fn expectation(
         } => (
             Check::Metric {
                 metric: metric.name.clone(),
-                op: *op,
+                op: (*op).into(),
                 value: value.value,
             },
             sev(severity, Severity::Red),
@@ -163,7 +166,7 @@ pub(crate) fn expectation(
             severity,
         } => (
             Check::Attempts {
-                op: *op,
+                op: (*op).into(),
                 value: value.value,
             },
             sev(severity, Severity::Red),
@@ -212,9 +215,9 @@ pub(crate) fn clause_source(
 pub enum Trigger {
     /// Fires for one customer's journey instance when `when` holds for it.
     Customer {
-        /// The condition.
+        /// The condition, compiled.
         #[serde(skip)]
-        when: Expr,
+        when: Cond,
     },
     /// Fires for a step when the share of its visits with a finding crosses a threshold.
     Rate {
@@ -244,9 +247,9 @@ pub struct TierRule {
     pub within: Option<u64>,
     /// Seconds after the previous tier (0 for the first tier).
     pub after: u64,
-    /// The tier is cancelled when this holds by the time it is due.
+    /// The tier is cancelled when this holds by the time it is due (compiled).
     #[serde(skip)]
-    pub unless: Option<Expr>,
+    pub unless: Option<Cond>,
 }
 
 /// An escalation rule.
@@ -265,13 +268,13 @@ pub struct EscalationRule {
 }
 
 /// Compile a tier.
-pub(crate) fn tier(tier: &Tier) -> TierRule {
+pub(crate) fn tier(tier: &Tier, conditions: &mut Resolver<'_>) -> TierRule {
     TierRule {
         recipient: tier.recipient.value.clone(),
-        severity: tier.severity.map(|s| s.value),
+        severity: tier.severity.map(|s| s.value.into()),
         within: tier.within.map(|d| d.seconds),
         after: tier.after.map_or(0, |d| d.seconds),
-        unless: tier.unless.clone(),
+        unless: tier.unless.as_ref().map(|u| conditions.compile(u)),
     }
 }
 
@@ -301,7 +304,8 @@ pub(crate) fn named_journeys(expr: &Expr, journeys: &[CompiledJourney], out: &mu
 }
 
 /// The trigger of an escalation: a rate when its whole `when` is one.
-pub(crate) fn trigger(when: &Expr, journeys: &[CompiledJourney]) -> Trigger {
+pub(crate) fn trigger(when: &Expr, conditions: &mut Resolver<'_>) -> Trigger {
+    let journeys = conditions.journeys;
     let ExprKind::Rate {
         condition,
         op,
@@ -309,7 +313,9 @@ pub(crate) fn trigger(when: &Expr, journeys: &[CompiledJourney]) -> Trigger {
         window,
     } = &when.kind
     else {
-        return Trigger::Customer { when: when.clone() };
+        return Trigger::Customer {
+            when: conditions.compile(when),
+        };
     };
     let (off_path, journey, step) = match &condition.kind {
         ExprKind::Call { func, args } => {
@@ -331,10 +337,12 @@ pub(crate) fn trigger(when: &Expr, journeys: &[CompiledJourney]) -> Trigger {
             journey,
             step,
             off_path,
-            op: *op,
+            op: (*op).into(),
             threshold: threshold.value,
             window: window.seconds,
         },
-        None => Trigger::Customer { when: when.clone() },
+        None => Trigger::Customer {
+            when: conditions.compile(when),
+        },
     }
 }

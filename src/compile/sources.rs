@@ -6,7 +6,8 @@
 use super::rules::RuleSource;
 use crate::check::{Checked, Origin};
 use crate::diagnostic::LineIndex;
-use crate::syntax::{JourneyItem, Span};
+use crate::diagnostic::Span;
+use crate::syntax::JourneyItem;
 use serde::Serialize;
 
 /// The clauses of one journey that findings come from; `None` for a clause
@@ -104,7 +105,7 @@ mod tests {
     fn the_clauses_are_the_parser_s_with_their_keywords() {
         let text = "journey j {\n  goal b\n  step a\n  step b\n  path # the order\n    a -> b\n  abandon after 2d\n}\n";
         let policy = crate::Policy::compile(text).expect("the policy compiles");
-        let rules = &policy.journey_rules[0];
+        let rules = &policy.program.journey_rules[0];
         let path = rules.path.as_ref().expect("a path");
         assert_eq!((path.text.as_str(), path.line), ("path a -> b", 5));
         assert_eq!(

@@ -332,21 +332,6 @@ fn journey_without_path_accepts_only_the_empty_journey() {
 }
 
 #[test]
-fn determinized_graph_tracks_the_node_sets() {
-    let j = compile("(a -> b | a) -> b -> c*");
-    let dfa = j.graph.determinize(64).unwrap();
-    let after_a = dfa.next(dfa.start(), StepId(0)).unwrap();
-    assert_eq!(dfa.nodes(after_a).len(), 2);
-    assert!(dfa.next(after_a, StepId(2)).is_none());
-    assert!(dfa.accepts(&word("ab")) && dfa.accepts(&word("abbccc")) && !dfa.accepts(&word("a")));
-    assert_eq!(dfa.next(dfa.start(), StepId(9)), None);
-    assert!(
-        j.graph.determinize(2).is_none(),
-        "more than two states are needed"
-    );
-}
-
-#[test]
 fn detours_name_the_skipped_steps_and_resync() {
     let j = compile("a -> (b -> c | d -> c) -> e -> c?");
     let g = &j.graph;

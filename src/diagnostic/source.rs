@@ -10,7 +10,7 @@
 //! returns, and a label on a long line is shown with the text around it only.
 
 use super::LineIndex;
-use crate::syntax::Span;
+use super::Span;
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 /// A line longer than this (in bytes) is shown only around its labels.

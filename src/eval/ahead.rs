@@ -64,7 +64,7 @@ const BATCH: usize = 128;
 ///
 /// let policy = cxl::Policy::compile("journey j { goal b step a { } step b { } path a -> b }")
 ///     .expect("the policy compiles");
-/// let mut evaluator = Evaluator::new(&policy, EvalOptions::default());
+/// let mut evaluator = Evaluator::new(policy.program, EvalOptions::default());
 /// let log: &[u8] = br#"{"customer":"c1","step":"a","time":"2026-03-01T10:00:00Z"}
 /// {"customer":"c1","step":"b","time":"2026-03-01T10:05:00Z"}
 /// "#;
@@ -103,10 +103,7 @@ impl ReadAhead {
     /// The next record, for `evaluator` (whose interner names it); `None` at
     /// the end. An input error comes after every record read before it, as
     /// from [`EventReader::next_record`].
-    pub fn next_record(
-        &mut self,
-        evaluator: &mut Evaluator<'_>,
-    ) -> Result<Option<Record>, InputError> {
+    pub fn next_record(&mut self, evaluator: &mut Evaluator) -> Result<Option<Record>, InputError> {
         // Read a batch when few are held, so the reader's code and the
         // evaluator's each stay in the instruction cache for a while; every
         // record held is pushed before the next push that may forget a

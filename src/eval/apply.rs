@@ -6,35 +6,27 @@ use super::checks;
 use super::condition::{self, Facts};
 use super::escalate;
 use super::finding::{Evidence, Finding, FindingKind, Level};
-use super::index::PolicyIndex;
 use super::instance::{Activation, ActivationState, CustomerState, Instance, Segments};
 use super::tally::{timestamp, RuleRef, Site, Tally, Verdict};
 use super::timers;
-use crate::compile::{AnchorRef, Check, CompiledJourney, NodeIndex, Policy, StepId};
+use crate::compile::{AnchorRef, Check, CompiledJourney, NodeIndex, PolicyIndex, Program, StepId};
 use crate::events::{Event, Interner, Symbol, Value};
 use rustc_hash::FxHashMap;
-use std::cell::Cell;
-
-/// The journey steps one event name means.
-pub(crate) type Route = Box<[(usize, StepId)]>;
 
 /// What every step of the evaluation reads and never changes.
 pub(crate) struct Context<'a> {
-    pub policy: &'a Policy,
+    pub program: &'a Program,
     pub index: &'a PolicyIndex,
     pub names: &'a Interner,
     pub profiles: &'a FxHashMap<Symbol, Vec<(Symbol, Value)>>,
-    pub routes: &'a [Option<Route>],
     pub lateness_ms: i64,
 }
 
 impl Context<'_> {
-    /// The journey steps an event name means (already looked up by the evaluator).
+    /// The journey steps an event name means.
+    #[inline]
     pub(crate) fn route(&self, name: Symbol) -> &[(usize, StepId)] {
-        self.routes
-            .get(name.index())
-            .and_then(|r| r.as_deref())
-            .unwrap_or(&[])
+        self.index.route(name)
     }
 
     /// Evidence for an event.
@@ -268,7 +260,7 @@ fn apply_event(
             time: t,
         };
         on_step(&at, &mut inst, tally, out);
-        let journey = &ctx.policy.journeys[j];
+        let journey = &ctx.program.journeys[j];
         if inst.at_end(journey) {
             close(&mut inst, tally, true);
         }
@@ -291,9 +283,9 @@ fn open(
     event: &Event,
     t: i64,
 ) -> Option<usize> {
-    let journey = &ctx.policy.journeys[j];
+    let journey = &ctx.program.journeys[j];
     let facts = CustomerFacts::new(ctx, cust, None);
-    let segments: Segments = (0..ctx.policy.segments.len())
+    let segments: Segments = (0..ctx.program.segments.len())
         .filter(|&i| facts.in_segment(i))
         .collect();
     if !ctx.index.journey_scope[j].admits(&segments) {
@@ -321,7 +313,7 @@ fn open(
 
 /// Open a time limit anchored at `t`, if it applies to the instance's segments.
 fn activate(ctx: &Context<'_>, inst: &mut Instance, e: usize, t: i64, name: Symbol, line: u64) {
-    let expectation = &ctx.policy.expectations[e];
+    let expectation = &ctx.program.expectations[e];
     if !in_scope(ctx, e, inst) {
         return;
     }
@@ -361,7 +353,7 @@ fn on_step(
         event,
         time: t,
     } = *at;
-    let journey = &ctx.policy.journeys[inst.journey];
+    let journey = &ctx.program.journeys[inst.journey];
     advance(ctx, cust, inst, tally, step, event, out);
     let s = step.index();
     inst.steps[s].visits = inst.steps[s].visits.saturating_add(1);
@@ -373,7 +365,7 @@ fn on_step(
     inst.steps[s].last_seen = t;
     inst.last_progress = t;
     for &e in &*ctx.index.step_rules(inst.journey, step).anchored_at {
-        if ctx.policy.expectations[e].step != Some(step) {
+        if ctx.program.expectations[e].step != Some(step) {
             activate(ctx, inst, e, t, event.name, event.origin.line);
         }
     }
@@ -394,7 +386,7 @@ fn advance(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
-    let journey = &ctx.policy.journeys[inst.journey];
+    let journey = &ctx.program.journeys[inst.journey];
     journey
         .graph
         .advance_into(&inst.positions, step, &mut inst.scratch);
@@ -417,7 +409,7 @@ fn off_path_step(
     event: &Event,
     out: &mut Vec<Finding>,
 ) {
-    let journey = &ctx.policy.journeys[inst.journey];
+    let journey = &ctx.program.journeys[inst.journey];
     let name = journey.step_name(step);
     let from: Vec<NodeIndex> = inst
         .positions
@@ -532,7 +524,7 @@ pub(crate) fn finding(
     step: Option<StepId>,
     message: String,
 ) -> Finding {
-    let journey = &ctx.policy.journeys[inst.journey];
+    let journey = &ctx.program.journeys[inst.journey];
     let mut f = Finding::new(kind, level, timestamp(time), message);
     f.customer = Some(ctx.names.resolve(cust.id).to_string());
     f.journey = Some(journey.name.clone());
@@ -598,7 +590,7 @@ pub(crate) fn report_by(
     rule: RuleRef,
     out: &mut Vec<Finding>,
 ) {
-    f.rule = rule.source(ctx.policy).cloned();
+    f.rule = rule.source(ctx.program).cloned();
     report(inst, tally, f, site.by(rule), out);
 }
 
@@ -632,7 +624,7 @@ pub(crate) fn close_all_at_end(
     instances.sort_by_key(|i| (i.journey, i.number));
     // Ended instances were counted when they ended.
     for mut inst in instances.into_iter().filter(|i| !i.ended) {
-        let journey = &ctx.policy.journeys[inst.journey];
+        let journey = &ctx.program.journeys[inst.journey];
         for a in &inst.activations {
             if a.state == ActivationState::Pending {
                 let at_risk = ctx.index.warn_for[a.expectation]
@@ -699,7 +691,6 @@ pub(crate) struct CustomerFacts<'a> {
     profile: &'a [(Symbol, Value)],
     instances: &'a [Box<Instance>],
     current: Option<&'a Instance>,
-    depth: Cell<u8>,
 }
 
 impl<'a> CustomerFacts<'a> {
@@ -714,7 +705,6 @@ impl<'a> CustomerFacts<'a> {
             profile: ctx.profiles.get(&cust.id).map_or(&[], Vec::as_slice),
             instances: &cust.instances,
             current,
-            depth: Cell::new(0),
         }
     }
 
@@ -739,16 +729,11 @@ impl Facts for CustomerFacts<'_> {
         if let Some(inst) = self.current {
             return inst.segments.contains(&i);
         }
-        // Segments that name each other in a cycle must not recurse forever.
-        if self.depth.get() > 16 {
-            return false;
-        }
-        self.depth.set(self.depth.get() + 1);
-        let held = self.ctx.index.segment_when[i]
+        // A segment's condition never names a segment (the checker's E0208),
+        // so this does not recurse.
+        self.ctx.index.segment_when[i]
             .as_ref()
-            .is_some_and(|w| condition::holds(w, self));
-        self.depth.set(self.depth.get() - 1);
-        held
+            .is_some_and(|w| condition::holds(w, self))
     }
 
     fn off_path(&self, journey: usize) -> bool {

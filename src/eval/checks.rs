@@ -7,12 +7,12 @@
 use super::apply::{anchor_time, finding, in_scope, report, Context, WithEvidence};
 use super::asked::FirstAsked;
 use super::finding::{Finding, FindingKind, Level};
-use super::index::MetricRule;
 use super::instance::{ActivationState, CustomerState, Instance};
 use super::tally::{Site, Tally, Verdict};
+use crate::compile::CmpOp;
+use crate::compile::MetricRule;
 use crate::compile::{Check, StepId};
 use crate::events::{Event, Value};
-use crate::syntax::CmpOp;
 
 /// One step of one customer being checked: what every check reads.
 #[derive(Clone, Copy)]
@@ -123,7 +123,7 @@ fn wrong_channel(
     channel: crate::events::Symbol,
 ) -> Candidate {
     let StepCheck { ctx, step, .. } = *at;
-    let expectation = &ctx.policy.expectations[e];
+    let expectation = &ctx.program.expectations[e];
     let allowed = match &expectation.check {
         Check::Channel { allowed } => list(allowed),
         _ => String::new(),
@@ -162,7 +162,7 @@ fn metric_rule(
 fn metric_missed(at: &StepCheck<'_>, inst: &Instance, rule: &MetricRule, actual: f64) -> Candidate {
     let StepCheck { ctx, step, .. } = *at;
     let (e, op, value) = (rule.e, rule.op, rule.threshold);
-    let expectation = &ctx.policy.expectations[e];
+    let expectation = &ctx.program.expectations[e];
     let metric = ctx.names.resolve(rule.key);
     let below = matches!(op, CmpOp::Ge | CmpOp::Gt)
         || (matches!(op, CmpOp::Eq | CmpOp::Ne) && actual < value);
@@ -202,7 +202,7 @@ fn asks_rules(
         if !in_scope(ctx, e, inst) {
             continue;
         }
-        let Check::AsksOnce { items } = &ctx.policy.expectations[e].check else {
+        let Check::AsksOnce { items } = &ctx.program.expectations[e].check else {
             continue;
         };
         for_each_item(asked, &mut |item| {
@@ -240,7 +240,7 @@ fn repeated_ask(
     first: FirstAsked,
 ) -> Candidate {
     let StepCheck { ctx, step, .. } = *at;
-    let expectation = &ctx.policy.expectations[e];
+    let expectation = &ctx.program.expectations[e];
     let (first_t, first_name, first_line) = first;
     let message = format!("asked again for `{item}` at `{}`", name(ctx, inst, step));
     let level = expectation.severity.into();
@@ -268,7 +268,7 @@ pub(crate) fn attempts(
     let mut candidates: Vec<Candidate> = Vec::new();
     let visits = inst.steps[step.index()].visits as f64;
     for &e in rules {
-        let expectation = &ctx.policy.expectations[e];
+        let expectation = &ctx.program.expectations[e];
         let Check::Attempts { op, value } = expectation.check else {
             continue;
         };
@@ -315,7 +315,7 @@ pub(crate) fn since_anchor(
     let mut candidates: Vec<Candidate> = Vec::new();
     let t = at.time;
     for &e in rules {
-        let expectation = &ctx.policy.expectations[e];
+        let expectation = &ctx.program.expectations[e];
         let (limit, anchor, warn) = match expectation.check {
             Check::Within { limit, anchor } => (limit, anchor, false),
             Check::WarnAfter { limit, anchor } => (limit, anchor, true),
@@ -380,7 +380,7 @@ pub(crate) fn fulfil(
             continue;
         };
         let a = inst.activations.remove(k);
-        let expectation = &ctx.policy.expectations[e];
+        let expectation = &ctx.program.expectations[e];
         match (a.state, &expectation.check) {
             (ActivationState::Pending, _) => tally.verdict(e, Verdict::Met),
             (ActivationState::Overdue, Check::Within { anchor, .. }) => {
@@ -449,13 +449,13 @@ fn emit_sorted(
         }
         seen.push((kind, key));
         let mut f = f.with_event(ctx, event, "event");
-        f.rule = Some(ctx.policy.expectations[e].source.clone());
+        f.rule = Some(ctx.program.expectations[e].source.clone());
         report(inst, tally, f, Site::rule(inst.journey, step, e), out);
     }
 }
 
 fn name<'a>(ctx: &'a Context<'_>, inst: &Instance, step: StepId) -> &'a str {
-    ctx.policy.journeys[inst.journey].step_name(step)
+    ctx.program.journeys[inst.journey].step_name(step)
 }
 
 pub(crate) fn anchor_name(

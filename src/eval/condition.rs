@@ -1,16 +1,14 @@
-//! Conditions (segment `when`, escalation `when`/`unless`), compiled once per
-//! evaluation with every name resolved (attributes to symbols, segments,
-//! journeys and steps to indices), and evaluated against what is known of a
-//! customer at one moment without allocating.
+//! Conditions (segment `when`, escalation `when`/`unless`), compiled by the
+//! program ([`Cond`]), evaluated against what is known of a customer at one
+//! moment without allocating.
 //!
 //! A missing attribute makes a comparison false (and its negation true), as a
 //! customer without a `tier` is not a gold customer. Text that reads as a number
 //! compares as one, because CSV exports carry numbers as text. A name that the
 //! policy does not define (the checker rejects them) makes its call false.
 
-use crate::compile::{Policy, StepId};
-use crate::events::{Interner, Symbol, Value};
-use crate::syntax::{CmpOp, Expr, ExprKind, LogicOp};
+use crate::compile::{CmpOp, Cond, StepId};
+use crate::events::{Symbol, Value};
 use jiff::Timestamp;
 use std::cmp::Ordering;
 
@@ -27,116 +25,6 @@ pub(crate) trait Facts {
     /// Whether the customer reached the step: in `journey`, or in any journey of
     /// theirs. `step` gives the step's id in each journey (by journey index).
     fn reached(&self, journey: Option<usize>, step: &[Option<StepId>]) -> bool;
-}
-
-/// A condition with its names resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Cond {
-    /// A literal.
-    Number(f64),
-    Text(String),
-    Bool(bool),
-    Time(Timestamp),
-    /// A customer attribute.
-    Attr(Symbol),
-    List(Vec<Cond>),
-    Segment(usize),
-    OffPath(usize),
-    Broken(usize, Option<StepId>),
-    /// `reached(j.s)` or `reached(s)`: the step's id per journey.
-    Reached(Option<usize>, Box<[Option<StepId>]>),
-    Not(Box<Cond>),
-    And(Box<Cond>, Box<Cond>),
-    Or(Box<Cond>, Box<Cond>),
-    Compare(CmpOp, Box<Cond>, Box<Cond>),
-    In(Box<Cond>, Box<Cond>),
-}
-
-/// Resolves the names a condition uses.
-pub(crate) struct Resolver<'a> {
-    pub policy: &'a Policy,
-    pub names: &'a mut Interner,
-}
-
-impl Resolver<'_> {
-    /// Compile `expr`; `found` sees every attribute it reads.
-    pub(crate) fn compile(&mut self, expr: &Expr, found: &mut dyn FnMut(Symbol)) -> Cond {
-        let mut go = |e: &Expr| Box::new(self.compile(e, found));
-        match &expr.kind {
-            ExprKind::Number { value } => Cond::Number(*value),
-            ExprKind::Text { value } => Cond::Text(value.clone()),
-            ExprKind::Bool { value } => Cond::Bool(*value),
-            ExprKind::Duration { seconds } => Cond::Number(*seconds as f64),
-            ExprKind::Percent { value } => Cond::Number(*value),
-            ExprKind::Time { value } => Cond::Time(*value),
-            ExprKind::Path { parts, .. } => {
-                let joined: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
-                let key = self.names.intern(&joined.join("."));
-                found(key);
-                Cond::Attr(key)
-            }
-            ExprKind::List { items } => {
-                Cond::List(items.iter().map(|i| self.compile(i, found)).collect())
-            }
-            ExprKind::Call { func, args } => self.call(&func.name, args),
-            ExprKind::Not { inner } => Cond::Not(go(inner)),
-            ExprKind::Logic { op, lhs, rhs } => {
-                let (l, r) = (go(lhs), go(rhs));
-                match op {
-                    LogicOp::And => Cond::And(l, r),
-                    LogicOp::Or => Cond::Or(l, r),
-                }
-            }
-            ExprKind::Compare { op, lhs, rhs } => {
-                let (l, r) = (go(lhs), go(rhs));
-                Cond::Compare(*op, l, r)
-            }
-            ExprKind::In { lhs, list } => {
-                let (l, r) = (go(lhs), go(list));
-                Cond::In(l, r)
-            }
-            // Rates are step-level; the compiler makes them their own trigger.
-            ExprKind::Rate { .. } => Cond::Bool(false),
-        }
-    }
-
-    fn call(&self, func: &str, args: &[Expr]) -> Cond {
-        let (first, second) = match args.first().map(|a| &a.kind) {
-            Some(ExprKind::Path { parts, .. }) => (
-                parts.first().map(|p| p.name.as_str()),
-                parts.get(1).map(|p| p.name.as_str()),
-            ),
-            _ => (None, None),
-        };
-        let policy = self.policy;
-        let journey = |name: &str| policy.journeys.iter().position(|j| j.name == name);
-        let resolved = match (func, first) {
-            ("off_path", Some(j)) => journey(j).map(Cond::OffPath),
-            ("broken", Some(j)) => journey(j).and_then(|j| match second {
-                None => Some(Cond::Broken(j, None)),
-                Some(s) => policy.journeys[j]
-                    .step_id(s)
-                    .map(|s| Cond::Broken(j, Some(s))),
-            }),
-            ("segment", Some(s)) => policy
-                .segments
-                .iter()
-                .position(|seg| seg.name == s)
-                .map(Cond::Segment),
-            ("reached", Some(first)) => {
-                let (j, step) = match second {
-                    Some(step) => (journey(first).map(Some), step),
-                    None => (Some(None), first),
-                };
-                j.map(|j| {
-                    let ids = policy.journeys.iter().map(|jr| jr.step_id(step)).collect();
-                    Cond::Reached(j, ids)
-                })
-            }
-            _ => None,
-        };
-        resolved.unwrap_or(Cond::Bool(false))
-    }
 }
 
 /// A value during evaluation: borrowed from the condition or the facts.
@@ -229,14 +117,7 @@ fn from_value(v: &Value) -> Val<'_> {
 
 fn compare(op: CmpOp, lhs: &Val<'_>, rhs: &Val<'_>) -> bool {
     match ordering(lhs, rhs) {
-        Some(ord) => match op {
-            CmpOp::Eq => ord == Ordering::Equal,
-            CmpOp::Ne => ord != Ordering::Equal,
-            CmpOp::Lt => ord == Ordering::Less,
-            CmpOp::Le => ord != Ordering::Greater,
-            CmpOp::Gt => ord == Ordering::Greater,
-            CmpOp::Ge => ord != Ordering::Less,
-        },
+        Some(ord) => op.holds_for(ord),
         // Incomparable values are unequal; a missing value makes no order hold.
         None => op == CmpOp::Ne && !matches!((lhs, rhs), (Val::Missing, _) | (_, Val::Missing)),
     }
@@ -264,6 +145,8 @@ fn ordering(lhs: &Val<'_>, rhs: &Val<'_>) -> Option<Ordering> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compile::{Policy, Resolver};
+    use crate::events::Interner;
 
     const POLICY: &str = r#"
 segment gold { when tier == "gold" }
@@ -289,16 +172,16 @@ journey claim {
             self.attrs.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
         }
         fn in_segment(&self, segment: usize) -> bool {
-            self.policy.segments[segment].name == "gold"
+            self.policy.program.segments[segment] == "gold"
         }
         fn off_path(&self, journey: usize) -> bool {
-            self.policy.journeys[journey].name == "claim"
+            self.policy.program.journeys[journey].name == "claim"
         }
         fn broken(&self, journey: usize, step: Option<StepId>) -> bool {
-            step == self.policy.journeys[journey].step_id("acknowledge")
+            step == self.policy.program.journeys[journey].step_id("acknowledge")
         }
         fn reached(&self, _: Option<usize>, step: &[Option<StepId>]) -> bool {
-            step[0] == self.policy.journeys[0].step_id("settled")
+            step[0] == self.policy.program.journeys[0].step_id("settled")
         }
     }
 
@@ -308,7 +191,13 @@ journey claim {
             Some(crate::syntax::Decl::Segment(s)) => s.when.expect("a condition"),
             _ => panic!("{text} does not parse: {:?}", parsed.diagnostics),
         };
-        Resolver { policy, names }.compile(&expr, &mut |_| {})
+        Resolver {
+            journeys: &policy.program.journeys,
+            segments: &policy.program.segments,
+            names,
+            attrs: Vec::new(),
+        }
+        .compile(&expr)
     }
 
     #[test]

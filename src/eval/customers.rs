@@ -50,8 +50,6 @@ pub(crate) struct Customers {
     /// costs no allocation. Boxed on purpose: the boxes are what is reused.
     #[allow(clippy::vec_box)]
     spare: Vec<Box<CustomerState>>,
-    /// One bit per symbol, for [`Customers::select_in_order`].
-    marks: Vec<u64>,
 }
 
 impl Customers {
@@ -155,36 +153,26 @@ impl Customers {
         Some(slot)
     }
 
-    /// The customers in flight that `pick` selects, by symbol. Sorted through
-    /// a bitmap over the symbols rather than by comparisons: the idle sweep
-    /// runs every few thousand records over thousands of customers, and a sort
-    /// was a few percent of the evaluator's time.
-    pub(crate) fn select_in_order(&mut self, mut pick: impl FnMut(&Slot) -> bool) -> Vec<Symbol> {
-        self.marks.clear();
-        self.marks.resize(self.slots.len().div_ceil(64), 0);
-        let mut picked = 0;
-        for &id in &self.live {
-            let i = id.index();
-            if self
-                .slots
-                .get(i)
-                .and_then(Option::as_ref)
-                .is_some_and(&mut pick)
-            {
-                self.marks[i / 64] |= 1 << (i % 64);
-                picked += 1;
-            }
-        }
-        let mut ids = Vec::with_capacity(picked);
-        for (w, &word) in self.marks.iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                let i = w * 64 + bits.trailing_zeros() as usize;
-                ids.push(Symbol(i as u32));
-                bits &= bits - 1;
-            }
-        }
-        ids
+    /// The customers in flight that `pick` selects, with their last record
+    /// number, in that order. Record numbers are the input's, one per event,
+    /// so the order is the same however customers are split between
+    /// evaluators (see `eval::shard`), and each customer has their own.
+    /// (Only the few picked are sorted: keys of eight bytes, cheap beside
+    /// the scan.)
+    pub(crate) fn select_in_order(
+        &self,
+        mut pick: impl FnMut(&Slot) -> bool,
+    ) -> Vec<(u64, Symbol)> {
+        let mut picked: Vec<(u64, Symbol)> = self
+            .live
+            .iter()
+            .filter_map(|&id| {
+                let slot = self.slots.get(id.index())?.as_ref()?;
+                pick(slot).then_some((slot.last_record, id))
+            })
+            .collect();
+        picked.sort_unstable_by_key(|&(last, id)| (last, id.0));
+        picked
     }
 
     /// The customers in flight with their slots, in no fixed order.
@@ -261,9 +249,10 @@ mod props {
                     }
                 }
             }
-            // Selecting gives the picked ids in order, as a filter and a sort would.
-            let odd: Vec<u32> = table.select_in_order(|s| s.last_record % 2 == 1).iter().map(|id| id.0).collect();
-            let expected_odd: Vec<u32> = model.iter().filter(|(_, v)| *v % 2 == 1).map(|(id, _)| *id).collect();
+            // Selecting gives the picked ids by last record, as a filter and a sort would.
+            let odd: Vec<(u64, u32)> = table.select_in_order(|s| s.last_record % 2 == 1).iter().map(|(last, id)| (*last, id.0)).collect();
+            let mut expected_odd: Vec<(u64, u32)> = model.iter().filter(|(_, v)| *v % 2 == 1).map(|(id, v)| (*v, *id)).collect();
+            expected_odd.sort_unstable();
             prop_assert_eq!(odd, expected_odd);
             let mut listed: Vec<(u32, u64)> = table.iter().map(|(id, s)| (id.0, s.last_record)).collect();
             listed.sort_unstable();

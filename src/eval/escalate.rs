@@ -48,7 +48,7 @@ fn look_at_rules(
     t: i64,
     new_findings: bool,
 ) {
-    for (r, rule) in ctx.policy.escalations.iter().enumerate() {
+    for (r, rule) in ctx.program.escalations.iter().enumerate() {
         let Some(when) = &ctx.index.escalation_when[r] else {
             continue;
         };
@@ -98,7 +98,7 @@ fn finding_ref(
     finding: Option<LastFinding>,
 ) -> Option<FindingRef> {
     let (kind, step, time) = finding?;
-    let journey = &ctx.policy.journeys[inst.journey];
+    let journey = &ctx.program.journeys[inst.journey];
     Some(FindingRef {
         kind,
         step: step.map(|s| journey.step_name(s).to_string()),
@@ -115,7 +115,7 @@ pub(crate) fn tier_due(
     x: usize,
 ) {
     let fired = inst.escalations[x].clone();
-    let rule = &ctx.policy.escalations[fired.rule];
+    let rule = &ctx.program.escalations[fired.rule];
     let Some(tier) = rule.tiers.get(fired.next_tier) else {
         inst.escalations[x].due = i64::MAX;
         return;
@@ -166,7 +166,7 @@ fn record(
             .within
             .map(|w| timestamp(t.saturating_add(w as i64 * 1000))),
         customer: Some(ctx.names.resolve(cust.id).to_string()),
-        journey: Some(ctx.policy.journeys[inst.journey].name.clone()),
+        journey: Some(ctx.program.journeys[inst.journey].name.clone()),
         instance: Some(inst.number),
         step: None,
         reason: String::new(),
@@ -178,8 +178,8 @@ fn record(
 /// Step-level rules: slide each rule's window over its buckets in time order; the
 /// first tier fires when the rate crosses the threshold (again only after it fell
 /// back), each later tier when due if the rate still holds then.
-pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally) {
-    for (r, rule) in ctx.policy.escalations.iter().enumerate() {
+pub(crate) fn rates(program: &crate::compile::Program, tally: &mut Tally) {
+    for (r, rule) in program.escalations.iter().enumerate() {
         let Trigger::Rate {
             journey,
             step,
@@ -200,7 +200,7 @@ pub(crate) fn rates(ctx: &Context<'_>, tally: &mut Tally) {
             let i = states.partition_point(|s| s.bucket <= b);
             i > 0 && states[i - 1].holds && states[i - 1].bucket > b - BUCKETS_PER_WINDOW
         };
-        let j = &ctx.policy.journeys[*journey];
+        let j = &program.journeys[*journey];
         let what = step.map_or_else(
             || "any step".to_string(),
             |s| format!("`{}`", j.step_name(s)),

@@ -18,11 +18,11 @@ pub enum Level {
     Red,
 }
 
-impl From<crate::syntax::Severity> for Level {
-    fn from(s: crate::syntax::Severity) -> Level {
+impl From<crate::compile::Severity> for Level {
+    fn from(s: crate::compile::Severity) -> Level {
         match s {
-            crate::syntax::Severity::Yellow => Level::Yellow,
-            crate::syntax::Severity::Red => Level::Red,
+            crate::compile::Severity::Yellow => Level::Yellow,
+            crate::compile::Severity::Red => Level::Red,
         }
     }
 }

@@ -451,7 +451,7 @@ mod tests {
             "journey a { goal y step x { } step y { } path x -> y }\njourney b { goal z step z { } path z }",
         )
         .expect("compiles");
-        let (a, b) = (&policy.journeys[0], &policy.journeys[1]);
+        let (a, b) = (&policy.program.journeys[0], &policy.program.journeys[1]);
         let mut used = Instance::new(0, a, 1, 1_000, smallvec::smallvec![1, 2]);
         used.positions.push(3);
         used.steps[1].visits = 2;

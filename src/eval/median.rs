@@ -37,6 +37,24 @@ impl Durations {
         }
     }
 
+    /// Add every duration of `other`, as if each had been pushed here: the
+    /// same durations, in whatever order and however split, give the same
+    /// state, so evaluators of parts of a log merge exactly.
+    pub(crate) fn absorb(&mut self, mut other: Durations) {
+        if self.histogram.is_none() && other.histogram.is_some() {
+            std::mem::swap(self, &mut other);
+        }
+        match (&mut self.histogram, other.histogram) {
+            (Some(mine), Some(theirs)) => {
+                mine.iter_mut()
+                    .zip(theirs.iter())
+                    .for_each(|(a, b)| *a += b);
+                self.count += other.count;
+            }
+            _ => other.exact.into_iter().for_each(|v| self.push(v)),
+        }
+    }
+
     /// The lower median (the value at rank ⌊(n−1)/2⌋), exact while few, else
     /// the middle of its histogram bucket; `None` when empty.
     pub(crate) fn median(&mut self) -> Option<u64> {
@@ -99,6 +117,31 @@ mod tests {
             d.push(v);
         }
         assert_eq!(d.median(), Some(20));
+    }
+
+    #[test]
+    fn parts_absorbed_give_the_median_of_the_whole() {
+        for split in [0, 10, EXACT_LIMIT - 5, EXACT_LIMIT + 7, 2 * EXACT_LIMIT] {
+            let values: Vec<u32> = (0..2 * EXACT_LIMIT as u32 + 3)
+                .map(|v| v * 7919 % 100_003)
+                .collect();
+            let (mut whole, mut left, mut right) = (
+                Durations::default(),
+                Durations::default(),
+                Durations::default(),
+            );
+            values.iter().for_each(|&v| whole.push(v));
+            values[..split].iter().for_each(|&v| left.push(v));
+            values[split..].iter().for_each(|&v| right.push(v));
+            left.absorb(right);
+            assert_eq!((left.count, left.histogram.is_some()), (whole.count, true));
+            assert_eq!(left.median(), whole.median(), "split at {split}");
+        }
+        let (mut a, mut b) = (Durations::default(), Durations::default());
+        [5, 1, 9].iter().for_each(|&v| a.push(v));
+        [3, 4].iter().for_each(|&v| b.push(v));
+        a.absorb(b);
+        assert_eq!((a.median(), a.histogram.is_none()), (Some(4), true));
     }
 
     #[test]

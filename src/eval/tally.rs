@@ -2,6 +2,10 @@
 //! end. Every finding passes through [`Tally::emit`], which counts it for its
 //! kind, step health, rule and rate windows, and keeps it if retention allows.
 
+mod merge;
+
+pub(crate) use merge::merge_unmapped;
+
 use super::escalate::bucket_width;
 use super::finding::{Category, Finding, FindingKind, Level};
 use super::median::Durations;
@@ -10,7 +14,7 @@ use super::summary::{
     StepSummary,
 };
 use super::Retention;
-use crate::compile::{Policy, RuleSource, StepId, Trigger};
+use crate::compile::{Program, RuleSource, StepId, Trigger};
 use crate::events::{Event, Interner, Rejection, Symbol};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
@@ -24,6 +28,46 @@ pub(crate) fn timestamp(ms: i64) -> Timestamp {
         Timestamp::MAX
     })
 }
+
+/// Where in the input a finding was decided, for putting the findings of
+/// several evaluators (see `eval::shard`) in the order one would have given
+/// them: the input record (`tick`) whose push decided it, then the sweep after
+/// it (`phase` 1, customers by their last record, `key`); findings decided at
+/// the end have tick `u64::MAX` and come by customer id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub(crate) struct Stamp {
+    pub tick: u64,
+    pub phase: u8,
+    pub key: u64,
+}
+
+impl Stamp {
+    /// A push or a rejected record at `tick`.
+    pub(crate) fn push(tick: u64) -> Stamp {
+        Stamp {
+            tick,
+            phase: 0,
+            key: 0,
+        }
+    }
+
+    /// The sweep after the push at `tick`, of the customer whose last record is `key`.
+    pub(crate) fn sweep(tick: u64, key: u64) -> Stamp {
+        Stamp {
+            tick,
+            phase: 1,
+            key,
+        }
+    }
+
+    /// The end of input.
+    pub(crate) fn finish() -> Stamp {
+        Stamp::push(u64::MAX)
+    }
+}
+
+/// An unmapped event name's count, and the time and line of its first event.
+pub(crate) type Unmapped = (u64, Timestamp, u64);
 
 /// The outcome of one activation or evaluation of an expectation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,10 +93,10 @@ pub(crate) enum RuleRef {
 
 impl RuleRef {
     /// Where the rule is written; `None` for a journey clause not in the file.
-    pub(crate) fn source(self, policy: &Policy) -> Option<&RuleSource> {
-        let journey = |j: usize| policy.journey_rules.get(j);
+    pub(crate) fn source(self, program: &Program) -> Option<&RuleSource> {
+        let journey = |j: usize| program.journey_rules.get(j);
         match self {
-            RuleRef::Expectation(e) => policy.expectations.get(e).map(|x| &x.source),
+            RuleRef::Expectation(e) => program.expectations.get(e).map(|x| &x.source),
             RuleRef::Path(j) => journey(j)?.path.as_ref(),
             RuleRef::Abandon(j) => journey(j)?.abandon.as_ref(),
         }
@@ -181,13 +225,6 @@ pub(crate) struct Buckets(Vec<(i64, (u64, u64))>);
 
 impl Buckets {
     /// Add `other`'s counts to these, bucket by bucket (a sorted merge).
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "for the sharded runner, which merges shards' counts"
-        )
-    )]
     pub(crate) fn merge(&mut self, other: &Buckets) {
         let mut merged = Vec::with_capacity(self.0.len() + other.0.len());
         let (mut a, mut b) = (self.0.iter().peekable(), other.0.iter().peekable());
@@ -251,15 +288,22 @@ pub(crate) struct Tally {
     escalations: Vec<EscalationRecord>,
     fresh_escalations: Vec<EscalationRecord>,
     escalations_fired: u64,
-    unmapped: FxHashMap<Symbol, (u64, Timestamp, u64)>,
+    unmapped: FxHashMap<Symbol, Unmapped>,
+    /// The unmapped names with their counts, once resolved at the end.
+    unmapped_named: Vec<(String, Unmapped)>,
     rates: Vec<Option<RateCounter>>,
+    /// Where in the input the findings now emitted are decided.
+    pub stamp: Stamp,
+    /// With [`Retention::PerGroup`] in a shard: each kept finding's stamp and
+    /// rule, so that merged shards keep the same findings one evaluator would.
+    stamps: Option<Vec<(Stamp, Option<RuleRef>)>>,
     /// By journey and step: the rates (escalation indices) that count it.
     rates_at: Vec<Vec<Vec<usize>>>,
 }
 
 impl Tally {
-    pub(crate) fn new(policy: &Policy, retention: Retention) -> Tally {
-        let rates: Vec<Option<RateCounter>> = policy
+    pub(crate) fn new(program: &Program, retention: Retention) -> Tally {
+        let rates: Vec<Option<RateCounter>> = program
             .escalations
             .iter()
             .map(|e| match e.trigger {
@@ -279,7 +323,7 @@ impl Tally {
                 Trigger::Customer { .. } => None,
             })
             .collect();
-        let rates_at = policy
+        let rates_at = program
             .journeys
             .iter()
             .enumerate()
@@ -301,13 +345,13 @@ impl Tally {
             rates_at,
             retention,
             input: InputCounts::default(),
-            journeys: vec![JourneyTally::default(); policy.journeys.len()],
-            steps: policy
+            journeys: vec![JourneyTally::default(); program.journeys.len()],
+            steps: program
                 .journeys
                 .iter()
                 .map(|j| vec![StepTally::default(); j.steps.len()])
                 .collect(),
-            rules: vec![RuleTally::default(); policy.expectations.len()],
+            rules: vec![RuleTally::default(); program.expectations.len()],
             kinds: BTreeMap::new(),
             levels: BTreeMap::new(),
             kept: Vec::new(),
@@ -317,7 +361,10 @@ impl Tally {
             fresh_escalations: Vec::new(),
             escalations_fired: 0,
             unmapped: FxHashMap::default(),
+            unmapped_named: Vec::new(),
             rates,
+            stamp: Stamp::default(),
+            stamps: None,
         }
     }
 
@@ -360,6 +407,9 @@ impl Tally {
             Retention::PerGroup(n) => *count <= n as u64,
         };
         if keep {
+            if let Some(stamps) = &mut self.stamps {
+                stamps.push((self.stamp, site.rule));
+            }
             self.kept.push(finding.clone());
         } else {
             self.not_kept += 1;
@@ -459,6 +509,11 @@ impl Tally {
         std::mem::take(&mut self.fresh_escalations)
     }
 
+    /// How many escalations wait to be taken.
+    pub(crate) fn fresh_escalations(&self) -> usize {
+        self.fresh_escalations.len()
+    }
+
     /// Count an event whose name matches no step. Its evidence is the
     /// earliest such event by time (the first read among equal times), not the
     /// first to arrive: events reordered within the lateness window must give
@@ -497,26 +552,51 @@ impl Tally {
         self.emit(Site::input(), f, out);
     }
 
-    /// One `unmapped_event` finding per name, with its count.
-    pub(crate) fn finish_unmapped(&mut self, names: &Interner, out: &mut Vec<Finding>) {
-        let mut entries: Vec<(String, (u64, Timestamp, u64))> = self
+    /// True when `name` is an event name counted as unmapped (the report
+    /// names it at the end, so its symbol must stay).
+    pub(crate) fn is_unmapped(&self, name: Symbol) -> bool {
+        self.unmapped.contains_key(&name)
+    }
+
+    /// The unmapped names with their counts, by name, resolved through `names`.
+    pub(crate) fn take_unmapped(&mut self, names: &Interner) -> Vec<(String, Unmapped)> {
+        let mut entries: Vec<(String, Unmapped)> = self
             .unmapped
-            .iter()
-            .map(|(s, v)| (names.resolve(*s).to_string(), *v))
+            .drain()
+            .map(|(s, v)| (names.resolve(s).to_string(), v))
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, (count, first, line)) in entries {
+        entries
+    }
+
+    /// The end of the evaluation, once every customer is done: one
+    /// `unmapped_event` finding per name of `unmapped` (by name, with its
+    /// count), the step-level escalations, and the report as of `as_of_ms`;
+    /// also the escalations not yet taken.
+    pub(crate) fn conclude(
+        mut self,
+        program: &Program,
+        unmapped: Vec<(String, Unmapped)>,
+        as_of_ms: i64,
+        out: &mut Vec<Finding>,
+    ) -> (Report, Vec<EscalationRecord>) {
+        self.stamp = Stamp::finish();
+        for (name, (count, first, line)) in &unmapped {
             let message = format!("`{name}` matches no step of any journey ({count} events)");
-            let mut f = Finding::new(FindingKind::UnmappedEvent, Level::Info, first, message);
-            f.count = Some(count);
+            let mut f = Finding::new(FindingKind::UnmappedEvent, Level::Info, *first, message);
+            f.count = Some(*count);
             f.evidence.push(super::Evidence {
-                event: name,
-                time: first,
-                line,
+                event: name.clone(),
+                time: *first,
+                line: *line,
                 role: "first",
             });
             self.emit(Site::input(), f, out);
         }
+        self.unmapped_named = unmapped;
+        super::escalate::rates(program, &mut self);
+        let fresh = self.take_escalations();
+        (self.report(program, timestamp(as_of_ms)), fresh)
     }
 
     pub(crate) fn rate_buckets(&self, rule: usize) -> impl Iterator<Item = (i64, (u64, u64))> + '_ {
@@ -528,14 +608,14 @@ impl Tally {
     }
 
     /// The report, from the counts.
-    pub(crate) fn report(mut self, policy: &Policy, names: &Interner, as_of: Timestamp) -> Report {
+    fn report(mut self, program: &Program, as_of: Timestamp) -> Report {
         self.kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         sort_escalations(&mut self.escalations);
         if let Retention::PerGroup(n) = self.retention {
             self.escalations
                 .truncate(n.saturating_mul(ESCALATIONS_PER_GROUP));
         }
-        let journeys: Vec<JourneySummary> = policy
+        let journeys: Vec<JourneySummary> = program
             .journeys
             .iter()
             .zip(&mut self.journeys)
@@ -557,7 +637,7 @@ impl Tally {
                 }
             })
             .collect();
-        let steps = policy
+        let steps = program
             .journeys
             .iter()
             .zip(&self.steps)
@@ -577,12 +657,12 @@ impl Tally {
                 })
             })
             .collect();
-        let rules = policy
+        let rules = program
             .expectations
             .iter()
             .zip(&self.rules)
             .map(|(e, t)| {
-                let journey = &policy.journeys[e.journey];
+                let journey = &program.journeys[e.journey];
                 RuleSummary {
                     journey: journey.name.clone(),
                     step: e
@@ -604,7 +684,7 @@ impl Tally {
             .map(|((kind, rule, level), count)| FindingGroup {
                 kind: *kind,
                 level: *level,
-                rule: rule.and_then(|r| r.source(policy).cloned()),
+                rule: rule.and_then(|r| r.source(program).cloned()),
                 count: *count,
             })
             .collect();
@@ -637,9 +717,9 @@ impl Tally {
             escalations: self.escalations,
             escalations_fired: self.escalations_fired,
             unmapped: self
-                .unmapped
+                .unmapped_named
                 .iter()
-                .map(|(s, v)| (names.resolve(*s).to_string(), v.0))
+                .map(|(name, v)| (name.clone(), v.0))
                 .collect(),
         }
     }

@@ -109,7 +109,7 @@ fn fire_instance(
             Due::Activation(a) => deadline(ctx, cust, inst, tally, a, out),
             Due::Escalation(x) => escalate::tier_due(ctx, cust, inst, tally, x),
             Due::Abandon => {
-                let journey = &ctx.policy.journeys[inst.journey];
+                let journey = &ctx.program.journeys[inst.journey];
                 if inst.can_stop(journey) {
                     close(inst, tally, true);
                     return false;
@@ -133,7 +133,7 @@ fn abandon(
     at: i64,
     out: &mut Vec<Finding>,
 ) {
-    let journey = &ctx.policy.journeys[inst.journey];
+    let journey = &ctx.program.journeys[inst.journey];
     let message = format!(
         "no progress on journey `{}` for {} after `{}`",
         journey.name,
@@ -157,7 +157,7 @@ fn abandon(
 }
 
 fn last_step_name<'a>(ctx: &'a Context<'_>, inst: &Instance) -> &'a str {
-    let journey = &ctx.policy.journeys[inst.journey];
+    let journey = &ctx.program.journeys[inst.journey];
     inst.steps
         .iter()
         .map(|st| st.last_seen)
@@ -186,7 +186,7 @@ fn next_due(ctx: &Context<'_>, inst: &Instance) -> Option<(i64, Due)> {
             consider(x.due, Due::Escalation(i));
         }
     }
-    if let Some(after) = ctx.policy.journeys[inst.journey]
+    if let Some(after) = ctx.program.journeys[inst.journey]
         .abandon_after
         .filter(|_| !ended)
     {
@@ -210,8 +210,8 @@ fn deadline(
 ) {
     let activation = inst.activations[a].clone();
     let e = activation.expectation;
-    let expectation = &ctx.policy.expectations[e];
-    let journey = &ctx.policy.journeys[inst.journey];
+    let expectation = &ctx.program.expectations[e];
+    let journey = &ctx.program.journeys[inst.journey];
     let Some(step) = expectation.step else {
         inst.activations.remove(a);
         return;

@@ -69,7 +69,7 @@ impl<'p> Flow<'p> {
     pub fn new(policy: &'p Policy) -> Flow<'p> {
         let mut by_name: HashMap<String, Vec<(usize, StepId)>> = HashMap::new();
         let mut journeys = Vec::new();
-        for (j, journey) in policy.journeys.iter().enumerate() {
+        for (j, journey) in policy.program.journeys.iter().enumerate() {
             for (i, step) in journey.steps.iter().enumerate() {
                 let id = StepId(u32::try_from(i).unwrap_or(u32::MAX));
                 for name in &step.match_names {
@@ -110,7 +110,7 @@ impl<'p> Flow<'p> {
 
     /// Take one step of journey `j` (by index in the policy) by `customer` at `time`.
     pub fn step(&mut self, customer: &str, j: usize, step: StepId, time: Timestamp) {
-        let count = self.policy.journeys.len();
+        let count = self.policy.program.journeys.len();
         let walks = match self.walks.get_mut(customer) {
             Some(walks) => walks,
             None => self
@@ -120,7 +120,7 @@ impl<'p> Flow<'p> {
         };
         let (Some(slot), Some(journey), Some(flow)) = (
             walks.get_mut(j),
-            self.policy.journeys.get(j),
+            self.policy.program.journeys.get(j),
             self.journeys.get_mut(j),
         ) else {
             return;
@@ -167,10 +167,16 @@ impl<'p> Flow<'p> {
             let (Some(journey), Some(step)) = (&f.journey, &f.step) else {
                 continue;
             };
-            let Some(j) = self.policy.journeys.iter().position(|x| &x.name == journey) else {
+            let Some(j) = self
+                .policy
+                .program
+                .journeys
+                .iter()
+                .position(|x| &x.name == journey)
+            else {
                 continue;
             };
-            let Some(step) = self.policy.journeys[j].step_id(step) else {
+            let Some(step) = self.policy.program.journeys[j].step_id(step) else {
                 continue;
             };
             if let Some(kinds) = self.journeys[j].kinds.get_mut(step.index()) {
@@ -222,7 +228,7 @@ mod tests {
             "journey j { goal c step a { } step b { } step c { } path a -> b? -> c }",
         )
         .expect("compiles");
-        let j = &policy.journeys[0];
+        let j = &policy.program.journeys[0];
         let (a, b, c) = (
             j.step_id("a").expect("a"),
             j.step_id("b").expect("b"),

@@ -57,7 +57,7 @@ pub fn render_html(input: &HtmlInput<'_>) -> String {
     head(&mut out, input);
     problems(&mut out, input.report);
     summary(&mut out, input.report);
-    for (j, journey) in input.policy.journeys.iter().enumerate() {
+    for (j, journey) in input.policy.program.journeys.iter().enumerate() {
         journey_section(&mut out, input, journey, input.flows.get(j));
     }
     findings(&mut out, input);
@@ -194,7 +194,12 @@ fn goal_slas(policy: &Policy, journey: &CompiledJourney) -> Vec<(u64, String)> {
     let Some(goal) = journey.goal else {
         return Vec::new();
     };
-    let Some(j) = policy.journeys.iter().position(|x| x.name == journey.name) else {
+    let Some(j) = policy
+        .program
+        .journeys
+        .iter()
+        .position(|x| x.name == journey.name)
+    else {
         return Vec::new();
     };
     let first: Vec<_> = journey
@@ -203,6 +208,7 @@ fn goal_slas(policy: &Policy, journey: &CompiledJourney) -> Vec<(u64, String)> {
         .filter_map(|n| journey.graph.step(n))
         .collect();
     let mut slas: Vec<(u64, String)> = policy
+        .program
         .expectations
         .iter()
         .filter(|e| e.journey == j && e.step == Some(goal))

@@ -102,7 +102,7 @@ pub(super) fn apply(
     d: Deviation,
     rng: &mut Rng,
 ) -> Option<Trace> {
-    let journey = &sim.policy.journeys[trace.journey];
+    let journey = &sim.policy.program.journeys[trace.journey];
     let mut t = trace.clone();
     let expected = match d {
         Deviation::SkipStep => order::skip(sim, journey, &mut t, rng)?,
@@ -126,6 +126,7 @@ pub(super) fn apply(
                 .into_iter()
                 .filter(|n| {
                     !sim.policy
+                        .program
                         .journeys
                         .iter()
                         .any(|j| j.steps.iter().any(|s| s.match_names.iter().any(|m| m == n)))

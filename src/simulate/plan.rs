@@ -7,7 +7,7 @@
 //! an ideal trace that meets every rule of every segment meets its own.
 
 use crate::compile::{AnchorRef, Check, CompiledJourney, Policy, StepId};
-use crate::syntax::{Better, CmpOp};
+use crate::compile::{Better, CmpOp};
 
 /// A time limit of the journey (`within`, `warn after`).
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +90,7 @@ const DEFAULT_ITEMS: [&str; 6] = [
 impl JourneyPlan {
     /// The plan of journey `j` of `policy`.
     pub(crate) fn new(policy: &Policy, j: usize) -> JourneyPlan {
-        let journey = &policy.journeys[j];
+        let journey = &policy.program.journeys[j];
         let applies = |e: &crate::compile::Expectation, s: usize| {
             e.journey == j && e.step.is_none_or(|t| t.index() == s)
         };
@@ -100,7 +100,12 @@ impl JourneyPlan {
         let mut limits = Vec::new();
         let mut ask_items: Vec<String> = Vec::new();
         let mut ask_rules = Vec::new();
-        for e in policy.expectations.iter().filter(|e| e.journey == j) {
+        for e in policy
+            .program
+            .expectations
+            .iter()
+            .filter(|e| e.journey == j)
+        {
             match &e.check {
                 Check::Within { limit, anchor } | Check::WarnAfter { limit, anchor } => limits
                     .push(Limit {
@@ -148,7 +153,7 @@ fn step_plan(
     let mut named = info.channels.clone();
     let mut max_visits: Option<u32> = None;
     let mut metrics: Vec<MetricPlan> = Vec::new();
-    for e in policy.expectations.iter().filter(|e| applies(e)) {
+    for e in policy.program.expectations.iter().filter(|e| applies(e)) {
         match &e.check {
             Check::Channel { allowed } => {
                 named.extend(allowed.iter().cloned());
@@ -209,7 +214,7 @@ fn step_plan(
 }
 
 fn new_metric(policy: &Policy, name: &str) -> MetricPlan {
-    let info = policy.metrics.get(name);
+    let info = policy.program.metrics.get(name);
     let range = info.and_then(|m| m.range).unwrap_or((0.0, 10.0));
     MetricPlan {
         name: name.to_string(),

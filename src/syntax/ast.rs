@@ -4,7 +4,8 @@
 //! plain [`Ident`]s, and the `check` stage decides what they refer to.
 //! Comments are not in the tree; they live in [`super::ParsedFile::comments`].
 
-use super::span::{Span, Spanned};
+use super::span::Spanned;
+use crate::diagnostic::Span;
 use serde::Serialize;
 
 /// A name as written: `claim`, `report_claim`, `gold`.

@@ -8,8 +8,9 @@
 use super::ast::*;
 use super::literal;
 use super::parser::Rule;
-use super::span::{Span, Spanned};
+use super::span::Spanned;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Span;
 use pest::iterators::{Pair, Pairs};
 
 pub(crate) type P<'i> = Pair<'i, Rule>;

@@ -38,7 +38,7 @@ pub(crate) enum Token {
 }
 
 /// Keywords that begin a top-level declaration.
-const DECLARATION_KEYWORDS: &[&str] = &[
+pub(crate) const DECLARATION_KEYWORDS: &[&str] = &[
     "use",
     "source",
     "metric",

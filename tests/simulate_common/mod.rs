@@ -51,7 +51,7 @@ pub fn merge(traces: &[Trace]) -> Vec<SimEvent> {
 
 /// Evaluate NDJSON bytes: the report and every finding (streamed and final).
 pub fn evaluate(policy: &Policy, bytes: Vec<u8>) -> (Report, Vec<Finding>) {
-    let mut evaluator = Evaluator::new(policy, EvalOptions::default());
+    let mut evaluator = Evaluator::new(policy.program.clone(), EvalOptions::default());
     let options = ReadOptions::new(InputFormat::Ndjson);
     let mut reader = EventReader::new(std::io::Cursor::new(bytes), "sim.ndjson", 0, &options)
         .expect("an in-memory reader");

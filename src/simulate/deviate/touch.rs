@@ -166,7 +166,7 @@ fn asked_again_in_a_round(
     t: &mut Trace,
     rng: &mut Rng,
 ) -> Option<Vec<FindingKind>> {
-    let journey = &sim.policy.journeys[t.journey];
+    let journey = &sim.policy.program.journeys[t.journey];
     let plan = sim.plan(t.journey);
     let rule = plan.ask_rules.iter().find(|r| {
         r.segments.is_empty() || t.segment.as_ref().is_some_and(|s| r.segments.contains(s))

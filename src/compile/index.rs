@@ -1,14 +1,20 @@
-//! Lookup tables built once per evaluation, so the per-event path only indexes
-//! vectors: which steps an event name means, which expectations apply at a step,
-//! which time limits a step (or a journey's start) opens.
+//! The lookup tables of a [`super::Program`], built once at compile time so
+//! that the per-event path only indexes vectors: which steps an event name
+//! means (its route), which expectations apply at a step, which time limits a
+//! step (or a journey's start) opens, each condition compiled.
 
-use super::condition::{Cond, Resolver};
-use crate::compile::{AnchorRef, Check, Policy, StepId};
+use super::condition::Cond;
+use super::journey::CompiledJourney;
+use super::rules::{EscalationRule, Expectation, Trigger};
+use super::{AnchorRef, Check, CmpOp, StepId};
 use crate::events::{Interner, Symbol};
 use rustc_hash::FxHashMap as HashMap;
 
 /// The event attribute that says what a step asked the customer for.
 const ASKED: &str = "asked";
+
+/// The journey steps one event name means.
+pub(crate) type Route = Box<[(usize, StepId)]>;
 
 /// Who a rule or journey applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +28,7 @@ pub(crate) enum Scope {
 impl Scope {
     /// True when a customer in `segments` is in scope.
     #[inline]
-    pub(crate) fn admits(&self, segments: &super::instance::Segments) -> bool {
+    pub(crate) fn admits(&self, segments: &[usize]) -> bool {
         match self {
             Scope::Everyone => true,
             // Looked at only here: most rules are for everyone.
@@ -40,7 +46,7 @@ pub(crate) struct MetricRule {
     /// The expectation.
     pub e: usize,
     /// How the event's value must compare: `value op threshold` must hold.
-    pub op: crate::syntax::CmpOp,
+    pub op: CmpOp,
     /// The value it is compared with.
     pub threshold: f64,
 }
@@ -67,8 +73,10 @@ pub(crate) struct StepRules {
 }
 
 /// The tables.
+#[derive(Debug)]
 pub(crate) struct PolicyIndex {
-    by_event_name: HashMap<String, Vec<(usize, StepId)>>,
+    /// Each event name's route, by symbol (none past the end).
+    routes: Vec<Route>,
     /// The rules of each step, by journey and step index.
     steps: Vec<Vec<StepRules>>,
     /// Time limits opened when a journey instance starts.
@@ -106,29 +114,28 @@ pub(crate) struct PolicyIndex {
 }
 
 impl PolicyIndex {
-    pub(crate) fn new(policy: &Policy, names: &mut Interner) -> PolicyIndex {
-        let mut by_event_name: HashMap<String, Vec<(usize, StepId)>> = HashMap::default();
-        let empty = || by_step(policy);
+    /// The tables of compiled rules; `customer_attrs` are the attributes the
+    /// conditions read. Interns `asked` and every step's `match` names (after
+    /// what the rules named), so every name an evaluation reads is in `names`.
+    pub(crate) fn new(rules: Rules<'_>, names: &mut Interner) -> PolicyIndex {
+        let Rules {
+            journeys,
+            segments,
+            expectations,
+            escalations,
+            conditions,
+        } = rules;
+        let empty = || by_step(journeys);
         let (mut fulfilled_by, mut anchored_at) = (empty(), empty());
         let (mut channel_at, mut asks_at) = (empty(), empty());
         let (mut attempts_at, mut since_anchor_at) = (empty(), empty());
-        let mut metric_at: Vec<Vec<Vec<MetricRule>>> = by_step(policy);
-        let mut anchored_at_start = vec![Vec::new(); policy.journeys.len()];
-        for (j, journey) in policy.journeys.iter().enumerate() {
-            for (i, step) in journey.steps.iter().enumerate() {
-                for name in &step.match_names {
-                    let entry = by_event_name.entry(name.clone()).or_default();
-                    if !entry.contains(&(j, StepId(i as u32))) {
-                        entry.push((j, StepId(i as u32)));
-                    }
-                }
-            }
-        }
-        for (e, expectation) in policy.expectations.iter().enumerate() {
+        let mut metric_at: Vec<Vec<Vec<MetricRule>>> = by_step(journeys);
+        let mut anchored_at_start = vec![Vec::new(); journeys.len()];
+        for (e, expectation) in expectations.iter().enumerate() {
             let j = expectation.journey;
             let steps: Vec<usize> = match expectation.step {
                 Some(s) => vec![s.index()],
-                None => (0..policy.journeys[j].steps.len()).collect(),
+                None => (0..journeys[j].steps.len()).collect(),
             };
             let anchor = match expectation.check {
                 Check::Within { anchor, .. } | Check::WarnAfter { anchor, .. } => Some(anchor),
@@ -175,12 +182,10 @@ impl PolicyIndex {
             .zip(&anchored_at)
             .map(|(start, steps)| (start.len() + steps.iter().map(Vec::len).sum::<usize>()).min(16))
             .collect();
-        let warn_for = policy
-            .expectations
+        let warn_for = expectations
             .iter()
             .map(|e| match e.check {
-                Check::Within { anchor, .. } => policy
-                    .expectations
+                Check::Within { anchor, .. } => expectations
                     .iter()
                     .filter(|w| w.journey == e.journey && w.step == e.step)
                     .filter_map(|w| match w.check {
@@ -191,62 +196,24 @@ impl PolicyIndex {
                 _ => None,
             })
             .collect();
-        let channel_symbols = policy
-            .expectations
+        let channel_symbols = expectations
             .iter()
             .map(|e| match &e.check {
                 Check::Channel { allowed } => allowed.iter().map(|c| names.intern(c)).collect(),
                 _ => Vec::new(),
             })
             .collect();
-        let escalation_every_step: Vec<bool> = policy
-            .escalations
+        let escalation_every_step: Vec<bool> = escalations
             .iter()
             .map(|e| match &e.trigger {
-                crate::compile::Trigger::Customer { when } => reads_more_than_findings(when),
-                crate::compile::Trigger::Rate { .. } => false,
+                Trigger::Customer { when } => when.reads_more_than_findings(),
+                Trigger::Rate { .. } => false,
             })
             .collect();
-        let mut customer_attrs = Vec::new();
-        let mut resolver = Resolver {
-            policy,
-            names: &mut *names,
-        };
-        let mut compile = |expr: &crate::syntax::Expr| {
-            resolver.compile(expr, &mut |symbol| {
-                if !customer_attrs.contains(&symbol) {
-                    customer_attrs.push(symbol);
-                }
-            })
-        };
-        let segment_when = policy
-            .segments
-            .iter()
-            .map(|s| s.when.as_ref().map(&mut compile))
-            .collect();
-        let escalation_when = policy
-            .escalations
-            .iter()
-            .map(|e| match &e.trigger {
-                crate::compile::Trigger::Customer { when } => Some(compile(when)),
-                crate::compile::Trigger::Rate { .. } => None,
-            })
-            .collect();
-        let tier_unless = policy
-            .escalations
-            .iter()
-            .map(|e| {
-                e.tiers
-                    .iter()
-                    .map(|t| t.unless.as_ref().map(&mut compile))
-                    .collect()
-            })
-            .collect();
-        let segment_index: HashMap<&str, usize> = policy
-            .segments
+        let segment_index: HashMap<&str, usize> = segments
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.name.as_str(), i))
+            .map(|(i, s)| (s.as_str(), i))
             .collect();
         let scope = |names: &[String]| match names {
             [] => Scope::Everyone,
@@ -257,17 +224,14 @@ impl PolicyIndex {
                     .collect(),
             ),
         };
-        let expectation_scope = policy
-            .expectations
-            .iter()
-            .map(|e| scope(&e.segments))
-            .collect();
-        let journey_scope = policy.journeys.iter().map(|j| scope(&j.segments)).collect();
+        let expectation_scope = expectations.iter().map(|e| scope(&e.segments)).collect();
+        let journey_scope = journeys.iter().map(|j| scope(&j.segments)).collect();
+        let customer_attrs = conditions.attrs;
         let mut attributes_read: std::collections::BTreeSet<String> = customer_attrs
             .iter()
             .map(|s| names.resolve(*s).to_string())
             .collect();
-        for e in &policy.expectations {
+        for e in expectations {
             if let Check::Metric { metric, .. } = &e.check {
                 attributes_read.insert(metric.clone());
             }
@@ -281,16 +245,17 @@ impl PolicyIndex {
             }
             customer_attr_mask[i] = true;
         }
+        let asked = names.intern(ASKED);
+        let routes = routes(journeys, names);
         PolicyIndex {
             customer_attr_mask,
             channel_symbols,
             attributes_read,
             any_escalation_every_step: escalation_every_step.iter().any(|b| *b),
             escalation_every_step,
-            asked: names.intern(ASKED),
-            by_event_name,
-            steps: policy
-                .journeys
+            asked,
+            routes,
+            steps: journeys
                 .iter()
                 .enumerate()
                 .map(|(j, journey)| {
@@ -310,9 +275,18 @@ impl PolicyIndex {
             activations_hint,
             anchored_at_start,
             warn_for,
-            segment_when,
-            escalation_when,
-            tier_unless,
+            segment_when: conditions.segment_when,
+            escalation_when: escalations
+                .iter()
+                .map(|e| match &e.trigger {
+                    Trigger::Customer { when } => Some(when.clone()),
+                    Trigger::Rate { .. } => None,
+                })
+                .collect(),
+            tier_unless: escalations
+                .iter()
+                .map(|e| e.tiers.iter().map(|t| t.unless.clone()).collect())
+                .collect(),
             expectation_scope,
             journey_scope,
         }
@@ -335,40 +309,62 @@ impl PolicyIndex {
     }
 
     /// The journey steps an event name means (by the steps' `match` names, or
-    /// their own names when they have none).
-    pub(crate) fn steps_named(&self, name: &str) -> Vec<(usize, StepId)> {
-        self.by_event_name.get(name).cloned().unwrap_or_default()
+    /// their own names when they have none); none for a name the policy
+    /// does not know.
+    #[inline]
+    pub(crate) fn route(&self, name: Symbol) -> &[(usize, StepId)] {
+        self.routes.get(name.index()).map_or(&[], |r| &r[..])
     }
 }
 
 /// An empty list per step of every journey.
-fn by_step<T: Clone>(policy: &Policy) -> Vec<Vec<Vec<T>>> {
-    policy
-        .journeys
+fn by_step<T: Clone>(journeys: &[CompiledJourney]) -> Vec<Vec<Vec<T>>> {
+    journeys
         .iter()
         .map(|j| vec![Vec::new(); j.steps.len()])
         .collect()
 }
 
-/// True when a condition reads something besides findings and segments:
-/// attributes, or `reached(...)`.
-fn reads_more_than_findings(expr: &crate::syntax::Expr) -> bool {
-    use crate::syntax::ExprKind::*;
-    match &expr.kind {
-        Path { .. } => true,
-        Call { func, .. } => func.name == "reached",
-        Not { inner } => reads_more_than_findings(inner),
-        Logic { lhs, rhs, .. } | Compare { lhs, rhs, .. } | In { lhs, list: rhs } => {
-            reads_more_than_findings(lhs) || reads_more_than_findings(rhs)
+/// Each event name's route, by symbol: every step's `match` names interned.
+fn routes(journeys: &[CompiledJourney], names: &mut Interner) -> Vec<Route> {
+    let mut routes: Vec<Vec<(usize, StepId)>> = Vec::new();
+    for (j, journey) in journeys.iter().enumerate() {
+        for (i, step) in journey.steps.iter().enumerate() {
+            for name in &step.match_names {
+                let symbol = names.intern(name).index();
+                if routes.len() <= symbol {
+                    routes.resize(symbol + 1, Vec::new());
+                }
+                let route = &mut routes[symbol];
+                if !route.contains(&(j, StepId(i as u32))) {
+                    route.push((j, StepId(i as u32)));
+                }
+            }
         }
-        List { items } => items.iter().any(reads_more_than_findings),
-        _ => false,
     }
+    routes.into_iter().map(Vec::into_boxed_slice).collect()
+}
+
+/// What the tables are built from.
+pub(crate) struct Rules<'a> {
+    pub journeys: &'a [CompiledJourney],
+    /// Segment names, in name order.
+    pub segments: &'a [String],
+    pub expectations: &'a [Expectation],
+    pub escalations: &'a [EscalationRule],
+    /// The compiled conditions of segments, and what conditions read.
+    pub conditions: Conditions,
+}
+
+/// The segments' conditions, compiled, and every attribute conditions read.
+pub(crate) struct Conditions {
+    pub segment_when: Vec<Option<Cond>>,
+    pub attrs: Vec<Symbol>,
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::Policy;
 
     #[test]
     fn attributes_read_are_conditions_metrics_and_asked() {
@@ -391,8 +387,13 @@ escalate trouble { when off_path(claim) and region == "north" notify "Lead" with
 "#,
         )
         .expect("compiles");
-        let index = PolicyIndex::new(&policy, &mut Interner::new());
-        let read: Vec<&str> = index.attributes_read.iter().map(String::as_str).collect();
+        let read: Vec<&str> = policy
+            .program
+            .index
+            .attributes_read
+            .iter()
+            .map(String::as_str)
+            .collect();
         assert_eq!(
             read,
             ["account.value", "asked", "csat", "region", "tier"],
