@@ -230,7 +230,6 @@ fn status(field: &str) -> String {
         .unwrap_or_else(|| "n/a".to_string())
 }
 
-/// One RSS measurement in this (child) process.
 /// One RSS measurement in this (child) process: the log comes on stdin, so the
 /// simulator that makes it (in the parent) is not counted.
 fn child() {
