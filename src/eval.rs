@@ -31,6 +31,7 @@ mod summary;
 mod tally;
 mod timers;
 
+pub(crate) use condition::{attributes as condition_attributes, in_segment};
 pub use ahead::ReadAhead;
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
 pub use shard::{Output, RunError, RunOutcome, Sharded};

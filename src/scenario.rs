@@ -1,10 +1,19 @@
 //! Running a policy's inline `test` blocks: each scenario's customers and events go
 //! through the real evaluator, and its `expect` lines are checked against the
 //! findings and escalations that come out. Beside `eval`, on top of it.
+//!
+//! A failed expectation says what happened instead (`explain`): what the
+//! customer got, whether they were in the journey's segments and why not, and
+//! their events. Each run also records what it exercised, for [`Coverage`].
 
-use crate::compile::Policy;
+mod coverage;
+mod explain;
+
+pub use coverage::{Coverage, CoverageItem, CoverageKind, Exercised};
+
+use crate::compile::{Policy, StepId};
 use crate::eval::{AsOfError, Category, EvalOptions, Evaluator, Finding, Report, Retention};
-use crate::events::{Customer, Event, Origin, Value};
+use crate::events::{Customer, Event, Origin, Symbol, Value};
 use crate::syntax::{
     EventName, Expr, ExprKind, Ident, Span, Target, TestCase, TestExpect, TestExpectKind, TestItem,
     TestOutcome, TestTime,
@@ -19,14 +28,35 @@ pub struct TestResult {
     pub name: String,
     /// 1-based line of the test in the policy.
     pub line: usize,
-    /// One line per expectation that did not hold; empty when the test passed.
-    pub failures: Vec<String>,
+    /// One per expectation that did not hold; empty when the test passed.
+    pub failures: Vec<Failure>,
+    /// What the scenario exercised of the policy, for coverage.
+    #[serde(skip)]
+    pub exercised: Exercised,
 }
 
 impl TestResult {
     /// True when every expectation held.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
+    }
+}
+
+/// One expectation that did not hold (or a scenario that could not be played).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    /// 1-based line of the `expect` (of the test, when the scenario could not be played).
+    pub line: usize,
+    /// What was expected and what happened instead, in one line.
+    pub message: String,
+    /// What happened, a line each: what the customers concerned got, whether
+    /// they were in the journey's segments (and why not), their events.
+    pub context: Vec<String>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
     }
 }
 
@@ -43,28 +73,63 @@ pub fn run_tests(policy: &Policy, text: &str) -> Vec<TestResult> {
 struct Outcome {
     findings: Vec<Finding>,
     report: Report,
-    /// (customer, journey, step) of every event that named a step.
+    /// (customer, journey, step) of every event that stands for a step.
     visits: Vec<(String, String, String)>,
+    /// The test's customers, in the order they are declared.
+    customers: Vec<Seen>,
 }
 
-fn run_test(policy: &Policy, text: &str, test: &TestCase) -> TestResult {
+/// What the test gave of one customer, to explain a failure with.
+struct Seen {
+    id: String,
+    /// Their attributes as the evaluator knows them: declared, then given on
+    /// their events (in the test's order; the latest value counts).
+    attrs: Vec<(Symbol, Value)>,
+    /// How many of `attrs` were declared on the `customer` line.
+    declared: usize,
+    /// Their events, in the order written.
+    events: Vec<SeenEvent>,
+}
+
+/// One event of a test.
+struct SeenEvent {
+    time: Timestamp,
+    /// As written: a step name, or a raw name in quotes.
+    name: String,
+    /// The (journey, step) pairs it stands for.
+    steps: Vec<(usize, StepId)>,
+    /// How many of the customer's `attrs` were known once it happened.
+    attrs_known: usize,
+}
+
+/// Run one inline test of `policy` (one of `policy.tests`), whose source text is `text`.
+pub fn run_test(policy: &Policy, text: &str, test: &TestCase) -> TestResult {
     let line = |span: Span| crate::diagnostic::line_col(text, span.start).0;
     let mut failures = Vec::new();
     let outcome = match play(policy, test, &line) {
         Ok(outcome) => outcome,
         Err(e) => {
-            failures.push(format!("line {}: {e}", line(test.span)));
+            failures.push(Failure {
+                line: line(test.span),
+                message: e.to_string(),
+                context: Vec::new(),
+            });
             return TestResult {
                 name: test.name.value.clone(),
                 line: line(test.span),
                 failures,
+                exercised: Exercised::default(),
             };
         }
     };
     for item in &test.items {
         if let TestItem::Expect(expect) = item {
-            if let Err(why) = check(expect, &outcome) {
-                failures.push(format!("line {}: {why}", line(expect.span)));
+            if let Err(message) = check(expect, &outcome) {
+                failures.push(Failure {
+                    line: line(expect.span),
+                    message,
+                    context: explain::context(policy, text, expect, &outcome),
+                });
             }
         }
     }
@@ -72,6 +137,7 @@ fn run_test(policy: &Policy, text: &str, test: &TestCase) -> TestResult {
         name: test.name.value.clone(),
         line: line(test.span),
         failures,
+        exercised: Exercised::of(policy, &outcome),
     }
 }
 
@@ -88,17 +154,25 @@ fn play(
     let mut evaluator = Evaluator::new(std::sync::Arc::clone(&policy.program), options);
     let mut findings = Vec::new();
     let mut visits = Vec::new();
+    let mut customers: Vec<Seen> = Vec::new();
     let mut clock: Option<Timestamp> = None;
     for item in &test.items {
         match item {
             TestItem::Customer { id, attrs, span } => {
                 let names = evaluator.names_mut();
+                let attrs: Vec<(Symbol, Value)> = attrs
+                    .iter()
+                    .map(|(k, v)| (names.intern(&k.name), value(v)))
+                    .collect();
+                customers.push(Seen {
+                    id: id.name.clone(),
+                    declared: attrs.len(),
+                    attrs: attrs.clone(),
+                    events: Vec::new(),
+                });
                 let customer = Customer {
                     id: names.intern(&id.name),
-                    attrs: attrs
-                        .iter()
-                        .map(|(k, v)| (names.intern(&k.name), value(v)))
-                        .collect(),
+                    attrs,
                     origin: Origin {
                         file: 0,
                         line: line(*span) as u64,
@@ -117,28 +191,40 @@ fn play(
                 };
                 clock = Some(time);
                 let name = event_name(policy, &e.step);
-                if let EventName::Step(step) = &e.step {
-                    for j in policy
-                        .program
-                        .journeys
-                        .iter()
-                        .filter(|j| j.step_id(&step.name).is_some())
-                    {
-                        visits.push((e.customer.name.clone(), j.name.clone(), step.name.clone()));
-                    }
+                let steps = steps_of(policy, &name);
+                for &(j, s) in &steps {
+                    let journey = &policy.program.journeys[j];
+                    visits.push((
+                        e.customer.name.clone(),
+                        journey.name.clone(),
+                        journey.step_name(s).to_string(),
+                    ));
                 }
                 let names = evaluator.names_mut();
+                let attrs: Vec<(Symbol, Value)> = e
+                    .attrs
+                    .iter()
+                    .map(|(k, v)| (names.intern(&k.name), value(v)))
+                    .collect();
+                if let Some(seen) = customers.iter_mut().find(|c| c.id == e.customer.name) {
+                    seen.attrs.extend(attrs.iter().cloned());
+                    seen.events.push(SeenEvent {
+                        time,
+                        name: match &e.step {
+                            EventName::Raw(text) => format!("\"{}\"", text.value),
+                            EventName::Step(step) => step.name.clone(),
+                        },
+                        steps,
+                        attrs_known: seen.attrs.len(),
+                    });
+                }
                 let event = Event {
                     customer: names.intern(&e.customer.name),
                     name: names.intern(&name),
                     time,
                     channel: e.via.as_ref().map(|c| names.intern(&c.name)),
                     actor: None,
-                    attrs: e
-                        .attrs
-                        .iter()
-                        .map(|(k, v)| (names.intern(&k.name), value(v)))
-                        .collect(),
+                    attrs,
                     origin: Origin {
                         file: 0,
                         line: line(e.span) as u64,
@@ -156,7 +242,18 @@ fn play(
         findings,
         report,
         visits,
+        customers,
     })
+}
+
+/// The (journey, step) pairs an event of this name stands for, as the evaluator
+/// routes it: through the steps' `match` names.
+fn steps_of(policy: &Policy, name: &str) -> Vec<(usize, StepId)> {
+    let program = &policy.program;
+    program
+        .vocabulary()
+        .get(name)
+        .map_or_else(Vec::new, |symbol| program.index.route(symbol).to_vec())
 }
 
 /// The event name a test event stands for: a step's first `match` name (as the
