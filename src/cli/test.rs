@@ -101,9 +101,11 @@ fn test(args: &TestArgs) -> Result<u8, Stop> {
                 Suite::DoesNotCheck { .. } => 0,
             })
             .sum();
+        let files = suites.len();
         to_stderr!(
-            "error: no test name contains `{filter}` ({total} tests in {} files)",
-            suites.len()
+            "error: no test name contains `{filter}` ({total} test{} in {files} file{})",
+            if total == 1 { "" } else { "s" },
+            if files == 1 { "" } else { "s" }
         );
         return Ok(EXIT_USAGE);
     }
