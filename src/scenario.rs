@@ -11,7 +11,7 @@ mod explain;
 
 pub use coverage::{Coverage, CoverageItem, CoverageKind, Exercised};
 
-use crate::compile::{Policy, StepId};
+use crate::compile::{Policy, Program, StepId};
 use crate::eval::{AsOfError, Category, EvalOptions, Evaluator, Finding, Report, Retention};
 use crate::events::{Customer, Event, Origin, Symbol, Value};
 use crate::syntax::{
@@ -73,7 +73,8 @@ pub fn run_tests(policy: &Policy, text: &str) -> Vec<TestResult> {
 struct Outcome {
     findings: Vec<Finding>,
     report: Report,
-    /// (customer, journey, step) of every event that stands for a step.
+    /// (customer, journey, step) of every event that stands for a step of a
+    /// journey the customer was in.
     visits: Vec<(String, String, String)>,
     /// The test's customers, in the order they are declared.
     customers: Vec<Seen>,
@@ -85,10 +86,54 @@ struct Seen {
     /// Their attributes as the evaluator knows them: declared, then given on
     /// their events (in the test's order; the latest value counts).
     attrs: Vec<(Symbol, Value)>,
-    /// How many of `attrs` were declared on the `customer` line.
-    declared: usize,
     /// Their events, in the order written.
     events: Vec<SeenEvent>,
+}
+
+impl Seen {
+    /// Whether journey `j` took the customer in, the segments they were in and
+    /// the attributes known then: at their first event of `j` that found them in
+    /// its segments (the evaluator tries at each event until one does), else at
+    /// their last event of `j`. `None` when no event of theirs is of `j`.
+    fn journey_start(&self, program: &Program, j: usize) -> Option<JourneyStart<'_>> {
+        let mut last = None;
+        for (at, e) in self
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.steps.iter().any(|&(ej, _)| ej == j))
+        {
+            let known = self.attrs.get(..e.attrs_known).unwrap_or(&self.attrs);
+            let segments: Vec<usize> = (0..program.segments.len())
+                .filter(|&i| crate::eval::in_segment(program, i, known))
+                .collect();
+            let admitted = program.index.journey_scope[j].admits(&segments);
+            let start = JourneyStart {
+                admitted,
+                at,
+                segments,
+                known,
+            };
+            if admitted {
+                return Some(start);
+            }
+            last = Some(start);
+        }
+        last
+    }
+
+}
+
+/// What [`Seen::journey_start`] found.
+struct JourneyStart<'a> {
+    /// In the journey's segments.
+    admitted: bool,
+    /// The event (index into [`Seen::events`]) it was decided at.
+    at: usize,
+    /// The segments (by index) the customer was in.
+    segments: Vec<usize>,
+    /// The attributes known then.
+    known: &'a [(Symbol, Value)],
 }
 
 /// One event of a test.
@@ -153,7 +198,6 @@ fn play(
     };
     let mut evaluator = Evaluator::new(std::sync::Arc::clone(&policy.program), options);
     let mut findings = Vec::new();
-    let mut visits = Vec::new();
     let mut customers: Vec<Seen> = Vec::new();
     let mut clock: Option<Timestamp> = None;
     for item in &test.items {
@@ -166,7 +210,6 @@ fn play(
                     .collect();
                 customers.push(Seen {
                     id: id.name.clone(),
-                    declared: attrs.len(),
                     attrs: attrs.clone(),
                     events: Vec::new(),
                 });
@@ -192,14 +235,6 @@ fn play(
                 clock = Some(time);
                 let name = event_name(policy, &e.step);
                 let steps = steps_of(policy, &name);
-                for &(j, s) in &steps {
-                    let journey = &policy.program.journeys[j];
-                    visits.push((
-                        e.customer.name.clone(),
-                        journey.name.clone(),
-                        journey.step_name(s).to_string(),
-                    ));
-                }
                 let names = evaluator.names_mut();
                 let attrs: Vec<(Symbol, Value)> = e
                     .attrs
@@ -238,6 +273,30 @@ fn play(
     // As of the latest event (events may be listed out of order).
     let (report, last) = evaluator.finish(None)?;
     findings.extend(last);
+    // A step is reached by a customer the journey admitted (in its segments).
+    let program = &policy.program;
+    let mut visits = Vec::new();
+    for seen in &customers {
+        let starts: Vec<Option<usize>> = (0..program.journeys.len())
+            .map(|j| {
+                seen.journey_start(program, j)
+                    .filter(|s| s.admitted)
+                    .map(|s| s.at)
+            })
+            .collect();
+        for (at, e) in seen.events.iter().enumerate() {
+            for &(j, step) in &e.steps {
+                if starts[j].is_some_and(|start| at >= start) {
+                    let journey = &program.journeys[j];
+                    visits.push((
+                        seen.id.clone(),
+                        journey.name.clone(),
+                        journey.step_name(step).to_string(),
+                    ));
+                }
+            }
+        }
+    }
     Ok(Outcome {
         findings,
         report,
@@ -421,5 +480,93 @@ fn target_text(target: &Target) -> String {
     match &target.step {
         Some(s) => format!("{}.{}", target.journey.name, s.name),
         None => format!("{}.*", target.journey.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> Vec<TestResult> {
+        let policy = Policy::compile(text).expect("the policy compiles");
+        run_tests(&policy, text)
+    }
+
+    /// A raw event name stands for the step whose `match` lists it, for
+    /// `reached` as for the evaluator.
+    #[test]
+    fn a_raw_event_name_reaches_its_step() {
+        let results = run(r#"journey claim {
+  step report { match "Claim reported" }
+  step settled
+  path report -> settled
+}
+
+test "a raw event name reaches its step" {
+  customer c1
+  c1 "Claim reported" at 2026-03-02T09:00Z
+  expect reached claim.report for c1
+  expect reached claim.settled for c1 -> none
+}
+"#);
+        assert_eq!(results[0].failures, Vec::new());
+    }
+
+    /// Outside the journey's segments: each segment's condition against the
+    /// values the test gave; such a customer reaches no step of the journey.
+    #[test]
+    fn a_customer_outside_the_segments_is_explained_and_reaches_nothing() {
+        let results = run(r#"segment gold { when tier == "gold" }
+
+journey claim {
+  for gold
+  step report
+  step settled
+  path report -> settled
+}
+
+test "t" {
+  customer c1 { tier: "silver" }
+  c1 report at 2026-03-02T09:00Z
+  c1 settled at +1h
+  expect reached claim.settled for c1
+}
+"#);
+        let failure = &results[0].failures[0];
+        assert_eq!(failure.line, 14);
+        assert_eq!(
+            failure.context,
+            vec![
+                "c1 got no findings and no escalations",
+                "c1 was outside journey `claim`, which is for gold:",
+                "  gold: `tier == \"gold\"` is false, with tier = \"silver\"",
+                "c1's events: report at 2026-03-02T09:00:00Z, settled at +1h",
+            ]
+        );
+    }
+
+    /// An attribute given on a later event counts from then: the evaluator
+    /// opens the journey at the first event that finds the customer in it.
+    #[test]
+    fn an_attribute_on_a_later_event_lets_the_customer_in_from_then() {
+        let results = run(r#"segment gold { when tier == "gold" }
+
+journey claim {
+  for gold
+  step report
+  step settled
+  path report -> settled
+}
+
+test "t" {
+  customer c1
+  c1 report at 2026-03-02T09:00Z
+  c1 settled at +1h { tier: "gold" }
+  expect reached claim.settled for c1
+  expect reached claim.report for c1 -> none
+  expect off_path claim for c1
+}
+"#);
+        assert_eq!(results[0].failures, Vec::new());
     }
 }

@@ -5,7 +5,6 @@
 
 use super::Outcome;
 use crate::compile::Policy;
-use crate::eval::in_segment;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -64,16 +63,11 @@ impl Exercised {
             }
         }
         for seen in &outcome.customers {
-            // Membership is decided when a journey starts: the first event.
-            let known = seen
-                .events
-                .iter()
-                .find(|e| !e.steps.is_empty())
-                .map_or(seen.declared, |e| e.attrs_known);
-            let attrs = &seen.attrs[..known.min(seen.attrs.len())];
-            exercised
-                .segments
-                .extend((0..program.segments.len()).filter(|&i| in_segment(program, i, attrs)));
+            for j in 0..program.journeys.len() {
+                if let Some(start) = seen.journey_start(program, j) {
+                    exercised.segments.extend(start.segments);
+                }
+            }
         }
         exercised
     }

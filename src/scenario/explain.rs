@@ -6,7 +6,7 @@
 
 use super::{Outcome, Seen};
 use crate::compile::Policy;
-use crate::eval::{condition_attributes, in_segment, Finding};
+use crate::eval::{condition_attributes, Finding};
 use crate::events::{time::human_duration, Symbol, Value};
 use crate::syntax::{TestExpect, TestExpectKind};
 
@@ -115,24 +115,16 @@ fn finding_text(f: &Finding) -> String {
 fn membership(policy: &Policy, text: &str, seen: &Seen, j: usize) -> Vec<String> {
     let program = &policy.program;
     let journey = &program.journeys[j];
-    let Some(first) = seen
-        .events
-        .iter()
-        .find(|e| e.steps.iter().any(|&(ej, _)| ej == j))
-    else {
+    let Some(start) = seen.journey_start(program, j) else {
         return vec![format!(
             "{} has no event of journey `{}`",
             seen.id, journey.name
         )];
     };
-    // Membership is decided when the journey starts, from what is known then.
-    let known = &seen.attrs[..first.attrs_known.min(seen.attrs.len())];
-    let segments: Vec<usize> = (0..program.segments.len())
-        .filter(|&i| in_segment(program, i, known))
-        .collect();
-    if program.index.journey_scope[j].admits(&segments) {
+    if start.admitted {
         return Vec::new();
     }
+    let known = start.known;
     let mut lines = vec![format!(
         "{} was outside journey `{}`, which is for {}:",
         seen.id,
@@ -165,9 +157,6 @@ fn membership(policy: &Policy, text: &str, seen: &Seen, j: usize) -> Vec<String>
                 values.join(", ")
             }
         ));
-    }
-    if seen.attrs.len() > seen.declared && known.len() < seen.attrs.len() {
-        lines.push("  (attributes given on later events do not count: membership is decided when the journey starts)".to_string());
     }
     lines
 }
