@@ -121,7 +121,6 @@ impl Seen {
         }
         last
     }
-
 }
 
 /// What [`Seen::journey_start`] found.

@@ -61,9 +61,13 @@ fn a_failure_says_what_happened_instead() {
 fn filter_runs_the_tests_whose_name_contains_the_text() {
     let ran = run(&["test", "--filter", "on time", POLICY]);
     assert_eq!(ran.code, 0, "{}", ran.stdout);
-    assert!(ran.stdout.contains("an acknowledgement on time is no finding"));
+    assert!(ran
+        .stdout
+        .contains("an acknowledgement on time is no finding"));
     assert!(!ran.stdout.contains("late acknowledgement"));
-    assert!(ran.stdout.ends_with("\n1 passed, 0 failed, 2 filtered out\n"));
+    assert!(ran
+        .stdout
+        .ends_with("\n1 passed, 0 failed, 2 filtered out\n"));
 }
 
 #[test]
@@ -98,16 +102,34 @@ fn coverage_counts_only_the_tests_that_ran() {
     };
     // The passing test alone has no finding, so no escalation tier fires; with
     // the failing ones the first tier does.
-    assert!(one.stdout.contains("escalation tiers      0/2"), "{}", one.stdout);
-    assert!(all.stdout.contains("escalation tiers      1/2"), "{}", all.stdout);
+    assert!(
+        one.stdout.contains("escalation tiers      0/2"),
+        "{}",
+        one.stdout
+    );
+    assert!(
+        all.stdout.contains("escalation tiers      1/2"),
+        "{}",
+        all.stdout
+    );
     assert_ne!(head(&all), head(&one));
 }
 
 #[test]
 fn coverage_min_fails_below_it() {
-    let ran = run(&["test", "--filter", "on time", "--coverage-min", "90", POLICY]);
+    let ran = run(&[
+        "test",
+        "--filter",
+        "on time",
+        "--coverage-min",
+        "90",
+        POLICY,
+    ]);
     assert_eq!(ran.code, 1, "{}", ran.stdout);
-    assert!(ran.stdout.contains("coverage of"), "--coverage-min implies --coverage");
+    assert!(
+        ran.stdout.contains("coverage of"),
+        "--coverage-min implies --coverage"
+    );
     assert!(
         ran.stderr.contains(&format!(
             "error: the tests of {POLICY} exercise 50% of it, below --coverage-min 90"
@@ -115,7 +137,14 @@ fn coverage_min_fails_below_it() {
         "{}",
         ran.stderr
     );
-    let ran = run(&["test", "--filter", "on time", "--coverage-min", "30", POLICY]);
+    let ran = run(&[
+        "test",
+        "--filter",
+        "on time",
+        "--coverage-min",
+        "30",
+        POLICY,
+    ]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     let ran = run(&["test", "--coverage-min", "101", POLICY]);
     assert_eq!(ran.code, 2, "a percentage: {}", ran.stderr);

@@ -123,11 +123,15 @@ impl Coverage {
             .iter()
             .enumerate()
             .flat_map(|(j, journey)| {
-                journey.steps.iter().enumerate().map(move |(s, step)| CoverageItem {
-                    name: format!("{}.{}", journey.name, step.name),
-                    line: line(step.span.start),
-                    covered: exercised.steps.contains(&(j, s)),
-                })
+                journey
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .map(move |(s, step)| CoverageItem {
+                        name: format!("{}.{}", journey.name, step.name),
+                        line: line(step.span.start),
+                        covered: exercised.steps.contains(&(j, s)),
+                    })
             })
             .collect();
         let expectations = program
@@ -136,19 +140,14 @@ impl Coverage {
             .enumerate()
             .map(|(e, x)| {
                 let journey = &program.journeys[x.journey];
-                let target = x
-                    .step
-                    .map_or("*", |s| journey.step_name(s));
+                let target = x.step.map_or("*", |s| journey.step_name(s));
                 let set = x
                     .source
                     .set
                     .as_ref()
                     .map_or(String::new(), |s| format!(" (from {s})"));
                 CoverageItem {
-                    name: format!(
-                        "{}.{target} `{}`{set}",
-                        journey.name, x.source.text
-                    ),
+                    name: format!("{}.{target} `{}`{set}", journey.name, x.source.text),
                     line: x.source.line,
                     covered: exercised.expectations.contains(&e),
                 }
@@ -159,11 +158,14 @@ impl Coverage {
             .iter()
             .enumerate()
             .flat_map(|(e, x)| {
-                x.tiers.iter().enumerate().map(move |(t, tier)| CoverageItem {
-                    name: format!("{} tier {} \"{}\"", x.name, t + 1, tier.recipient),
-                    line: x.source.line,
-                    covered: exercised.tiers.contains(&(e, t)),
-                })
+                x.tiers
+                    .iter()
+                    .enumerate()
+                    .map(move |(t, tier)| CoverageItem {
+                        name: format!("{} tier {} \"{}\"", x.name, t + 1, tier.recipient),
+                        line: x.source.line,
+                        covered: exercised.tiers.contains(&(e, t)),
+                    })
             })
             .collect();
         let segments = program
@@ -182,10 +184,22 @@ impl Coverage {
             .collect();
         Coverage {
             kinds: vec![
-                CoverageKind { kind: "steps", items: steps },
-                CoverageKind { kind: "expectations", items: expectations },
-                CoverageKind { kind: "escalation tiers", items: tiers },
-                CoverageKind { kind: "segments", items: segments },
+                CoverageKind {
+                    kind: "steps",
+                    items: steps,
+                },
+                CoverageKind {
+                    kind: "expectations",
+                    items: expectations,
+                },
+                CoverageKind {
+                    kind: "escalation tiers",
+                    items: tiers,
+                },
+                CoverageKind {
+                    kind: "segments",
+                    items: segments,
+                },
             ],
         }
     }

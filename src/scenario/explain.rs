@@ -23,7 +23,11 @@ pub(super) fn context(
     outcome: &Outcome,
 ) -> Vec<String> {
     let who: Vec<&Seen> = match &expect.customer {
-        Some(c) => outcome.customers.iter().filter(|s| s.id == c.name).collect(),
+        Some(c) => outcome
+            .customers
+            .iter()
+            .filter(|s| s.id == c.name)
+            .collect(),
         None => outcome.customers.iter().collect(),
     };
     let mut lines = Vec::new();
@@ -35,10 +39,7 @@ pub(super) fn context(
         lines.push(events(seen));
     }
     if who.len() > MAX_CUSTOMERS {
-        lines.push(format!(
-            "and {} more customers",
-            who.len() - MAX_CUSTOMERS
-        ));
+        lines.push(format!("and {} more customers", who.len() - MAX_CUSTOMERS));
     }
     lines
 }
@@ -183,7 +184,10 @@ fn events(seen: &Seen) -> String {
         .map(|e| {
             let at = match previous {
                 Some(p) if e.time >= p => {
-                    format!("+{}", human_duration(e.time.as_second() - jiff::Timestamp::as_second(p)))
+                    format!(
+                        "+{}",
+                        human_duration(e.time.as_second() - jiff::Timestamp::as_second(p))
+                    )
                 }
                 _ => e.time.to_string(),
             };
