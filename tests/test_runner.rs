@@ -207,3 +207,16 @@ fn a_policy_that_does_not_check_is_a_failure_in_the_text_report() {
         )
     );
 }
+
+#[test]
+fn a_directory_runs_the_tests_of_every_policy_under_it() {
+    let dir = run(&["test", "tests/fixtures/test_runner"]);
+    let file = run(&["test", POLICY]);
+    assert_eq!(dir.code, 1);
+    assert_eq!(dir.stdout, file.stdout);
+    let missing = run(&["test", "tests/fixtures/no-such-dir"]);
+    assert_eq!(missing.code, 2);
+    assert!(missing
+        .stderr
+        .starts_with("error: cannot read `tests/fixtures/no-such-dir`"));
+}

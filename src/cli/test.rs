@@ -20,7 +20,7 @@ pub enum TestFormat {
 /// Arguments of `cxl test`.
 #[derive(clap::Args)]
 pub struct TestArgs {
-    /// Policy files whose tests to run.
+    /// Policy files, or directories searched for `.cxl` files (recursively).
     #[arg(required = true)]
     files: Vec<String>,
     /// Output format.
@@ -64,9 +64,10 @@ pub fn run(args: &TestArgs) -> u8 {
 }
 
 fn test(args: &TestArgs) -> Result<u8, Stop> {
-    output::plan_policies(&args.files)?;
+    let files = common::policy_files(&args.files)?;
+    output::plan_policies(&files)?;
     let mut suites = Vec::new();
-    for path in &args.files {
+    for path in &files {
         let text = match common::read_file(path) {
             Ok(text) => text,
             Err(code) => return Ok(code),
