@@ -34,6 +34,19 @@ fn run(args: &[&str]) -> Ran {
     }
 }
 
+/// JUnit XML with every `time="..."` emptied: times differ from run to run.
+fn untimed(xml: &str) -> String {
+    let mut out = String::new();
+    let mut rest = xml;
+    while let Some(at) = rest.find(" time=\"") {
+        let (before, after) = rest.split_at(at + " time=\"".len());
+        out.push_str(before);
+        rest = after.find('"').map_or("", |end| &after[end..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 #[test]
 fn a_failure_says_what_happened_instead() {
     let ran = run(&["test", POLICY]);
@@ -175,6 +188,12 @@ fn junit_gives_file_line_and_time_of_each_testcase() {
     assert!(ran
         .stdout
         .contains("  c1 was outside journey `claim`, which is for gold, platinum:"));
+    // The coverage table goes to stderr, so stdout stays one XML document.
+    let covered = run(&["test", "--format", "junit", "--coverage", POLICY]);
+    assert_eq!(untimed(&covered.stdout), untimed(&ran.stdout));
+    assert!(covered
+        .stderr
+        .contains(&format!("coverage of {POLICY}: 7/12  58%")));
 }
 
 #[test]
