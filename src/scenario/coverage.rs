@@ -90,7 +90,7 @@ pub struct CoverageItem {
 pub struct CoverageKind {
     /// `steps`, `expectations`, `escalation tiers` or `segments`.
     pub kind: &'static str,
-    /// Every item of the policy of this kind, in program order.
+    /// Every item of the policy of this kind, by line.
     pub items: Vec<CoverageItem>,
 }
 
@@ -182,7 +182,7 @@ impl Coverage {
                 covered: exercised.segments.contains(&i),
             })
             .collect();
-        Coverage {
+        let mut coverage = Coverage {
             kinds: vec![
                 CoverageKind {
                     kind: "steps",
@@ -201,7 +201,12 @@ impl Coverage {
                     items: segments,
                 },
             ],
+        };
+        // In the order they are written, which is how a person looks for them.
+        for kind in &mut coverage.kinds {
+            kind.items.sort_by_key(|item| item.line);
         }
+        coverage
     }
 
     /// How many items of every kind were exercised.
