@@ -8,11 +8,13 @@
 //! the policy reads); (c) the evaluator alone, on events read into memory first
 //! (pushed one by one, without `ReadAhead`'s cache hints, so on a busy host it
 //! can take longer than (b));
-//! (d) peak RSS (VmHWM) of an evaluation of 1M and of 10M events with the same
-//! number of customers in flight, each in its own child process of this binary
-//! reading the log on stdin, fed by the simulator in this process (so the
-//! simulator's memory is not counted, and no 10M-line file is written). Memory
-//! should grow with customers in flight, not with the log.
+//! (d) peak RSS of an evaluation of 1M and of 10M events with the same
+//! number of customers in flight, each in a child process reading the log on
+//! stdin, fed by the simulator in this process (so the simulator's memory is
+//! not counted, and no 10M-line file is written): the library (a child of
+//! this binary, its VmHWM), then `cxl eval` with `--format text`, `json` and
+//! `ndjson` (the binary under GNU `/usr/bin/time`). Memory should grow with
+//! customers in flight, not with the log: within 2 MiB from 1M to 10M.
 //!
 //! (a) to (c) run in turn five times (`CXL_BENCH_REPEAT`), each reported by
 //! its best and median run, as a shared machine is noisy; so is the ratio of
@@ -22,7 +24,8 @@
 //! `CXL_BENCH_FILE` uses a log made earlier (`cxl simulate`) instead;
 //! `CXL_BENCH_RSS` (default `1000000,10000000`) lists the RSS runs, empty to
 //! skip; `CXL_BENCH_ONLY=end_to_end|evaluator|reader` runs one part, for
-//! profiling (`reader`: the `EventReader` alone, every record dropped), after
+//! profiling (`reader`: the `EventReader` alone, every record dropped;
+//! `rss`: (d) alone, without generating the log of (a) to (c)), after
 //! the 4 MB latency (below) with `CXL_BENCH_LATENCY=1`;
 //! `CXL_BENCH_NEIGHBOUR=64` runs a noisy neighbour while it measures: a child
 //! process that reads and writes 64 MB at random, to see the figures of a
@@ -227,7 +230,6 @@ fn status(field: &str) -> String {
         .unwrap_or_else(|| "n/a".to_string())
 }
 
-/// One RSS measurement in this (child) process.
 /// One RSS measurement in this (child) process: the log comes on stdin, so the
 /// simulator that makes it (in the parent) is not counted.
 fn child() {
@@ -243,18 +245,58 @@ fn child() {
     );
 }
 
+/// What a peak-RSS run measures: the library in a child of this binary
+/// (`Evaluator` with `Retention::None`, as a pipeline embeds it), or the `cxl`
+/// binary itself with one `--format`.
+#[derive(Clone, Copy)]
+enum RssTarget {
+    Library,
+    Cli(&'static str),
+}
+
 /// Feed `events` simulated events to a child process that evaluates them and
-/// reports its peak RSS; returns its tab-separated line and the customers.
-fn measure_rss(policy: &'static Policy, events: u64) -> Result<(String, u64), String> {
+/// reports its peak RSS; returns its tab-separated line (records read,
+/// interned names, RSS before, peak RSS, seconds) and the customers.
+///
+/// The `cxl` binary is run under `/usr/bin/time -f %M` (GNU time), which
+/// reports the child's peak RSS as the kernel counted it (`ru_maxrss`), so the
+/// whole run is seen, rendering the report at the end included; its stdout
+/// goes to /dev/null. Its log comes on stdin, a pipe, so it runs as on a live
+/// stream (see docs/language.md), as a pipeline feeding it would.
+fn measure_rss(
+    policy: &'static Policy,
+    policy_path: &str,
+    events: u64,
+    target: RssTarget,
+) -> Result<(String, u64), String> {
     let customers = customers_for(policy, events);
     let sim: &'static Simulator<'static> = Box::leak(Box::new(
         Simulator::new(policy, sim_options(customers)).map_err(|e| format!("{e:?}"))?,
     ));
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
-        .env(CHILD, "1")
+    let mut command = match target {
+        RssTarget::Library => {
+            let mut c = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
+            c.env(CHILD, "1").stdout(Stdio::piped());
+            c
+        }
+        RssTarget::Cli(format) => {
+            let mut c = Command::new("/usr/bin/time");
+            c.args([
+                "-f",
+                "%M",
+                env!("CARGO_BIN_EXE_cxl"),
+                "eval",
+                policy_path,
+                "-",
+            ])
+            .args(["--format", format])
+            .stdout(Stdio::null());
+            c
+        }
+    };
+    let start = Instant::now();
+    let mut child = command
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| e.to_string())?;
@@ -268,13 +310,21 @@ fn measure_rss(policy: &'static Policy, events: u64) -> Result<(String, u64), St
     std::io::copy(&mut reader, &mut input).map_err(|e| e.to_string())?;
     drop(input);
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
-    }
-    Ok((
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-        customers,
-    ))
+    let secs = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = match target {
+        RssTarget::Library if out.status.success() => {
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        }
+        // `cxl eval` exits 1 on findings; GNU time passes the code on, and
+        // prints the peak (KiB) as the last line of stderr.
+        RssTarget::Cli(_) if matches!(out.status.code(), Some(0 | 1)) => {
+            let kib = stderr.lines().last().unwrap_or("").trim();
+            format!("-\t-\t-\t{kib} kB\t{secs:.1}")
+        }
+        _ => return Err(stderr.trim().to_string()),
+    };
+    Ok((line, customers))
 }
 
 fn generate(policy: &Policy, events: u64, path: &std::path::Path) -> u64 {
@@ -357,6 +407,9 @@ fn main() {
         .unwrap_or(1_000_000);
     let (text, policy_path) = policy_text();
     let policy = Policy::compile(&text).expect("the policy compiles");
+    if std::env::var("CXL_BENCH_ONLY").as_deref() == Ok("rss") {
+        return peak_rss(policy, policy_path);
+    }
     // `CXL_BENCH_FILE` reuses a log made earlier (by `cxl simulate`), and keeps it.
     let given = std::env::var_os("CXL_BENCH_FILE").map(std::path::PathBuf::from);
     let path = given.clone().unwrap_or_else(|| {
@@ -481,6 +534,12 @@ fn main() {
         "host memory latency, random loads over 512 KB / 4 MB / 64 MB: {latency_before} before, {} after",
         host_latency()
     );
+    peak_rss(policy, policy_path);
+}
+
+/// (d): peak RSS at each size of `CXL_BENCH_RSS`, of the library and of `cxl
+/// eval` with each output format, all with the same customers in flight.
+fn peak_rss(policy: Policy, policy_path: &str) {
     let runs = std::env::var("CXL_BENCH_RSS").unwrap_or_else(|_| "1000000,10000000".to_string());
     let runs: Vec<u64> = runs
         .split(',')
@@ -495,19 +554,27 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|");
     let policy: &'static Policy = Box::leak(Box::new(policy));
-    for n in runs {
-        match measure_rss(policy, n) {
-            Ok((line, customers)) => {
-                let cells: Vec<&str> = line.split('\t').collect();
-                if let [read, symbols, before, peak, secs] = cells[..] {
-                    println!(
-                        "| {n} events, {CONCURRENCY} in flight | {read} | {customers} | {symbols} | {before} | {peak} | {secs} |"
-                    );
-                } else {
-                    println!("| {n} | unexpected: {line} |");
+    let targets = [
+        ("library", RssTarget::Library),
+        ("cxl eval --format text", RssTarget::Cli("text")),
+        ("cxl eval --format json", RssTarget::Cli("json")),
+        ("cxl eval --format ndjson", RssTarget::Cli("ndjson")),
+    ];
+    for (what, target) in targets {
+        for &n in &runs {
+            match measure_rss(policy, policy_path, n, target) {
+                Ok((line, customers)) => {
+                    let cells: Vec<&str> = line.split('\t').collect();
+                    if let [read, symbols, before, peak, secs] = cells[..] {
+                        println!(
+                            "| {what}, {n} events, {CONCURRENCY} in flight | {read} | {customers} | {symbols} | {before} | {peak} | {secs} |"
+                        );
+                    } else {
+                        println!("| {what}, {n} | unexpected: {line} |");
+                    }
                 }
+                Err(e) => println!("| {what}, {n} | failed: {e} |"),
             }
-            Err(e) => println!("| {n} | failed: {e} |"),
         }
     }
 }
@@ -573,7 +640,11 @@ fn evaluate_on(policy: &Policy, path: &std::path::Path, threads: usize) -> Strin
             let mut reader = ReadAhead::new(reader);
             while let Some(record) = reader.next_record(&mut evaluator).expect("readable") {
                 match record {
-                    Record::Event(e) => drop(evaluator.push(e)),
+                    Record::Event(e) => {
+                        drop(evaluator.push(e));
+                        // As `cxl eval` does (to its escalations file).
+                        drop(evaluator.take_escalations());
+                    }
                     Record::Customer(c) => evaluator.push_customer(c),
                     Record::Rejected(r) => drop(evaluator.push_rejected(&r)),
                 }

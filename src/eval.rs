@@ -32,12 +32,14 @@ mod tally;
 mod timers;
 
 pub use ahead::ReadAhead;
+pub(crate) use condition::{attributes as condition_attributes, in_segment};
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
 pub use shard::{Output, RunError, RunOutcome, Sharded, Source};
 pub use summary::{
     EscalationRecord, FindingGroup, FindingRef, Health, InputCounts, JourneySummary, Problem,
     Report, RuleSummary, StepSummary, RED_SHARE, REJECTED_SHARE, UNMAPPED_SHARE, YELLOW_SHARE,
 };
+pub use tally::ESCALATIONS_PER_GROUP;
 
 use crate::compile::Program;
 use crate::events::{Customer, Event, Interner, Rejection, Symbol, Value};
@@ -62,7 +64,9 @@ pub struct AsOfError {
 pub enum Retention {
     /// Every finding.
     All,
-    /// At most this many per kind and rule; the rest are only counted.
+    /// At most this many findings per kind and rule, and this many times
+    /// [`ESCALATIONS_PER_GROUP`] escalations, the first in report order; the
+    /// rest are only counted.
     PerGroup(usize),
     /// None: the caller takes them from `push` as they come.
     None,
@@ -294,7 +298,7 @@ impl Evaluator {
     /// End of input: apply everything buffered, fire deadlines before `as_of`
     /// (default: the latest event time seen), close open journeys as abandoned or
     /// incomplete, and build the report.
-    /// With [`Retention::None`], take the last escalations with
+    /// Unless [`Retention::All`], take the last escalations with
     /// [`Evaluator::finish_streaming`] instead.
     ///
     /// An `as_of` earlier than an event already pushed is an [`AsOfError`]
@@ -306,7 +310,7 @@ impl Evaluator {
     }
 
     /// [`Evaluator::finish`], also returning the escalations not yet taken
-    /// (with [`Retention::None`]; empty otherwise).
+    /// (unless [`Retention::All`]; empty with it).
     pub fn finish_streaming(
         mut self,
         as_of: Option<Timestamp>,
@@ -380,8 +384,8 @@ impl Evaluator {
         IDLE_RECORDS - self.records % IDLE_RECORDS
     }
 
-    /// With [`Retention::None`], the escalations fired since the last call, for the
-    /// caller to route as they come; otherwise they wait in the report.
+    /// Unless [`Retention::All`], the escalations fired since the last call,
+    /// for the caller to route as they come; with `All` they wait in the report.
     pub fn take_escalations(&mut self) -> Vec<EscalationRecord> {
         self.tally.take_escalations()
     }

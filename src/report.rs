@@ -106,6 +106,70 @@ pub fn escalation_line(record: &EscalationRecord) -> serde_json::Result<String> 
     })
 }
 
+/// `--format json`, written as the run goes: the document opens with its
+/// `findings`, each written as it is decided ([`json_item`]), then its
+/// `escalations`, then the summary ([`json_summary`]). The key order is
+/// `findings`, `escalations`, then the summary's keys in [`Report`]'s order;
+/// the layout is serde_json's pretty one, so the whole reads as if printed at
+/// once. The document's first bytes.
+pub const JSON_OPEN: &str = "{\n  \"findings\": [";
+
+/// One finding or escalation of a [`JSON_OPEN`] document, as an array item:
+/// after `[` or the item before it (`first` says which), indented as serde's
+/// pretty printer indents an array inside the top-level object.
+pub fn json_item(value: &impl serde::Serialize, first: bool) -> serde_json::Result<String> {
+    let pretty = serde_json::to_string_pretty(value)?;
+    let sep = if first { "" } else { "," };
+    Ok(format!("{sep}\n    {}", pretty.replace('\n', "\n    ")))
+}
+
+/// What closes an array of [`json_item`]s: `]` on a line of its own, or
+/// straight after `[` when it had none.
+pub fn json_array_end(items: u64) -> &'static str {
+    if items == 0 {
+        "]"
+    } else {
+        "\n  ]"
+    }
+}
+
+/// The rest of a [`JSON_OPEN`] document after its `findings` array: the
+/// `escalations` key (whose items follow), then, from [`json_summary`], the
+/// summary.
+pub const JSON_ESCALATIONS: &str = ",\n  \"escalations\": [";
+
+/// The end of a [`JSON_OPEN`] document after its `escalations` array: every
+/// key of the report but `findings` and `escalations`, in the report's order,
+/// and the closing brace.
+pub fn json_summary(report: &Report) -> serde_json::Result<String> {
+    let pretty = serde_json::to_string_pretty(report)?;
+    let members: Vec<&str> = top_level_members(&pretty)
+        .into_iter()
+        .filter(|m| !m.starts_with("  \"findings\":") && !m.starts_with("  \"escalations\":"))
+        .collect();
+    Ok(format!(",\n{}\n}}\n", members.join(",\n")))
+}
+
+/// The members of a pretty-printed JSON object, each as printed (indented,
+/// without the comma after it). In serde's pretty layout a member of the
+/// top-level object starts a line with two spaces and a quote; anything
+/// nested is indented further, and no string holds a raw newline.
+fn top_level_members(pretty: &str) -> Vec<&str> {
+    let body = pretty
+        .strip_prefix("{\n")
+        .and_then(|b| b.strip_suffix("\n}"))
+        .unwrap_or("");
+    let mut starts: Vec<usize> = body.match_indices("\n  \"").map(|(at, _)| at + 1).collect();
+    starts.insert(0, 0);
+    starts
+        .iter()
+        .zip(starts.iter().skip(1).chain([&(body.len() + 1)]))
+        .filter_map(|(&start, &next)| body.get(start..next - 1))
+        .map(|m| m.strip_suffix(',').unwrap_or(m))
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
 fn header(out: &mut String, report: &Report, options: &TextOptions<'_>) {
     let i = &report.input;
     let _ = writeln!(
@@ -298,8 +362,11 @@ fn evidence_line(out: &mut String, e: &Evidence) {
 }
 
 fn escalations(out: &mut String, report: &Report, options: &TextOptions<'_>) {
-    let _ = writeln!(out, "\nescalations: {}", report.escalations.len());
-    for e in report.escalations.iter().take(options.show.max(1) * 4) {
+    // Counted in full; the report may keep only the first (see `Retention`).
+    let fired = report.escalations_fired;
+    let _ = writeln!(out, "\nescalations: {fired}");
+    let show = options.show.max(1) * crate::eval::ESCALATIONS_PER_GROUP;
+    for e in report.escalations.iter().take(show) {
         let who = match (&e.customer, &e.journey, e.instance, &e.step) {
             (Some(c), Some(j), Some(i), _) => format!("{c} {j}#{i}"),
             (_, Some(j), _, Some(s)) => format!("{j}.{s}"),
@@ -317,9 +384,9 @@ fn escalations(out: &mut String, report: &Report, options: &TextOptions<'_>) {
             escalation_explained(out, e);
         }
     }
-    let shown = report.escalations.len().min(options.show.max(1) * 4);
-    if report.escalations.len() > shown {
-        let _ = writeln!(out, "  ... and {} more", report.escalations.len() - shown);
+    let shown = report.escalations.len().min(show) as u64;
+    if fired > shown {
+        let _ = writeln!(out, "  ... and {} more", fired - shown);
     }
 }
 

@@ -148,6 +148,38 @@ fn check_a_missing_file_is_a_usage_error() {
     assert!(ran.stderr.contains("cannot read"), "{}", ran.stderr);
 }
 
+/// A directory is searched for `.cxl` files, recursively, in name order.
+#[test]
+fn check_a_directory_checks_every_policy_under_it() {
+    let ran = run(&["check", "--format", "json", "tests/fixtures/eval"]);
+    assert_eq!(ran.code, 1, "broken.cxl has an error: {}", ran.stderr);
+    let files: std::collections::BTreeSet<String> = json(&ran.stdout)
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["file"].as_str().expect("a file").to_string())
+        .collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        ["tests/fixtures/eval/broken.cxl"]
+    );
+    let ran = run(&["check", "tests/fixtures/eval"]);
+    let checked: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| l.ends_with("warnings") || l.ends_with("warning"))
+        .filter_map(|l| l.split(": ").next())
+        .collect();
+    assert_eq!(
+        checked,
+        [
+            "tests/fixtures/eval/broken.cxl",
+            "tests/fixtures/eval/claims.cxl",
+            "tests/fixtures/eval/crm_source.cxl"
+        ]
+    );
+}
+
 // ---- eval: formats -----------------------------------------------------------------
 
 #[test]
@@ -550,6 +582,80 @@ fn eval_on_a_live_stream_reports_as_records_come() {
     let status = child.wait().expect("cxl ends");
     reading.join().expect("all of stdout read");
     assert_eq!(status.code(), Some(0), "yellow and info findings only");
+}
+
+/// `--format json` keeps no list of findings: each goes into the document's
+/// `findings` array as it is decided (here while the input is still open),
+/// and the document the run ends with is whole, with every finding and
+/// escalation, `findings` first (memory that does not grow with the log).
+#[test]
+fn eval_json_writes_each_finding_into_the_document_as_it_is_decided() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command as Std, Stdio};
+    use std::time::Duration;
+    let mut child = Std::new(env!("CARGO_BIN_EXE_cxl"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["eval", "--format", "json", "--lateness", "0s", POLICY, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("cxl runs");
+    let mut stdin = child.stdin.take().expect("a pipe to cxl");
+    let stdout = child.stdout.take().expect("a pipe from cxl");
+    let (lines, arrived) = std::sync::mpsc::channel();
+    let reading = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.expect("cxl writes text")).is_err() {
+                break;
+            }
+        }
+    });
+    // A gold customer skips `acknowledge`: off the path, and escalated.
+    let log = "{\"customer\":\"c2\",\"step\":\"Claim reported\",\"time\":\"2026-03-01T10:00:00Z\",\"channel\":\"phone\",\"tier\":\"gold\"}\n\
+               {\"customer\":\"c2\",\"step\":\"decide\",\"time\":\"2026-03-01T10:20:00Z\"}\n";
+    stdin.write_all(log.as_bytes()).expect("cxl reads");
+    stdin.flush().expect("cxl reads");
+    let mut document = Vec::new();
+    while !document
+        .iter()
+        .any(|l: &String| l.contains("\"kind\": \"unexpected_step\""))
+    {
+        let line = arrived
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("the finding while the input is open: {document:?}"));
+        document.push(line);
+    }
+    assert_eq!(document[0], "{");
+    assert_eq!(document[1], "  \"findings\": [");
+    drop(stdin);
+    let status = child.wait().expect("cxl ends");
+    reading.join().expect("all of stdout read");
+    document.extend(arrived.try_iter());
+    assert_eq!(status.code(), Some(0), "yellow and info findings only");
+    let text = document.join("\n");
+    let report = json(&text);
+    let keys: Vec<&String> = report.as_object().expect("an object").keys().collect();
+    assert!(keys.contains(&&"as_of".to_string()), "{keys:?}");
+    assert!(
+        text.find("\"findings\"") < text.find("\"escalations\"")
+            && text.find("\"escalations\"") < text.find("\"as_of\""),
+        "findings, escalations, then the summary: {text}"
+    );
+    let findings = report["findings"].as_array().expect("findings");
+    let counted: u64 = report["finding_counts"]
+        .as_object()
+        .expect("finding_counts")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(findings.len() as u64, counted, "every finding is in it");
+    assert_eq!(report["findings_not_kept"], 0);
+    let escalations = report["escalations"].as_array().expect("escalations");
+    assert_eq!(
+        Some(escalations.len() as u64),
+        report["escalations_fired"].as_u64()
+    );
+    assert_eq!(escalations[0]["escalation"], "vip_off_path");
 }
 
 #[test]
@@ -1018,7 +1124,7 @@ fn eval_reads_a_csv_export_by_the_policys_source_settings() {
     let report = json(&ran.stdout);
     assert_eq!(report["input"]["events"], 6);
     assert_eq!(report["input"]["unmapped"], 0);
-    let found: Vec<(String, String, String)> = report["findings"]
+    let mut found: Vec<(String, String, String)> = report["findings"]
         .as_array()
         .expect("findings")
         .iter()
@@ -1027,16 +1133,19 @@ fn eval_reads_a_csv_export_by_the_policys_source_settings() {
             (s("kind"), s("customer"), s("time"))
         })
         .collect();
+    // In the order decided in the document; compared as a set.
+    found.sort();
     // 09:30 at +01:00 is 08:30Z: four hours later the answer has not come.
     let expected = [
         ("stalled", "T-2", "2026-03-01T12:30:00Z"),
         ("sla_breach", "T-2", "2026-03-01T14:30:00Z"),
         ("wrong_channel", "T-2", "2026-03-01T14:30:00Z"),
     ];
-    let expected: Vec<(String, String, String)> = expected
+    let mut expected: Vec<(String, String, String)> = expected
         .iter()
         .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
         .collect();
+    expected.sort();
     assert_eq!(found, expected);
     // A flag still wins over the policy: a comma delimiter reads no `Ticket ID` column.
     let flagged = run(&["eval", "--delimiter", ",", policy, log]);

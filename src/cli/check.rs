@@ -7,7 +7,7 @@ use cxl::diagnostic;
 /// Arguments of `cxl check`.
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// Policy files to check.
+    /// Policy files, or directories searched for `.cxl` files (recursively).
     #[arg(required = true)]
     files: Vec<String>,
     /// Output format.
@@ -24,10 +24,11 @@ pub fn run(args: &CheckArgs) -> u8 {
 }
 
 fn check(args: &CheckArgs) -> Result<u8, Stop> {
-    output::plan_policies(&args.files)?;
+    let files = common::policy_files(&args.files)?;
+    output::plan_policies(&files)?;
     let mut failed = false;
     let mut json = Vec::new();
-    for path in &args.files {
+    for path in &files {
         let text = match common::read_file(path) {
             Ok(text) => text,
             Err(code) => return Ok(code),

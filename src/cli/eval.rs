@@ -128,10 +128,11 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         .map_err(|e| format!("--as-of: {e}"))?;
     let lateness =
         cxl::syntax::parse_duration(&args.lateness).map_err(|e| format!("--lateness: {e}"))?;
+    // JSON and NDJSON write each finding as it is decided and keep none:
+    // their memory does not grow with the log. Text keeps what it shows.
     let retention = match args.format {
         EvalFormat::Text => Retention::PerGroup(args.show.max(1)),
-        EvalFormat::Json => Retention::All,
-        EvalFormat::Ndjson => Retention::None,
+        EvalFormat::Json | EvalFormat::Ndjson => Retention::None,
     };
     let options = EvalOptions {
         lateness,
@@ -149,13 +150,14 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         name,
         input_error,
         mut out,
-        files: [rejects, mut escalations],
+        streaming,
+        files: [rejects, escalations],
     } = if live || threads.get() == 1 {
         evaluate_here(args, &policy, options, as_of, targets, live)?
     } else {
         evaluate_sharded(args, &policy, options, as_of, targets, threads)?
     };
-    write_escalations(escalations.as_mut(), &report.escalations)?;
+    // Every escalation went to the file as it fired (no format keeps all).
     // The files are in place before the summary shows on stdout.
     for file in [rejects, escalations].into_iter().flatten() {
         file.finish()?;
@@ -170,9 +172,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
             };
             report::render_text(&report, &options)
         }
-        EvalFormat::Json => {
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
-        }
+        EvalFormat::Json => streaming.finish_json(&mut out, report.clone())?,
         EvalFormat::Ndjson => report::summary_line(&report).map_err(|e| e.to_string())? + "\n",
     };
     out.text(&rendered)?;
@@ -193,6 +193,8 @@ struct Evaluated {
     name: String,
     input_error: Option<String>,
     out: RecordWriter<std::io::StdoutLock<'static>>,
+    /// How stdout took the findings (a JSON document still to finish).
+    streaming: Streaming,
     /// The reject file and the escalations file, when asked for.
     files: [Option<OutputFile>; 2],
 }
@@ -226,7 +228,8 @@ fn evaluate_here(
             .for_each(|c| evaluator.push_customer(c));
     }
     let mut out = RecordWriter::stdout();
-    let streaming = args.format == EvalFormat::Ndjson;
+    let mut streaming = Streaming::new(args.format)?;
+    streaming.open(&mut out)?;
     let (mut read_options, input, name) = args.input.open_with(&args.log, &policy.source)?;
     evaluator.narrow(&mut read_options);
     let reader = EventReader::new(input, &name, 0, &read_options).map_err(|e| e.to_string())?;
@@ -246,7 +249,7 @@ fn evaluate_here(
         let mut sink = Sink {
             out: &mut out,
             escalations: escalations.as_mut(),
-            streaming,
+            streaming: &mut streaming,
         };
         match record {
             Record::Event(event) => {
@@ -292,14 +295,16 @@ fn evaluate_here(
     let mut sink = Sink {
         out: &mut out,
         escalations: escalations.as_mut(),
-        streaming,
+        streaming: &mut streaming,
     };
+    // Every escalation went to the file as it fired (no format keeps all).
     sink.emit(last, &fresh)?;
     Ok(Evaluated {
         report,
         name,
         input_error,
         out,
+        streaming,
         files: [rejects, escalations],
     })
 }
@@ -321,7 +326,8 @@ fn evaluate_sharded(
         customers.into_iter().for_each(|c| sharded.push_customer(c));
     }
     let mut out = RecordWriter::stdout();
-    let streaming = args.format == EvalFormat::Ndjson;
+    let mut streaming = Streaming::new(args.format)?;
+    streaming.open(&mut out)?;
     let (mut read_options, input, name) = args.input.open_with(&args.log, &policy.source)?;
     sharded.narrow(&mut read_options);
     let [mut rejects, mut escalations] = open_files(targets, false)?;
@@ -339,7 +345,7 @@ fn evaluate_sharded(
         Output::Decided(findings, fired) => Sink {
             out: &mut out,
             escalations: escalations.as_mut(),
-            streaming,
+            streaming: &mut streaming,
         }
         .emit(findings, &fired),
     });
@@ -355,6 +361,7 @@ fn evaluate_sharded(
         name,
         input_error: outcome.input_error.map(|e| e.to_string()),
         out,
+        streaming,
         files: [rejects, escalations],
     })
 }
@@ -388,11 +395,87 @@ fn read_customers(
 }
 
 /// Where findings and escalations go as they are decided: with `--format
-/// ndjson`, one line each on stdout; escalations also to the `--escalations` file.
+/// ndjson`, one line each on stdout; with `--format json`, the findings into
+/// the document's `findings` array on stdout and the escalations, until that
+/// array is closed, to a temporary file; escalations also to the
+/// `--escalations` file.
 struct Sink<'a, W: Write> {
     out: &'a mut RecordWriter<W>,
     escalations: Option<&'a mut OutputFile>,
-    streaming: bool,
+    streaming: &'a mut Streaming,
+}
+
+/// How stdout takes findings and escalations as they are decided.
+enum Streaming {
+    /// Not at all: text shows what the report kept.
+    No,
+    /// One NDJSON line each.
+    Ndjson,
+    /// Into a `--format json` document (see [`report::JSON_OPEN`]).
+    Json(JsonDocument),
+}
+
+/// What a `--format json` document being written has had so far.
+struct JsonDocument {
+    findings: u64,
+    escalations: u64,
+    /// The `escalations` array's items, held in a temporary file (not in
+    /// memory) until the `findings` array is closed.
+    held: std::io::BufWriter<File>,
+}
+
+impl Streaming {
+    fn new(format: EvalFormat) -> Result<Streaming, Stop> {
+        Ok(match format {
+            EvalFormat::Text => Streaming::No,
+            EvalFormat::Ndjson => Streaming::Ndjson,
+            EvalFormat::Json => {
+                let held = tempfile::tempfile()
+                    .map_err(|e| format!("cannot make a temporary file: {e}"))?;
+                Streaming::Json(JsonDocument {
+                    findings: 0,
+                    escalations: 0,
+                    held: std::io::BufWriter::new(held),
+                })
+            }
+        })
+    }
+
+    /// Begin the `--format json` document on `out` (nothing for the others).
+    fn open<W: Write>(&self, out: &mut RecordWriter<W>) -> Result<(), Stop> {
+        if let Streaming::Json(_) = self {
+            out.text(report::JSON_OPEN)?;
+        }
+        Ok(())
+    }
+
+    /// The rest of a `--format json` document, from the end of its
+    /// `findings`: the escalations held, then the summary. Every finding and
+    /// escalation is in the document, so none counts as not kept.
+    fn finish_json<W: Write>(
+        self,
+        out: &mut RecordWriter<W>,
+        mut report: Report,
+    ) -> Result<String, Stop> {
+        let Streaming::Json(doc) = self else {
+            return Ok(String::new());
+        };
+        out.text(report::json_array_end(doc.findings))?;
+        out.text(report::JSON_ESCALATIONS)?;
+        let failed = |e: std::io::Error| format!("cannot read back a temporary file: {e}");
+        let mut held = doc.held.into_inner().map_err(|e| failed(e.into_error()))?;
+        use std::io::{BufRead, Seek};
+        held.rewind().map_err(failed)?;
+        let mut held = std::io::BufReader::new(held);
+        let mut line = String::new();
+        while held.read_line(&mut line).map_err(failed)? > 0 {
+            out.text(&line)?;
+            line.clear();
+        }
+        out.text(report::json_array_end(doc.escalations))?;
+        report.findings_not_kept = 0;
+        Ok(report::json_summary(&report).map_err(|e| e.to_string())?)
+    }
 }
 
 impl<W: Write> Sink<'_, W> {
@@ -408,14 +491,33 @@ impl<W: Write> Sink<'_, W> {
 
     #[inline(never)]
     fn write(&mut self, findings: Vec<Finding>, fired: &[EscalationRecord]) -> Result<(), Stop> {
-        if self.streaming {
-            for f in findings {
-                self.out
-                    .line(&serde_json::to_string(&f).map_err(|e| e.to_string())?)?;
+        match self.streaming {
+            Streaming::No => {}
+            Streaming::Ndjson => {
+                for f in findings {
+                    self.out
+                        .line(&serde_json::to_string(&f).map_err(|e| e.to_string())?)?;
+                }
+                for record in fired {
+                    self.out
+                        .line(&report::escalation_line(record).map_err(|e| e.to_string())?)?;
+                }
             }
-            for record in fired {
-                self.out
-                    .line(&report::escalation_line(record).map_err(|e| e.to_string())?)?;
+            Streaming::Json(doc) => {
+                for f in findings {
+                    let item = report::json_item(&f, doc.findings == 0);
+                    self.out.text(&item.map_err(|e| e.to_string())?)?;
+                    doc.findings += 1;
+                }
+                for record in fired {
+                    let item = report::json_item(record, doc.escalations == 0);
+                    // Held apart as it will be printed, separator included.
+                    let item = item.map_err(|e| e.to_string())?;
+                    doc.held
+                        .write_all(item.as_bytes())
+                        .map_err(|e| format!("cannot write a temporary file: {e}"))?;
+                    doc.escalations += 1;
+                }
             }
         }
         write_escalations(self.escalations.as_deref_mut(), fired)

@@ -60,6 +60,7 @@ pub(super) fn observe(
     let reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
     let mut reader = ReadAhead::new(reader);
     let mut records = 0u64;
+    let mut escalations = Vec::new();
     while let Some(record) = reader
         .next_record(&mut evaluator)
         .map_err(|e| e.to_string())?
@@ -72,14 +73,19 @@ pub(super) fn observe(
             Record::Event(event) => {
                 flow.event(&event, evaluator.names());
                 flow.findings(&evaluator.push(event));
+                // The report keeps only the first escalations: the page
+                // counts them all by team.
+                escalations.extend(evaluator.take_escalations());
             }
             Record::Customer(customer) => evaluator.push_customer(customer),
             Record::Rejected(rejection) => flow.findings(&evaluator.push_rejected(&rejection)),
         }
     }
-    let (report, last) = evaluator
-        .finish(as_of)
+    let (mut report, last, fresh) = evaluator
+        .finish_streaming(as_of)
         .map_err(|e| format!("--as-of: {e}"))?;
+    escalations.extend(fresh);
+    report.escalations = escalations;
     flow.findings(&last);
     Ok((report, flow.finish()))
 }

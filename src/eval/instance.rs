@@ -70,15 +70,26 @@ impl CustomerState {
         }
     }
 
-    /// Empty the state, as new, keeping what it allocated.
+    /// Empty the state, as new, keeping what it allocated inline but not
+    /// what a rare customer spilled to the heap (a long reorder buffer, many
+    /// attributes or instances): a reused state that kept the largest of
+    /// every customer it served would make the pool of them creep up with
+    /// the length of the log.
     pub(crate) fn clear(&mut self) {
-        self.attrs.clear();
-        self.buffer.clear();
+        fn empty<A: smallvec::Array>(v: &mut SmallVec<A>) {
+            if v.spilled() {
+                *v = SmallVec::new();
+            } else {
+                v.clear();
+            }
+        }
+        empty(&mut self.attrs);
+        empty(&mut self.buffer);
         self.max_seen = i64::MIN;
         self.applied_max = i64::MIN;
         self.recent.clear();
-        self.instances.clear();
-        self.opened.clear();
+        empty(&mut self.instances);
+        empty(&mut self.opened);
     }
 
     /// Start loading into the cache what applying this customer's next event
@@ -375,7 +386,10 @@ impl Instance {
         self.worst = super::Level::Info;
         self.findings_at_escalation_check = None;
         self.last_finding = None;
-        self.escalations.clear();
+        // Few instances escalate: what one held is given back, not kept for
+        // every later customer of this reused instance (see
+        // `CustomerState::clear`).
+        self.escalations = Vec::new();
         // Exact from the start: nothing is due but abandonment, whose time
         // only moves later with progress; deadlines added later lower it.
         self.due_hint = compiled.abandon_after.map_or(i64::MAX, |after| {
@@ -480,6 +494,42 @@ mod tests {
         used.restart(1, b, 2, 7_000, Segments::new());
         let fresh = Instance::new(1, b, 2, 7_000, Segments::new());
         assert_eq!(format!("{used:?}"), format!("{fresh:?}"));
+    }
+
+    /// What a rare customer spilled to the heap, or an escalation held, is
+    /// not kept by the state or instance reused for the next customer, so the
+    /// pool of reused states does not creep up with the length of the log.
+    #[test]
+    fn a_reused_state_gives_back_what_a_rare_customer_grew() {
+        let mut state = CustomerState::new(Symbol(0));
+        for i in 0..5 {
+            state
+                .attrs
+                .push((Symbol(i), crate::events::Value::Number(1.0)));
+            state.opened.push((i as usize, 1));
+        }
+        assert!(state.attrs.spilled() && state.opened.spilled());
+        state.clear();
+        assert!(!state.attrs.spilled() && !state.opened.spilled());
+        assert!(state.attrs.is_empty() && state.opened.is_empty());
+
+        let policy = crate::compile::Policy::compile(
+            "journey a { goal y step x { } step y { } path x -> y }",
+        )
+        .expect("compiles");
+        let a = &policy.program.journeys[0];
+        let mut used = Instance::new(0, a, 1, 1_000, Segments::new());
+        for due in 0..9 {
+            used.escalations.push(FiredEscalation {
+                rule: 0,
+                next_tier: 1,
+                due,
+                level: super::super::Level::Red,
+                finding: None,
+            });
+        }
+        used.restart(0, a, 2, 7_000, Segments::new());
+        assert_eq!(used.escalations.capacity(), 0);
     }
 
     /// Record keys from few values, so that repeats are common, at the edges

@@ -208,15 +208,46 @@ struct RateCounter {
     buckets: Buckets,
 }
 
-/// Counts per time bucket, in bucket order: (visits, findings).
+/// A step-level rate's counts per time bucket, in bucket order: (bucket,
+/// (visits, findings)), a bucket being `time.div_euclid(width)`.
+///
+/// Plain data on purpose: the counts of two evaluators of one policy over
+/// parts of one log (shards by customer) add up bucket by bucket
+/// ([`Buckets::merge`]) to exactly the counts of one evaluator over the whole,
+/// whatever the order of either, so a sharded run decides its rates on the
+/// merged counts and gets the same escalations.
 ///
 /// A sorted vector, not a map: visits come nearly in time order, so the bucket
 /// is almost always the last one (one comparison, where a `BTreeMap` entry cost
 /// about 70 instructions a visit). An outlying timestamp only inserts one entry.
-#[derive(Default)]
-struct Buckets(Vec<(i64, (u64, u64))>);
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Buckets(Vec<(i64, (u64, u64))>);
 
 impl Buckets {
+    /// Add `other`'s counts to these, bucket by bucket (a sorted merge).
+    pub(crate) fn merge(&mut self, other: &Buckets) {
+        let mut merged = Vec::with_capacity(self.0.len() + other.0.len());
+        let (mut a, mut b) = (self.0.iter().peekable(), other.0.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    let (x, y) = (a.next(), b.next());
+                    x.zip(y)
+                        .map(|(x, y)| (x.0, (x.1 .0 + y.1 .0, x.1 .1 + y.1 .1)))
+                }
+                (Some(x), Some(y)) if x.0 < y.0 => a.next().copied(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next().copied(),
+                (Some(_), None) => a.next().copied(),
+                (None, None) => None,
+            };
+            match next {
+                Some(entry) => merged.push(entry),
+                None => break,
+            }
+        }
+        self.0 = merged;
+    }
+
     /// The counts of bucket `b`, zero when new.
     fn entry(&mut self, b: i64) -> &mut (u64, u64) {
         let at = match self.0.last() {
@@ -449,19 +480,31 @@ impl Tally {
         tally.judge(off_path, completed);
     }
 
-    /// Record an escalation: kept for the report, or with [`Retention::None`]
-    /// only counted and handed to the caller (see `Evaluator::take_escalations`),
-    /// so a long stream keeps no growing list.
+    /// Record an escalation: with [`Retention::All`] kept for the report; with
+    /// [`Retention::None`] only counted and handed to the caller (see
+    /// `Evaluator::take_escalations`), so a long stream keeps no growing list;
+    /// with [`Retention::PerGroup`] handed to the caller, and the first kept.
     pub(crate) fn escalation(&mut self, record: EscalationRecord) {
         self.escalations_fired += 1;
-        if self.retention == Retention::None {
-            self.fresh_escalations.push(record);
-        } else {
-            self.escalations.push(record);
+        match self.retention {
+            Retention::None => self.fresh_escalations.push(record),
+            Retention::All => self.escalations.push(record),
+            Retention::PerGroup(n) => {
+                // Every one goes to the caller; only the first in report
+                // order are kept, sorted and cut whenever twice as many piled
+                // up, so memory stays flat.
+                let keep = n.saturating_mul(ESCALATIONS_PER_GROUP);
+                self.fresh_escalations.push(record.clone());
+                self.escalations.push(record);
+                if self.escalations.len() >= keep.saturating_mul(2).max(64) {
+                    sort_escalations(&mut self.escalations);
+                    self.escalations.truncate(keep);
+                }
+            }
         }
     }
 
-    /// The escalations recorded since the last call, with [`Retention::None`].
+    /// The escalations recorded since the last call, unless [`Retention::All`].
     pub(crate) fn take_escalations(&mut self) -> Vec<EscalationRecord> {
         std::mem::take(&mut self.fresh_escalations)
     }
@@ -567,14 +610,11 @@ impl Tally {
     /// The report, from the counts.
     fn report(mut self, program: &Program, as_of: Timestamp) -> Report {
         self.kept.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        self.escalations.sort_by(|a, b| {
-            (a.time, &a.escalation, &a.customer, a.tier).cmp(&(
-                b.time,
-                &b.escalation,
-                &b.customer,
-                b.tier,
-            ))
-        });
+        sort_escalations(&mut self.escalations);
+        if let Retention::PerGroup(n) = self.retention {
+            self.escalations
+                .truncate(n.saturating_mul(ESCALATIONS_PER_GROUP));
+        }
         let journeys: Vec<JourneySummary> = program
             .journeys
             .iter()
@@ -685,6 +725,23 @@ impl Tally {
     }
 }
 
+/// With [`Retention::PerGroup`]`(n)`, the report keeps the first `n` times
+/// this many escalations in report order (the text output shows as many).
+pub const ESCALATIONS_PER_GROUP: usize = 4;
+
+/// Escalations in report order: by time, escalation, customer and tier, in
+/// the order they fired among equals (a stable sort).
+fn sort_escalations(records: &mut [EscalationRecord]) {
+    records.sort_by(|a, b| {
+        (a.time, &a.escalation, &a.customer, a.tier).cmp(&(
+            b.time,
+            &b.escalation,
+            &b.customer,
+            b.tier,
+        ))
+    });
+}
+
 /// The rates (escalation indices) that count step `s` of journey `j`.
 fn rates_at(table: &[Vec<Vec<usize>>], j: usize, s: StepId) -> &[usize] {
     table
@@ -710,6 +767,23 @@ mod tests {
                 if finding { ours.1 += 1; theirs.1 += 1 } else { ours.0 += 1; theirs.0 += 1 }
             }
             prop_assert_eq!(buckets.0, map.into_iter().collect::<Vec<_>>());
+        }
+
+        /// Counts split in two in any way and merged are the counts of the whole.
+        #[test]
+        fn merged_buckets_count_like_the_whole(
+            visits in prop::collection::vec((-5i64..40, any::<bool>(), any::<bool>()), 0..200),
+        ) {
+            let (mut whole, mut left, mut right) =
+                (Buckets::default(), Buckets::default(), Buckets::default());
+            for (b, finding, side) in visits {
+                let part = if side { &mut left } else { &mut right };
+                for counts in [whole.entry(b), part.entry(b)] {
+                    if finding { counts.1 += 1 } else { counts.0 += 1 }
+                }
+            }
+            left.merge(&right);
+            prop_assert_eq!(left, whole);
         }
     }
 }

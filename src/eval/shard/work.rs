@@ -10,9 +10,8 @@ use crate::events::Event;
 /// An evaluator in a shard, and what it decided but has not handed on.
 pub(super) struct Shard {
     pub(super) evaluator: Evaluator,
-    /// With [`crate::eval::Retention::None`]: findings are handed on as
-    /// decided; otherwise the tally keeps them (with their stamps).
-    streaming: bool,
+    /// What is handed on as decided (the rest the tally keeps).
+    hand_out: HandOut,
     out: Vec<Finding>,
     marks: Vec<Mark>,
     pieces: Vec<Piece>,
@@ -21,10 +20,10 @@ pub(super) struct Shard {
 impl Shard {
     pub(super) fn new(mut evaluator: Evaluator) -> Shard {
         evaluator.tally.keep_stamps();
-        let streaming = evaluator.options.retention == crate::eval::Retention::None;
+        let hand_out = HandOut::of(evaluator.options.retention);
         Shard {
             evaluator,
-            streaming,
+            hand_out,
             out: Vec::new(),
             marks: Vec::new(),
             pieces: Vec::new(),
@@ -40,17 +39,18 @@ impl Shard {
         evaluator.records = record;
         evaluator.tally.stamp = Stamp::push(tick);
         evaluator.apply_event(event, &mut self.out);
-        if !self.streaming {
+        if !self.hand_out.escalations {
             self.out.clear();
             return;
         }
         let escalations = evaluator.take_escalations();
-        if !self.out.is_empty() || !escalations.is_empty() {
+        let findings = self.hand_out.findings(&mut self.out);
+        if !findings.is_empty() || !escalations.is_empty() {
             self.pieces.push(Piece {
                 stamp: Stamp::push(tick),
                 customer: None,
                 rejection: None,
-                findings: std::mem::take(&mut self.out),
+                findings,
                 escalations,
             });
         }
@@ -63,10 +63,15 @@ impl Shard {
         self.evaluator.records = record;
         self.evaluator
             .sweep_idle(watermark, &mut self.out, Some(&mut self.marks));
-        if self.streaming {
-            let cut = cut(&mut self.out, &mut self.evaluator, &mut self.marks, |key| {
-                Stamp::sweep(tick, key)
-            });
+        if self.hand_out.escalations {
+            let hand_out = self.hand_out;
+            let cut = cut(
+                &mut self.out,
+                &mut self.evaluator,
+                &mut self.marks,
+                hand_out,
+                |key| Stamp::sweep(tick, key),
+            );
             self.pieces.extend(cut);
         } else {
             self.out.clear();
@@ -86,14 +91,16 @@ impl Shard {
     pub(super) fn finish(mut self, as_of_ms: i64) -> FromShard {
         let evaluator = &mut self.evaluator;
         evaluator.finish_customers(as_of_ms, &mut self.out, Some(&mut self.marks));
-        if !self.streaming {
+        if !self.hand_out.escalations {
             self.out.clear();
             self.marks.clear();
         }
-        let mut pieces: Vec<Piece> = cut(&mut self.out, evaluator, &mut self.marks, |_| {
-            Stamp::finish()
-        })
-        .collect();
+        let hand_out = self.hand_out;
+        let mut pieces: Vec<Piece> =
+            cut(&mut self.out, evaluator, &mut self.marks, hand_out, |_| {
+                Stamp::finish()
+            })
+            .collect();
         for piece in &mut pieces {
             let first = piece.findings.first().and_then(|f| f.customer.as_ref());
             let first =
@@ -109,23 +116,56 @@ impl Shard {
     }
 }
 
+/// What a shard hands on as decided: with
+/// [`Retention::None`](crate::eval::Retention::None) findings and escalations;
+/// with `PerGroup` the escalations only (the report keeps the findings it
+/// shows, and every escalation goes out, as [`Evaluator::take_escalations`]
+/// gives them); with `All` nothing (the report keeps everything).
+#[derive(Clone, Copy)]
+struct HandOut {
+    findings: bool,
+    escalations: bool,
+}
+
+impl HandOut {
+    fn of(retention: crate::eval::Retention) -> HandOut {
+        use crate::eval::Retention;
+        HandOut {
+            findings: retention == Retention::None,
+            escalations: retention != Retention::All,
+        }
+    }
+
+    /// The findings in `out` to hand out (taken), or none (`out` cleared).
+    fn findings(self, out: &mut Vec<Finding>) -> Vec<Finding> {
+        if self.findings {
+            std::mem::take(out)
+        } else {
+            out.clear();
+            Vec::new()
+        }
+    }
+}
+
 /// The findings and escalations of a sweep or of the end, cut into one piece
 /// per customer who had any, by `marks` (which it empties).
 fn cut<'a>(
     out: &'a mut Vec<Finding>,
     evaluator: &mut Evaluator,
     marks: &'a mut Vec<Mark>,
+    hand_out: HandOut,
     stamp: impl Fn(u64) -> Stamp + 'a,
 ) -> impl Iterator<Item = Piece> + 'a {
     let mut findings = out.drain(..);
     let mut escalations = evaluator.take_escalations().into_iter();
     let (mut f, mut e) = (0, 0);
     marks.drain(..).filter_map(move |mark| {
+        let mut theirs: Vec<Finding> = findings.by_ref().take(mark.findings - f).collect();
         let piece = Piece {
             stamp: stamp(mark.key),
             customer: None,
             rejection: None,
-            findings: findings.by_ref().take(mark.findings - f).collect(),
+            findings: hand_out.findings(&mut theirs),
             escalations: escalations.by_ref().take(mark.escalations - e).collect(),
         };
         (f, e) = (mark.findings, mark.escalations);

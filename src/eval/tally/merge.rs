@@ -166,21 +166,7 @@ fn merge_rates(mine: &mut [Option<super::RateCounter>], theirs: Vec<Option<super
         let (Some(mine), Some(theirs)) = (mine.as_mut(), theirs) else {
             continue;
         };
-        // Both sorted by bucket: one pass, not an insertion each (a bucket
-        // one part has and the other has not is common).
-        let ours = std::mem::take(&mut mine.buckets.0);
-        let mut merged = Vec::with_capacity(ours.len().max(theirs.buckets.0.len()));
-        let mut theirs = theirs.buckets.0.into_iter().peekable();
-        for (bucket, counts) in ours {
-            while let Some(before) = theirs.next_if(|(b, _)| *b < bucket) {
-                merged.push(before);
-            }
-            let same = theirs.next_if(|(b, _)| *b == bucket).map(|(_, c)| c);
-            let (visits, flagged) = same.unwrap_or_default();
-            merged.push((bucket, (counts.0 + visits, counts.1 + flagged)));
-        }
-        merged.extend(theirs);
-        mine.buckets.0 = merged;
+        mine.buckets.merge(&theirs.buckets);
     }
 }
 
