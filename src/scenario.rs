@@ -19,6 +19,8 @@ pub struct TestResult {
     pub name: String,
     /// 1-based line of the test in the policy.
     pub line: usize,
+    /// The whole test declaration in the policy, for reports that point at it.
+    pub span: Span,
     /// One line per expectation that did not hold; empty when the test passed.
     pub failures: Vec<String>,
 }
@@ -57,6 +59,7 @@ fn run_test(policy: &Policy, text: &str, test: &TestCase) -> TestResult {
             return TestResult {
                 name: test.name.value.clone(),
                 line: line(test.span),
+                span: test.span,
                 failures,
             };
         }
@@ -71,6 +74,7 @@ fn run_test(policy: &Policy, text: &str, test: &TestCase) -> TestResult {
     TestResult {
         name: test.name.value.clone(),
         line: line(test.span),
+        span: test.span,
         failures,
     }
 }

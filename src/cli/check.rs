@@ -3,6 +3,7 @@
 use super::common::{self, DiagnosticFormat, Stop, EXIT_FINDINGS, EXIT_OK};
 use super::output;
 use cxl::diagnostic;
+use cxl::report::{self, annotation};
 
 /// Arguments of `cxl check`.
 #[derive(clap::Args)]
@@ -27,6 +28,7 @@ fn check(args: &CheckArgs) -> Result<u8, Stop> {
     output::plan_policies(&args.files)?;
     let mut failed = false;
     let mut json = Vec::new();
+    let mut annotations = Vec::new();
     for path in &args.files {
         let text = match common::read_file(path) {
             Ok(text) => text,
@@ -44,11 +46,23 @@ fn check(args: &CheckArgs) -> Result<u8, Stop> {
             DiagnosticFormat::Json => {
                 json.extend(diagnostic::to_json(&diagnostics, path, &text));
             }
+            DiagnosticFormat::Sarif | DiagnosticFormat::Github => {
+                annotations.extend(annotation::from_diagnostics(&diagnostics, path, &text));
+            }
         }
     }
-    if args.format == DiagnosticFormat::Json {
-        let out = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
-        output::print(&(out + "\n"))?;
+    match args.format {
+        DiagnosticFormat::Human => {}
+        DiagnosticFormat::Json => {
+            let out = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+            output::print(&(out + "\n"))?;
+        }
+        DiagnosticFormat::Sarif => {
+            let sarif = report::render_sarif(&annotation::diagnostic_rules(), &annotations);
+            let out = serde_json::to_string_pretty(&sarif).map_err(|e| e.to_string())?;
+            output::print(&(out + "\n"))?;
+        }
+        DiagnosticFormat::Github => output::print(&report::render_github(&annotations))?,
     }
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
 }

@@ -53,6 +53,10 @@ pub enum DiagnosticFormat {
     Human,
     /// One JSON array of diagnostics (stdout), for machines.
     Json,
+    /// One SARIF 2.1.0 document (stdout), for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (stdout), one annotation per line.
+    Github,
 }
 
 /// Read a file, or say why not on stderr.

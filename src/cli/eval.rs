@@ -11,7 +11,7 @@ use cxl::eval::{
     RunError, Sharded,
 };
 use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
-use cxl::report::{self, TextOptions};
+use cxl::report::{self, annotation, TextOptions};
 use cxl::Policy;
 use jiff::Timestamp;
 use std::fs::File;
@@ -27,6 +27,10 @@ pub enum EvalFormat {
     Json,
     /// One finding per line as it is decided, then the summary as the last line.
     Ndjson,
+    /// One SARIF 2.1.0 document: a result per finding, at its rule in the policy.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per finding.
+    Github,
 }
 
 /// Which findings fail the run.
@@ -130,7 +134,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         cxl::syntax::parse_duration(&args.lateness).map_err(|e| format!("--lateness: {e}"))?;
     let retention = match args.format {
         EvalFormat::Text => Retention::PerGroup(args.show.max(1)),
-        EvalFormat::Json => Retention::All,
+        EvalFormat::Json | EvalFormat::Sarif | EvalFormat::Github => Retention::All,
         EvalFormat::Ndjson => Retention::None,
     };
     let options = EvalOptions {
@@ -174,6 +178,20 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
         }
         EvalFormat::Ndjson => report::summary_line(&report).map_err(|e| e.to_string())? + "\n",
+        EvalFormat::Sarif | EvalFormat::Github => {
+            let files = annotation::FindingFiles {
+                policy: &args.policy,
+                policy_text: &text,
+                log: &name,
+            };
+            let annotations = annotation::from_findings(&report.findings, files);
+            if args.format == EvalFormat::Github {
+                report::render_github(&annotations)
+            } else {
+                let sarif = report::render_sarif(&annotation::finding_rules(), &annotations);
+                serde_json::to_string_pretty(&sarif).map_err(|e| e.to_string())? + "\n"
+            }
+        }
     };
     out.text(&rendered)?;
     out.flush()?;

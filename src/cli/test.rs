@@ -1,9 +1,12 @@
-//! `cxl test FILES`: run the policies' inline tests; text or JUnit XML for CI.
+//! `cxl test FILES`: run the policies' inline tests; text, or for CI JUnit XML,
+//! JSON, SARIF or GitHub workflow commands.
 
 use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use super::output;
+use cxl::report::{self, annotation};
 use cxl::scenario::{run_tests, TestResult};
 use cxl::Policy;
+use serde_json::json;
 
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -12,6 +15,12 @@ pub enum TestFormat {
     Text,
     /// JUnit XML, for CI systems.
     Junit,
+    /// One JSON document: every test with its status, and the totals.
+    Json,
+    /// One SARIF 2.1.0 document: a result per failed test, at the test.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per failed test.
+    Github,
 }
 
 /// Arguments of `cxl test`.
@@ -33,13 +42,18 @@ pub fn run(args: &TestArgs) -> u8 {
 fn test(args: &TestArgs) -> Result<u8, Stop> {
     output::plan_policies(&args.files)?;
     let mut suites = Vec::new();
+    let mut annotations = Vec::new();
     for path in &args.files {
         let text = match common::read_file(path) {
             Ok(text) => text,
             Err(code) => return Ok(code),
         };
         match Policy::compile(&text) {
-            Ok(policy) => suites.push((path.clone(), run_tests(&policy, &text))),
+            Ok(policy) => {
+                let results = run_tests(&policy, &text);
+                annotations.extend(annotation::from_tests(&results, path, &text));
+                suites.push((path.clone(), results));
+            }
             Err(diagnostics) => {
                 common::print_human(&diagnostics, path, &text);
                 to_stderr!("{path}: {}", common::count_summary(&diagnostics));
@@ -50,6 +64,14 @@ fn test(args: &TestArgs) -> Result<u8, Stop> {
     let out = match args.format {
         TestFormat::Text => text(&suites),
         TestFormat::Junit => junit(&suites),
+        TestFormat::Json => {
+            serde_json::to_string_pretty(&json(&suites)).map_err(|e| e.to_string())? + "\n"
+        }
+        TestFormat::Sarif => {
+            let sarif = report::render_sarif(&annotation::test_rules(), &annotations);
+            serde_json::to_string_pretty(&sarif).map_err(|e| e.to_string())? + "\n"
+        }
+        TestFormat::Github => report::render_github(&annotations),
     };
     output::print(&out)?;
     let failed = suites.iter().flat_map(|(_, r)| r).any(|r| !r.passed());
@@ -75,6 +97,30 @@ fn text(suites: &[(String, Vec<TestResult>)]) -> String {
     }
     out.push_str(&format!("\n{passed} passed, {failed} failed\n"));
     out
+}
+
+/// Every test with its file, line, status and failures, then the totals
+/// (schema: `schemas/test.schema.json`).
+fn json(suites: &[(String, Vec<TestResult>)]) -> serde_json::Value {
+    let tests: Vec<serde_json::Value> = suites
+        .iter()
+        .flat_map(|(path, results)| results.iter().map(move |r| (path, r)))
+        .map(|(path, r)| {
+            json!({
+                "name": r.name,
+                "file": path,
+                "line": r.line,
+                "status": if r.passed() { "passed" } else { "failed" },
+                "message": (!r.passed()).then(|| r.failures.join("\n")),
+                "failures": r.failures,
+            })
+        })
+        .collect();
+    let failed = tests.iter().filter(|t| t["status"] == "failed").count();
+    json!({
+        "tests": tests,
+        "totals": { "tests": tests.len(), "passed": tests.len() - failed, "failed": failed },
+    })
 }
 
 fn junit(suites: &[(String, Vec<TestResult>)]) -> String {
