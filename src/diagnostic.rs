@@ -5,9 +5,11 @@
 //! caller decides how to show them. Messages follow Cedar's rules: lowercase, no
 //! final period, the user's names in backticks, one line; the why goes in `help`.
 
+mod levels;
 mod source;
 mod span;
 
+pub use levels::{Levels, LevelsError};
 use serde::Serialize;
 use source::SourceText;
 pub use span::Span;
@@ -103,6 +105,8 @@ pub enum Code {
     NoGoal,
     /// W0409: a segment that no journey or rule uses.
     UnusedSegment,
+    /// W0410: a `# cxl: allow(...)` comment that silences nothing.
+    UnusedSuppression,
     /// E0701: a path expands to more graph nodes than the compiler allows.
     PathTooLarge,
 }
@@ -147,6 +151,7 @@ impl Code {
         Code::WarningNeverFires,
         Code::NoGoal,
         Code::UnusedSegment,
+        Code::UnusedSuppression,
         Code::PathTooLarge,
     ];
 
@@ -244,11 +249,20 @@ impl Code {
             ),
             Code::NoGoal => ("W0408", "a journey with no `goal`"),
             Code::UnusedSegment => ("W0409", "a segment that no journey or rule uses"),
+            Code::UnusedSuppression => (
+                "W0410",
+                "a `# cxl: allow(...)` comment that silences nothing",
+            ),
             Code::PathTooLarge => (
                 "E0701",
                 "a path expands to more graph nodes than the compiler allows",
             ),
         }
+    }
+
+    /// The code written as `text` (`W0401`), if there is one.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == text)
     }
 
     /// The level a diagnostic with this code has.

@@ -1,6 +1,6 @@
 //! `cxl check FILES`: every problem of every file, at once.
 
-use super::common::{self, DiagnosticFormat, Stop, EXIT_FINDINGS, EXIT_OK};
+use super::common::{self, DiagnosticFormat, LintArgs, Stop, EXIT_FINDINGS, EXIT_OK};
 use super::output;
 use cxl::diagnostic;
 use cxl::report::{self, annotation};
@@ -14,18 +14,18 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: DiagnosticFormat,
-    /// Treat warnings as errors (exit 1 when there are any).
-    #[arg(long)]
-    deny_warnings: bool,
+    #[command(flatten)]
+    lints: LintArgs,
 }
 
-/// Check every file; exit 1 if any has an error (or a warning with `--deny-warnings`).
+/// Check every file; exit 1 if any has an error (or a warning `--deny` makes one).
 pub fn run(args: &CheckArgs) -> u8 {
     check(args).unwrap_or_else(|stop| stop.exit_code())
 }
 
 fn check(args: &CheckArgs) -> Result<u8, Stop> {
     output::plan_policies(&args.files)?;
+    let levels = args.lints.levels()?;
     let mut failed = false;
     let mut json = Vec::new();
     let mut annotations = Vec::new();
@@ -34,10 +34,8 @@ fn check(args: &CheckArgs) -> Result<u8, Stop> {
             Ok(text) => text,
             Err(code) => return Ok(code),
         };
-        let diagnostics = cxl::check_source(&text);
-        failed |= diagnostics
-            .iter()
-            .any(|d| d.is_error() || args.deny_warnings);
+        let diagnostics = levels.apply(cxl::check_source(&text));
+        failed |= diagnostics.iter().any(|d| d.is_error());
         match args.format {
             DiagnosticFormat::Human => {
                 common::print_human(&diagnostics, path, &text);

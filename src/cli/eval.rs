@@ -3,7 +3,7 @@
 //! `--fail-on`, 3 when the run judged too little to be a verdict. A live stream's
 //! watermark moves on whenever its input pauses.
 
-use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_UNJUDGED};
+use super::common::{self, LintArgs, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_UNJUDGED};
 use super::input::InputArgs;
 use super::output::{self, OutputFile, RecordWriter};
 use cxl::eval::{
@@ -91,6 +91,8 @@ pub struct EvalArgs {
     /// one thread.
     #[arg(long, value_name = "N")]
     threads: Option<NonZeroUsize>,
+    #[command(flatten)]
+    lints: LintArgs,
 }
 
 /// Run the evaluation.
@@ -113,7 +115,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     )?;
     let text =
         common::read_file(&args.policy).map_err(|_| format!("cannot read `{}`", args.policy))?;
-    let policy = match Policy::compile(&text) {
+    let policy = match common::compile(&text, &args.lints.levels()?) {
         Ok(policy) => policy,
         Err(diagnostics) => {
             common::print_human(&diagnostics, &args.policy, &text);

@@ -1,11 +1,10 @@
 //! `cxl test FILES`: run the policies' inline tests; text, or for CI JUnit XML,
 //! JSON, SARIF or GitHub workflow commands.
 
-use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::common::{self, LintArgs, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use super::output;
 use cxl::report::{self, annotation};
 use cxl::scenario::{run_tests, TestResult};
-use cxl::Policy;
 use serde_json::json;
 
 /// How results are printed.
@@ -32,6 +31,8 @@ pub struct TestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: TestFormat,
+    #[command(flatten)]
+    lints: LintArgs,
 }
 
 /// Run every test; exit 1 when one fails, 2 when a policy does not compile.
@@ -41,6 +42,7 @@ pub fn run(args: &TestArgs) -> u8 {
 
 fn test(args: &TestArgs) -> Result<u8, Stop> {
     output::plan_policies(&args.files)?;
+    let levels = args.lints.levels()?;
     let mut suites = Vec::new();
     let mut annotations = Vec::new();
     for path in &args.files {
@@ -48,7 +50,7 @@ fn test(args: &TestArgs) -> Result<u8, Stop> {
             Ok(text) => text,
             Err(code) => return Ok(code),
         };
-        match Policy::compile(&text) {
+        match common::compile(&text, &levels) {
             Ok(policy) => {
                 let results = run_tests(&policy, &text);
                 annotations.extend(annotation::from_tests(&results, path, &text));
