@@ -115,10 +115,12 @@ fn check_as_github_commands_one_line_per_diagnostic() {
         "--deny-warnings",
         "tests/fixtures/invalid/W0401_step_not_in_path.cxl",
     ]);
-    assert_eq!(code, 1, "--deny-warnings still fails on a warning");
+    assert_eq!(code, 1, "--deny-warnings fails on a warning, made an error");
     assert!(
-        out.lines()
-            .all(|l| l.starts_with("::warning file=tests/fixtures/invalid/W0401")),
+        !out.is_empty()
+            && out
+                .lines()
+                .all(|l| l.starts_with("::error file=tests/fixtures/invalid/W0401")),
         "{out}"
     );
 }

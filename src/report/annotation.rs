@@ -1,4 +1,4 @@
-//! What the CI formats ([`super::sarif`], [`super::github`]) render: one list of
+//! What the CI formats ([`super::render_sarif`], [`super::render_github`]) render: one list of
 //! [`Annotation`]s, each a rule's result at a place in a file, made from the
 //! diagnostics of `check`, the failed tests of `test` or the findings of `eval`,
 //! and the [`Rule`]s they come from (the one table of diagnostic codes, the
