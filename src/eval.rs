@@ -32,6 +32,7 @@ mod tally;
 mod timers;
 
 pub use ahead::ReadAhead;
+pub(crate) use condition::{attributes as condition_attributes, in_segment};
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
 pub use shard::{Output, RunError, RunOutcome, Sharded};
 pub use summary::{

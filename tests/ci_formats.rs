@@ -210,7 +210,7 @@ fn test_results_as_json_sarif_and_github() {
     let doc = json(&out);
     assert_eq!(
         doc["totals"],
-        serde_json::json!({"tests": 2, "passed": 1, "failed": 1})
+        serde_json::json!({"tests": 2, "passed": 1, "failed": 1, "check_errors": 0})
     );
     let failed = &doc["tests"][1];
     assert_eq!(failed["name"], "an acknowledgement on time breaks it too");
@@ -219,9 +219,24 @@ fn test_results_as_json_sarif_and_github() {
         (Some(TESTS), Some(20))
     );
     assert_eq!(failed["status"], "failed");
+    // The message is the explanation `cxl test` prints: the failure, then what
+    // happened instead; `failures` has the same, structured.
     assert_eq!(
         failed["message"],
-        "line 24: expected broken claim.acknowledge for c1, but there was none"
+        "line 24: expected broken claim.acknowledge for c1, but there was none\n  \
+         c1 got: incomplete on claim\n  \
+         c1's events: report at 2026-03-02T09:00:00Z, acknowledge at +30m"
+    );
+    assert_eq!(
+        failed["failures"],
+        serde_json::json!([{
+            "line": 24,
+            "message": "expected broken claim.acknowledge for c1, but there was none",
+            "context": [
+                "c1 got: incomplete on claim",
+                "c1's events: report at 2026-03-02T09:00:00Z, acknowledge at +30m"
+            ]
+        }])
     );
     assert_eq!(doc["tests"][0]["status"], "passed");
     assert_eq!(doc["tests"][0]["message"], Value::Null);
@@ -232,6 +247,12 @@ fn test_results_as_json_sarif_and_github() {
     assert_eq!(results(&sarif).len(), 1, "one failed test");
     let result = &results(&sarif)[0];
     assert_eq!(result["ruleId"], "test_failed");
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("\n  c1 got: incomplete on claim\n  c1's events: report at 2026-03-02T09:00:00Z, acknowledge at +30m")),
+        "the explanation is in the message: {result}"
+    );
     let region = &result["locations"][0]["physicalLocation"]["region"];
     assert_eq!(
         (region["startLine"].as_u64(), region["endLine"].as_u64()),
@@ -245,7 +266,8 @@ fn test_results_as_json_sarif_and_github() {
         out,
         "::error file=tests/fixtures/ci/tests.cxl,line=20,endLine=25,title=test_failed::test \
          `an acknowledgement on time breaks it too` failed%0Aline 24: expected broken \
-         claim.acknowledge for c1, but there was none\n"
+         claim.acknowledge for c1, but there was none%0A  c1 got: incomplete on claim%0A  \
+         c1's events: report at 2026-03-02T09:00:00Z, acknowledge at +30m\n"
     );
 
     let (code, out) = run(&["test", "--format", "github", "examples/claims.cxl"]);

@@ -148,6 +148,38 @@ fn check_a_missing_file_is_a_usage_error() {
     assert!(ran.stderr.contains("cannot read"), "{}", ran.stderr);
 }
 
+/// A directory is searched for `.cxl` files, recursively, in name order.
+#[test]
+fn check_a_directory_checks_every_policy_under_it() {
+    let ran = run(&["check", "--format", "json", "tests/fixtures/eval"]);
+    assert_eq!(ran.code, 1, "broken.cxl has an error: {}", ran.stderr);
+    let files: std::collections::BTreeSet<String> = json(&ran.stdout)
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["file"].as_str().expect("a file").to_string())
+        .collect();
+    assert_eq!(
+        files.into_iter().collect::<Vec<_>>(),
+        ["tests/fixtures/eval/broken.cxl"]
+    );
+    let ran = run(&["check", "tests/fixtures/eval"]);
+    let checked: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| l.ends_with("warnings") || l.ends_with("warning"))
+        .filter_map(|l| l.split(": ").next())
+        .collect();
+    assert_eq!(
+        checked,
+        [
+            "tests/fixtures/eval/broken.cxl",
+            "tests/fixtures/eval/claims.cxl",
+            "tests/fixtures/eval/crm_source.cxl"
+        ]
+    );
+}
+
 // ---- eval: formats -----------------------------------------------------------------
 
 #[test]

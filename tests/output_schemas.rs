@@ -415,6 +415,16 @@ fn test_results_follow_the_schema() {
     let results = parse(&out, "cxl test --format json");
     assert_valid(&validator, &results, "cxl test --format json");
     assert!(results["totals"]["passed"].as_u64() > Some(1), "{results}");
+    // A policy that does not check: its errors are failed tests.
+    let (code, out) = cxl(&["test", "--format", "json", "tests/fixtures/eval/broken.cxl"]);
+    assert_eq!(code, 2, "the policy does not check");
+    let results = parse(&out, "cxl test --format json (does not check)");
+    assert_valid(
+        &validator,
+        &results,
+        "cxl test --format json (does not check)",
+    );
+    assert_eq!(results["totals"]["check_errors"], 1, "{results}");
 }
 
 /// The schemas matter: outputs with a field missing, added, misspelt or of the

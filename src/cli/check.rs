@@ -8,7 +8,7 @@ use cxl::report::{self, annotation};
 /// Arguments of `cxl check`.
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// Policy files to check.
+    /// Policy files, or directories searched for `.cxl` files (recursively).
     #[arg(required = true)]
     files: Vec<String>,
     /// Output format.
@@ -24,12 +24,13 @@ pub fn run(args: &CheckArgs) -> u8 {
 }
 
 fn check(args: &CheckArgs) -> Result<u8, Stop> {
-    output::plan_policies(&args.files)?;
+    let files = common::policy_files(&args.files)?;
+    output::plan_policies(&files)?;
     let levels = args.lints.levels()?;
     let mut failed = false;
     let mut json = Vec::new();
     let mut annotations = Vec::new();
-    for path in &args.files {
+    for path in &files {
         let text = match common::read_file(path) {
             Ok(text) => text,
             Err(code) => return Ok(code),

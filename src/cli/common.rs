@@ -102,6 +102,41 @@ pub fn compile(text: &str, levels: &Levels) -> Result<Policy, Vec<Diagnostic>> {
     }
 }
 
+/// The `.cxl` files named or found under the directories named (recursively,
+/// each directory's in name order; symlinked directories are not followed), for
+/// `check`, `test` and `fmt`.
+pub fn policy_files(paths: &[String]) -> Result<Vec<String>, Stop> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+        if meta.is_dir() {
+            walk(std::path::Path::new(path), &mut files)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &std::path::Path, files: &mut Vec<String>) -> Result<(), Stop> {
+    let read = |e: std::io::Error| format!("cannot read `{}`: {e}", dir.display());
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(read)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(read)?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let kind = entry.file_type().map_err(read)?;
+        if kind.is_dir() {
+            walk(&path, files)?;
+        } else if path.extension().is_some_and(|e| e == "cxl") {
+            files.push(path.to_string_lossy().into_owned());
+        }
+    }
+    Ok(())
+}
+
 /// Read a file, or say why not on stderr.
 pub fn read_file(path: &str) -> Result<String, u8> {
     std::fs::read_to_string(path).map_err(|error| {

@@ -7,7 +7,6 @@
 use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK};
 use super::output::{self, RecordWriter};
 use cxl::format::{format, FormatError};
-use std::path::Path;
 
 /// Arguments of `cxl fmt`.
 #[derive(clap::Args)]
@@ -31,7 +30,7 @@ pub fn run(args: &FmtArgs) -> u8 {
 }
 
 fn fmt(args: &FmtArgs) -> Result<u8, Stop> {
-    let files = policy_files(&args.paths)?;
+    let files = common::policy_files(&args.paths)?;
     let mut stdout = RecordWriter::stdout();
     let mut failed = false;
     for path in &files {
@@ -71,40 +70,6 @@ fn fmt(args: &FmtArgs) -> Result<u8, Stop> {
     }
     stdout.flush()?;
     Ok(if failed { EXIT_FINDINGS } else { EXIT_OK })
-}
-
-/// The `.cxl` files named or found under the directories named, each
-/// directory's in name order.
-fn policy_files(paths: &[String]) -> Result<Vec<String>, Stop> {
-    let mut files = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-        if meta.is_dir() {
-            walk(Path::new(path), &mut files)?;
-        } else {
-            files.push(path.clone());
-        }
-    }
-    Ok(files)
-}
-
-fn walk(dir: &Path, files: &mut Vec<String>) -> Result<(), Stop> {
-    let read = |e: std::io::Error| format!("cannot read `{}`: {e}", dir.display());
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(read)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(read)?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let kind = entry.file_type().map_err(read)?;
-        if kind.is_dir() {
-            walk(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "cxl") {
-            files.push(path.to_string_lossy().into_owned());
-        }
-    }
-    Ok(())
 }
 
 /// Replaces the file through a temporary file beside it.

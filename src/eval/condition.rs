@@ -142,6 +142,55 @@ fn ordering(lhs: &Val<'_>, rhs: &Val<'_>) -> Option<Ordering> {
     }
 }
 
+/// Whether a customer with these attributes (and nothing else known) is in
+/// segment `segment` of `program`: what the evaluator decides when an instance
+/// opens, for the test runner to say why a customer was outside a journey.
+pub(crate) fn in_segment(
+    program: &crate::compile::Program,
+    segment: usize,
+    attrs: &[(Symbol, Value)],
+) -> bool {
+    struct Known<'a>(&'a [(Symbol, Value)]);
+    impl Facts for Known<'_> {
+        fn attr(&self, key: Symbol) -> Option<&Value> {
+            self.0.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v)
+        }
+        // A segment's condition reads attributes only (the checker's E0208).
+        fn in_segment(&self, _: usize) -> bool {
+            false
+        }
+        fn off_path(&self, _: usize) -> bool {
+            false
+        }
+        fn broken(&self, _: usize, _: Option<StepId>) -> bool {
+            false
+        }
+        fn reached(&self, _: Option<usize>, _: &[Option<StepId>]) -> bool {
+            false
+        }
+    }
+    program
+        .index
+        .segment_when
+        .get(segment)
+        .and_then(Option::as_ref)
+        .is_some_and(|when| holds(when, &Known(attrs)))
+}
+
+/// Every attribute `cond` reads, in order of first mention.
+pub(crate) fn attributes(cond: &Cond, out: &mut Vec<Symbol>) {
+    match cond {
+        Cond::Attr(key) if !out.contains(key) => out.push(*key),
+        Cond::List(items) => items.iter().for_each(|c| attributes(c, out)),
+        Cond::Not(inner) => attributes(inner, out),
+        Cond::And(l, r) | Cond::Or(l, r) | Cond::Compare(_, l, r) | Cond::In(l, r) => {
+            attributes(l, out);
+            attributes(r, out);
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,17 +216,23 @@ pub fn from_diagnostics(diagnostics: &[Diagnostic], file: &str, text: &str) -> V
 }
 
 /// The failed tests of the policy file `file`, whose text is `text`, each at
-/// the test's declaration.
-pub fn from_tests(results: &[TestResult], file: &str, text: &str) -> Vec<Annotation> {
+/// the test's declaration, its message the failures with what happened instead.
+pub fn from_tests<'a>(
+    results: impl IntoIterator<Item = &'a TestResult>,
+    file: &str,
+    text: &str,
+) -> Vec<Annotation> {
     let lines = LineIndex::new(text);
     results
-        .iter()
+        .into_iter()
         .filter(|r| !r.passed())
         .map(|r| {
             let mut message = format!("test `{}` failed", r.name);
-            for why in &r.failures {
-                message.push('\n');
-                message.push_str(why);
+            for failure in &r.failures {
+                message.push_str(&format!("\n{failure}"));
+                for line in &failure.context {
+                    message.push_str(&format!("\n  {line}"));
+                }
             }
             Annotation {
                 rule: TEST_FAILED.to_string(),
