@@ -229,7 +229,9 @@ fn deny_warnings_honours_the_comments_and_reaches_test_and_eval() {
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
 
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("suppressions");
-    let policy = dir.join("warnings.cxl");
+    // A file of its own: `allow_and_deny_on_the_command_line` rewrites
+    // `warnings.cxl` while this test runs, and a reader can catch it truncated.
+    let policy = dir.join("denied.cxl");
     std::fs::write(&policy, POLICY).expect("a scratch policy");
     let test = Command::cargo_bin("cxl")
         .expect("the cxl binary")
