@@ -95,6 +95,7 @@ mod program;
 mod render;
 mod rules;
 mod sources;
+mod suppress;
 #[cfg(test)]
 mod tests;
 

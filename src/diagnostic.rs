@@ -5,9 +5,11 @@
 //! caller decides how to show them. Messages follow Cedar's rules: lowercase, no
 //! final period, the user's names in backticks, one line; the why goes in `help`.
 
+mod levels;
 mod source;
 mod span;
 
+pub use levels::{Levels, LevelsError};
 use serde::Serialize;
 use source::SourceText;
 pub use span::Span;
@@ -103,6 +105,8 @@ pub enum Code {
     NoGoal,
     /// W0409: a segment that no journey or rule uses.
     UnusedSegment,
+    /// W0410: a `# cxl: allow(...)` comment that silences nothing.
+    UnusedSuppression,
     /// E0701: a path expands to more graph nodes than the compiler allows.
     PathTooLarge,
 }
@@ -147,51 +151,118 @@ impl Code {
         Code::WarningNeverFires,
         Code::NoGoal,
         Code::UnusedSegment,
+        Code::UnusedSuppression,
         Code::PathTooLarge,
     ];
 
     /// The stable code, e.g. `E0101`.
     pub fn as_str(self) -> &'static str {
+        self.entry().0
+    }
+
+    /// What the code means, in one line (for rule lists such as SARIF's).
+    pub fn summary(self) -> &'static str {
+        self.entry().1
+    }
+
+    /// The one table of codes: the stable code and what it means.
+    fn entry(self) -> (&'static str, &'static str) {
         match self {
-            Code::Syntax => "E0101",
-            Code::UnterminatedString => "E0102",
-            Code::UnbalancedBrace => "E0103",
-            Code::InvalidDuration => "E0104",
-            Code::InvalidNumber => "E0105",
-            Code::InvalidTimestamp => "E0106",
-            Code::InvalidRepetition => "E0107",
-            Code::UnexpectedCharacter => "E0108",
-            Code::NestingTooDeep => "E0109",
-            Code::UnknownSegment => "E0201",
-            Code::UnknownJourney => "E0202",
-            Code::UnknownStep => "E0203",
-            Code::UnknownExpectationSet => "E0204",
-            Code::UnknownModule => "E0205",
-            Code::UnknownMetric => "E0206",
-            Code::DuplicateName => "E0207",
-            Code::UnknownFunction => "E0208",
-            Code::UnknownCustomer => "E0209",
-            Code::UnknownEscalation => "E0210",
-            Code::DuplicateClause => "E0211",
-            Code::MissingClause => "E0212",
-            Code::UnknownSetting => "E0213",
-            Code::InvalidSetting => "E0214",
-            Code::TypeMismatch => "E0301",
-            Code::NotBoolean => "E0302",
-            Code::BadArgument => "E0303",
-            Code::ConflictingAttributeType => "E0304",
-            Code::OutOfRange => "E0305",
-            Code::StepNotInPath => "W0401",
-            Code::GoalUnreachable => "E0402",
-            Code::DeadEndStep => "W0403",
-            Code::AnchorNeverPrecedes => "E0404",
-            Code::ContradictoryThresholds => "E0405",
-            Code::NoRecipient => "E0406",
-            Code::WarningNeverFires => "W0407",
-            Code::NoGoal => "W0408",
-            Code::UnusedSegment => "W0409",
-            Code::PathTooLarge => "E0701",
+            Code::Syntax => ("E0101", "the text does not follow the grammar"),
+            Code::UnterminatedString => ("E0102", "a string literal is never closed"),
+            Code::UnbalancedBrace => ("E0103", "a `{` is never closed, or a `}` closes nothing"),
+            Code::InvalidDuration => (
+                "E0104",
+                "a duration literal is malformed (unknown unit, overflow)",
+            ),
+            Code::InvalidNumber => ("E0105", "a number literal is malformed or too large"),
+            Code::InvalidTimestamp => ("E0106", "a timestamp literal is malformed"),
+            Code::InvalidRepetition => (
+                "E0107",
+                "repetition bounds are backwards or too large (`{3,1}`)",
+            ),
+            Code::UnexpectedCharacter => ("E0108", "a character that cannot start any token"),
+            Code::NestingTooDeep => (
+                "E0109",
+                "an expression or path nested deeper than the parser allows",
+            ),
+            Code::UnknownSegment => ("E0201", "a segment name that is not declared"),
+            Code::UnknownJourney => ("E0202", "a journey name that is not declared"),
+            Code::UnknownStep => ("E0203", "a step name that is not declared in the journey"),
+            Code::UnknownExpectationSet => ("E0204", "an expectation set that is not declared"),
+            Code::UnknownModule => ("E0205", "a `use` of a module that does not exist"),
+            Code::UnknownMetric => ("E0206", "a metric that is not declared"),
+            Code::DuplicateName => ("E0207", "a name declared twice in the same namespace"),
+            Code::UnknownFunction => ("E0208", "a function that does not exist in conditions"),
+            Code::UnknownCustomer => ("E0209", "a test refers to a customer it does not declare"),
+            Code::UnknownEscalation => (
+                "E0210",
+                "a test refers to an escalation that is not declared",
+            ),
+            Code::DuplicateClause => (
+                "E0211",
+                "a clause that may appear once appears twice (two `goal`s)",
+            ),
+            Code::MissingClause => (
+                "E0212",
+                "a clause that is required is missing (a journey with no `path`)",
+            ),
+            Code::UnknownSetting => ("E0213", "a `source` setting that does not exist"),
+            Code::InvalidSetting => ("E0214", "a `source` setting with a value it cannot take"),
+            Code::TypeMismatch => (
+                "E0301",
+                "two sides of a comparison have types that cannot be compared",
+            ),
+            Code::NotBoolean => ("E0302", "a condition that is not true/false"),
+            Code::BadArgument => (
+                "E0303",
+                "a function called with the wrong number or kind of arguments",
+            ),
+            Code::ConflictingAttributeType => {
+                ("E0304", "one attribute used as two different types")
+            }
+            Code::OutOfRange => (
+                "E0305",
+                "a value outside its allowed range (a metric's range, a percentage over 100)",
+            ),
+            Code::StepNotInPath => (
+                "W0401",
+                "a step declared but never used in the journey's `path`",
+            ),
+            Code::GoalUnreachable => ("E0402", "the goal cannot be reached by any path"),
+            Code::DeadEndStep => (
+                "W0403",
+                "a step from which no path reaches the journey's goal",
+            ),
+            Code::AnchorNeverPrecedes => (
+                "E0404",
+                "a time limit anchored to a step that can never come before its target",
+            ),
+            Code::ContradictoryThresholds => (
+                "E0405",
+                "thresholds that contradict each other, so one can never be met",
+            ),
+            Code::NoRecipient => ("E0406", "an escalation that notifies nobody"),
+            Code::WarningNeverFires => (
+                "W0407",
+                "a warning time at or after the time limit, so it never warns",
+            ),
+            Code::NoGoal => ("W0408", "a journey with no `goal`"),
+            Code::UnusedSegment => ("W0409", "a segment that no journey or rule uses"),
+            Code::UnusedSuppression => (
+                "W0410",
+                "a `# cxl: allow(...)` comment that silences nothing",
+            ),
+            Code::PathTooLarge => (
+                "E0701",
+                "a path expands to more graph nodes than the compiler allows",
+            ),
         }
+    }
+
+    /// The code written as `text` (`W0401`), if there is one.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == text)
     }
 
     /// The level a diagnostic with this code has.

@@ -1,11 +1,19 @@
 //! Stage `report`: renderings of one [`Report`]. Text for a person (summary
 //! first, then findings grouped by rule with the policy line quoted); JSON comes
 //! from serde directly; NDJSON ends with [`summary_line`]; one self-contained
-//! HTML page with the journey maps ([`render_html`]).
+//! HTML page with the journey maps ([`render_html`]). The CI formats, SARIF
+//! ([`render_sarif`]) and GitHub workflow commands ([`render_github`]), render
+//! the findings of a report, the failed tests of `cxl test` or the diagnostics
+//! of `cxl check` alike, from one list of [`annotation::Annotation`]s.
 
+pub mod annotation;
+mod github;
 mod html;
+mod sarif;
 
+pub use github::render_github;
 pub use html::{render_html, HtmlInput};
+pub use sarif::{render_sarif, SARIF_SCHEMA};
 
 use crate::eval::{EscalationRecord, Evidence, Finding, Health, Report};
 use std::fmt::Write;

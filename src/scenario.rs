@@ -28,6 +28,8 @@ pub struct TestResult {
     pub name: String,
     /// 1-based line of the test in the policy.
     pub line: usize,
+    /// The whole test declaration in the policy, for reports that point at it.
+    pub span: Span,
     /// One per expectation that did not hold; empty when the test passed.
     pub failures: Vec<Failure>,
     /// What the scenario exercised of the policy, for coverage.
@@ -161,6 +163,7 @@ pub fn run_test(policy: &Policy, text: &str, test: &TestCase) -> TestResult {
             return TestResult {
                 name: test.name.value.clone(),
                 line: line(test.span),
+                span: test.span,
                 failures,
                 exercised: Exercised::default(),
             };
@@ -180,6 +183,7 @@ pub fn run_test(policy: &Policy, text: &str, test: &TestCase) -> TestResult {
     TestResult {
         name: test.name.value.clone(),
         line: line(test.span),
+        span: test.span,
         failures,
         exercised: Exercised::of(policy, &outcome),
     }

@@ -465,6 +465,11 @@ fn every_verb() -> Vec<Vec<&'static str>> {
         vec!["simulate", "--customers", "1000", POLICY],
         vec!["test", POLICY],
         vec!["test", "--format", "junit", POLICY],
+        vec!["test", "--format", "json", POLICY],
+        vec!["check", "--format", "sarif", BROKEN_POLICY],
+        vec!["check", "--format", "github", BROKEN_POLICY],
+        vec!["eval", "--format", "sarif", POLICY, LOG],
+        vec!["eval", "--format", "github", POLICY, LOG],
     ]
 }
 

@@ -355,6 +355,28 @@ fn garbage_text_gets_diagnostics_not_a_crash() {
     assert_eq!(server.wait(), 0);
 }
 
+/// The editor shows what `cxl check` shows: a `# cxl: allow(...)` comment
+/// silences its warning as it is typed, and one that silences nothing is W0410.
+#[test]
+fn diagnostics_honour_suppressions() {
+    let mut server = Server::start();
+    server.initialize();
+    let text = "journey j {\n  goal b\n  step a\n  step b\n  step c\n  path a -> b\n}\n";
+    let diagnostics = server.open(text);
+    let codes: Vec<&Value> = diagnostics.iter().map(|d| &d["code"]).collect();
+    assert_eq!(codes, [&json!("W0401")], "{diagnostics:?}");
+    let silenced = text.replace("  step c\n", "  step c  # cxl: allow(W0401)\n");
+    assert_eq!(server.change(2, &silenced), Vec::<Value>::new());
+    let moved = text.replace("  step b\n", "  step b  # cxl: allow(W0401)\n");
+    let diagnostics = server.change(3, &moved);
+    let codes: Vec<&Value> = diagnostics.iter().map(|d| &d["code"]).collect();
+    assert_eq!(codes, [&json!("W0410"), &json!("W0401")], "{diagnostics:?}");
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        position(&moved, "W0401", 0, 0)
+    );
+}
+
 /// The VS Code grammar highlights every keyword the parser knows: a keyword added to
 /// `grammar/cxl.pest` without the grammar fails here.
 #[test]

@@ -1,8 +1,10 @@
 //! The machine-readable outputs of `cxl` follow the JSON Schemas in `schemas/`
 //! (draft 2020-12): `eval --format json` and `--format ndjson` (each line), the
 //! `--escalations` and `--reject-file` files, `check --format json`,
-//! `profile --format json` and `graph --format json`, on the bundled examples,
-//! every diagnostic fixture, and the real public logs of `examples/real/`.
+//! `profile --format json` and `graph --format json`, `test --format json`, on
+//! the bundled examples, every diagnostic fixture, and the real public logs of
+//! `examples/real/`; and the SARIF of `check`, `test` and `eval` against the
+//! official SARIF 2.1.0 schema (`schemas/sarif-2.1.0.json`).
 //!
 //! The schemas are strict (required fields, enums for levels and kinds, no
 //! unknown fields where the shape is fixed), so a change to an output that the
@@ -324,6 +326,107 @@ fn check_diagnostics_follow_the_schema() {
     );
 }
 
+/// The official SARIF 2.1.0 schema (OASIS, with errata 01; JSON Schema draft 4).
+fn sarif_schema() -> Validator {
+    let path = repo().join("schemas/sarif-2.1.0.json");
+    let text = fs::read_to_string(&path).expect("schemas/sarif-2.1.0.json");
+    let schema: Value = serde_json::from_str(&text).expect("the SARIF schema is JSON");
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-04/schema#");
+    jsonschema::draft4::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("the SARIF schema: {e}"))
+}
+
+/// `cxl ARGS --format sarif` against the official schema; its results.
+fn assert_sarif(validator: &Validator, args: &[&str], expected_code: i32) -> Vec<Value> {
+    let args = with(args, &["--format", "sarif"]);
+    let what = format!("cxl {}", args.join(" "));
+    let (code, out) = cxl(&args);
+    assert_eq!(code, expected_code, "{what}");
+    let sarif = parse(&out, &what);
+    assert_valid(validator, &sarif, &what);
+    assert_eq!(
+        sarif["$schema"],
+        "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+    );
+    sarif["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn sarif_outputs_follow_the_official_schema() {
+    let validator = sarif_schema();
+    let mut files = policies("tests/fixtures/invalid");
+    files.extend(policies("examples"));
+    files.extend(policies("examples/real"));
+    let check: Vec<&str> = std::iter::once("check")
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let results = assert_sarif(&validator, &check, 1);
+    assert!(
+        results.len() >= files.len() / 2,
+        "{} results",
+        results.len()
+    );
+    assert!(
+        results.iter().any(|r| r["relatedLocations"].is_array()),
+        "secondary labels"
+    );
+
+    let results = assert_sarif(&validator, &["test", "tests/fixtures/ci/tests.cxl"], 1);
+    assert_eq!(results.len(), 1, "one failed test");
+    let results = assert_sarif(&validator, &["test", "examples/claims.cxl"], 0);
+    assert!(results.is_empty());
+
+    // The smaller real logs: the larger ones give hundreds of megabytes of the
+    // same shapes, and their JSON reports are checked above.
+    let real = [REAL[0], REAL[2], REAL[3], REAL[6]];
+    let logs = EXAMPLES
+        .iter()
+        .map(|&(p, l)| (p.to_string(), l.to_string(), &[][..]));
+    let real = real.iter().map(|(p, l, extra)| {
+        (
+            format!("examples/real/{p}"),
+            format!("examples/real/logs/{l}"),
+            *extra,
+        )
+    });
+    for (policy, log, extra) in logs.chain(real) {
+        let args = with(&["eval", &policy, &log, "--fail-on", "never"], extra);
+        let results = assert_sarif(&validator, &args, 0);
+        assert!(!results.is_empty(), "{policy} on {log}: findings");
+    }
+}
+
+#[test]
+fn test_results_follow_the_schema() {
+    let validator = schema("test.schema.json");
+    let mut files = policies("examples");
+    files.push("tests/fixtures/ci/tests.cxl".to_string());
+    let args: Vec<&str> = ["test", "--format", "json"]
+        .into_iter()
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let (code, out) = cxl(&args);
+    assert_eq!(code, 1, "the fixture has a failing test");
+    let results = parse(&out, "cxl test --format json");
+    assert_valid(&validator, &results, "cxl test --format json");
+    assert!(results["totals"]["passed"].as_u64() > Some(1), "{results}");
+    // A policy that does not check: its errors are failed tests.
+    let (code, out) = cxl(&["test", "--format", "json", "tests/fixtures/eval/broken.cxl"]);
+    assert_eq!(code, 2, "the policy does not check");
+    let results = parse(&out, "cxl test --format json (does not check)");
+    assert_valid(
+        &validator,
+        &results,
+        "cxl test --format json (does not check)",
+    );
+    assert_eq!(results["totals"]["check_errors"], 1, "{results}");
+}
+
 /// The schemas matter: outputs with a field missing, added, misspelt or of the
 /// wrong type are refused.
 mod strictness {
@@ -408,6 +511,29 @@ mod strictness {
         ]);
         let report = parse(&out, "the report");
         refused(&line, &report, "the whole report as an NDJSON line");
+    }
+
+    #[test]
+    fn a_sarif_result_with_a_wrong_field_is_refused() {
+        let validator = sarif_schema();
+        let (_, out) = cxl(&[
+            "check",
+            "--format",
+            "sarif",
+            "tests/fixtures/invalid/E0203_unknown_step.cxl",
+        ]);
+        let sarif = parse(&out, "sarif");
+        assert_valid(&validator, &sarif, "sarif");
+        let mut bad = sarif.clone();
+        bad["runs"][0]["results"][0]["level"] = json!("red");
+        refused(&validator, &bad, "a level SARIF does not have");
+        let mut bad = sarif.clone();
+        bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+            json!(0);
+        refused(&validator, &bad, "a line 0");
+        let mut bad = sarif;
+        bad["runs"][0]["results"][0]["message"] = json!("text");
+        refused(&validator, &bad, "a message that is not a message object");
     }
 
     #[test]

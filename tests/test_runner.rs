@@ -1,6 +1,7 @@
 //! `cxl test` as a user runs it: failures that say what happened instead,
 //! `--filter`, `--coverage` and `--coverage-min`, JUnit with `file`, `line` and
-//! `time`, and a report (text or JUnit) even when a policy does not check.
+//! `time`, and a report in every format (text, JUnit, JSON, SARIF, GitHub) even
+//! when a policy does not check.
 //!
 //! The fixture `tests/fixtures/test_runner/gold_claims.cxl` has one passing test
 //! and two failing ones: a customer outside the journey because of a typo in
@@ -238,4 +239,81 @@ fn a_directory_runs_the_tests_of_every_policy_under_it() {
     assert!(missing
         .stderr
         .starts_with("error: cannot read `tests/fixtures/no-such-dir`"));
+}
+
+#[test]
+fn a_policy_that_does_not_check_still_gets_a_json_sarif_and_github_report() {
+    let ran = run(&["test", "--format", "json", POLICY, BROKEN_POLICY]);
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&ran.stdout).expect("one JSON document");
+    assert_eq!(
+        doc["totals"],
+        serde_json::json!({"tests": 4, "passed": 1, "failed": 3, "check_errors": 1})
+    );
+    let error = &doc["tests"][3];
+    assert_eq!(
+        error["name"],
+        "does not check: E0203 journey `claim` has no step `setled`"
+    );
+    assert_eq!(
+        (error["file"].as_str(), error["line"].as_u64()),
+        (Some(BROKEN_POLICY), Some(5))
+    );
+    assert_eq!(error["status"], "failed");
+    // The other policy's failures carry their explanation.
+    assert!(
+        doc["tests"][1]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\n  c1 was outside journey `claim`")),
+        "{}",
+        doc["tests"][1]
+    );
+
+    // SARIF and GitHub: the error itself, at its place, as `cxl check` gives it.
+    let ran = run(&["test", "--format", "sarif", POLICY, BROKEN_POLICY]);
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    let sarif: serde_json::Value = serde_json::from_str(&ran.stdout).expect("one JSON document");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let rules: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    assert_eq!(rules, ["test_failed", "test_failed", "E0203"]);
+    let location = &results[2]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], BROKEN_POLICY);
+    assert_eq!(location["region"]["startLine"], 5);
+
+    let ran = run(&["test", "--format", "github", POLICY, BROKEN_POLICY]);
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    let lines: Vec<&str> = ran.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", ran.stdout);
+    assert!(
+        lines[0].contains("%0A  c1 was outside journey `claim`"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[2].starts_with(&format!(
+            "::error file={BROKEN_POLICY},line=5,col=18,endLine=5,endColumn=23,title=E0203::journey `claim` has no step `setled`"
+        )),
+        "{}",
+        lines[2]
+    );
+}
+
+#[test]
+fn coverage_goes_to_stderr_with_every_format_for_machines() {
+    for format in ["json", "sarif", "github"] {
+        let plain = run(&["test", "--format", format, POLICY]);
+        let covered = run(&["test", "--format", format, "--coverage", POLICY]);
+        assert_eq!(covered.code, 1, "{format}: {}", covered.stderr);
+        assert_eq!(covered.stdout, plain.stdout, "{format}: stdout unchanged");
+        assert!(
+            covered
+                .stderr
+                .contains(&format!("coverage of {POLICY}: 7/12  58%")),
+            "{format}: {}",
+            covered.stderr
+        );
+    }
 }

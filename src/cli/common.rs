@@ -2,7 +2,8 @@
 //! how a run that stops early ends.
 
 use super::output::WriteError;
-use cxl::diagnostic::{self, Diagnostic};
+use cxl::diagnostic::{self, Diagnostic, Levels};
+use cxl::Policy;
 use std::io::{IsTerminal, Write};
 
 /// Exit code: nothing at or above the threshold.
@@ -53,6 +54,52 @@ pub enum DiagnosticFormat {
     Human,
     /// One JSON array of diagnostics (stdout), for machines.
     Json,
+    /// One SARIF 2.1.0 document (stdout), for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (stdout), one annotation per line.
+    Github,
+}
+
+/// `--allow CODE` and `--deny CODE|warnings`: the command line's say over
+/// warnings, after the policy's own `# cxl: allow(...)` comments.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LintArgs {
+    /// Silence the warning CODE (repeatable).
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// Make the warning CODE an error, or every warning with `--deny warnings`
+    /// (repeatable).
+    #[arg(long, value_name = "CODE")]
+    deny: Vec<String>,
+    /// The same as `--deny warnings`.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+impl LintArgs {
+    /// The levels asked for, or why they cannot be (a usage error).
+    pub fn levels(&self) -> Result<Levels, Stop> {
+        let deny = self.deny.iter().map(String::as_str);
+        let deny = deny.chain(self.deny_warnings.then_some("warnings"));
+        Levels::new(self.allow.iter().map(String::as_str), deny)
+            .map_err(|e| Stop::Usage(format!("--allow/--deny: {e}")))
+    }
+}
+
+/// Compile a policy with `levels` applied to its diagnostics: a warning made
+/// an error fails it as an error does.
+pub fn compile(text: &str, levels: &Levels) -> Result<Policy, Vec<Diagnostic>> {
+    match Policy::compile(text) {
+        Ok(mut policy) => {
+            let warnings = levels.apply(std::mem::take(&mut policy.warnings));
+            if warnings.iter().any(Diagnostic::is_error) {
+                return Err(warnings);
+            }
+            policy.warnings = warnings;
+            Ok(policy)
+        }
+        Err(diagnostics) => Err(levels.apply(diagnostics)),
+    }
 }
 
 /// The `.cxl` files named or found under the directories named (recursively,

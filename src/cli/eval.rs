@@ -3,7 +3,7 @@
 //! `--fail-on`, 3 when the run judged too little to be a verdict. A live stream's
 //! watermark moves on whenever its input pauses.
 
-use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_UNJUDGED};
+use super::common::{self, LintArgs, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_UNJUDGED};
 use super::input::InputArgs;
 use super::output::{self, OutputFile, RecordWriter};
 use cxl::eval::{
@@ -11,7 +11,7 @@ use cxl::eval::{
     RunError, Sharded, Source,
 };
 use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
-use cxl::report::{self, TextOptions};
+use cxl::report::{self, annotation, TextOptions};
 use cxl::Policy;
 use jiff::Timestamp;
 use std::fs::File;
@@ -27,6 +27,10 @@ pub enum EvalFormat {
     Json,
     /// One finding per line as it is decided, then the summary as the last line.
     Ndjson,
+    /// One SARIF 2.1.0 document: a result per finding, at its rule in the policy.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per finding.
+    Github,
 }
 
 /// Which findings fail the run.
@@ -87,6 +91,8 @@ pub struct EvalArgs {
     /// one thread.
     #[arg(long, value_name = "N")]
     threads: Option<NonZeroUsize>,
+    #[command(flatten)]
+    lints: LintArgs,
 }
 
 /// Run the evaluation.
@@ -109,7 +115,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     )?;
     let text =
         common::read_file(&args.policy).map_err(|_| format!("cannot read `{}`", args.policy))?;
-    let policy = match Policy::compile(&text) {
+    let policy = match common::compile(&text, &args.lints.levels()?) {
         Ok(policy) => policy,
         Err(diagnostics) => {
             common::print_human(&diagnostics, &args.policy, &text);
@@ -133,6 +139,8 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     let retention = match args.format {
         EvalFormat::Text => Retention::PerGroup(args.show.max(1)),
         EvalFormat::Json | EvalFormat::Ndjson => Retention::None,
+        // Annotations are rendered from the whole report at the end.
+        EvalFormat::Sarif | EvalFormat::Github => Retention::All,
     };
     let options = EvalOptions {
         lateness,
@@ -174,6 +182,20 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         }
         EvalFormat::Json => streaming.finish_json(&mut out, report.clone())?,
         EvalFormat::Ndjson => report::summary_line(&report).map_err(|e| e.to_string())? + "\n",
+        EvalFormat::Sarif | EvalFormat::Github => {
+            let files = annotation::FindingFiles {
+                policy: &args.policy,
+                policy_text: &text,
+                log: &name,
+            };
+            let annotations = annotation::from_findings(&report.findings, files);
+            if args.format == EvalFormat::Github {
+                report::render_github(&annotations)
+            } else {
+                let sarif = report::render_sarif(&annotation::finding_rules(), &annotations);
+                serde_json::to_string_pretty(&sarif).map_err(|e| e.to_string())? + "\n"
+            }
+        }
     };
     out.text(&rendered)?;
     out.flush()?;
@@ -407,7 +429,8 @@ struct Sink<'a, W: Write> {
 
 /// How stdout takes findings and escalations as they are decided.
 enum Streaming {
-    /// Not at all: text shows what the report kept.
+    /// Not at all: text, SARIF and GitHub annotations show what the report
+    /// kept.
     No,
     /// One NDJSON line each.
     Ndjson,
@@ -427,7 +450,7 @@ struct JsonDocument {
 impl Streaming {
     fn new(format: EvalFormat) -> Result<Streaming, Stop> {
         Ok(match format {
-            EvalFormat::Text => Streaming::No,
+            EvalFormat::Text | EvalFormat::Sarif | EvalFormat::Github => Streaming::No,
             EvalFormat::Ndjson => Streaming::Ndjson,
             EvalFormat::Json => {
                 let held = tempfile::tempfile()

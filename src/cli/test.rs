@@ -1,11 +1,14 @@
-//! `cxl test FILES`: run the policies' inline tests; text or JUnit XML for CI.
-//! `--filter` picks tests by name, `--coverage` says what they exercised. A
-//! policy that does not check still gets a report: its errors are failures.
+//! `cxl test FILES`: run the policies' inline tests; text, or for CI JUnit XML,
+//! JSON, SARIF or GitHub workflow commands. `--filter` picks tests by name,
+//! `--coverage` says what they exercised. A policy that does not check still
+//! gets a report in every format: its errors are failures.
 
-use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::common::{self, LintArgs, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use super::output;
-use cxl::scenario::{run_test, Coverage, Exercised, TestResult};
+use cxl::report::{self, annotation};
+use cxl::scenario::{run_test, Coverage, Exercised, Failure, TestResult};
 use cxl::{Diagnostic, Policy};
+use serde_json::json;
 use std::time::Instant;
 
 /// How results are printed.
@@ -15,6 +18,12 @@ pub enum TestFormat {
     Text,
     /// JUnit XML, for CI systems.
     Junit,
+    /// One JSON document: every test with its status, and the totals.
+    Json,
+    /// One SARIF 2.1.0 document: a result per failed test, at the test.
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation per failed test.
+    Github,
 }
 
 /// Arguments of `cxl test`.
@@ -30,12 +39,15 @@ pub struct TestArgs {
     #[arg(long, value_name = "TEXT")]
     filter: Option<String>,
     /// Say what the tests exercised of each policy: steps, expectations,
-    /// escalation tiers and segments (after the results; on stderr with --format junit).
+    /// escalation tiers and segments (after the results; on stderr with the
+    /// formats for machines: junit, json, sarif, github).
     #[arg(long)]
     coverage: bool,
     /// Exit 1 when a policy's coverage is below N percent (implies --coverage).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=100))]
     coverage_min: Option<u8>,
+    #[command(flatten)]
+    lints: LintArgs,
 }
 
 /// One test's result and how long it took.
@@ -66,19 +78,33 @@ pub fn run(args: &TestArgs) -> u8 {
 fn test(args: &TestArgs) -> Result<u8, Stop> {
     let files = common::policy_files(&args.files)?;
     output::plan_policies(&files)?;
+    let levels = args.lints.levels()?;
     let mut suites = Vec::new();
+    let mut annotations = Vec::new();
     for path in &files {
         let text = match common::read_file(path) {
             Ok(text) => text,
             Err(code) => return Ok(code),
         };
-        let suite = match Policy::compile(&text) {
-            Ok(policy) => run_suite(&policy, &text, args.filter.as_deref()),
+        let suite = match common::compile(&text, &levels) {
+            Ok(policy) => {
+                let suite = run_suite(&policy, &text, args.filter.as_deref());
+                if let Suite::Ran { results, .. } = &suite {
+                    let results = results.iter().map(|t| &t.result);
+                    annotations.extend(annotation::from_tests(results, path, &text));
+                }
+                suite
+            }
             Err(diagnostics) => {
                 common::print_human(&diagnostics, path, &text);
                 to_stderr!("{path}: {}", common::count_summary(&diagnostics));
+                let failing: Vec<Diagnostic> = diagnostics
+                    .into_iter()
+                    .filter(Diagnostic::is_error)
+                    .collect();
+                annotations.extend(annotation::from_diagnostics(&failing, path, &text));
                 Suite::DoesNotCheck {
-                    errors: errors(&diagnostics, &text),
+                    errors: errors(&failing, &text),
                 }
             }
         };
@@ -113,6 +139,14 @@ fn test(args: &TestArgs) -> Result<u8, Stop> {
     let mut out = match args.format {
         TestFormat::Text => text(&suites, args.filter.is_some()),
         TestFormat::Junit => junit(&suites),
+        TestFormat::Json => {
+            serde_json::to_string_pretty(&json(&suites)).map_err(|e| e.to_string())? + "\n"
+        }
+        TestFormat::Sarif => {
+            let sarif = report::render_sarif(&annotation::test_rules(), &annotations);
+            serde_json::to_string_pretty(&sarif).map_err(|e| e.to_string())? + "\n"
+        }
+        TestFormat::Github => report::render_github(&annotations),
     };
     let min = args.coverage_min;
     let table = if args.coverage || min.is_some() {
@@ -120,10 +154,11 @@ fn test(args: &TestArgs) -> Result<u8, Stop> {
     } else {
         String::new()
     };
+    // The formats for machines keep stdout one document.
     match args.format {
         TestFormat::Text => out.push_str(&table),
-        TestFormat::Junit if !table.is_empty() => to_stderr!("{}", table.trim_end()),
-        TestFormat::Junit => {}
+        _ if !table.is_empty() => to_stderr!("{}", table.trim_end()),
+        _ => {}
     }
     output::print(&out)?;
     if unchecked {
@@ -238,6 +273,74 @@ fn text(suites: &[(String, Suite)], filtered: bool) -> String {
     out
 }
 
+/// Every test with its file, line, status and failures (each with what happened
+/// instead), then the totals; each error of a policy that does not check is a
+/// failed test, as in JUnit (schema: `schemas/test.schema.json`).
+fn json(suites: &[(String, Suite)]) -> serde_json::Value {
+    let mut tests = Vec::new();
+    let (mut passed, mut failed, mut check_errors) = (0, 0, 0);
+    for (path, suite) in suites {
+        match suite {
+            Suite::Ran { results, .. } => {
+                for Timed { result: r, .. } in results {
+                    if r.passed() {
+                        passed += 1;
+                    } else {
+                        failed += 1;
+                    }
+                    tests.push(json!({
+                        "name": r.name,
+                        "file": path,
+                        "line": r.line,
+                        "status": if r.passed() { "passed" } else { "failed" },
+                        "message": (!r.passed()).then(|| explained(&r.failures)),
+                        "failures": r.failures,
+                    }));
+                }
+            }
+            Suite::DoesNotCheck { errors } => {
+                for (line, error) in errors {
+                    failed += 1;
+                    check_errors += 1;
+                    let failure = Failure {
+                        line: *line,
+                        message: format!("does not check: {error}"),
+                        context: Vec::new(),
+                    };
+                    tests.push(json!({
+                        "name": failure.message,
+                        "file": path,
+                        "line": line,
+                        "status": "failed",
+                        "message": failure.to_string(),
+                        "failures": [failure],
+                    }));
+                }
+            }
+        }
+    }
+    json!({
+        "tests": tests,
+        "totals": {
+            "tests": tests.len(),
+            "passed": passed,
+            "failed": failed,
+            "check_errors": check_errors,
+        },
+    })
+}
+
+/// A failed test's failures, each followed by what happened instead (indented),
+/// a line each: the message of its JUnit failure, JSON entry and annotation.
+fn explained(failures: &[Failure]) -> String {
+    let mut body = Vec::new();
+    for failure in failures {
+        body.push(failure.to_string());
+        body.extend(failure.context.iter().map(|c| format!("  {c}")));
+    }
+    body.join("\n")
+}
+
 /// Per policy: the total, then one line per kind with what was not exercised.
 fn coverage_table(suites: &[(String, Suite)]) -> String {
     let mut out = String::new();
@@ -298,15 +401,10 @@ fn junit(suites: &[(String, Suite)]) -> String {
                         out.push_str("/>\n");
                         continue;
                     };
-                    let mut body = Vec::new();
-                    for failure in &r.failures {
-                        body.push(failure.to_string());
-                        body.extend(failure.context.iter().map(|c| format!("  {c}")));
-                    }
                     out.push_str(&format!(
                         ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
                         xml(&first.to_string()),
-                        xml(&body.join("\n"))
+                        xml(&explained(&r.failures))
                     ));
                 }
             }

@@ -1,7 +1,8 @@
 //! [`Policy`]: a whole policy file checked and compiled, the one value the
 //! test runner, the simulator and the renderers take; the evaluator takes its
 //! [`Program`]. `Policy::compile` runs the whole front end: parse, check,
-//! compile the journeys and rules, run the graph lints.
+//! compile the journeys and rules, run the graph lints, apply the policy's
+//! `# cxl: allow(...)` suppressions.
 
 use super::condition::Resolver;
 use super::journey::{compile_journey, CompiledJourney};
@@ -9,6 +10,7 @@ use super::lints::{lint_expect_expanded, lint_journey};
 use super::program::{MetricInfo, Parts, Program};
 use super::rules::{self, EscalationRule, Expectation};
 use super::sources;
+use super::suppress;
 use super::Severity;
 use crate::check::{self, Checked, Origin};
 use crate::diagnostic::{self, Diagnostic};
@@ -87,7 +89,9 @@ impl Policy {
         let mut diagnostics = parsed.diagnostics;
         diagnostics.extend(checked.diagnostics.iter().cloned());
         let journeys = compile_journeys(&checked, &mut diagnostics);
-        diagnostic::sort(&mut diagnostics);
+        // Suppressions before anything sees the diagnostics: `check`, `test`,
+        // `eval` and the language server alike.
+        let diagnostics = suppress::apply(diagnostics, &parsed.comments, &parsed.file, text);
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(diagnostics);
         }

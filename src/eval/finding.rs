@@ -105,6 +105,49 @@ impl FindingKind {
         }
     }
 
+    /// Every kind, in order.
+    pub const ALL: &'static [FindingKind] = &[
+        FindingKind::UnexpectedStep,
+        FindingKind::Stalled,
+        FindingKind::Abandoned,
+        FindingKind::Incomplete,
+        FindingKind::TooManyRepeats,
+        FindingKind::SlaBreach,
+        FindingKind::SlaWarning,
+        FindingKind::WrongChannel,
+        FindingKind::MetricBelow,
+        FindingKind::MetricAbove,
+        FindingKind::RepeatedAsk,
+        FindingKind::TooManyAttempts,
+        FindingKind::UnmappedEvent,
+        FindingKind::LateEvent,
+        FindingKind::DuplicateEvent,
+        FindingKind::RejectedRecord,
+    ];
+
+    /// What the kind means, in one line (for rule lists such as SARIF's).
+    pub fn summary(self) -> &'static str {
+        use FindingKind::*;
+        match self {
+            UnexpectedStep => "a step the path does not allow from where the customer is",
+            Stalled => "a deadline passed and the expected step did not happen",
+            Abandoned => "no progress for the journey's `abandon after` time",
+            Incomplete => "the journey had not finished at the end of input",
+            TooManyRepeats => "more occurrences of a step than the path allows",
+            SlaBreach => "a step happened after its time limit",
+            SlaWarning => "a step had not happened by its warning time",
+            WrongChannel => "a step used a channel it should not",
+            MetricBelow => "a metric below its threshold",
+            MetricAbove => "a metric above its threshold",
+            RepeatedAsk => "the customer was asked again for information already given",
+            TooManyAttempts => "a step tried more often than allowed",
+            UnmappedEvent => "events whose name matches no step",
+            LateEvent => "an event older than the lateness window allows",
+            DuplicateEvent => "the same event twice",
+            RejectedRecord => "a record that could not be read",
+        }
+    }
+
     /// The kind as written in policies and output, `sla_breach`.
     pub fn as_str(self) -> &'static str {
         use FindingKind::*;
