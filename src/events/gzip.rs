@@ -16,12 +16,14 @@
 //! and the reader answers when it comes to the request among the buffers, so
 //! a chunk is on its way while one is inflated. The inflater hands on what
 //! each read gives before it reads again, so it never waits for input while
-//! holding bytes the reader waits for. A fault crosses the channel as it is,
-//! after the data before it.
+//! holding bytes the reader waits for. A fault, or an error of the
+//! compressed input, crosses the channel as it is, after the data before it.
+//! Dropping the reader, at the end or early, ends the thread and joins it.
 
 use flate2::bufread::GzDecoder;
 use std::io::{self, BufRead, Read};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
 
 /// The magic bytes that start a gzip member.
 pub(crate) const MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -140,10 +142,11 @@ pub(crate) fn inflating<R: Read + 'static>(input: R) -> Box<dyn BufRead> {
         .name("cxl-inflate".into())
         .spawn(move || inflate(from_reader, to_reader));
     match started {
-        Ok(_) => Box::new(Inflated {
+        Ok(inflater) => Box::new(Inflated {
             input,
             to_inflater,
             from_inflater,
+            inflater: Some(inflater),
             buffer: Vec::new(),
             at: 0,
             done: false,
@@ -240,11 +243,31 @@ struct Inflated<R> {
     input: R,
     to_inflater: Sender<Chunk>,
     from_inflater: Receiver<Inflating>,
+    /// The inflater thread, joined when the reader is dropped.
+    inflater: Option<JoinHandle<()>>,
     /// The buffer being read, from `at`.
     buffer: Vec<u8>,
     at: usize,
     /// True once the end or a fault has been handed out.
     done: bool,
+}
+
+impl<R> Drop for Inflated<R> {
+    /// Ends the inflater with the reader, even when reading stopped early:
+    /// with both channels closed it stops at its next send or receive (after
+    /// at most one buffer's inflating), and it is joined, so no thread
+    /// outlives the reader.
+    fn drop(&mut self) {
+        drop(std::mem::replace(&mut self.to_inflater, mpsc::channel().0));
+        drop(std::mem::replace(
+            &mut self.from_inflater,
+            mpsc::sync_channel(0).1,
+        ));
+        if let Some(inflater) = self.inflater.take() {
+            // A panic there has already ended its part; nothing is left to do.
+            let _ = inflater.join();
+        }
+    }
 }
 
 impl<R: Read> Inflated<R> {
@@ -415,6 +438,90 @@ mod tests {
             assert!(matches!(GzipFault::of(&error), Some(GzipFault::Trailing)));
             let error = inflate_all(&cut, step).expect_err("truncated");
             assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+        }
+    }
+
+    /// Runs `f` on a thread of its own and waits for it at most a minute:
+    /// a hang fails the test instead of stopping the suite.
+    fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || done.send(f()));
+        finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("finished in time, without a panic")
+    }
+
+    /// Gives `bytes` a chunk at a time, then fails with `error` (if any).
+    struct Failing {
+        bytes: Vec<u8>,
+        at: usize,
+        error: Option<io::ErrorKind>,
+    }
+
+    impl Read for Failing {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let rest = self.bytes.get(self.at..).unwrap_or_default();
+            if rest.is_empty() {
+                return match self.error {
+                    Some(kind) => Err(io::Error::new(kind, "the disk went away")),
+                    None => Ok(0),
+                };
+            }
+            let n = rest.len().min(out.len()).min(1000);
+            out[..n].copy_from_slice(&rest[..n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    /// Many megabytes inflated from a few kilobytes: more than the channel holds.
+    fn large() -> Vec<u8> {
+        gz(&vec![b'x'; 16 * BUFFER])
+    }
+
+    #[test]
+    fn an_input_error_under_the_inflater_thread_is_an_error_not_a_hang() {
+        let bytes = large();
+        // Half the stream, then the input fails.
+        let half = bytes[..bytes.len() / 2].to_vec();
+        let got = within_a_minute(move || {
+            let mut out = Vec::new();
+            let input = Failing {
+                bytes: half,
+                at: 0,
+                error: Some(io::ErrorKind::PermissionDenied),
+            };
+            let mut reader = inflating(input);
+            let error = reader.read_to_end(&mut out).expect_err("the input failed");
+            // Reading on after the error ends there.
+            let after = reader.read(&mut [0; 16]).map_err(|e| e.kind());
+            (out.len(), error.kind(), error.to_string(), after)
+        });
+        let (read, kind, message, after) = got;
+        assert!(read > 0, "the bytes before the failure are handed on");
+        assert_eq!(kind, io::ErrorKind::PermissionDenied);
+        assert_eq!(message, "the disk went away");
+        assert_eq!(after, Ok(0));
+    }
+
+    #[test]
+    fn the_inflater_thread_ends_when_the_reader_is_dropped_early() {
+        for stop_after in [0, 1, 3 * BUFFER] {
+            let bytes = large();
+            let dropped = within_a_minute(move || {
+                let mut reader = inflating(Failing {
+                    bytes,
+                    at: 0,
+                    error: None,
+                });
+                let mut some = vec![0; stop_after];
+                reader.read_exact(&mut some).map_err(|e| e.kind())?;
+                // The inflater is busy or waiting to hand on more: dropping
+                // the reader joins it (see `Inflated`'s `Drop`).
+                drop(reader);
+                Ok::<_, io::ErrorKind>(some.iter().all(|&b| b == b'x'))
+            });
+            assert_eq!(dropped, Ok(true), "after {stop_after} bytes");
         }
     }
 
