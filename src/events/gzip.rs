@@ -121,8 +121,9 @@ const WAITING: usize = 4;
 enum Inflating {
     /// Inflated bytes.
     Data(Vec<u8>),
-    /// A request for the next compressed chunk.
-    Want,
+    /// A request for the next compressed chunk, with the spent one to read
+    /// it into (empty at first).
+    Want(Vec<u8>),
     /// The input has ended cleanly and was checked whole.
     End,
     /// Reading stops here.
@@ -138,14 +139,16 @@ type Chunk = io::Result<Vec<u8>>;
 pub(crate) fn inflating<R: Read + 'static>(input: R) -> Box<dyn BufRead> {
     let (to_reader, from_inflater) = mpsc::sync_channel(WAITING);
     let (to_inflater, from_reader) = mpsc::channel();
+    let (to_spare, spare) = mpsc::channel();
     let started = std::thread::Builder::new()
         .name("cxl-inflate".into())
-        .spawn(move || inflate(from_reader, to_reader));
+        .spawn(move || inflate(from_reader, to_reader, spare));
     match started {
         Ok(inflater) => Box::new(Inflated {
             input,
             to_inflater,
             from_inflater,
+            to_spare,
             inflater: Some(inflater),
             buffer: Vec::new(),
             at: 0,
@@ -160,7 +163,13 @@ pub(crate) fn inflating<R: Read + 'static>(input: R) -> Box<dyn BufRead> {
 
 /// The inflater thread: inflates the chunks it is sent and hands on what
 /// each read gives, until the end or a fault (or until the reader is gone).
-fn inflate(from_reader: Receiver<Chunk>, out: SyncSender<Inflating>) {
+///
+/// Buffers go round: the reader sends each read buffer back through `spare`,
+/// and each spent chunk goes back with the next request, so a few of each are
+/// allocated for the whole input (a buffer freed on the other thread than
+/// the one that made it is slow to be reused, and the peak memory grew by
+/// tens of MiB).
+fn inflate(from_reader: Receiver<Chunk>, out: SyncSender<Inflating>, spare: Receiver<Vec<u8>>) {
     let channel = ChannelInput {
         from_reader,
         want: out.clone(),
@@ -169,12 +178,13 @@ fn inflate(from_reader: Receiver<Chunk>, out: SyncSender<Inflating>) {
         ended: false,
     };
     // The first request, answered while the header is read.
-    if out.send(Inflating::Want).is_err() {
+    if out.send(Inflating::Want(Vec::new())).is_err() {
         return;
     }
     let mut input = GzipInput::new(channel);
     loop {
-        let mut buffer = vec![0; BUFFER];
+        let mut buffer = spare.try_recv().unwrap_or_default();
+        buffer.resize(BUFFER, 0);
         let next = match input.read(&mut buffer) {
             Ok(0) => Inflating::End,
             Ok(n) => {
@@ -221,12 +231,13 @@ impl BufRead for ChannelInput {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.at >= self.chunk.len() && !self.ended {
             // A reader gone is an end of input (the inflater then stops).
-            self.chunk = self.from_reader.recv().unwrap_or(Ok(Vec::new()))?;
+            let next = self.from_reader.recv().unwrap_or(Ok(Vec::new()))?;
+            let spent = std::mem::replace(&mut self.chunk, next);
             self.at = 0;
             self.ended = self.chunk.is_empty();
             if !self.ended {
                 // Asked for now, so that it comes while this one is inflated.
-                let _ = self.want.send(Inflating::Want);
+                let _ = self.want.send(Inflating::Want(spent));
             }
         }
         Ok(self.chunk.get(self.at..).unwrap_or_default())
@@ -243,6 +254,8 @@ struct Inflated<R> {
     input: R,
     to_inflater: Sender<Chunk>,
     from_inflater: Receiver<Inflating>,
+    /// Where read buffers go back to the inflater.
+    to_spare: Sender<Vec<u8>>,
     /// The inflater thread, joined when the reader is dropped.
     inflater: Option<JoinHandle<()>>,
     /// The buffer being read, from `at`.
@@ -271,9 +284,9 @@ impl<R> Drop for Inflated<R> {
 }
 
 impl<R: Read> Inflated<R> {
-    /// The next compressed chunk: empty at the end of input.
-    fn chunk(&mut self) -> Chunk {
-        let mut chunk = vec![0; CHUNK];
+    /// The next compressed chunk, read into `chunk`: empty at the end of input.
+    fn chunk(&mut self, mut chunk: Vec<u8>) -> Chunk {
+        chunk.resize(CHUNK, 0);
         loop {
             match self.input.read(&mut chunk) {
                 Ok(n) => {
@@ -309,9 +322,14 @@ impl<R: Read> BufRead for Inflated<R> {
                 Inflating::Failed(io::Error::other("the inflating thread stopped"))
             });
             match message {
-                Inflating::Data(buffer) => (self.buffer, self.at) = (buffer, 0),
-                Inflating::Want => {
-                    let chunk = self.chunk();
+                Inflating::Data(buffer) => {
+                    let read = std::mem::replace(&mut self.buffer, buffer);
+                    self.at = 0;
+                    // The inflater gone needs no more buffers.
+                    let _ = self.to_spare.send(read);
+                }
+                Inflating::Want(spent) => {
+                    let chunk = self.chunk(spent);
                     // The inflater gone has said why, or will.
                     let _ = self.to_inflater.send(chunk);
                 }
