@@ -5,7 +5,15 @@
 //! bare serde_json parsing of those lines into a borrowed struct (the floor),
 //! the cxl NDJSON reader (all attributes, then only `csat`), the CSV reader on `receipt.csv` and the XES reader on
 //! `bpic2012.xes.gz` (the largest real log). `CXL_INGEST_FILE=path` measures
-//! the two NDJSON phases on that file instead of the generated one. Peak RSS is `VmHWM` from
+//! the two NDJSON phases on that file instead of the generated one.
+//!
+//! Then BPIC 2012 side by side: its 262,200 events (every lifecycle) as plain
+//! XES, as the `.xes.gz` itself, and converted (once, to the temp dir, by
+//! [`convert_bpic`]) to NDJSON and CSV with the same fields; each phase's line
+//! gives its rate as a ratio to the NDJSON reader's on those events. The
+//! `bpic` phases alone: `cargo bench --bench ingest -- bpic`; one of them under
+//! callgrind: `valgrind --tool=callgrind target/release/deps/ingest-* --bench
+//! "bpic XES plain"`. Peak RSS is `VmHWM` from
 //! /proc/self/status after each phase (it only grows); rates are given per
 //! wall second and per CPU second of the reading thread.
 
@@ -157,14 +165,16 @@ fn report(what: &str, events: u64, seconds: f64, cpu: f64) {
     );
 }
 
-fn timed(what: &str, runs: u32, mut f: impl FnMut() -> u64) {
+/// Runs a phase `runs` times and reports it; its events per CPU second, or
+/// `None` when the phase was not selected.
+fn timed(what: &str, runs: u32, mut f: impl FnMut() -> u64) -> Option<f64> {
     // `cargo bench --bench ingest -- WORD` runs only the phases whose name has WORD.
     let filter: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
     if !filter.is_empty() && !filter.iter().any(|w| what.contains(w.as_str())) {
-        return;
+        return None;
     }
     let start = Instant::now();
     let cpu = cpu_seconds();
@@ -172,12 +182,144 @@ fn timed(what: &str, runs: u32, mut f: impl FnMut() -> u64) {
     for _ in 0..runs {
         events += f();
     }
-    report(
-        what,
-        events,
-        start.elapsed().as_secs_f64(),
-        cpu_seconds() - cpu,
-    );
+    let cpu = cpu_seconds() - cpu;
+    report(what, events, start.elapsed().as_secs_f64(), cpu);
+    Some(events as f64 / cpu)
+}
+
+/// The BPIC 2012 files of the side-by-side phases, written once to the temp dir.
+struct Bpic {
+    gz: PathBuf,
+    xes: PathBuf,
+    ndjson: PathBuf,
+    csv: PathBuf,
+}
+
+impl Bpic {
+    fn new() -> Bpic {
+        let dir = std::env::temp_dir();
+        let bpic = Bpic {
+            gz: logs().join("bpic2012.xes.gz"),
+            xes: dir.join("cxl-ingest-bpic2012.xes"),
+            ndjson: dir.join("cxl-ingest-bpic2012.ndjson"),
+            csv: dir.join("cxl-ingest-bpic2012.csv"),
+        };
+        convert_bpic(&bpic).expect("convert BPIC 2012");
+        bpic
+    }
+}
+
+/// Writes BPIC 2012 as plain XES (inflated), and its events (every
+/// lifecycle) as NDJSON and CSV with the same fields: customer, step, time,
+/// actor and `lifecycle:transition`, read from the log by cxl's XES reader.
+fn convert_bpic(bpic: &Bpic) -> std::io::Result<()> {
+    let done = |p: &Path| std::fs::metadata(p).map(|m| m.len() > 0).unwrap_or(false);
+    if !done(&bpic.xes) {
+        let mut input = flate2::read::MultiGzDecoder::new(std::fs::File::open(&bpic.gz)?);
+        let mut out = BufWriter::new(std::fs::File::create(&bpic.xes)?);
+        std::io::copy(&mut input, &mut out)?;
+        out.flush()?;
+    }
+    if done(&bpic.ndjson) && done(&bpic.csv) {
+        return Ok(());
+    }
+    let mut options = ReadOptions::new(InputFormat::Xes);
+    options.all_lifecycle = true;
+    let file = std::fs::File::open(&bpic.gz)?;
+    let mut reader = EventReader::new(file, "bpic2012", 0, &options).expect("reader");
+    let mut names = Interner::new();
+    let mut ndjson = BufWriter::new(std::fs::File::create(&bpic.ndjson)?);
+    let mut csv = BufWriter::new(std::fs::File::create(&bpic.csv)?);
+    writeln!(csv, "customer,step,time,actor,lifecycle:transition")?;
+    while let Some(record) = reader.next_record(&mut names).expect("readable") {
+        let Record::Event(event) = record else {
+            continue;
+        };
+        let lifecycle = names.get("lifecycle:transition");
+        let lifecycle = event
+            .attrs
+            .iter()
+            .find(|(k, _)| Some(*k) == lifecycle)
+            .map(|(_, v)| v.to_text())
+            .unwrap_or_default();
+        let fields = [
+            names.resolve(event.customer).to_string(),
+            names.resolve(event.name).to_string(),
+            event.time.to_string(),
+            event
+                .actor
+                .map(|a| names.resolve(a).to_string())
+                .unwrap_or_default(),
+            lifecycle,
+        ];
+        let line = serde_json::json!({
+            "customer": fields[0], "step": fields[1], "time": fields[2],
+            "actor": fields[3], "lifecycle:transition": fields[4],
+        });
+        writeln!(ndjson, "{line}")?;
+        let cells: Vec<String> = fields.iter().map(|f| csv_cell(f)).collect();
+        writeln!(csv, "{}", cells.join(","))?;
+    }
+    ndjson.flush()?;
+    csv.flush()
+}
+
+fn csv_cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// The BPIC 2012 phases: each reader's rate beside the NDJSON reader's on the
+/// same events, and PM4Py's `rustxes` on the `.xes.gz` when
+/// `CXL_RUSTXES_PYTHON` names a Python that has it.
+fn bpic_phases() {
+    let bpic = Bpic::new();
+    let ndjson = timed("bpic NDJSON reader (converted)", 1, || {
+        ingest(&bpic.ndjson, InputFormat::Ndjson, true).0
+    });
+    let ratio = |rate: Option<f64>| {
+        if let (Some(rate), Some(ndjson)) = (rate, ndjson) {
+            println!(
+                "{:>50} {:.2} of the NDJSON reader's rate",
+                "",
+                rate / ndjson
+            );
+        }
+    };
+    ratio(timed("bpic CSV reader (converted)", 1, || {
+        ingest(&bpic.csv, InputFormat::Csv, true).0
+    }));
+    ratio(timed("bpic XES plain reader", 1, || {
+        ingest(&bpic.xes, InputFormat::Xes, true).0
+    }));
+    ratio(timed("bpic XES gz reader", 1, || {
+        ingest(&bpic.gz, InputFormat::Xes, true).0
+    }));
+    let only = || AttributeFilter::only(["AMOUNT_REQ"]);
+    ratio(timed("bpic XES gz reader (only AMOUNT_REQ)", 1, || {
+        ingest_with(&bpic.gz, InputFormat::Xes, true, only()).0
+    }));
+    if let Some(python) = std::env::var_os("CXL_RUSTXES_PYTHON") {
+        let script = "import sys, time, rustxes\n\
+            t = time.perf_counter(); log = rustxes.import_xes(sys.argv[1])\n\
+            print(f'{time.perf_counter() - t:.3f}')";
+        let out = std::process::Command::new(python)
+            .args(["-c", script])
+            .arg(&bpic.gz)
+            .output();
+        match out {
+            Ok(out) if out.status.success() => println!(
+                "{:<50} wall {} s (rustxes.import_xes, to a polars frame)",
+                "bpic rustxes (PM4Py's Rust importer), .xes.gz",
+                String::from_utf8_lossy(&out.stdout).trim()
+            ),
+            Ok(out) => println!("rustxes failed: {}", String::from_utf8_lossy(&out.stderr)),
+            Err(e) => println!("rustxes could not run: {e}"),
+        }
+    }
 }
 
 /// Under `cargo test --all-targets` (no `--bench` flag) the bench only checks that
@@ -239,4 +381,5 @@ fn main() {
         1,
         || ingest(&logs().join("bpic2012.xes.gz"), InputFormat::Xes, true).0,
     );
+    bpic_phases();
 }

@@ -288,3 +288,94 @@ fn csv_and_xes_leave_actors_out_too_without_interning_them() {
         );
     }
 }
+
+#[test]
+fn xes_attributes_left_out_are_still_checked_so_the_same_events_are_rejected() {
+    // Bad values under keys nobody reads: an int, a date, a boolean in a
+    // list, a float on the trace, an attribute without a value. They reject
+    // their event (or trace) whether the filter keeps them or not.
+    const XES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<log xes.version="1.0">
+  <trace>
+    <string key="concept:name" value="c1"/>
+    <event>
+      <string key="concept:name" value="a"/>
+      <date key="time:timestamp" value="2026-03-01T00:00:00.000+00:00"/>
+      <int key="score" value="many"/>
+    </event>
+    <event>
+      <string key="concept:name" value="b"/>
+      <date key="time:timestamp" value="2026-03-01T00:01:00.000+00:00"/>
+      <date key="seen" value="yesterday"/>
+    </event>
+    <event>
+      <string key="concept:name" value="c"/>
+      <date key="time:timestamp" value="2026-03-01T00:02:00.000+00:00"/>
+      <list key="flags"><values><boolean key="f" value="maybe"/></values></list>
+    </event>
+    <event>
+      <string key="concept:name" value="d"/>
+      <date key="time:timestamp" value="2026-03-01T00:03:00.000+00:00"/>
+      <string key="note"/>
+    </event>
+    <event>
+      <string key="concept:name" value="e"/>
+      <date key="time:timestamp" value="2026-03-01T00:04:00.000+00:00"/>
+      <int key="score" value="3"/>
+      <boolean key="vip" value="TRUE"/>
+      <string key="org:resource" value="Ann"/>
+    </event>
+  </trace>
+  <trace>
+    <string key="concept:name" value="c2"/>
+    <float key="weight" value="heavy"/>
+    <event>
+      <string key="concept:name" value="a"/>
+      <date key="time:timestamp" value="2026-03-01T00:05:00.000+00:00"/>
+    </event>
+  </trace>
+</log>
+"#;
+    let all = read(XES, InputFormat::Xes, AttributeFilter::All);
+    let what = |g: &Got| {
+        g.rejected
+            .iter()
+            .map(|r| (r.line, r.element.clone(), r.reason.clone()))
+            .collect::<Vec<_>>()
+    };
+    let reasons: Vec<String> = all.rejected.iter().map(|r| r.reason.clone()).collect();
+    assert_eq!(reasons.len(), 5, "{reasons:?}");
+    for (reason, says) in reasons.iter().zip([
+        "`many` is not an int",
+        "yesterday",
+        "`maybe` is not a boolean",
+        "`<string>` has no `value`",
+        "trace attribute `weight`: `heavy` is not a float",
+    ]) {
+        assert!(reason.contains(says), "{reason:?} says {says:?}");
+    }
+    assert_eq!(all.events.len(), 1);
+    let e = &all.events[0];
+    assert_eq!(
+        attrs(&all, e),
+        vec![
+            ("score".to_string(), Value::Number(3.0)),
+            ("vip".to_string(), Value::Bool(true)),
+        ]
+    );
+    let mut narrow = ReadOptions::new(InputFormat::Xes);
+    narrow.attributes = AttributeFilter::only(["vip"]);
+    narrow.read_actor = false;
+    for options in [narrow, {
+        let mut o = ReadOptions::new(InputFormat::Xes);
+        o.attributes = AttributeFilter::only(Vec::<String>::new());
+        o
+    }] {
+        let got = read_with(XES, &options);
+        assert_eq!(what(&got), what(&all), "{:?}", options.attributes);
+        assert_eq!(got.events.len(), 1);
+        for key in ["score", "seen", "flags", "weight"] {
+            assert_eq!(got.interner.get(key), None, "{key} is not interned");
+        }
+    }
+}

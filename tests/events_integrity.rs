@@ -442,3 +442,42 @@ fn gzip_with_trailing_garbage_is_corrupt_and_several_members_are_read() {
     assert!(got.error.is_none(), "{:?}", got.error);
     assert_eq!(customers(&got), ["c1", "c2"]);
 }
+
+/// Gives its bytes, then fails as a disk can.
+struct FailsAfter(Cursor<Vec<u8>>);
+
+impl io::Read for FailsAfter {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        match self.0.read(out)? {
+            0 => Err(io::Error::other("the disk went away")),
+            n => Ok(n),
+        }
+    }
+}
+
+#[test]
+fn gzip_input_that_fails_while_inflated_is_an_io_error_after_the_records_read() {
+    // Many traces, so that the failure comes after some were handed on.
+    let traces: String = (0..2_000)
+        .map(|i| trace(&format!("c{i}"), &event("a")))
+        .collect();
+    let bytes = gz(
+        format!("<log>{traces}</log>\n").as_bytes(),
+        Compression::default(),
+    );
+    let half = bytes[..bytes.len() / 2].to_vec();
+    let got = read_from(
+        FailsAfter(Cursor::new(half)),
+        "log.xes.gz",
+        ReadOptions::new(InputFormat::Xes),
+    );
+    match &got.error {
+        Some(InputError::Io { file, source }) => {
+            assert_eq!(file, "log.xes.gz");
+            assert_eq!(source.to_string(), "the disk went away");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!got.events.is_empty(), "the events before it were read");
+    got.assert_nothing_lost();
+}

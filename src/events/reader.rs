@@ -4,7 +4,7 @@
 //! bookkeeping.
 
 use super::csv::CsvReader;
-use super::gzip::{GzipInput, MAGIC};
+use super::gzip::{inflating, MAGIC};
 use super::ndjson::NdjsonReader;
 use super::share::{Glance, Share, SharedReader};
 use super::time::TimeParser;
@@ -237,14 +237,15 @@ impl EventReader {
     }
 }
 
-/// Wraps `input` in a buffer, a checking gzip decoder when it starts with the
-/// gzip magic bytes, and skips a UTF-8 byte order mark.
+/// Wraps `input` in a buffer, a checking gzip decoder (on a thread of its
+/// own) when it starts with the gzip magic bytes, and skips a UTF-8 byte
+/// order mark.
 pub(crate) fn decompressed(input: impl Read + 'static, file: &str) -> Result<Input, InputError> {
     let io_error = |source| InputError::from_io(file, 0, source);
     let mut buffered = BufReader::with_capacity(1 << 16, input);
     let head = buffered.fill_buf().map_err(io_error)?;
     let mut out: Input = if head.starts_with(&MAGIC) {
-        Box::new(BufReader::with_capacity(1 << 16, GzipInput::new(buffered)))
+        inflating(buffered)
     } else {
         Box::new(buffered)
     };

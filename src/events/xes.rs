@@ -43,7 +43,7 @@ mod event;
 mod xml;
 
 use super::gzip::GzipFault;
-use super::time::TimeParser;
+use super::time::{LastDay, TimeParser};
 use super::{
     AttributeFilter, InputError, Interner, Mapping, Origin, ReadOptions, Record, Rejection, Symbol,
     UnknownClassifier, Value, XmlError,
@@ -58,6 +58,9 @@ use xml::{next_item, Counting, Elem, Item, ItemTooLong, Tag};
 /// Lists nested deeper than this are cut (a guard against a stack overflow).
 const MAX_DEPTH: u32 = 32;
 
+/// The key of the XES lifecycle transition.
+const LIFECYCLE: &str = "lifecycle:transition";
+
 /// Why the XML could not be read on.
 enum Fail {
     Xml(quick_xml::Error),
@@ -70,6 +73,10 @@ struct Keys {
     /// The customer key as written, for messages.
     customer_name: String,
     customer_trace_only: bool,
+    /// The keys an event's mapping reads (whatever the attribute filter
+    /// says): the step keys, time, lifecycle, channel, the actor when it is
+    /// read, and the customer when an event may carry its own.
+    event_keys: Vec<String>,
     step: Vec<Symbol>,
     step_defaults: Vec<Option<String>>,
     time: Symbol,
@@ -113,6 +120,8 @@ pub(crate) struct XesReader<R: BufRead> {
     attributes: AttributeFilter,
     /// False: actors are left out of events (`ReadOptions::read_actor`).
     read_actor: bool,
+    /// The last date read (a log's dates come in runs of one day).
+    last_day: LastDay,
     keys: Option<Keys>,
     phase: Phase,
     /// The trace being read, if any.
@@ -144,6 +153,7 @@ impl<R: BufRead> XesReader<R> {
             max_record: options.max_record,
             attributes: options.attributes.clone(),
             read_actor: options.read_actor,
+            last_day: LastDay::default(),
             keys: None,
             phase: Phase::Start,
             trace: None,
@@ -189,12 +199,19 @@ impl<R: BufRead> XesReader<R> {
         self.xml.get_ref().newlines() + 1
     }
 
-    fn next(&mut self) -> Result<Item, Fail> {
+    /// The next item, borrowing the item buffer.
+    fn next(&mut self) -> Result<Item<'_>, Fail> {
         next_item(&mut self.xml, &mut self.buf).map_err(Fail::Xml)
     }
 
+    /// The next item, owning its texts (for callers that read on before
+    /// they are done with it).
+    fn next_owned(&mut self) -> Result<Item<'static>, Fail> {
+        self.next().map(Item::into_owned)
+    }
+
     fn find_log(&mut self) {
-        match self.next() {
+        match self.next_owned() {
             Ok(Item::Start(e)) if e.tag == Tag::Log => self.phase = Phase::Log,
             Ok(Item::Eof) if self.xml.buffer_position() == 0 => {
                 self.error = Some(InputError::Empty {
@@ -216,7 +233,7 @@ impl<R: BufRead> XesReader<R> {
 
     /// Reads one item directly under `<log>`.
     fn log_item(&mut self, interner: &mut Interner) {
-        let elem = match self.next() {
+        let elem = match self.next_owned() {
             Ok(Item::Start(elem)) => elem,
             Ok(Item::End(_)) => {
                 self.phase = Phase::AfterLog;
@@ -234,7 +251,7 @@ impl<R: BufRead> XesReader<R> {
                 if elem.tag == Tag::Trace {
                     self.start_trace(&elem, interner);
                 } else {
-                    self.read_stray_event(&elem, interner);
+                    self.read_stray_event(elem.empty, interner);
                 }
                 Ok(())
             }
@@ -280,9 +297,9 @@ impl<R: BufRead> XesReader<R> {
         })));
     }
 
-    fn add_classifier(&mut self, elem: &Elem) {
+    fn add_classifier(&mut self, elem: &Elem<'_>) {
         if let (Some(name), Some(keys)) = (&elem.name, &elem.keys) {
-            self.classifiers.push((name.clone(), split_keys(keys)));
+            self.classifiers.push((name.to_string(), split_keys(keys)));
         }
     }
 
@@ -368,16 +385,25 @@ impl<R: BufRead> XesReader<R> {
                 default.filter(|_| i > 0).map(|(_, v)| v.clone())
             })
             .collect();
+        let mut event_keys = m.step.clone();
+        event_keys.push(m.time.clone());
+        event_keys.push(LIFECYCLE.to_string());
+        event_keys.extend(m.channel.clone());
+        event_keys.extend(m.actor.clone().filter(|_| self.read_actor));
+        if !customer_trace_only {
+            event_keys.push(customer.to_string());
+        }
         self.keys = Some(Keys {
             customer: interner.intern(customer),
             customer_name: customer.to_string(),
             customer_trace_only,
+            event_keys,
             step: m.step.iter().map(|k| interner.intern(k)).collect(),
             step_defaults,
             time: interner.intern(&m.time),
             channel: m.channel.as_deref().map(|k| interner.intern(k)),
             actor: m.actor.as_deref().map(|k| interner.intern(k)),
-            lifecycle: interner.intern("lifecycle:transition"),
+            lifecycle: interner.intern(LIFECYCLE),
             keep_all: self.all_lifecycle || m.step_has_lifecycle(),
         });
         Ok(())
@@ -391,6 +417,12 @@ impl<R: BufRead> XesReader<R> {
             reason,
             raw,
         }))
+    }
+
+    /// True when an event's attribute `key` is read: the mapping reads it,
+    /// or the attribute filter keeps it. Others are checked, not kept.
+    fn event_reads(keys: Option<&Keys>, filter: &AttributeFilter, key: &str) -> bool {
+        filter.keeps(key) || keys.is_none_or(|k| k.event_keys.iter().any(|e| e == key))
     }
 
     fn origin(&self, line: u64) -> Origin {

@@ -1,24 +1,25 @@
 //! Reading XES attribute elements (typed values, lists and containers), the
 //! `<global>` defaults, and skipping what XES readers need not look at.
 
-use super::xml::{typed_value, Elem, Item, Kind, Tag};
+use super::xml::{check_value, typed_value, Elem, Item, Kind, Tag};
 use super::{Fail, XesReader, MAX_DEPTH};
 use crate::events::Value;
 use std::io::BufRead;
 
 impl<R: BufRead> XesReader<R> {
     /// Records `<global scope="event">` defaults.
-    pub(super) fn read_global(&mut self, elem: &Elem) -> Result<(), Fail> {
+    pub(super) fn read_global(&mut self, elem: &Elem<'_>) -> Result<(), Fail> {
         let scope_event = elem.scope.as_deref() == Some("event");
         if elem.empty {
             return Ok(());
         }
         loop {
-            match self.next()? {
+            match self.next_owned()? {
                 Item::Start(child) => {
                     if let (true, Some(key), Some(value)) = (scope_event, &child.key, &child.value)
                     {
-                        self.event_defaults.push((key.clone(), value.clone()));
+                        self.event_defaults
+                            .push((key.to_string(), value.to_string()));
                     }
                     self.skip_in(&child, Some("<global>"))?;
                 }
@@ -31,32 +32,34 @@ impl<R: BufRead> XesReader<R> {
     /// Skips an element and everything in it. An `<event>` skipped (the
     /// element itself, or one nested in it at any depth) is not read but
     /// rejected with its line, so every event of the file is counted.
-    pub(super) fn skip(&mut self, elem: &Elem) -> Result<(), Fail> {
+    pub(super) fn skip(&mut self, elem: &Elem<'_>) -> Result<(), Fail> {
         self.skip_in(elem, None)
     }
 
     /// [`Self::skip`], naming the element `elem` is in (when it is an event).
-    fn skip_in(&mut self, elem: &Elem, parent: Option<&str>) -> Result<(), Fail> {
-        let place = place(elem);
+    fn skip_in(&mut self, elem: &Elem<'_>, parent: Option<&str>) -> Result<(), Fail> {
         if elem.tag == Tag::Event {
-            self.reject_misplaced(parent.unwrap_or(&place));
+            let place = parent.map_or_else(|| place(elem), str::to_string);
+            self.reject_misplaced(&place);
         }
         if elem.empty {
             return Ok(());
         }
         let mut depth = 1u32;
         while depth > 0 {
-            match self.next()? {
-                Item::Start(child) => {
-                    if child.tag == Tag::Event {
-                        self.reject_misplaced(&place);
-                    }
-                    if !child.empty {
-                        depth += 1;
-                    }
+            let (event, empty) = match self.next()? {
+                Item::Start(child) => (child.tag == Tag::Event, child.empty),
+                Item::End(_) => {
+                    depth -= 1;
+                    continue;
                 }
-                Item::End(_) => depth -= 1,
                 Item::Eof => return Err(Fail::Eof("element")),
+            };
+            if event {
+                self.reject_misplaced(&place(elem));
+            }
+            if !empty {
+                depth += 1;
             }
         }
         Ok(())
@@ -73,21 +76,24 @@ impl<R: BufRead> XesReader<R> {
         self.queue.push_back(record);
     }
 
-    /// Reads one attribute element, with its children for lists and containers.
+    /// Reads one attribute element, with its children for lists and
+    /// containers. With `keep` false the value is checked, not kept (`None`).
     pub(super) fn read_attr(
         &mut self,
-        mut elem: Elem,
+        mut elem: Elem<'static>,
         depth: u32,
-    ) -> Result<(String, Result<Value, String>), Fail> {
-        let key = elem.key.take().unwrap_or_default();
+        keep: bool,
+    ) -> Result<(String, Result<Option<Value>, String>), Fail> {
+        let key = elem.key.take().unwrap_or_default().into_owned();
         let Tag::Attr(kind) = elem.tag else {
             self.skip(&elem)?;
             return Ok((key, Err("not an attribute".into())));
         };
         let is_list = matches!(kind, Kind::List | Kind::Container);
-        let mut value = match elem.value {
-            Some(text) => typed_value(kind, text, &self.time),
-            None if is_list => Ok(Value::List(Vec::new())),
+        let mut value = match &elem.value {
+            Some(text) if keep => typed_value(kind, text, &self.time, &mut self.last_day).map(Some),
+            Some(text) => check_value(kind, text, &self.time, &mut self.last_day).map(|()| None),
+            None if is_list => Ok(keep.then(|| Value::List(Vec::new()))),
             None => Err(format!("`<{}>` has no `value`", kind_name(kind))),
         };
         if elem.empty {
@@ -98,10 +104,10 @@ impl<R: BufRead> XesReader<R> {
         let mut too_large = false;
         loop {
             too_large |= self.xml.buffer_position().saturating_sub(start) > self.max_record as u64;
-            match self.next()? {
+            match self.next_owned()? {
                 Item::Start(child) if child.tag == Tag::Values => {}
                 Item::Start(child) if is_list && depth < MAX_DEPTH && !too_large => {
-                    let (_, item) = self.read_attr(child, depth + 1)?;
+                    let (_, item) = self.read_attr(child, depth + 1, keep)?;
                     items.push(item);
                 }
                 Item::Start(child) => self.skip(&child)?,
@@ -116,17 +122,16 @@ impl<R: BufRead> XesReader<R> {
                 "larger than the record size limit of {limit} bytes"
             ));
         } else if is_list {
-            value = items
-                .into_iter()
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::List);
+            let items = items.into_iter().collect::<Result<Vec<_>, _>>();
+            value =
+                items.map(|items| keep.then(|| Value::List(items.into_iter().flatten().collect())));
         }
         Ok((key, value))
     }
 }
 
 /// Where an event inside `elem` is, for messages.
-fn place(elem: &Elem) -> String {
+fn place(elem: &Elem<'_>) -> String {
     match elem.tag {
         Tag::Trace => "a nested <trace>".into(),
         Tag::Event => "another <event> or an attribute".into(),
@@ -139,7 +144,7 @@ fn place(elem: &Elem) -> String {
     }
 }
 
-fn kind_name(kind: Kind) -> &'static str {
+pub(super) fn kind_name(kind: Kind) -> &'static str {
     match kind {
         Kind::Str => "string",
         Kind::Date => "date",

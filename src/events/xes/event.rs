@@ -16,14 +16,6 @@ impl<R: BufRead> XesReader<R> {
         pending: Pending,
         interner: &mut Interner,
     ) -> Option<Record> {
-        let element = format!(
-            "<trace> {trace_index} ({}), <event> {}",
-            customer.map_or("no concept:name".into(), |c| format!(
-                "`{}`",
-                interner.resolve(c)
-            )),
-            pending.index
-        );
         let line = pending.line;
         let mut pending = pending;
         let problem = pending.problem.take().or_else(|| trace_problem.clone());
@@ -37,7 +29,17 @@ impl<R: BufRead> XesReader<R> {
                 self.filtered += 1;
                 None
             }
-            Err(reason) => Some(self.reject(line, element, reason, raw_event(&pending, interner))),
+            Err(reason) => {
+                let element = format!(
+                    "<trace> {trace_index} ({}), <event> {}",
+                    customer.map_or("no concept:name".into(), |c| format!(
+                        "`{}`",
+                        interner.resolve(c)
+                    )),
+                    pending.index
+                );
+                Some(self.reject(line, element, reason, raw_event(&pending, interner)))
+            }
         }
     }
 

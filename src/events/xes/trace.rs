@@ -1,10 +1,12 @@
 //! Reading one `<trace>`: its attributes and events, handed on as a
 //! [`Customer`] record and [`Event`](crate::events::Event)s (or rejections naming the element).
 
+use super::attrs::kind_name;
 use super::event::raw_event;
+use super::xml::{check_value, next_item, typed_value, Elem, Item, Kind, Tag};
 use super::{Fail, Pending, XesReader};
-use crate::events::xes::xml::{Elem, Item, Tag};
 use crate::events::{Customer, Interner, Record, Symbol, Value};
+use std::borrow::Cow;
 use std::io::BufRead;
 
 /// A trace being read. Its events go out as soon as its customer is known
@@ -34,7 +36,7 @@ pub(super) struct TraceRead {
 
 impl<R: BufRead> XesReader<R> {
     /// Starts reading a `<trace>`.
-    pub(super) fn start_trace(&mut self, elem: &Elem, interner: &mut Interner) {
+    pub(super) fn start_trace(&mut self, elem: &Elem<'_>, interner: &mut Interner) {
         self.traces += 1;
         let trace = TraceRead {
             index: self.traces,
@@ -74,17 +76,22 @@ impl<R: BufRead> XesReader<R> {
 
     /// Reads one child of `<trace>`; `Ok(false)` at `</trace>`.
     fn trace_step(&mut self, trace: &mut TraceRead, interner: &mut Interner) -> Result<bool, Fail> {
-        match self.next()? {
+        match self.next_owned()? {
             Item::Start(child) if child.tag == Tag::Event => {
                 trace.count += 1;
-                let (pending, fail) = self.read_event(&child, trace.count, interner);
+                let (pending, fail) = self.read_event(child.empty, trace.count, interner);
                 self.limit_waiting(trace);
                 self.trace_event(trace, pending, interner);
                 fail.map_or(Ok(true), Err)
             }
             Item::Start(child) if matches!(child.tag, Tag::Attr(_)) => {
                 let before = self.xml.buffer_position();
-                let (key, value) = self.read_attr(child, 0)?;
+                // The customer key and the keys the filter keeps are kept;
+                // the others are checked, not kept.
+                let key = child.key.as_deref().unwrap_or_default();
+                let keep = self.keys.as_ref().is_some_and(|k| k.customer_name == key)
+                    || self.attributes.keeps(key);
+                let (key, value) = self.read_attr(child, 0, keep)?;
                 let read = self.xml.buffer_position().saturating_sub(before);
                 trace.attr_bytes = trace.attr_bytes.saturating_add(read);
                 if trace.attr_bytes > self.max_record as u64 {
@@ -95,11 +102,10 @@ impl<R: BufRead> XesReader<R> {
                     (trace.attrs, trace.late) = (Vec::new(), Vec::new());
                     return Ok(true);
                 }
-                let key = interner.intern(&key);
                 match value {
-                    Ok(value) => self.trace_attr(trace, key, value, interner),
+                    Ok(Some(value)) => self.trace_attr(trace, &key, value, interner),
+                    Ok(None) => {}
                     Err(reason) => {
-                        let key = interner.resolve(key);
                         let reason = format!("trace attribute `{key}`: {reason}");
                         trace.problem.get_or_insert(reason);
                     }
@@ -112,14 +118,9 @@ impl<R: BufRead> XesReader<R> {
         }
     }
 
-    fn trace_attr(
-        &self,
-        trace: &mut TraceRead,
-        key: Symbol,
-        value: Value,
-        interner: &mut Interner,
-    ) {
-        let is_customer = self.keys.as_ref().is_some_and(|k| k.customer == key);
+    /// A trace attribute kept: the customer id, or one for the customer record.
+    fn trace_attr(&self, trace: &mut TraceRead, key: &str, value: Value, interner: &mut Interner) {
+        let is_customer = self.keys.as_ref().is_some_and(|k| k.customer_name == key);
         if is_customer && trace.customer.is_none() {
             // An empty id is no id: its events are rejected, not merged
             // into one customer `""`.
@@ -128,9 +129,10 @@ impl<R: BufRead> XesReader<R> {
                 trace.customer = Some(interner.intern(&id));
             }
         }
-        if !is_customer && !self.attributes.keeps(interner.resolve(key)) {
+        if !is_customer && !self.attributes.keeps(key) {
             return;
         }
+        let key = interner.intern(key);
         if trace.announced {
             trace.late.push((key, value));
         } else {
@@ -218,9 +220,14 @@ impl<R: BufRead> XesReader<R> {
     }
 
     /// Reads one `<event>`; on a failure, the partial event comes back marked.
+    ///
+    /// Its attributes are read as they come, borrowed from the item buffer:
+    /// an attribute the mapping does not read and the filter does not keep
+    /// is checked (its type) but neither kept nor its key interned. Lists,
+    /// containers and attributes with children go the general way.
     fn read_event(
         &mut self,
-        elem: &Elem,
+        empty: bool,
         index: u64,
         interner: &mut Interner,
     ) -> (Pending, Option<Fail>) {
@@ -230,19 +237,41 @@ impl<R: BufRead> XesReader<R> {
             index,
             problem: None,
         };
-        if elem.empty {
+        if empty {
             return (pending, None);
         }
         let start = self.xml.buffer_position();
         let mut too_large = false;
         let fail = loop {
-            let child = match self.next() {
-                Ok(Item::Start(child)) => child,
-                Ok(Item::End(_)) => return (pending, None),
-                Ok(Item::Eof) => break Fail::Eof("event"),
-                Err(fail) => break fail,
+            let item = match next_item(&mut self.xml, &mut self.buf) {
+                Ok(item) => item,
+                Err(e) => break Fail::Xml(e),
             };
-            let read = self.read_attr(child, 0);
+            let child = match item {
+                Item::Start(child) => child,
+                Item::End(_) => return (pending, None),
+                Item::Eof => break Fail::Eof("event"),
+            };
+            let read = match child.tag {
+                Tag::Attr(kind) if child.empty && !matches!(kind, Kind::List | Kind::Container) => {
+                    let key = child.key.unwrap_or_default();
+                    let keep = Self::event_reads(self.keys.as_ref(), &self.attributes, &key);
+                    let (time, last) = (&self.time, &mut self.last_day);
+                    let value = match child.value.as_deref() {
+                        Some(text) if keep => typed_value(kind, text, time, last).map(Some),
+                        Some(text) => check_value(kind, text, time, last).map(|()| None),
+                        None => Err(format!("`<{}>` has no `value`", kind_name(kind))),
+                    };
+                    Ok((key, value))
+                }
+                _ => {
+                    let child = child.into_owned();
+                    let key = child.key.as_deref().unwrap_or_default();
+                    let keep = Self::event_reads(self.keys.as_ref(), &self.attributes, key);
+                    self.read_attr(child, 0, keep)
+                        .map(|(key, value)| (Cow::Owned(key), value))
+                }
+            };
             if !too_large
                 && self.xml.buffer_position().saturating_sub(start) > self.max_record as u64
             {
@@ -257,7 +286,8 @@ impl<R: BufRead> XesReader<R> {
             }
             match read {
                 Ok(_) if too_large => {}
-                Ok((key, Ok(value))) => pending.attrs.push((interner.intern(&key), value)),
+                Ok((key, Ok(Some(value)))) => pending.attrs.push((interner.intern(&key), value)),
+                Ok((_, Ok(None))) => {}
                 Ok((key, Err(reason))) => {
                     pending
                         .problem
@@ -275,8 +305,8 @@ impl<R: BufRead> XesReader<R> {
     }
 
     /// An `<event>` directly under `<log>`: read, then rejected.
-    pub(super) fn read_stray_event(&mut self, elem: &Elem, interner: &mut Interner) {
-        let (pending, fail) = self.read_event(elem, 1, interner);
+    pub(super) fn read_stray_event(&mut self, empty: bool, interner: &mut Interner) {
+        let (pending, fail) = self.read_event(empty, 1, interner);
         let raw = raw_event(&pending, interner);
         let record = self.reject(
             pending.line,
