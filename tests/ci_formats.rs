@@ -138,7 +138,29 @@ fn eval_results_point_at_the_rule_with_the_customer_as_properties() {
         "a result per finding"
     );
     let policy = std::fs::read_to_string(POLICY).expect("the policy");
-    for (result, finding) in results(&sarif).iter().zip(findings) {
+    // Paired by what they are about: the JSON report lists findings as they
+    // are decided, SARIF in the report's order.
+    let key = |kind: &Value, customer: Option<&Value>, time: &Value, message: String| {
+        let customer = customer.and_then(Value::as_str).unwrap_or("").to_string();
+        (kind.to_string(), customer, time.to_string(), message)
+    };
+    let mut by_result: Vec<&Value> = results(&sarif).iter().collect();
+    by_result.sort_by_key(|r| {
+        let message = r["message"]["text"].as_str().unwrap_or("");
+        let message = message.rsplit_once(" (").map_or(message, |(m, _)| m);
+        key(
+            &r["ruleId"],
+            r["properties"].get("customer"),
+            &r["properties"]["time"],
+            message.to_string(),
+        )
+    });
+    let mut by_finding: Vec<&Value> = findings.iter().collect();
+    by_finding.sort_by_key(|f| {
+        let message = f["message"].as_str().unwrap_or("").to_string();
+        key(&f["kind"], f.get("customer"), &f["time"], message)
+    });
+    for (result, finding) in by_result.into_iter().zip(by_finding) {
         assert_eq!(result["ruleId"], finding["kind"]);
         let location = &result["locations"][0]["physicalLocation"];
         if let Some(rule) = finding.get("rule") {
