@@ -206,7 +206,8 @@ impl Evaluator {
 
     /// Record a record that could not be read: counted and reported, never dropped.
     /// Like an event, a rejected record counts towards the idle sweep (see
-    /// [`Evaluator::push`]).
+    /// [`Evaluator::push`]), so it may decide findings about customers and
+    /// fire escalations ([`Evaluator::take_escalations`]).
     pub fn push_rejected(&mut self, rejection: &Rejection) -> Vec<Finding> {
         let mut out = Vec::new();
         self.records += 1;

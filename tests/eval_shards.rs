@@ -170,7 +170,10 @@ fn render(policy: &Policy, log: &str, threads: usize) -> [String; 3] {
                         let findings = evaluator.push(event);
                         emit(findings, &evaluator.take_escalations());
                     }
-                    Record::Rejected(rejection) => emit(evaluator.push_rejected(&rejection), &[]),
+                    Record::Rejected(rejection) => {
+                        let findings = evaluator.push_rejected(&rejection);
+                        emit(findings, &evaluator.take_escalations());
+                    }
                     Record::Customer(customer) => evaluator.push_customer(customer),
                 }
             }
@@ -293,4 +296,51 @@ fn the_random_logs_exercise_what_they_claim_to() {
         json.contains("\"escalation\": \"slow_work\""),
         "no rate escalation"
     );
+}
+
+/// A rejected record counts towards the idle sweep: when the sweep it sets
+/// off fires an escalation, one evaluator hands it out then, as shards do.
+#[test]
+fn a_sweep_after_a_rejected_record_hands_out_its_escalations_at_once() {
+    // c0 starts and goes quiet; 8,190 records of others later, the 8,192nd
+    // record is rejected, and its sweep finds c0 idle with `work` overdue.
+    let mut lines = vec![Line::Event {
+        customer: 0,
+        name: 0,
+        at: 0,
+        csat: None,
+    }];
+    lines.extend((1..8191u32).map(|i| Line::Event {
+        customer: 1 + (i % 300) as u16,
+        name: 3,
+        at: 0,
+        csat: None,
+    }));
+    lines.push(Line::Bad);
+    let policy = Policy::compile(POLICY).expect("the policy compiles");
+    let log = ndjson(&lines, 10);
+    let one = render(&policy, &log, 0);
+    let two = render(&policy, &log, 2);
+    let [_, _, ndjson_one] = &one;
+    let escalation = ndjson_one
+        .lines()
+        .position(|l| l.contains(r#""escalation":"stuck""#) && l.contains(r#""customer":"c0""#))
+        .expect("c0's escalation");
+    let rejected = ndjson_one
+        .lines()
+        .position(|l| l.contains("rejected_record"))
+        .expect("the rejected record");
+    // Between them only the sweep's findings about c0: not at the end.
+    let between: Vec<&str> = ndjson_one
+        .lines()
+        .skip(rejected + 1)
+        .take(escalation - rejected - 1)
+        .collect();
+    assert!(
+        escalation > rejected && between.iter().all(|l| l.contains(r#""customer":"c0""#)),
+        "c0's escalation at line {escalation}, the rejected record at {rejected}"
+    );
+    for (format, (a, b)) in ["text", "json", "ndjson"].iter().zip(one.iter().zip(&two)) {
+        assert!(a == b, "{format} differs:\n{}", first_difference(a, b));
+    }
 }

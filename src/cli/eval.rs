@@ -288,7 +288,10 @@ fn evaluate_here(
                 if let Some(writer) = rejects.as_mut() {
                     writer.record(|line| RejectWriter::new(line).write(&rejection))?;
                 }
-                sink.emit(evaluator.push_rejected(&rejection), &[])?;
+                // A rejected record counts towards the idle sweep, which may
+                // fire escalations: they go out now, as after an event.
+                let findings = evaluator.push_rejected(&rejection);
+                sink.emit(findings, &evaluator.take_escalations())?;
             }
         }
         // A live stream has sent all it has: event time has reached its
