@@ -408,8 +408,6 @@ impl Translation {
     }
 }
 
-/// The caller's thread: merges the evaluators' periods in input order and
-/// hands them out; at the end, merges their tallies into the report.
 /// A sharded run with one reader dispatching events (see the module's text).
 pub(super) fn run<E>(
     sharded: Sharded<'_>,
