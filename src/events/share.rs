@@ -16,6 +16,7 @@ use super::gzip::GzipFault;
 use super::ndjson::NdjsonReader;
 use super::reader::decompressed;
 use super::{EventReader, InputError, Interner, ReadOptions, Record};
+use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
 use std::num::NonZeroU32;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -224,8 +225,16 @@ impl Tee {
             Err(error) => return opened(Err(error)),
         };
         opened(Ok(()));
+        // Chunks every reader is done with are filled again: a fresh one
+        // each time costs zeroed pages from the kernel.
+        let mut sent: VecDeque<Arc<Vec<u8>>> = VecDeque::new();
         loop {
-            let mut chunk = vec![0; CHUNK];
+            let reused = sent.front_mut().and_then(Arc::get_mut).map(std::mem::take);
+            if reused.is_some() {
+                sent.pop_front();
+            }
+            let mut chunk = reused.unwrap_or_default();
+            chunk.resize(CHUNK, 0);
             let (filled, fault) = fill(&mut input, &mut chunk);
             chunk.truncate(filled);
             if filled > 0 {
@@ -234,6 +243,12 @@ impl Tee {
                     if to.send(Ok(chunk.clone())).is_err() {
                         return;
                     }
+                }
+                sent.push_back(chunk);
+                // Those still read are ahead in the channels (bounded): the
+                // oldest beyond them is given up rather than waited for.
+                if sent.len() > CHUNKS_AHEAD + 2 {
+                    sent.pop_front();
                 }
             }
             match fault {
