@@ -233,6 +233,23 @@ impl<'p> Sharded<'p> {
     }
 }
 
+/// The run's `result`, once its threads have ended: every channel is closed
+/// by then, so a thread still running sees it and stops. A thread that
+/// panicked makes an otherwise good run an error.
+fn joined<T, E>(
+    handles: Vec<std::thread::ScopedJoinHandle<'_, ()>>,
+    result: Result<T, RunError<E>>,
+) -> Result<T, RunError<E>> {
+    let mut stopped = false;
+    for handle in handles {
+        stopped |= handle.join().is_err();
+    }
+    match result {
+        Ok(_) if stopped => Err(RunError::Thread),
+        result => result,
+    }
+}
+
 /// How many periods of input may wait in each channel.
 const PERIODS_AHEAD: usize = 2;
 

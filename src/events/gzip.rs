@@ -53,6 +53,17 @@ impl GzipFault {
     }
 }
 
+/// `Read::read` for a `BufRead` that has its own buffer: what it holds, copied.
+pub(crate) fn read_buffered(input: &mut impl BufRead, out: &mut [u8]) -> io::Result<usize> {
+    let available = input.fill_buf()?;
+    let n = available.len().min(out.len());
+    out.get_mut(..n)
+        .unwrap_or_default()
+        .copy_from_slice(available.get(..n).unwrap_or_default());
+    input.consume(n);
+    Ok(n)
+}
+
 /// Decodes the gzip members of `R` one after another, checking each.
 pub(crate) struct GzipInput<R: BufRead> {
     /// The member being decoded; `None` once the input has ended cleanly.
@@ -214,16 +225,7 @@ struct ChannelInput {
 
 impl Read for ChannelInput {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let available = self.fill_buf()?;
-            let n = available.len().min(out.len());
-            out.get_mut(..n)
-                .unwrap_or_default()
-                .copy_from_slice(available.get(..n).unwrap_or_default());
-            n
-        };
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, out)
     }
 }
 
@@ -302,16 +304,7 @@ impl<R: Read> Inflated<R> {
 
 impl<R: Read> Read for Inflated<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let available = self.fill_buf()?;
-            let n = available.len().min(out.len());
-            out.get_mut(..n)
-                .unwrap_or_default()
-                .copy_from_slice(available.get(..n).unwrap_or_default());
-            n
-        };
-        self.consume(n);
-        Ok(n)
+        read_buffered(self, out)
     }
 }
 

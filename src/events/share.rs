@@ -12,7 +12,7 @@
 //! the id is its text, and a line that names its customer twice is rejected
 //! (by the reader of the first id's share).
 
-use super::gzip::GzipFault;
+use super::gzip::{read_buffered, GzipFault};
 use super::ndjson::NdjsonReader;
 use super::reader::decompressed;
 use super::{EventReader, InputError, Interner, ReadOptions, Record};
@@ -314,12 +314,8 @@ struct TeeInput {
 }
 
 impl Read for TeeInput {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        read_buffered(self, out)
     }
 }
 

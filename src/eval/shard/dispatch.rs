@@ -7,8 +7,8 @@
 use super::merge::{Channels, Merger};
 use super::work::Shard;
 use super::{
-    End, FromShard, Output, Period, RunError, RunOutcome, Sharded, Source, ToShard, IDLE_RECORDS,
-    PERIODS_AHEAD,
+    joined, End, FromShard, Output, Period, RunError, RunOutcome, Sharded, Source, ToShard,
+    IDLE_RECORDS, PERIODS_AHEAD,
 };
 use crate::eval::EvalOptions;
 use crate::events::{
@@ -454,15 +454,6 @@ pub(super) fn run<E>(
             to_shards,
         };
         let result = merger.run(channels, as_of, output);
-        // Every channel is closed by now: a thread still running sees it
-        // and stops.
-        let mut stopped = false;
-        for handle in handles {
-            stopped |= handle.join().is_err();
-        }
-        match result {
-            Ok(_) if stopped => Err(RunError::Thread),
-            result => result,
-        }
+        joined(handles, result)
     })
 }

@@ -21,8 +21,8 @@
 use super::merge::{Channels, Merger};
 use super::work::Shard;
 use super::{
-    FromShard, Output, ReadEnd, RunError, RunOutcome, ShardPeriod, Sharded, Source, ToShard,
-    IDLE_RECORDS, PERIODS_AHEAD,
+    joined, FromShard, Output, ReadEnd, RunError, RunOutcome, ShardPeriod, Sharded, Source,
+    ToShard, IDLE_RECORDS, PERIODS_AHEAD,
 };
 use crate::events::share::{self, ShareSource};
 use crate::events::{Customer, Event, Interner, Record, Share, Shared};
@@ -97,14 +97,7 @@ pub(super) fn run<E>(
         if result.is_err() {
             clock.abandon();
         }
-        let mut stopped = false;
-        for handle in handles {
-            stopped |= handle.join().is_err();
-        }
-        match result {
-            Ok(_) if stopped => Err(RunError::Thread),
-            result => result,
-        }
+        joined(handles, result)
     })
 }
 
