@@ -5,10 +5,12 @@
 //! caller decides how to show them. Messages follow Cedar's rules: lowercase, no
 //! final period, the user's names in backticks, one line; the why goes in `help`.
 
+mod files;
 mod levels;
 mod source;
 mod span;
 
+pub use files::{Lines, SourceFile, Sources};
 pub use levels::{Levels, LevelsError};
 use serde::Serialize;
 use source::SourceText;
@@ -77,6 +79,10 @@ pub enum Code {
     UnknownSetting,
     /// E0214: a `source` setting with a value it cannot take.
     InvalidSetting,
+    /// E0215: a policy file that `use`s itself, through the files it uses.
+    UseCycle,
+    /// E0216: a `use`d policy file that cannot be read.
+    UnreadableFile,
     /// E0301: two sides of a comparison have types that cannot be compared.
     TypeMismatch,
     /// E0302: a condition that is not true/false.
@@ -137,6 +143,8 @@ impl Code {
         Code::MissingClause,
         Code::UnknownSetting,
         Code::InvalidSetting,
+        Code::UseCycle,
+        Code::UnreadableFile,
         Code::TypeMismatch,
         Code::NotBoolean,
         Code::BadArgument,
@@ -209,6 +217,11 @@ impl Code {
             ),
             Code::UnknownSetting => ("E0213", "a `source` setting that does not exist"),
             Code::InvalidSetting => ("E0214", "a `source` setting with a value it cannot take"),
+            Code::UseCycle => (
+                "E0215",
+                "a policy file that `use`s itself, through the files it uses",
+            ),
+            Code::UnreadableFile => ("E0216", "a `use`d policy file that cannot be read"),
             Code::TypeMismatch => (
                 "E0301",
                 "two sides of a comparison have types that cannot be compared",
@@ -351,6 +364,13 @@ impl Diagnostic {
         self
     }
 
+    /// Move every label `offset` bytes to the right.
+    pub fn shift(&mut self, offset: usize) {
+        for label in &mut self.labels {
+            label.span = label.span.shifted(offset);
+        }
+    }
+
     /// True for errors (not warnings).
     pub fn is_error(&self) -> bool {
         self.level == Level::Error
@@ -383,11 +403,15 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
-/// A diagnostic bound to its source text, so miette can render it.
+/// A diagnostic bound to its source text, so miette can render it. Labels in
+/// other files of the policy are related diagnostics, each with its own file.
 #[derive(Debug)]
 pub struct SourceDiagnostic {
     diagnostic: Diagnostic,
     source: Arc<SourceText>,
+    related: Vec<SourceDiagnostic>,
+    /// True for the places of a diagnostic in a file other than its own.
+    elsewhere: bool,
 }
 
 impl SourceDiagnostic {
@@ -396,6 +420,8 @@ impl SourceDiagnostic {
         SourceDiagnostic {
             diagnostic,
             source: Arc::new(SourceText::new(name, text)),
+            related: Vec::new(),
+            elsewhere: false,
         }
     }
 }
@@ -410,11 +436,13 @@ impl std::error::Error for SourceDiagnostic {}
 
 impl miette::Diagnostic for SourceDiagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.diagnostic.code))
+        // A place in another file shows under its diagnostic, which has the code.
+        (!self.elsewhere).then(|| Box::new(self.diagnostic.code) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.diagnostic.level {
+            _ if self.elsewhere => miette::Severity::Advice,
             Level::Error => miette::Severity::Error,
             Level::Warning => miette::Severity::Warning,
         })
@@ -446,25 +474,39 @@ impl miette::Diagnostic for SourceDiagnostic {
             }
         })))
     }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
 }
 
-/// Render diagnostics for a person, in the order given. `color` adds ANSI colours
-/// and unicode art; without it the output is plain ASCII-safe text fit for snapshots.
-/// The text is indexed once for all of them, so the time is linear in their number.
+/// Render diagnostics of one file for a person, in the order given (see
+/// [`render_human_files`]).
 pub fn render_human(diagnostics: &[Diagnostic], name: &str, text: &str, color: bool) -> String {
+    render_human_files(diagnostics, &Sources::single(name, text), color)
+}
+
+/// Render diagnostics for a person, in the order given, each shown in the file
+/// its primary label is in, with its labels in other files of the policy
+/// below it, each with its own file. `color` adds ANSI colours and unicode art;
+/// without it the output is plain text fit for snapshots. Each file is indexed
+/// once for all of them, so the time is linear in their number.
+pub fn render_human_files(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
     let theme = if color {
         miette::GraphicalTheme::unicode()
     } else {
         miette::GraphicalTheme::unicode_nocolor()
     };
     let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
-    let source = Arc::new(SourceText::new(name, text));
+    let mut texts: Vec<Option<Arc<SourceText>>> = vec![None; sources.files().len()];
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let bound = SourceDiagnostic {
-            diagnostic: diagnostic.clone(),
-            source: Arc::clone(&source),
-        };
+        let bound = bind(diagnostic, sources, &mut texts);
         // Writing to a String cannot fail.
         let _ = handler.render_report(&mut out, &bound);
         out.push('\n');
@@ -472,31 +514,114 @@ pub fn render_human(diagnostics: &[Diagnostic], name: &str, text: &str, color: b
     out
 }
 
-/// Diagnostics of one file as JSON, one value each: code, level, message, help, and
-/// labels with 1-based line and column as well as byte offsets. The text is indexed
-/// once for all of them.
+/// `diagnostic` with its labels moved into their files: those in the primary
+/// label's file stay, those in each other file become a related diagnostic.
+fn bind(
+    diagnostic: &Diagnostic,
+    sources: &Sources,
+    texts: &mut [Option<Arc<SourceText>>],
+) -> SourceDiagnostic {
+    let home = diagnostic
+        .primary_span()
+        .or_else(|| diagnostic.labels.first().map(|l| l.span))
+        .map_or(0, |s| sources.index_of(s.start));
+    let mut text_of = |index: usize| -> Arc<SourceText> {
+        match texts.get_mut(index) {
+            Some(slot) => Arc::clone(slot.get_or_insert_with(|| {
+                let name = sources.files().get(index).map_or("", |f| f.name.as_str());
+                Arc::new(SourceText::new(name, sources.file_text(index)))
+            })),
+            None => Arc::new(SourceText::new("", "")),
+        }
+    };
+    let mut own = Diagnostic {
+        labels: Vec::new(),
+        ..diagnostic.clone()
+    };
+    let mut others: Vec<(usize, Vec<Label>)> = Vec::new();
+    for label in &diagnostic.labels {
+        let index = sources.index_of(label.span.start);
+        let local = sources.locate(label.span).map_or(label.span, |(_, s)| s);
+        let moved = Label {
+            span: local,
+            ..label.clone()
+        };
+        if index == home {
+            own.labels.push(moved);
+        } else if let Some((_, labels)) = others.iter_mut().find(|(i, _)| *i == index) {
+            labels.push(moved);
+        } else {
+            others.push((index, vec![moved]));
+        }
+    }
+    let related = others
+        .into_iter()
+        .map(|(index, labels)| SourceDiagnostic {
+            diagnostic: Diagnostic {
+                message: format!(
+                    "in `{}`",
+                    sources.files().get(index).map_or("", |f| f.name.as_str())
+                ),
+                labels,
+                help: None,
+                ..diagnostic.clone()
+            },
+            source: text_of(index),
+            related: Vec::new(),
+            elsewhere: true,
+        })
+        .collect();
+    SourceDiagnostic {
+        diagnostic: own,
+        source: text_of(home),
+        related,
+        elsewhere: false,
+    }
+}
+
+/// Diagnostics of one file as JSON (see [`to_json_files`]).
 pub fn to_json(diagnostics: &[Diagnostic], name: &str, text: &str) -> Vec<serde_json::Value> {
-    let lines = LineIndex::new(text);
+    to_json_files(diagnostics, &Sources::single(name, text))
+}
+
+/// Diagnostics as JSON, one value each: the file of the primary label, code,
+/// level, message, help, and labels with their file, 1-based line and column
+/// and byte offsets within that file. Each file is indexed once for all of
+/// them.
+pub fn to_json_files(diagnostics: &[Diagnostic], sources: &Sources) -> Vec<serde_json::Value> {
+    let lines: Vec<LineIndex> = (0..sources.files().len())
+        .map(|i| LineIndex::new(sources.file_text(i)))
+        .collect();
     diagnostics
         .iter()
-        .map(|d| one_to_json(d, name, text, &lines))
+        .map(|d| one_to_json(d, sources, &lines))
         .collect()
 }
 
 fn one_to_json(
     diagnostic: &Diagnostic,
-    name: &str,
-    text: &str,
-    lines: &LineIndex,
+    sources: &Sources,
+    lines: &[LineIndex],
 ) -> serde_json::Value {
+    let home = diagnostic
+        .primary_span()
+        .or_else(|| diagnostic.labels.first().map(|l| l.span))
+        .map_or(0, |s| sources.index_of(s.start));
+    let name = |index: usize| sources.files().get(index).map_or("", |f| f.name.as_str());
     let labels: Vec<serde_json::Value> = diagnostic
         .labels
         .iter()
         .map(|l| {
-            let (line, column) = lines.line_col(text, l.span.start);
+            let index = sources.index_of(l.span.start);
+            let span = sources.locate(l.span).map_or(l.span, |(_, s)| s);
+            let text = sources.file_text(index);
+            let (line, column) = lines
+                .get(index)
+                .map_or((1, 1), |lines| lines.line_col(text, span.start));
             serde_json::json!({
-                "start": l.span.start,
-                "end": l.span.end,
+                "file": name(index),
+                "start": span.start,
+                "end": span.end,
                 "line": line,
                 "column": column,
                 "message": l.message,
@@ -505,7 +630,7 @@ fn one_to_json(
         })
         .collect();
     serde_json::json!({
-        "file": name,
+        "file": name(home),
         "code": diagnostic.code.as_str(),
         "level": diagnostic.level,
         "message": diagnostic.message,

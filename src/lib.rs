@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod events;
 pub mod format;
+pub mod load;
 pub mod lsp;
 pub mod map;
 pub mod profile;

@@ -444,6 +444,7 @@ mod tests {
     fn quoted(text: &str) -> String {
         let rule = RuleSource {
             span: crate::diagnostic::Span::new(0, text.len()),
+            file: None,
             line: 1,
             text: text.to_string(),
             set: None,

@@ -44,7 +44,29 @@ pub struct ParsedFile {
 
 /// Parse a whole policy file, reporting every syntax error it can find.
 pub fn parse(text: &str) -> ParsedFile {
-    let split = lexer::split(text);
+    parse_at(text, 0)
+}
+
+/// [`parse`] a file that stands at byte `base` of a policy made of several files
+/// ([`crate::load`]): every span of the result is `base` further on, so spans
+/// of different files never overlap.
+pub fn parse_at(text: &str, base: usize) -> ParsedFile {
+    let mut split = lexer::split(text);
+    if base > 0 {
+        for chunk in &mut split.chunks {
+            chunk.start += base;
+            chunk.end += base;
+        }
+        for d in &mut split.diagnostics {
+            d.shift(base);
+        }
+        for c in &mut split.comments {
+            c.span = c.span.shifted(base);
+        }
+        for e in &mut split.error_spans {
+            *e = e.shifted(base);
+        }
+    }
     let mut diagnostics = split.diagnostics;
     let mut decls = Vec::new();
     let mut broken = Vec::new();

@@ -40,7 +40,12 @@ pub(super) fn build(file: &PolicyFile, diags: &mut Vec<Diagnostic>) -> Scope {
 }
 
 /// Bring the declarations of one standard module into scope (E0205 when unknown).
+/// A `use "file.cxl"` is not a module: the loader ([`crate::load`]) read the
+/// file and its declarations are the file's own.
 fn use_module(scope: &mut Scope, u: &Use, diags: &mut Vec<Diagnostic>) {
+    if u.file.is_some() {
+        return;
+    }
     let name = u.module_name();
     if scope.modules.contains(&name) {
         return;

@@ -13,9 +13,9 @@ use super::sources;
 use super::suppress;
 use super::Severity;
 use crate::check::{self, Checked, Origin};
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Diagnostic, Sources};
 use crate::events::Interner;
-use crate::syntax::{self, Expr, TestCase};
+use crate::syntax::{Expr, TestCase};
 use std::sync::Arc;
 
 /// A segment as written: who a customer is, decided from their attributes.
@@ -84,9 +84,17 @@ impl Policy {
     /// Compile a policy's text. On success the policy carries any warnings; on
     /// failure every diagnostic (errors and warnings), sorted by position.
     pub fn compile(text: &str) -> Result<Policy, Vec<Diagnostic>> {
-        let parsed = syntax::parse(text);
+        Policy::compile_loaded(&crate::load::Loaded::single("", text))
+    }
+
+    /// Compile a policy made of the files [`crate::load`] read (`use
+    /// "segments.cxl"`): spans point into [`Loaded::sources`](crate::load::Loaded),
+    /// which says in which file.
+    pub fn compile_loaded(loaded: &crate::load::Loaded) -> Result<Policy, Vec<Diagnostic>> {
+        let parsed = &loaded.parsed;
+        let text = loaded.sources.text();
         let checked = check::check(&parsed.file);
-        let mut diagnostics = parsed.diagnostics;
+        let mut diagnostics = parsed.diagnostics.clone();
         diagnostics.extend(checked.diagnostics.iter().cloned());
         let journeys = compile_journeys(&checked, &mut diagnostics);
         // Suppressions before anything sees the diagnostics: `check`, `test`,
@@ -95,13 +103,19 @@ impl Policy {
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(diagnostics);
         }
-        Ok(build(&checked, journeys, text, diagnostics))
+        Ok(build(&checked, journeys, &loaded.sources, diagnostics))
     }
 }
 
 /// Every diagnostic of a policy's text: syntax, names, types, graph lints.
 pub fn diagnostics(text: &str) -> Vec<Diagnostic> {
-    match Policy::compile(text) {
+    loaded_diagnostics(&crate::load::Loaded::single("", text))
+}
+
+/// Every diagnostic of a policy made of several files, with the problems of
+/// reading them (E0215, E0216).
+pub fn loaded_diagnostics(loaded: &crate::load::Loaded) -> Vec<Diagnostic> {
+    match Policy::compile_loaded(loaded) {
         Ok(policy) => policy.warnings,
         Err(diagnostics) => diagnostics,
     }
@@ -144,11 +158,12 @@ fn compile_journeys(checked: &Checked, diagnostics: &mut Vec<Diagnostic>) -> Vec
 fn build(
     checked: &Checked,
     journeys: Vec<CompiledJourney>,
-    text: &str,
+    sources: &Sources,
     warnings: Vec<Diagnostic>,
 ) -> Policy {
     let scope = &checked.scope;
-    let lines = diagnostic::LineIndex::new(text);
+    let text = sources.text();
+    let lines = diagnostic::Lines::new(sources);
     let expectations = expectations(checked, &journeys, text, &lines);
     let segments: Vec<SegmentRule> = scope
         .segments
@@ -221,7 +236,7 @@ fn expectations(
     checked: &Checked,
     journeys: &[CompiledJourney],
     text: &str,
-    lines: &diagnostic::LineIndex,
+    lines: &diagnostic::Lines<'_>,
 ) -> Vec<Expectation> {
     let scope = &checked.scope;
     let mut expectations = step_channel_expectations(journeys, lines);
@@ -260,7 +275,7 @@ fn expectations(
 fn escalations(
     checked: &Checked,
     text: &str,
-    lines: &diagnostic::LineIndex,
+    lines: &diagnostic::Lines<'_>,
     conditions: &mut Resolver<'_>,
 ) -> Vec<EscalationRule> {
     let mut out = Vec::new();
@@ -279,6 +294,7 @@ fn escalations(
             journeys: named,
             source: rules::RuleSource {
                 span: when.span,
+                file: lines.file(when.span.start),
                 line: lines.line(when.span.start),
                 text: text
                     .get(when.span.start..when.span.end)
@@ -295,7 +311,7 @@ fn escalations(
 /// A step's own `via` is an expectation too: a wrong channel there is yellow.
 fn step_channel_expectations(
     journeys: &[CompiledJourney],
-    lines: &diagnostic::LineIndex,
+    lines: &diagnostic::Lines<'_>,
 ) -> Vec<Expectation> {
     let mut out = Vec::new();
     for (j, journey) in journeys.iter().enumerate() {
@@ -313,6 +329,7 @@ fn step_channel_expectations(
                 severity: Severity::Yellow,
                 source: rules::RuleSource {
                     span: step.span,
+                    file: lines.file(step.span.start),
                     line: lines.line(step.span.start),
                     text: format!("step {} {{ via {} }}", step.name, step.channels.join(", ")),
                     set: None,

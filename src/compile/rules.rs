@@ -15,7 +15,11 @@ use serde::Serialize;
 pub struct RuleSource {
     /// Span in the policy file: the clause itself, or the `use SET` that brought it in.
     pub span: Span,
-    /// 1-based line of `span` in the policy file.
+    /// The policy file `span` is in, when the policy has several files (`use
+    /// "segments.cxl"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 1-based line of `span` in its policy file.
     pub line: usize,
     /// The rule as written (the clause, or the whole `when` of an escalation).
     pub text: String,
@@ -188,7 +192,7 @@ pub(crate) fn expectation(
 pub(crate) fn clause_source(
     clause: &ExpandedClause<'_>,
     text: &str,
-    lines: &crate::diagnostic::LineIndex,
+    lines: &crate::diagnostic::Lines<'_>,
 ) -> RuleSource {
     let module = clause.set.and_then(|s| match &s.origin {
         Origin::Module(m) => Some(m.clone()),
@@ -202,6 +206,7 @@ pub(crate) fn clause_source(
     let span = clause.via.map_or(clause.clause.span, |v| v.span);
     RuleSource {
         span,
+        file: lines.file(span.start),
         line: lines.line(span.start),
         text: clause_text.unwrap_or_default().to_string(),
         set: clause.set.map(|s| s.item.name.name.clone()),

@@ -5,7 +5,7 @@
 
 use super::rules::RuleSource;
 use crate::check::{Checked, Origin};
-use crate::diagnostic::LineIndex;
+use crate::diagnostic::Lines;
 use crate::diagnostic::Span;
 use crate::syntax::JourneyItem;
 use serde::Serialize;
@@ -27,7 +27,7 @@ pub(crate) fn journey_rules(
     checked: &Checked,
     journey: &str,
     text: &str,
-    lines: &LineIndex,
+    lines: &Lines<'_>,
 ) -> JourneyRules {
     let mut rules = JourneyRules::default();
     let Some(declared) = checked
@@ -54,7 +54,7 @@ pub(crate) fn journey_rules(
 
 /// The clause written at `span`, as one line of text (comments dropped,
 /// blanks collapsed: a `path` is often written over several lines).
-fn clause(text: &str, lines: &LineIndex, span: Span) -> Option<RuleSource> {
+fn clause(text: &str, lines: &Lines<'_>, span: Span) -> Option<RuleSource> {
     let one_line: Vec<&str> = text
         .get(span.start..span.end)?
         .lines()
@@ -67,6 +67,7 @@ fn clause(text: &str, lines: &LineIndex, span: Span) -> Option<RuleSource> {
         .collect();
     Some(RuleSource {
         span,
+        file: lines.file(span.start),
         line: lines.line(span.start),
         text: one_line.join(" "),
         set: None,
@@ -86,7 +87,8 @@ mod tests {
             text.find("path").unwrap_or_default(),
             text.find(')').unwrap_or_default() + 1,
         );
-        let lines = LineIndex::new(text);
+        let sources = crate::diagnostic::Sources::single("p.cxl", text);
+        let lines = Lines::new(&sources);
         let source = clause(text, &lines, path).expect("a clause");
         assert_eq!(source.text, "path a -> b -> (c | d)");
         assert_eq!((source.line, source.span), (2, path));

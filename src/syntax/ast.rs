@@ -137,18 +137,37 @@ impl Decl {
     }
 }
 
-/// `use std/cx`: bring a module's declarations into scope.
+/// `use std/cx`: bring a standard module's declarations into scope; `use
+/// "segments.cxl"`: those of another policy file, its path relative to the
+/// using file's directory (read by [`crate::load`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Use {
-    /// The module path, one identifier per `/`-separated part.
+    /// The module path, one identifier per `/`-separated part; empty for a file.
     pub path: Vec<Ident>,
+    /// The file's path, for `use "segments.cxl"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Text>,
     /// The whole declaration.
     pub span: Span,
 }
 
 impl Use {
-    /// The module path as written, `std/cx`.
+    /// What is used as written: `std/cx`, or `"segments.cxl"` in quotes.
     pub fn module_name(&self) -> String {
+        if let Some(file) = &self.file {
+            let mut quoted = String::from("\"");
+            for c in file.value.chars() {
+                match c {
+                    '"' => quoted.push_str("\\\""),
+                    '\\' => quoted.push_str("\\\\"),
+                    '\n' => quoted.push_str("\\n"),
+                    '\t' => quoted.push_str("\\t"),
+                    c => quoted.push(c),
+                }
+            }
+            quoted.push('"');
+            return quoted;
+        }
         self.path
             .iter()
             .map(|p| p.name.as_str())

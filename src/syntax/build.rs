@@ -93,9 +93,17 @@ impl<'d> Builder<'d> {
     }
 
     fn use_decl(&mut self, pair: P<'_>) -> Option<Use> {
+        if let Some(file) = children(&pair, Rule::string).next() {
+            return Some(Use {
+                path: Vec::new(),
+                file: Some(self.text(&file)),
+                span: self.span(&pair),
+            });
+        }
         let path = children(&pair, Rule::module_path).next()?;
         Some(Use {
             path: path.into_inner().map(|p| self.ident(&p)).collect(),
+            file: None,
             span: self.span(&pair),
         })
     }
