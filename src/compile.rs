@@ -109,7 +109,7 @@ pub use journey::{compile_journey, CompiledJourney, StageInfo, StepInfo};
 pub use lints::{lint_expect, lint_expect_expanded, lint_journey};
 pub use ops::{Better, CmpOp, Severity};
 pub use petgraph::graph::NodeIndex;
-pub use policy::{diagnostics, Policy, SegmentRule, SourceSettings};
+pub use policy::{diagnostics, loaded_diagnostics, Policy, SegmentRule, SourceSettings};
 pub use program::{MetricInfo, Program};
 pub use render::{
     caption, dot_escape, dot_label, mermaid_escape, mermaid_label, percent, render_dot,

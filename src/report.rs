@@ -280,7 +280,7 @@ fn findings(out: &mut String, report: &Report, options: &TextOptions<'_>) {
         let place = match &group.rule {
             Some(rule) => format!(
                 "  {}:{}  {}",
-                options.policy_name,
+                rule.file.as_deref().unwrap_or(options.policy_name),
                 rule.line,
                 rule_text(rule)
             ),
@@ -339,7 +339,7 @@ fn finding_line(out: &mut String, f: &Finding, explain: bool) {
         return;
     }
     if let Some(rule) = &f.rule {
-        let _ = writeln!(out, "        rule: line {}: {}", rule.line, rule.text);
+        let _ = writeln!(out, "        rule: {}: {}", rule_line(rule), rule.text);
     }
     // In the order they happened: the anchor (with its event when that is
     // among the evidence, so it is said once), the deadline, the other evidence.
@@ -398,9 +398,18 @@ fn escalations(out: &mut String, report: &Report, options: &TextOptions<'_>) {
     }
 }
 
+/// Where a rule is written: `line 12`, or `segments.cxl line 12` in a policy
+/// of several files.
+fn rule_line(rule: &crate::compile::RuleSource) -> String {
+    match &rule.file {
+        Some(file) => format!("{file} line {}", rule.line),
+        None => format!("line {}", rule.line),
+    }
+}
+
 /// Under an escalation with `--explain`: its rule, and the finding it fired on.
 fn escalation_explained(out: &mut String, e: &EscalationRecord) {
-    let _ = writeln!(out, "    rule: line {}: {}", e.rule.line, e.rule.text);
+    let _ = writeln!(out, "    rule: {}: {}", rule_line(&e.rule), e.rule.text);
     if let Some(f) = &e.finding {
         let at = match (&e.journey, &f.step) {
             (Some(j), Some(s)) => format!(" at {j}.{s}"),

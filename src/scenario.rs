@@ -148,9 +148,12 @@ struct SeenEvent {
     attrs_known: usize,
 }
 
-/// Run one inline test of `policy` (one of `policy.tests`), whose source text is `text`.
+/// Run one inline test of `policy` (one of `policy.tests`), whose source text is
+/// `text` (the joined text of its files, [`Policy::sources`]); lines are
+/// within the file each span is in.
 pub fn run_test(policy: &Policy, text: &str, test: &TestCase) -> TestResult {
-    let line = |span: Span| crate::diagnostic::line_col(text, span.start).0;
+    let lines = crate::diagnostic::Lines::new(&policy.sources);
+    let line = |span: Span| lines.line(span.start);
     let mut failures = Vec::new();
     let outcome = match play(policy, test, &line) {
         Ok(outcome) => outcome,

@@ -1,9 +1,11 @@
-//! `cxl check FILES`: every problem of every file, at once.
+//! `cxl check FILES`: every problem of every file, at once. A file another
+//! named file `use`s is checked as part of that one's policy, not on its own.
 
 use super::common::{self, DiagnosticFormat, LintArgs, Stop, EXIT_FINDINGS, EXIT_OK};
 use super::output;
 use cxl::diagnostic;
 use cxl::report::{self, annotation};
+use std::collections::BTreeSet;
 
 /// Arguments of `cxl check`.
 #[derive(clap::Args)]
@@ -25,28 +27,33 @@ pub fn run(args: &CheckArgs) -> u8 {
 
 fn check(args: &CheckArgs) -> Result<u8, Stop> {
     let files = common::policy_files(&args.files)?;
-    output::plan_policies(&files)?;
     let levels = args.lints.levels()?;
+    let policies = common::policies(&files)?;
+    let read: Vec<String> = policies
+        .iter()
+        .flat_map(|p| p.sources.files().iter().map(|f| f.name.clone()))
+        .collect();
+    output::plan_policies(&read)?;
     let mut failed = false;
     let mut json = Vec::new();
     let mut annotations = Vec::new();
-    for path in &files {
-        let text = match common::read_file(path) {
-            Ok(text) => text,
-            Err(code) => return Ok(code),
-        };
-        let diagnostics = levels.apply(cxl::check_source(&text));
+    let mut seen = BTreeSet::new();
+    for loaded in &policies {
+        let sources = &loaded.sources;
+        let diagnostics = levels.apply(cxl::compile::loaded_diagnostics(loaded));
+        let diagnostics = common::report_once(diagnostics, sources, &mut seen);
         failed |= diagnostics.iter().any(|d| d.is_error());
         match args.format {
             DiagnosticFormat::Human => {
-                common::print_human(&diagnostics, path, &text);
+                common::print_human_files(&diagnostics, sources);
+                let path = sources.files().first().map_or("", |f| f.name.as_str());
                 to_stderr!("{path}: {}", common::count_summary(&diagnostics));
             }
             DiagnosticFormat::Json => {
-                json.extend(diagnostic::to_json(&diagnostics, path, &text));
+                json.extend(diagnostic::to_json_files(&diagnostics, sources));
             }
             DiagnosticFormat::Sarif | DiagnosticFormat::Github => {
-                annotations.extend(annotation::from_diagnostics(&diagnostics, path, &text));
+                annotations.extend(annotation::from_diagnostics(&diagnostics, sources));
             }
         }
     }

@@ -2,8 +2,10 @@
 //! how a run that stops early ends.
 
 use super::output::WriteError;
-use cxl::diagnostic::{self, Diagnostic, Levels};
+use cxl::diagnostic::{self, Diagnostic, Levels, Sources};
+use cxl::load::Loaded;
 use cxl::Policy;
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 
 /// Exit code: nothing at or above the threshold.
@@ -86,10 +88,79 @@ impl LintArgs {
     }
 }
 
+/// Read the policy files `paths` and every file they `use`, each once: one
+/// policy. A path that cannot be read is a usage error; a `use`d file that
+/// cannot be read is a diagnostic of the policy (E0216).
+pub fn load_policy(paths: &[String]) -> Result<Loaded, Stop> {
+    let mut read = |path: &str| std::fs::read_to_string(path).map_err(|e| io_reason(&e));
+    cxl::load::load(paths, &mut read).map_err(|e| Stop::Usage(e.to_string()))
+}
+
+/// The policies among the files `files` (for `check` and `test`): each file is
+/// one policy with the files it `use`s, except a file another of them uses,
+/// which is part of that one's policy and not checked on its own (its
+/// segments would be unused, its names unknown); files that only use each
+/// other (a cycle) are taken in order. Each policy's files come first in it.
+pub fn policies(files: &[String]) -> Result<Vec<Loaded>, Stop> {
+    let mut loads = Vec::new();
+    for file in files {
+        loads.push(load_policy(std::slice::from_ref(file))?);
+    }
+    let used: BTreeSet<String> = loads.iter().flat_map(|l| l.paths().skip(1)).collect();
+    let mut covered = BTreeSet::new();
+    let mut roots = vec![false; loads.len()];
+    for (i, load) in loads.iter().enumerate() {
+        if !used.contains(&cxl::load::normal(&files[i])) {
+            roots[i] = true;
+            covered.extend(load.paths());
+        }
+    }
+    for (i, load) in loads.iter().enumerate() {
+        if !covered.contains(&cxl::load::normal(&files[i])) {
+            roots[i] = true;
+            covered.extend(load.paths());
+        }
+    }
+    Ok(loads
+        .into_iter()
+        .zip(roots)
+        .filter_map(|(load, root)| root.then_some(load))
+        .collect())
+}
+
+/// The diagnostics of `policies` with those already reported for another
+/// policy left out: a file two policies use is reported once.
+pub fn report_once(diagnostics: Vec<Diagnostic>, sources: &Sources, seen: &mut BTreeSet<String>) -> Vec<Diagnostic> {
+    diagnostics
+        .into_iter()
+        .filter(|d| {
+            let place = d.primary_span().and_then(|s| sources.locate(s));
+            let key = match place {
+                Some((file, span)) => format!("{}:{}:{}:{}:{}", file.name, span.start, span.end, d.code, d.message),
+                None => format!("{}:{}", d.code, d.message),
+            };
+            // A file of this policy only is never deduplicated against itself.
+            let shared = place.is_some_and(|(file, _)| sources.files().first().is_some_and(|f| f.name != file.name));
+            !shared || seen.insert(key)
+        })
+        .collect()
+}
+
+/// Why a file cannot be read, in the messages' style: `no such file or
+/// directory`, without the OS's error number.
+fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text);
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
+}
+
 /// Compile a policy with `levels` applied to its diagnostics: a warning made
 /// an error fails it as an error does.
-pub fn compile(text: &str, levels: &Levels) -> Result<Policy, Vec<Diagnostic>> {
-    match Policy::compile(text) {
+pub fn compile(loaded: &Loaded, levels: &Levels) -> Result<Policy, Vec<Diagnostic>> {
+    match Policy::compile_loaded(loaded) {
         Ok(mut policy) => {
             let warnings = levels.apply(std::mem::take(&mut policy.warnings));
             if warnings.iter().any(Diagnostic::is_error) {
@@ -147,11 +218,16 @@ pub fn read_file(path: &str) -> Result<String, u8> {
 
 /// Print diagnostics of one file for a person, on stderr.
 pub fn print_human(diagnostics: &[Diagnostic], name: &str, text: &str) {
+    print_human_files(diagnostics, &Sources::single(name, text));
+}
+
+/// Print diagnostics of a policy's files for a person, on stderr, each in its file.
+pub fn print_human_files(diagnostics: &[Diagnostic], sources: &Sources) {
     if diagnostics.is_empty() {
         return;
     }
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let rendered = diagnostic::render_human(diagnostics, name, text, color);
+    let rendered = diagnostic::render_human_files(diagnostics, sources, color);
     // Nowhere to report a failure to write stderr; the exit code still tells.
     let _ = std::io::stderr().write_all(rendered.as_bytes());
 }

@@ -47,10 +47,13 @@ pub enum FailOn {
 /// Arguments of `cxl eval`.
 #[derive(clap::Args)]
 pub struct EvalArgs {
-    /// The policy file.
+    /// The policy: a file, or a directory whose `.cxl` files (recursively) are
+    /// one policy.
     policy: String,
-    /// The log: .ndjson/.jsonl/.json, .csv or .xes (optionally .gz); `-` reads stdin.
-    log: String,
+    /// The logs: .ndjson/.jsonl/.json, .csv or .xes (optionally .gz), read one
+    /// after the other as one input; `-` reads stdin.
+    #[arg(required = true, value_name = "LOG")]
+    logs: Vec<String>,
     #[command(flatten)]
     input: InputArgs,
     /// Output format.
@@ -88,7 +91,7 @@ pub struct EvalArgs {
     /// (the reading gets another); default: 1. An NDJSON log is read side by
     /// side by every evaluator and gains wall clock for more CPU; XES and CSV
     /// do not gain yet. The output is the same for every number. A live
-    /// stream (a pipe or FIFO) is read on one thread.
+    /// stream (a pipe or FIFO) and several logs are read on one thread.
     #[arg(long, value_name = "N")]
     threads: Option<NonZeroUsize>,
     #[command(flatten)]
@@ -101,11 +104,22 @@ pub fn run(args: &EvalArgs) -> u8 {
 }
 
 fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
-    let inputs = [
-        ("the policy", Some(args.policy.as_str())),
-        ("the log", Some(args.log.as_str())),
-        ("--customers", args.customers.as_deref()),
-    ];
+    let files = common::policy_files(std::slice::from_ref(&args.policy))?;
+    if files.is_empty() {
+        return Err(Stop::Usage(format!("no `.cxl` file under `{}`", args.policy)));
+    }
+    if args.logs.iter().filter(|l| *l == "-").count() > 1 {
+        return Err(Stop::Usage("stdin (`-`) can be read once".to_string()));
+    }
+    let loaded = common::load_policy(&files)?;
+    let mut inputs: Vec<(&str, Option<&str>)> = loaded
+        .sources
+        .files()
+        .iter()
+        .map(|f| ("the policy", Some(f.name.as_str())))
+        .collect();
+    inputs.extend(args.logs.iter().map(|l| ("the log", Some(l.as_str()))));
+    inputs.push(("--customers", args.customers.as_deref()));
     let [reject_file, escalations_file] = output::plan(
         &inputs,
         [
@@ -113,12 +127,10 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
             ("--escalations", args.escalations.as_deref()),
         ],
     )?;
-    let text =
-        common::read_file(&args.policy).map_err(|_| format!("cannot read `{}`", args.policy))?;
-    let policy = match common::compile(&text, &args.lints.levels()?) {
+    let policy = match common::compile(&loaded, &args.lints.levels()?) {
         Ok(policy) => policy,
         Err(diagnostics) => {
-            common::print_human(&diagnostics, &args.policy, &text);
+            common::print_human_files(&diagnostics, &loaded.sources);
             return Err(Stop::Usage(format!(
                 "`{}` has errors: {}",
                 args.policy,
@@ -149,7 +161,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     let targets = [reject_file, escalations_file];
     // A live stream is judged as it pauses, which one evaluator in step with
     // the reader does; its pace is its producer's, not a core's.
-    let live = output::is_stream(&args.log);
+    let live = args.logs.iter().any(|log| output::is_stream(log));
     // One thread unless asked: a second saves wall clock on NDJSON only
     // (0.8 of one's on 10 M events, at 1.5 times the CPU), not on XES or CSV.
     let threads = args.threads.unwrap_or(NonZeroUsize::MIN);
@@ -160,7 +172,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         mut out,
         streaming,
         files: [rejects, escalations],
-    } = if live || threads.get() == 1 {
+    } = if live || threads.get() == 1 || args.logs.len() > 1 {
         evaluate_here(args, &policy, options, as_of, targets, live)?
     } else {
         evaluate_sharded(args, &policy, options, as_of, targets, threads)?
@@ -184,8 +196,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         EvalFormat::Ndjson => report::summary_line(&report).map_err(|e| e.to_string())? + "\n",
         EvalFormat::Sarif | EvalFormat::Github => {
             let files = annotation::FindingFiles {
-                policy: &args.policy,
-                policy_text: &text,
+                policy: &policy.sources,
                 log: &name,
             };
             let annotations = annotation::from_findings(&report.findings, files);
@@ -252,68 +263,78 @@ fn evaluate_here(
     let mut out = RecordWriter::stdout();
     let mut streaming = Streaming::new(args.format)?;
     streaming.open(&mut out)?;
-    let (mut read_options, input, name) = args.input.open_with(&args.log, &policy.source)?;
-    evaluator.narrow(&mut read_options);
-    let reader = EventReader::new(input, &name, 0, &read_options).map_err(|e| e.to_string())?;
-    let mut reader = ReadAhead::new(reader);
     let mut stream = Stream::new(live);
     let [mut rejects, mut escalations] = open_files(targets, live)?;
     let mut input_error = None;
-    loop {
-        let record = match reader.next_record(&mut evaluator) {
-            Ok(Some(record)) => record,
-            Ok(None) => break,
-            Err(error) => {
-                input_error = Some(error.to_string());
-                break;
+    let mut names = Vec::new();
+    // Several logs are one input, read in the order given; each reader names
+    // its own file and counts its own lines.
+    for log in &args.logs {
+        let (mut read_options, input, name) = args.input.open_with(log, &policy.source)?;
+        names.push(name.clone());
+        evaluator.narrow(&mut read_options);
+        let reader = EventReader::new(input, &name, 0, &read_options).map_err(|e| e.to_string())?;
+        let mut reader = ReadAhead::new(reader);
+        loop {
+            let record = match reader.next_record(&mut evaluator) {
+                Ok(Some(record)) => record,
+                Ok(None) => break,
+                Err(error) => {
+                    input_error = Some(error.to_string());
+                    break;
+                }
+            };
+            let mut sink = Sink {
+                out: &mut out,
+                escalations: escalations.as_mut(),
+                streaming: &mut streaming,
+            };
+            match record {
+                Record::Event(event) => {
+                    stream.check_order(&evaluator, event.time, &name);
+                    let findings = evaluator.push(event);
+                    // Streaming output keeps no list of escalations: route them now.
+                    sink.emit(findings, &evaluator.take_escalations())?;
+                }
+                Record::Customer(customer) => evaluator.push_customer(customer),
+                Record::Rejected(rejection) => {
+                    if args.strict {
+                        return Err(strict(&rejection));
+                    }
+                    if let Some(writer) = rejects.as_mut() {
+                        writer.record(|line| RejectWriter::new(line).write(&rejection))?;
+                    }
+                    // A rejected record counts towards the idle sweep, which may
+                    // fire escalations: they go out now, as after an event.
+                    let findings = evaluator.push_rejected(&rejection);
+                    sink.emit(findings, &evaluator.take_escalations())?;
+                }
             }
-        };
-        let mut sink = Sink {
-            out: &mut out,
-            escalations: escalations.as_mut(),
-            streaming: &mut streaming,
-        };
-        match record {
-            Record::Event(event) => {
-                stream.check_order(&evaluator, event.time, &name);
-                let findings = evaluator.push(event);
-                // Streaming output keeps no list of escalations: route them now.
-                sink.emit(findings, &evaluator.take_escalations())?;
-            }
-            Record::Customer(customer) => evaluator.push_customer(customer),
-            Record::Rejected(rejection) => {
-                if args.strict {
-                    return Err(strict(&rejection));
+            // A live stream has sent all it has: event time has reached its
+            // watermark, so what is due before it is decided now, and what it gave
+            // so far goes out now, not when the next records come (a file gets
+            // here once a refill, and is judged as it comes, never by pauses).
+            // The files first: once a finding shows on stdout, its escalation and
+            // rejects are written.
+            if reader.would_wait() {
+                if let Some(watermark) = stream.advance(&evaluator) {
+                    let findings = evaluator.advance_to(watermark);
+                    sink.emit(findings, &evaluator.take_escalations())?;
+                }
+                if let Some(writer) = escalations.as_mut() {
+                    writer.flush()?;
                 }
                 if let Some(writer) = rejects.as_mut() {
-                    writer.record(|line| RejectWriter::new(line).write(&rejection))?;
+                    writer.flush()?;
                 }
-                // A rejected record counts towards the idle sweep, which may
-                // fire escalations: they go out now, as after an event.
-                let findings = evaluator.push_rejected(&rejection);
-                sink.emit(findings, &evaluator.take_escalations())?;
+                out.flush()?;
             }
         }
-        // A live stream has sent all it has: event time has reached its
-        // watermark, so what is due before it is decided now, and what it gave
-        // so far goes out now, not when the next records come (a file gets
-        // here once a refill, and is judged as it comes, never by pauses).
-        // The files first: once a finding shows on stdout, its escalation and
-        // rejects are written.
-        if reader.would_wait() {
-            if let Some(watermark) = stream.advance(&evaluator) {
-                let findings = evaluator.advance_to(watermark);
-                sink.emit(findings, &evaluator.take_escalations())?;
-            }
-            if let Some(writer) = escalations.as_mut() {
-                writer.flush()?;
-            }
-            if let Some(writer) = rejects.as_mut() {
-                writer.flush()?;
-            }
-            out.flush()?;
+        if input_error.is_some() {
+            break;
         }
     }
+    let name = names.join(", ");
     let (report, last, fresh) = evaluator
         .finish_streaming(as_of)
         .map_err(|e| format!("--as-of: {e}"))?;
@@ -353,7 +374,8 @@ fn evaluate_sharded(
     let mut out = RecordWriter::stdout();
     let mut streaming = Streaming::new(args.format)?;
     streaming.open(&mut out)?;
-    let (mut read_options, input, name) = args.input.open_with(&args.log, &policy.source)?;
+    let log = args.logs.first().map_or("-", String::as_str);
+    let (mut read_options, input, name) = args.input.open_with(log, &policy.source)?;
     sharded.narrow(&mut read_options);
     let [mut rejects, mut escalations] = open_files(targets, false)?;
     let source = Source {

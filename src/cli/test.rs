@@ -5,6 +5,7 @@
 
 use super::common::{self, LintArgs, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use super::output;
+use cxl::diagnostic::{Lines, Sources};
 use cxl::report::{self, annotation};
 use cxl::scenario::{run_test, Coverage, Exercised, Failure, TestResult};
 use cxl::{Diagnostic, Policy};
@@ -54,6 +55,8 @@ pub struct TestArgs {
 struct Timed {
     result: TestResult,
     seconds: f64,
+    /// The file the test is written in (a policy's tests may be in a file it uses).
+    file: String,
 }
 
 /// What came of one policy file.
@@ -77,38 +80,41 @@ pub fn run(args: &TestArgs) -> u8 {
 
 fn test(args: &TestArgs) -> Result<u8, Stop> {
     let files = common::policy_files(&args.files)?;
-    output::plan_policies(&files)?;
     let levels = args.lints.levels()?;
+    let policies = common::policies(&files)?;
+    let read: Vec<String> = policies
+        .iter()
+        .flat_map(|p| p.sources.files().iter().map(|f| f.name.clone()))
+        .collect();
+    output::plan_policies(&read)?;
     let mut suites = Vec::new();
     let mut annotations = Vec::new();
-    for path in &files {
-        let text = match common::read_file(path) {
-            Ok(text) => text,
-            Err(code) => return Ok(code),
-        };
-        let suite = match common::compile(&text, &levels) {
+    for loaded in &policies {
+        let sources = &loaded.sources;
+        let path = sources.files().first().map_or("", |f| f.name.as_str());
+        let suite = match common::compile(loaded, &levels) {
             Ok(policy) => {
-                let suite = run_suite(&policy, &text, args.filter.as_deref());
+                let suite = run_suite(&policy, sources.text(), args.filter.as_deref());
                 if let Suite::Ran { results, .. } = &suite {
                     let results = results.iter().map(|t| &t.result);
-                    annotations.extend(annotation::from_tests(results, path, &text));
+                    annotations.extend(annotation::from_tests(results, sources));
                 }
                 suite
             }
             Err(diagnostics) => {
-                common::print_human(&diagnostics, path, &text);
+                common::print_human_files(&diagnostics, sources);
                 to_stderr!("{path}: {}", common::count_summary(&diagnostics));
                 let failing: Vec<Diagnostic> = diagnostics
                     .into_iter()
                     .filter(Diagnostic::is_error)
                     .collect();
-                annotations.extend(annotation::from_diagnostics(&failing, path, &text));
+                annotations.extend(annotation::from_diagnostics(&failing, sources));
                 Suite::DoesNotCheck {
-                    errors: errors(&failing, &text),
+                    errors: errors(&failing, sources),
                 }
             }
         };
-        suites.push((path.clone(), suite));
+        suites.push((path.to_string(), suite));
     }
     let selected: usize = suites
         .iter()
@@ -203,25 +209,38 @@ fn run_suite(policy: &Policy, text: &str, filter: Option<&str>) -> Suite {
         let result = run_test(policy, text, case);
         let seconds = started.elapsed().as_secs_f64();
         exercised.merge(&result.exercised);
-        results.push(Timed { result, seconds });
+        let file = policy.sources.locate(result.span);
+        let file = file.map_or_else(String::new, |(f, _)| f.name.clone());
+        results.push(Timed {
+            result,
+            seconds,
+            file,
+        });
     }
     Suite::Ran {
         results,
         filtered_out,
-        coverage: Coverage::of(policy, text, &exercised),
+        coverage: Coverage::of(policy, &exercised),
     }
 }
 
-/// The errors of a policy that does not check, as (line, `CODE message`).
-fn errors(diagnostics: &[Diagnostic], text: &str) -> Vec<(usize, String)> {
+/// The errors of a policy that does not check, as (line, `CODE message`); an
+/// error in another file than the policy's first names that file.
+fn errors(diagnostics: &[Diagnostic], sources: &Sources) -> Vec<(usize, String)> {
+    let lines = Lines::new(sources);
     diagnostics
         .iter()
         .filter(|d| d.is_error())
         .map(|d| {
-            let line = d
-                .primary_span()
-                .map_or(1, |s| cxl::diagnostic::line_col(text, s.start).0);
-            (line, format!("{} {}", d.code, d.message))
+            let at = d.primary_span().map(|s| s.start);
+            let line = at.map_or(1, |at| lines.line(at));
+            let file = at.and_then(|at| lines.file(at)).filter(|f| {
+                sources.files().first().is_some_and(|first| first.name != *f)
+            });
+            match file {
+                Some(file) => (line, format!("{} {} (in {file})", d.code, d.message)),
+                None => (line, format!("{} {}", d.code, d.message)),
+            }
         })
         .collect()
 }
@@ -237,14 +256,14 @@ fn text(suites: &[(String, Suite)], filtered: bool) -> String {
                 ..
             } => {
                 left_out += filtered_out;
-                for Timed { result: r, .. } in results {
+                for Timed { result: r, file, .. } in results {
                     if r.passed() {
                         passed += 1;
-                        out.push_str(&format!("ok    {path}:{}  {}\n", r.line, r.name));
+                        out.push_str(&format!("ok    {file}:{}  {}\n", r.line, r.name));
                         continue;
                     }
                     failed += 1;
-                    out.push_str(&format!("FAIL  {path}:{}  {}\n", r.line, r.name));
+                    out.push_str(&format!("FAIL  {file}:{}  {}\n", r.line, r.name));
                     for failure in &r.failures {
                         out.push_str(&format!("        {failure}\n"));
                         for line in &failure.context {
@@ -282,7 +301,7 @@ fn json(suites: &[(String, Suite)]) -> serde_json::Value {
     for (path, suite) in suites {
         match suite {
             Suite::Ran { results, .. } => {
-                for Timed { result: r, .. } in results {
+                for Timed { result: r, file, .. } in results {
                     if r.passed() {
                         passed += 1;
                     } else {
@@ -290,7 +309,7 @@ fn json(suites: &[(String, Suite)]) -> serde_json::Value {
                     }
                     tests.push(json!({
                         "name": r.name,
-                        "file": path,
+                        "file": file,
                         "line": r.line,
                         "status": if r.passed() { "passed" } else { "failed" },
                         "message": (!r.passed()).then(|| explained(&r.failures)),
@@ -391,10 +410,16 @@ fn junit(suites: &[(String, Suite)]) -> String {
                     "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{time:.3}\">\n",
                     results.len()
                 ));
-                for Timed { result: r, seconds } in results {
+                for Timed {
+                    result: r,
+                    seconds,
+                    file: written,
+                } in results
+                {
                     out.push_str(&format!(
-                        "    <testcase name=\"{}\" classname=\"{file}\" file=\"{file}\" line=\"{}\" time=\"{seconds:.3}\"",
+                        "    <testcase name=\"{}\" classname=\"{file}\" file=\"{}\" line=\"{}\" time=\"{seconds:.3}\"",
                         xml(&r.name),
+                        xml(written),
                         r.line
                     ));
                     let Some(first) = r.failures.first() else {

@@ -41,6 +41,8 @@ pub struct Policy {
     pub warnings: Vec<Diagnostic>,
     /// The file's `source` settings: defaults for reading its logs.
     pub source: SourceSettings,
+    /// The policy's files and their text: what its spans point into.
+    pub sources: Arc<Sources>,
 }
 
 /// A policy's `source` settings, each `None` when not given. The command line's
@@ -227,6 +229,7 @@ fn build(
             .map(|s| SourceSettings::from_ast(&s.item))
             .unwrap_or_default(),
         warnings,
+        sources: Arc::new(sources.clone()),
     }
 }
 

@@ -4,7 +4,7 @@
 //! and the [`Rule`]s they come from (the one table of diagnostic codes, the
 //! finding kinds, a failed test).
 
-use crate::diagnostic::{Code, Diagnostic, LineIndex, Span};
+use crate::diagnostic::{Code, Diagnostic, LineIndex, Sources, Span};
 use crate::eval::{Finding, FindingKind, Level as FindingLevel};
 use crate::scenario::TestResult;
 use serde_json::{Map, Value};
@@ -175,17 +175,50 @@ pub fn finding_rules() -> Vec<Rule> {
         .collect()
 }
 
-/// The diagnostics of the policy file `file`, whose text is `text`.
-pub fn from_diagnostics(diagnostics: &[Diagnostic], file: &str, text: &str) -> Vec<Annotation> {
-    let lines = LineIndex::new(text);
+/// Where spans of a policy are: its files, each with its lines indexed once.
+struct Places<'a> {
+    sources: &'a Sources,
+    lines: Vec<LineIndex>,
+}
+
+impl<'a> Places<'a> {
+    fn new(sources: &'a Sources) -> Self {
+        let lines = (0..sources.files().len())
+            .map(|i| LineIndex::new(sources.file_text(i)))
+            .collect();
+        Places { sources, lines }
+    }
+
+    /// `span` in the file it is in, with `message`.
+    fn at(&self, span: Span, message: &str) -> Location {
+        let index = self.sources.index_of(span.start);
+        let (file, region) = match (self.sources.locate(span), self.lines.get(index)) {
+            (Some((file, local)), Some(lines)) => (
+                file.name.clone(),
+                Some(Region::of(local, self.sources.file_text(index), lines)),
+            ),
+            _ => (String::new(), None),
+        };
+        Location {
+            file,
+            region,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// The diagnostics of a policy, each at its primary label in the file that
+/// label is in, its other labels related places in theirs.
+pub fn from_diagnostics(diagnostics: &[Diagnostic], sources: &Sources) -> Vec<Annotation> {
+    let places = Places::new(sources);
+    let whole = || Location {
+        file: sources.files().first().map_or(String::new(), |f| f.name.clone()),
+        region: None,
+        message: String::new(),
+    };
     diagnostics
         .iter()
         .map(|d| {
-            let place = |span: Span, message: &str| Location {
-                file: file.to_string(),
-                region: Some(Region::of(span, text, &lines)),
-                message: message.to_string(),
-            };
             let primary = d.labels.iter().find(|l| l.primary);
             let message = match &d.help {
                 Some(help) => format!("{}\nhelp: {help}", d.message),
@@ -195,19 +228,12 @@ pub fn from_diagnostics(diagnostics: &[Diagnostic], file: &str, text: &str) -> V
                 rule: d.code.as_str().to_string(),
                 severity: d.level.into(),
                 message,
-                location: Some(primary.map_or_else(
-                    || Location {
-                        file: file.to_string(),
-                        region: None,
-                        message: String::new(),
-                    },
-                    |l| place(l.span, &l.message),
-                )),
+                location: Some(primary.map_or_else(whole, |l| places.at(l.span, &l.message))),
                 related: d
                     .labels
                     .iter()
                     .filter(|l| !l.primary)
-                    .map(|l| place(l.span, &l.message))
+                    .map(|l| places.at(l.span, &l.message))
                     .collect(),
                 properties: Map::new(),
             }
@@ -215,14 +241,13 @@ pub fn from_diagnostics(diagnostics: &[Diagnostic], file: &str, text: &str) -> V
         .collect()
 }
 
-/// The failed tests of the policy file `file`, whose text is `text`, each at
-/// the test's declaration, its message the failures with what happened instead.
+/// The failed tests of a policy, each at the test's declaration in its file,
+/// its message the failures with what happened instead.
 pub fn from_tests<'a>(
     results: impl IntoIterator<Item = &'a TestResult>,
-    file: &str,
-    text: &str,
+    sources: &Sources,
 ) -> Vec<Annotation> {
-    let lines = LineIndex::new(text);
+    let places = Places::new(sources);
     results
         .into_iter()
         .filter(|r| !r.passed())
@@ -238,11 +263,7 @@ pub fn from_tests<'a>(
                 rule: TEST_FAILED.to_string(),
                 severity: Severity::Error,
                 message,
-                location: Some(Location {
-                    file: file.to_string(),
-                    region: Some(Region::of(r.span, text, &lines)),
-                    message: String::new(),
-                }),
+                location: Some(places.at(r.span, "")),
                 related: Vec::new(),
                 properties: Map::new(),
             }
@@ -250,14 +271,12 @@ pub fn from_tests<'a>(
         .collect()
 }
 
-/// The files a finding can point into: the policy (at a rule's span) and the
+/// The files a finding can point into: the policy's (at a rule's span) and the
 /// log (at an evidence line, for findings no rule made).
 #[derive(Debug, Clone, Copy)]
 pub struct FindingFiles<'a> {
-    /// The policy's path as given.
-    pub policy: &'a str,
-    /// The policy's text.
-    pub policy_text: &'a str,
+    /// The policy's files.
+    pub policy: &'a Sources,
     /// The log's name as given.
     pub log: &'a str,
 }
@@ -265,7 +284,7 @@ pub struct FindingFiles<'a> {
 /// Findings of `cxl eval`: each at the span of the rule that produced it, or,
 /// for a finding about the input, at its line of the log.
 pub fn from_findings(findings: &[Finding], files: FindingFiles<'_>) -> Vec<Annotation> {
-    let lines = LineIndex::new(files.policy_text);
+    let places = Places::new(files.policy);
     findings
         .iter()
         .map(|f| {
@@ -277,11 +296,7 @@ pub fn from_findings(findings: &[Finding], files: FindingFiles<'_>) -> Vec<Annot
                 .max_by_key(|e| (e.time, e.line))
                 .map(|e| e.line);
             let location = match (&f.rule, log_line) {
-                (Some(rule), _) => Some(Location {
-                    file: files.policy.to_string(),
-                    region: Some(Region::of(rule.span, files.policy_text, &lines)),
-                    message: rule.text.clone(),
-                }),
+                (Some(rule), _) => Some(places.at(rule.span, &rule.text)),
                 (None, Some(line)) => Some(Location {
                     file: files.log.to_string(),
                     region: Some(Region::line(usize::try_from(line).unwrap_or(usize::MAX))),

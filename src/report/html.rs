@@ -348,7 +348,7 @@ fn findings(out: &mut String, input: &HtmlInput<'_>) {
         let rule = g.rule.as_ref().map_or("-".to_string(), |r| {
             format!(
                 "<code>{}:{}</code> <code>{}</code>",
-                escape(input.policy_name),
+                escape(r.file.as_deref().unwrap_or(input.policy_name)),
                 r.line,
                 escape(&r.text)
             )

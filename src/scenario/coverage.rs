@@ -114,10 +114,13 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// The coverage of `policy` (source text `text`) by the runs in `exercised`.
-    pub fn of(policy: &Policy, text: &str, exercised: &Exercised) -> Coverage {
+    /// The coverage of `policy` by the runs in `exercised`; lines are within
+    /// the file each item is written in.
+    pub fn of(policy: &Policy, exercised: &Exercised) -> Coverage {
         let program = &policy.program;
-        let line = |offset: usize| crate::diagnostic::line_col(text, offset).0;
+        // Lines within each file of the policy (its text is their joined text).
+        let lines = crate::diagnostic::Lines::new(&policy.sources);
+        let line = |offset: usize| lines.line(offset);
         let steps = program
             .journeys
             .iter()
