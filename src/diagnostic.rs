@@ -404,7 +404,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// A diagnostic bound to its source text, so miette can render it. Labels in
-/// other files of the policy are related diagnostics, each with its own file.
+/// other files of the policy are notes of their own, each with its own file.
 #[derive(Debug)]
 pub struct SourceDiagnostic {
     diagnostic: Diagnostic,
@@ -474,15 +474,6 @@ impl miette::Diagnostic for SourceDiagnostic {
             }
         })))
     }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            return None;
-        }
-        Some(Box::new(
-            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-        ))
-    }
 }
 
 /// Render diagnostics of one file for a person, in the order given (see
@@ -506,9 +497,15 @@ pub fn render_human_files(diagnostics: &[Diagnostic], sources: &Sources, color: 
     let mut texts: Vec<Option<Arc<SourceText>>> = vec![None; sources.files().len()];
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let bound = bind(diagnostic, sources, &mut texts);
+        let mut bound = bind(diagnostic, sources, &mut texts);
         // Writing to a String cannot fail.
         let _ = handler.render_report(&mut out, &bound);
+        // Its places in other files follow, each as a note with its own file
+        // (miette's related diagnostics would each say `Advice:` first).
+        for place in std::mem::take(&mut bound.related) {
+            out.push('\n');
+            let _ = handler.render_report(&mut out, &place);
+        }
         out.push('\n');
     }
     out

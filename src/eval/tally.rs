@@ -688,16 +688,18 @@ impl Tally {
                 count: *count,
             })
             .collect();
+        // Rules in the order they are written: by offset, which orders the
+        // files of a policy as they were read (a line is within its file).
         finding_groups.sort_by(|a, b| {
             (
                 std::cmp::Reverse(a.level),
                 a.kind,
-                a.rule.as_ref().map(|r| (r.line, r.span.start)),
+                a.rule.as_ref().map(|r| (r.span.start, r.line)),
             )
                 .cmp(&(
                     std::cmp::Reverse(b.level),
                     b.kind,
-                    b.rule.as_ref().map(|r| (r.line, r.span.start)),
+                    b.rule.as_ref().map(|r| (r.span.start, r.line)),
                 ))
         });
         let problems = super::summary::Problem::of(&self.input, &journeys);
