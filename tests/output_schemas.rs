@@ -304,6 +304,8 @@ fn check_diagnostics_follow_the_schema() {
     let mut files = policies("tests/fixtures/invalid");
     files.extend(policies("examples"));
     files.extend(policies("examples/real"));
+    // Policies in several files: labels in the files they use.
+    files.push("tests/fixtures/multi".to_string());
     let args: Vec<&str> = ["check", "--format", "json"]
         .into_iter()
         .chain(files.iter().map(String::as_str))
