@@ -467,3 +467,23 @@ fn eval_of_a_directory_without_policies_is_a_usage_error() {
     assert_eq!(ran.code, 2);
     assert!(ran.stderr.contains("no `.cxl` file under"), "{}", ran.stderr);
 }
+
+#[test]
+fn the_verbs_that_take_one_policy_file_read_what_it_uses() {
+    let main = format!("{MULTI}/diamond/main.cxl");
+    let graph = run(&["graph", &main]);
+    assert_eq!(graph.code, 0, "{}", graph.stderr);
+    assert!(graph.stdout.starts_with("digraph \"j\""), "{}", graph.stdout);
+    let simulated = run(&["simulate", "--customers", "3", &main]);
+    assert_eq!(simulated.code, 0, "{}", simulated.stderr);
+    assert_eq!(simulated.stdout.lines().count(), 6, "{}", simulated.stdout);
+    let broken = run(&["graph", &format!("{MULTI}/used_error/main.cxl")]);
+    assert_eq!(broken.code, 1);
+    assert!(
+        broken
+            .stderr
+            .contains(&format!("[{MULTI}/used_error/segments.cxl:2:39]")),
+        "{}",
+        broken.stderr
+    );
+}

@@ -146,6 +146,17 @@ pub fn report_once(diagnostics: Vec<Diagnostic>, sources: &Sources, seen: &mut B
         .collect()
 }
 
+/// The policy file `path`, with the files it uses, compiled (for the verbs
+/// that take one policy file); on errors, they are printed, and the inner
+/// `Err` is their count ("1 error, 0 warnings").
+pub fn compile_entry(path: &str) -> Result<Result<Policy, String>, Stop> {
+    let loaded = load_policy(&[path.to_string()])?;
+    Ok(Policy::compile_loaded(&loaded).map_err(|diagnostics| {
+        print_human_files(&diagnostics, &loaded.sources);
+        count_summary(&diagnostics)
+    }))
+}
+
 /// Why a file cannot be read, in the messages' style: `no such file or
 /// directory`, without the OS's error number.
 fn io_reason(error: &std::io::Error) -> String {

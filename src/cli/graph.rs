@@ -5,7 +5,6 @@ use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use super::output;
 use cxl::compile::{render_dot, render_json, render_mermaid, CompiledJourney};
 use cxl::map::{render_steps_dot, render_steps_mermaid, render_svg, render_svgs, JourneyMap};
-use cxl::Policy;
 
 /// The graph formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -52,16 +51,8 @@ pub fn run(args: &GraphArgs) -> u8 {
 
 fn graph(args: &GraphArgs) -> Result<u8, Stop> {
     output::plan(&[("the policy", Some(&args.policy))], [])?;
-    let text = match common::read_file(&args.policy) {
-        Ok(text) => text,
-        Err(code) => return Ok(code),
-    };
-    let policy = match Policy::compile(&text) {
-        Ok(policy) => policy,
-        Err(diagnostics) => {
-            common::print_human(&diagnostics, &args.policy, &text);
-            return Ok(EXIT_FINDINGS);
-        }
+    let Ok(policy) = common::compile_entry(&args.policy)? else {
+        return Ok(EXIT_FINDINGS);
     };
     let journeys: Vec<_> = policy
         .program

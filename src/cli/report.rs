@@ -92,14 +92,8 @@ pub(super) fn observe(
 
 /// The policy at `path`, compiled; its errors printed and a usage error.
 pub(super) fn compile(path: &str) -> Result<Policy, Stop> {
-    let text = common::read_file(path).map_err(|_| format!("cannot read `{path}`"))?;
-    Policy::compile(&text).map_err(|diagnostics| {
-        common::print_human(&diagnostics, path, &text);
-        Stop::Usage(format!(
-            "`{path}` has errors: {}",
-            common::count_summary(&diagnostics)
-        ))
-    })
+    common::compile_entry(path)?
+        .map_err(|summary| Stop::Usage(format!("`{path}` has errors: {summary}")))
 }
 
 /// `--as-of` and `--lateness`, parsed.

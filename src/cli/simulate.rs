@@ -5,7 +5,6 @@
 use super::common::{self, Stop, EXIT_FINDINGS, EXIT_OK};
 use super::output::{self, RecordWriter, WriteError};
 use cxl::simulate::{write, Deviation, SimOptions, Simulator};
-use cxl::Policy;
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -68,16 +67,8 @@ pub fn run(args: &SimulateArgs) -> u8 {
 
 fn simulate(args: &SimulateArgs) -> Result<u8, Stop> {
     output::plan(&[("the policy", Some(&args.policy))], [])?;
-    let text = match common::read_file(&args.policy) {
-        Ok(text) => text,
-        Err(code) => return Ok(code),
-    };
-    let policy = match Policy::compile(&text) {
-        Ok(policy) => policy,
-        Err(diagnostics) => {
-            common::print_human(&diagnostics, &args.policy, &text);
-            return Ok(EXIT_FINDINGS);
-        }
+    let Ok(policy) = common::compile_entry(&args.policy)? else {
+        return Ok(EXIT_FINDINGS);
     };
     let sim = Simulator::new(&policy, options(args)?).map_err(|e| e.to_string())?;
     let (format, names) = if args.source {
