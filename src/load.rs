@@ -264,7 +264,10 @@ mod tests {
         );
         assert!(loaded.parsed.diagnostics.is_empty());
         let paths: Vec<String> = loaded.paths().collect();
-        assert_eq!(paths, ["p/main.cxl", "p/a.cxl", "p/common.cxl", "p/sub/b.cxl"]);
+        assert_eq!(
+            paths,
+            ["p/main.cxl", "p/a.cxl", "p/common.cxl", "p/sub/b.cxl"]
+        );
     }
 
     #[test]
@@ -287,7 +290,9 @@ mod tests {
                 (Code::UnreadableFile, "cannot read `gone.cxl`")
             ]
         );
-        let at = loaded.parsed.diagnostics[0].primary_span().expect("a label");
+        let at = loaded.parsed.diagnostics[0]
+            .primary_span()
+            .expect("a label");
         let (file, span) = loaded.sources.locate(at).expect("in a file");
         assert_eq!((file.name.as_str(), span), ("b.cxl", Span::new(4, 11)));
     }

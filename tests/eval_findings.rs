@@ -238,6 +238,7 @@ fn at(policy: &str, span: Span, quoted: &str) -> RuleSource {
     let start = span.start;
     RuleSource {
         span,
+        file: None,
         line: policy[..start].matches('\n').count() + 1,
         text: quoted.to_string(),
         set: None,

@@ -148,7 +148,10 @@ fn a_missing_file_is_e0216_at_its_use() {
         found[0]["message"],
         format!("cannot read `{MULTI}/missing/segments.cxl`")
     );
-    assert_eq!(found[0]["labels"][0]["message"], "no such file or directory");
+    assert_eq!(
+        found[0]["labels"][0]["message"],
+        "no such file or directory"
+    );
 }
 
 #[test]
@@ -171,7 +174,12 @@ fn a_name_declared_in_two_files_points_at_both() {
         .as_array()
         .expect("labels")
         .iter()
-        .map(|l| (l["file"].as_str().unwrap_or_default().to_string(), l["primary"] == true))
+        .map(|l| {
+            (
+                l["file"].as_str().unwrap_or_default().to_string(),
+                l["primary"] == true,
+            )
+        })
         .collect();
     assert_eq!(found[0]["code"], "E0207");
     assert_eq!(
@@ -253,7 +261,14 @@ fn without_places(mut value: Value) -> Value {
 
 /// The offsets where a top-level declaration starts a line (a cut point).
 fn declaration_starts(text: &str) -> Vec<usize> {
-    let keywords = ["segment ", "journey ", "expect ", "expectations ", "escalate ", "test "];
+    let keywords = [
+        "segment ",
+        "journey ",
+        "expect ",
+        "expectations ",
+        "escalate ",
+        "test ",
+    ];
     let mut at = 0;
     let mut starts = Vec::new();
     for line in text.split_inclusive('\n') {
@@ -283,9 +298,19 @@ fn a_policy_split_across_files_evaluates_as_the_one_file_does() {
         let main = main.to_str().expect("UTF-8");
         let split_run = run(&["eval", "--format", "json", main, log]);
         assert_eq!(split_run.code, 1, "cut at {cut}: {}", split_run.stderr);
-        assert_eq!(without_places(json(&split_run.stdout)), whole, "cut at {cut}");
+        assert_eq!(
+            without_places(json(&split_run.stdout)),
+            whole,
+            "cut at {cut}"
+        );
         // The directory is the same policy (rest.cxl is read once).
-        let dir_run = run(&["eval", "--format", "json", dir.path().to_str().expect("UTF-8"), log]);
+        let dir_run = run(&[
+            "eval",
+            "--format",
+            "json",
+            dir.path().to_str().expect("UTF-8"),
+            log,
+        ]);
         assert_eq!(dir_run.stdout, split_run.stdout, "cut at {cut}");
         // The inline tests pass split as they do whole.
         let tests = run(&["test", main]);
@@ -296,7 +321,10 @@ fn a_policy_split_across_files_evaluates_as_the_one_file_does() {
 #[test]
 fn a_finding_of_a_rule_in_a_used_file_points_at_that_file() {
     let text = std::fs::read_to_string(CLAIMS).expect("the example is readable");
-    let cut = text.find("\nexpect claim.acknowledge").expect("the expectation") + 1;
+    let cut = text
+        .find("\nexpect claim.acknowledge")
+        .expect("the expectation")
+        + 1;
     let dir = tempfile::tempdir().expect("a temporary directory");
     split(&text, cut, dir.path());
     let main = dir.path().join("main.cxl");
@@ -454,9 +482,19 @@ fn eval_refuses_an_output_over_any_input() {
     // A file the policy uses is an input too.
     let used = format!("{MULTI}/diamond/common.cxl");
     let before = std::fs::read_to_string(&used).expect("readable");
-    let ran = run(&["eval", "--escalations", &used, &format!("{MULTI}/diamond"), CLAIMS_LOG]);
+    let ran = run(&[
+        "eval",
+        "--escalations",
+        &used,
+        &format!("{MULTI}/diamond"),
+        CLAIMS_LOG,
+    ]);
     assert_eq!(ran.code, 2);
-    assert!(ran.stderr.contains(&format!("the policy `{used}`")), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(&format!("the policy `{used}`")),
+        "{}",
+        ran.stderr
+    );
     assert_eq!(std::fs::read_to_string(&used).expect("readable"), before);
 }
 
@@ -465,7 +503,11 @@ fn eval_of_a_directory_without_policies_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let ran = run(&["eval", dir.path().to_str().expect("UTF-8"), CLAIMS_LOG]);
     assert_eq!(ran.code, 2);
-    assert!(ran.stderr.contains("no `.cxl` file under"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("no `.cxl` file under"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[test]
@@ -473,7 +515,11 @@ fn the_verbs_that_take_one_policy_file_read_what_it_uses() {
     let main = format!("{MULTI}/diamond/main.cxl");
     let graph = run(&["graph", &main]);
     assert_eq!(graph.code, 0, "{}", graph.stderr);
-    assert!(graph.stdout.starts_with("digraph \"j\""), "{}", graph.stdout);
+    assert!(
+        graph.stdout.starts_with("digraph \"j\""),
+        "{}",
+        graph.stdout
+    );
     let simulated = run(&["simulate", "--customers", "3", &main]);
     assert_eq!(simulated.code, 0, "{}", simulated.stderr);
     assert_eq!(simulated.stdout.lines().count(), 6, "{}", simulated.stdout);

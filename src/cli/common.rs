@@ -130,17 +130,26 @@ pub fn policies(files: &[String]) -> Result<Vec<Loaded>, Stop> {
 
 /// The diagnostics of `policies` with those already reported for another
 /// policy left out: a file two policies use is reported once.
-pub fn report_once(diagnostics: Vec<Diagnostic>, sources: &Sources, seen: &mut BTreeSet<String>) -> Vec<Diagnostic> {
+pub fn report_once(
+    diagnostics: Vec<Diagnostic>,
+    sources: &Sources,
+    seen: &mut BTreeSet<String>,
+) -> Vec<Diagnostic> {
     diagnostics
         .into_iter()
         .filter(|d| {
             let place = d.primary_span().and_then(|s| sources.locate(s));
             let key = match place {
-                Some((file, span)) => format!("{}:{}:{}:{}:{}", file.name, span.start, span.end, d.code, d.message),
+                Some((file, span)) => format!(
+                    "{}:{}:{}:{}:{}",
+                    file.name, span.start, span.end, d.code, d.message
+                ),
                 None => format!("{}:{}", d.code, d.message),
             };
             // A file of this policy only is never deduplicated against itself.
-            let shared = place.is_some_and(|(file, _)| sources.files().first().is_some_and(|f| f.name != file.name));
+            let shared = place.is_some_and(|(file, _)| {
+                sources.files().first().is_some_and(|f| f.name != file.name)
+            });
             !shared || seen.insert(key)
         })
         .collect()

@@ -106,7 +106,10 @@ pub fn run(args: &EvalArgs) -> u8 {
 fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     let files = common::policy_files(std::slice::from_ref(&args.policy))?;
     if files.is_empty() {
-        return Err(Stop::Usage(format!("no `.cxl` file under `{}`", args.policy)));
+        return Err(Stop::Usage(format!(
+            "no `.cxl` file under `{}`",
+            args.policy
+        )));
     }
     if args.logs.iter().filter(|l| *l == "-").count() > 1 {
         return Err(Stop::Usage("stdin (`-`) can be read once".to_string()));

@@ -235,7 +235,10 @@ fn errors(diagnostics: &[Diagnostic], sources: &Sources) -> Vec<(usize, String)>
             let at = d.primary_span().map(|s| s.start);
             let line = at.map_or(1, |at| lines.line(at));
             let file = at.and_then(|at| lines.file(at)).filter(|f| {
-                sources.files().first().is_some_and(|first| first.name != *f)
+                sources
+                    .files()
+                    .first()
+                    .is_some_and(|first| first.name != *f)
             });
             match file {
                 Some(file) => (line, format!("{} {} (in {file})", d.code, d.message)),
@@ -256,7 +259,10 @@ fn text(suites: &[(String, Suite)], filtered: bool) -> String {
                 ..
             } => {
                 left_out += filtered_out;
-                for Timed { result: r, file, .. } in results {
+                for Timed {
+                    result: r, file, ..
+                } in results
+                {
                     if r.passed() {
                         passed += 1;
                         out.push_str(&format!("ok    {file}:{}  {}\n", r.line, r.name));
@@ -301,7 +307,10 @@ fn json(suites: &[(String, Suite)]) -> serde_json::Value {
     for (path, suite) in suites {
         match suite {
             Suite::Ran { results, .. } => {
-                for Timed { result: r, file, .. } in results {
+                for Timed {
+                    result: r, file, ..
+                } in results
+                {
                     if r.passed() {
                         passed += 1;
                     } else {

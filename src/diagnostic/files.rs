@@ -131,7 +131,8 @@ impl<'a> Lines<'a> {
     /// The name of the file byte `offset` is in, when the policy has several
     /// files (a one-file policy's places need no file name).
     pub fn file(&self, offset: usize) -> Option<String> {
-        (self.sources.files().len() > 1).then(|| self.sources.line(&self.index, offset).0.to_string())
+        (self.sources.files().len() > 1)
+            .then(|| self.sources.line(&self.index, offset).0.to_string())
     }
 }
 

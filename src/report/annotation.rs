@@ -212,7 +212,10 @@ impl<'a> Places<'a> {
 pub fn from_diagnostics(diagnostics: &[Diagnostic], sources: &Sources) -> Vec<Annotation> {
     let places = Places::new(sources);
     let whole = || Location {
-        file: sources.files().first().map_or(String::new(), |f| f.name.clone()),
+        file: sources
+            .files()
+            .first()
+            .map_or(String::new(), |f| f.name.clone()),
         region: None,
         message: String::new(),
     };
