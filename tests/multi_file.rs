@@ -533,3 +533,18 @@ fn the_verbs_that_take_one_policy_file_read_what_it_uses() {
         broken.stderr
     );
 }
+
+#[test]
+fn coverage_names_the_file_of_each_item() {
+    let ran = run(&["test", "--coverage", &format!("{MULTI}/diamond")]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains(&format!(
+            "  segments              0/2     0%  not exercised:\n    \
+             {MULTI}/diamond/left.cxl line 2 gold\n    \
+             {MULTI}/diamond/right/right.cxl line 2 silver\n"
+        )),
+        "{}",
+        ran.stdout
+    );
+}

@@ -387,7 +387,10 @@ fn coverage_table(suites: &[(String, Suite)]) -> String {
                 .items
                 .iter()
                 .filter(|i| !i.covered)
-                .map(|i| format!("line {} {}", i.line, i.name))
+                .map(|i| match &i.file {
+                    Some(file) => format!("{file} line {} {}", i.line, i.name),
+                    None => format!("line {} {}", i.line, i.name),
+                })
                 .collect();
             out.push_str(&format!(
                 "  {:<17} {:>7}  {:>4}%",

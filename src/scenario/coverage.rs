@@ -79,10 +79,17 @@ pub struct CoverageItem {
     /// How a person names it: `claim.acknowledge`, `line 18 claim.acknowledge
     /// within 1h after report`, `gold_claim tier 2 "Head of claims"`, `gold`.
     pub name: String,
-    /// 1-based line where it is written.
+    /// 1-based line where it is written, in its file.
     pub line: usize,
+    /// The file it is written in, when the policy has several (`use "..."`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// True when a test exercised it.
     pub covered: bool,
+    /// Where it is written, as an offset of the policy's files read one after
+    /// the other: the order items are listed in.
+    #[serde(skip)]
+    at: usize,
 }
 
 /// The items of one kind.
@@ -120,21 +127,25 @@ impl Coverage {
         let program = &policy.program;
         // Lines within each file of the policy (its text is their joined text).
         let lines = crate::diagnostic::Lines::new(&policy.sources);
-        let line = |offset: usize| lines.line(offset);
+        let item = |name: String, at: usize, covered: bool| CoverageItem {
+            name,
+            line: lines.line(at),
+            file: lines.file(at),
+            covered,
+            at,
+        };
         let steps = program
             .journeys
             .iter()
             .enumerate()
             .flat_map(|(j, journey)| {
-                journey
-                    .steps
-                    .iter()
-                    .enumerate()
-                    .map(move |(s, step)| CoverageItem {
-                        name: format!("{}.{}", journey.name, step.name),
-                        line: line(step.span.start),
-                        covered: exercised.steps.contains(&(j, s)),
-                    })
+                journey.steps.iter().enumerate().map(move |(s, step)| {
+                    item(
+                        format!("{}.{}", journey.name, step.name),
+                        step.span.start,
+                        exercised.steps.contains(&(j, s)),
+                    )
+                })
             })
             .collect();
         let expectations = program
@@ -149,11 +160,11 @@ impl Coverage {
                     .set
                     .as_ref()
                     .map_or(String::new(), |s| format!(" (from {s})"));
-                CoverageItem {
-                    name: format!("{}.{target} `{}`{set}", journey.name, x.source.text),
-                    line: x.source.line,
-                    covered: exercised.expectations.contains(&e),
-                }
+                item(
+                    format!("{}.{target} `{}`{set}", journey.name, x.source.text),
+                    x.source.span.start,
+                    exercised.expectations.contains(&e),
+                )
             })
             .collect();
         let tiers = program
@@ -161,28 +172,30 @@ impl Coverage {
             .iter()
             .enumerate()
             .flat_map(|(e, x)| {
-                x.tiers
-                    .iter()
-                    .enumerate()
-                    .map(move |(t, tier)| CoverageItem {
-                        name: format!("{} tier {} \"{}\"", x.name, t + 1, tier.recipient),
-                        line: x.source.line,
-                        covered: exercised.tiers.contains(&(e, t)),
-                    })
+                x.tiers.iter().enumerate().map(move |(t, tier)| {
+                    item(
+                        format!("{} tier {} \"{}\"", x.name, t + 1, tier.recipient),
+                        x.source.span.start,
+                        exercised.tiers.contains(&(e, t)),
+                    )
+                })
             })
             .collect();
         let segments = program
             .segments
             .iter()
             .enumerate()
-            .map(|(i, name)| CoverageItem {
-                name: name.clone(),
-                line: policy
-                    .segments
-                    .get(i)
-                    .and_then(|s| s.when.as_ref())
-                    .map_or(0, |w| line(w.span.start)),
-                covered: exercised.segments.contains(&i),
+            .map(|(i, name)| {
+                let when = policy.segments.get(i).and_then(|s| s.when.as_ref());
+                let mut segment = item(
+                    name.clone(),
+                    when.map_or(0, |w| w.span.start),
+                    exercised.segments.contains(&i),
+                );
+                if when.is_none() {
+                    (segment.line, segment.file) = (0, None);
+                }
+                segment
             })
             .collect();
         let mut coverage = Coverage {
@@ -207,7 +220,7 @@ impl Coverage {
         };
         // In the order they are written, which is how a person looks for them.
         for kind in &mut coverage.kinds {
-            kind.items.sort_by_key(|item| item.line);
+            kind.items.sort_by_key(|item| item.at);
         }
         coverage
     }
