@@ -548,3 +548,25 @@ fn coverage_names_the_file_of_each_item() {
         ran.stdout
     );
 }
+
+#[test]
+fn a_problem_in_a_file_two_policies_use_is_reported_once() {
+    let found = check_json(&format!("{MULTI}/shared"));
+    let codes: Vec<&str> = found.iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["E0301"], "{found:?}");
+    let ran = run(&["check", &format!("{MULTI}/shared")]);
+    assert_eq!(ran.code, 1);
+    // Two policies; common/segments.cxl is part of both, and not one of its own.
+    let summaries: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| l.ends_with(" warnings"))
+        .collect();
+    assert_eq!(
+        summaries,
+        [
+            format!("{MULTI}/shared/one/claims.cxl: 1 error, 0 warnings"),
+            format!("{MULTI}/shared/two.cxl: 0 errors, 0 warnings")
+        ]
+    );
+}

@@ -128,8 +128,9 @@ pub fn policies(files: &[String]) -> Result<Vec<Loaded>, Stop> {
         .collect())
 }
 
-/// The diagnostics of `policies` with those already reported for another
-/// policy left out: a file two policies use is reported once.
+/// `diagnostics` of one policy (its files `sources`) without those `seen`
+/// reported for another policy: a problem in a file two policies use is
+/// reported once. Files are told apart by their normal path.
 pub fn report_once(
     diagnostics: Vec<Diagnostic>,
     sources: &Sources,
@@ -142,7 +143,11 @@ pub fn report_once(
             let key = match place {
                 Some((file, span)) => format!(
                     "{}:{}:{}:{}:{}",
-                    file.name, span.start, span.end, d.code, d.message
+                    cxl::load::normal(&file.name),
+                    span.start,
+                    span.end,
+                    d.code,
+                    d.message
                 ),
                 None => format!("{}:{}", d.code, d.message),
             };
