@@ -344,9 +344,11 @@ mod tests {
     fn names_are_classified_as_check_resolves_them() {
         let text = "segment gold \"Gold – ü\" { when tier == \"gold\" and n >= 2.5 }\n\
                     journey claim {\n  for gold  # the best\n  step a { via web }\n  step b\n  \
-                    path a -> b?\n  abandon after 1h30m\n}\n\
+                    path a -> b? | b 20%\n  abandon after 1h30m\n}\n\
                     escalate late { when broken(claim.b) notify \"Team\" severity red within 4h }\n\
-                    metric m { range 0..100 }\nexpect claim.b { m >= 20% }\n";
+                    metric m { range 0..100 }\nexpect claim.b { m >= 20 }\n";
+        let parsed = crate::syntax::parse(text);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
         let tokens = decoded(text);
         let find = |s: &str, nth: usize| {
             tokens
