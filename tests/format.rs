@@ -163,6 +163,7 @@ fn the_bundled_policies_pass_fmt_check() {
             "examples",
             "stdlib",
             "tests/fixtures/valid",
+            "tests/fixtures/eval",
         ])
         .output()
         .expect("cxl runs");

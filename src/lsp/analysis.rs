@@ -121,7 +121,8 @@ impl<'t> Analysis<'t> {
         Ok(vec![TextEdit::new(whole, formatted)])
     }
 
-    /// The semantic tokens of the document, delta encoded (see [`super::tokens`]).
+    /// The semantic tokens of the document, delta encoded, in the order of
+    /// [`super::legend`]: each name classified by the name index.
     pub fn semantic_tokens(&self) -> Vec<SemanticToken> {
         super::tokens::semantic_tokens(self.text, &self.names, &self.lines)
     }
