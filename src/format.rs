@@ -1,5 +1,5 @@
 //! `cxl fmt`: a policy file in the one canonical layout (docs/language.md,
-//! "Layout"), with every comment kept.
+//! "Layout"), with every comment kept in its place.
 //!
 //! The formatter sits right after `syntax`: it takes the AST and the comments the
 //! declaration splitter collected, and writes the file anew. A file with a

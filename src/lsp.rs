@@ -3,32 +3,37 @@
 //!
 //! The loop keeps the text of every open document (full sync), publishes
 //! [`crate::check_source`]'s diagnostics on each open and change, and answers
-//! outline, hover, definition, references and completion requests from
-//! [`Analysis`], which re-parses the document per request: policies are small, and
-//! a fresh parse can never be stale. The connection itself (stdio) is the CLI's.
+//! outline, hover, definition, references, completion, formatting and semantic
+//! token requests from [`Analysis`], which re-parses the document per request:
+//! policies are small, and a fresh parse can never be stale. The connection itself
+//! (stdio) is the CLI's.
 
 mod analysis;
 mod index;
 mod position;
+mod tokens;
 
 pub use analysis::Analysis;
 pub use index::{Kind, NameIndex, Occurrence};
 pub use position::LineIndex;
+pub use tokens::legend;
 
+use crate::format::FormatError;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument,
     Notification as NotificationTrait, PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, References,
-    Request as RequestTrait,
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, References,
+    Request as RequestTrait, SemanticTokensFullRequest,
 };
 use lsp_types::{
     CompletionOptions, CompletionResponse, DocumentSymbolResponse, GotoDefinitionResponse, Hover,
     HoverContents, HoverProviderCapability, Location, MarkupContent, MarkupKind, OneOf,
-    PublishDiagnosticsParams, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
-    Uri,
+    PublishDiagnosticsParams, SemanticTokens, SemanticTokensFullOptions, SemanticTokensOptions,
+    SemanticTokensResult, SemanticTokensServerCapabilities, ServerCapabilities,
+    TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
 };
 use std::collections::HashMap;
 
@@ -66,6 +71,15 @@ pub fn capabilities() -> ServerCapabilities {
             trigger_characters: Some(vec![" ".to_string()]),
             ..Default::default()
         }),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: legend(),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: None,
+                ..Default::default()
+            },
+        )),
         ..Default::default()
     }
 }
@@ -255,6 +269,35 @@ impl Server<'_> {
                 let at = params.text_document_position;
                 let result = self.text(&at.text_document.uri).map(|text| {
                     CompletionResponse::Array(Analysis::new(text).completions(at.position))
+                });
+                to_json(serde_json::to_value(result))
+            }
+            Formatting::METHOD => {
+                let (_, params) = request
+                    .extract::<lsp_types::DocumentFormattingParams>(Formatting::METHOD)
+                    .map_err(invalid)?;
+                let Some(text) = self.text(&params.text_document.uri) else {
+                    return to_json(Ok(serde_json::Value::Null));
+                };
+                match Analysis::new(text).formatting() {
+                    Ok(edits) => to_json(serde_json::to_value(edits)),
+                    // The diagnostics already show the errors: no edits, and a
+                    // document that does not parse is never half formatted.
+                    Err(FormatError::Syntax(_)) => to_json(Ok(serde_json::Value::Null)),
+                    Err(error @ FormatError::Unstable(_)) => {
+                        Err((ErrorCode::RequestFailed, error.to_string()))
+                    }
+                }
+            }
+            SemanticTokensFullRequest::METHOD => {
+                let (_, params) = request
+                    .extract::<lsp_types::SemanticTokensParams>(SemanticTokensFullRequest::METHOD)
+                    .map_err(invalid)?;
+                let result = self.text(&params.text_document.uri).map(|text| {
+                    SemanticTokensResult::Tokens(SemanticTokens {
+                        result_id: None,
+                        data: Analysis::new(text).semantic_tokens(),
+                    })
                 });
                 to_json(serde_json::to_value(result))
             }

@@ -49,12 +49,61 @@ fn assert_formats_well(text: &str) -> String {
             .collect()
     };
     assert_eq!(comments(&before), comments(&after), "\n{out}");
+    assert_eq!(
+        comment_homes(&before),
+        comment_homes(&after),
+        "a comment left its item:\n{text}\n---\n{out}"
+    );
     let again = format(&out).expect("formatted text formats");
     assert_eq!(out, again, "not idempotent:\n{out}");
     for line in out.lines() {
         assert_eq!(line, line.trim_end(), "trailing whitespace in {line:?}");
     }
     out
+}
+
+/// For each comment, the innermost node of the AST whose span holds it, as its
+/// path in the serialized AST (`/decls/1/Journey/items/5/...`): the same in the
+/// source and in the formatted text when every comment stays in its item.
+fn comment_homes(parsed: &syntax::ParsedFile) -> Vec<String> {
+    fn walk(value: &serde_json::Value, path: String, out: &mut Vec<(String, u64, u64)>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(span) = map.get("span") {
+                    if let (Some(start), Some(end)) = (span["start"].as_u64(), span["end"].as_u64())
+                    {
+                        out.push((path.clone(), start, end));
+                    }
+                }
+                for (key, v) in map {
+                    if key != "span" {
+                        walk(v, format!("{path}/{key}"), out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(v, format!("{path}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut nodes = Vec::new();
+    let ast = serde_json::to_value(&parsed.file).expect("the AST serializes");
+    walk(&ast, String::new(), &mut nodes);
+    parsed
+        .comments
+        .iter()
+        .map(|c| {
+            let at = c.span.start as u64;
+            nodes
+                .iter()
+                .filter(|(_, start, end)| *start <= at && at < *end)
+                .min_by_key(|(_, start, end)| end - start)
+                .map_or_else(|| "the file".to_string(), |(path, _, _)| path.clone())
+        })
+        .collect()
 }
 
 fn bundled_policies() -> Vec<PathBuf> {
@@ -114,6 +163,7 @@ fn the_bundled_policies_pass_fmt_check() {
             "examples",
             "stdlib",
             "tests/fixtures/valid",
+            "tests/fixtures/eval",
         ])
         .output()
         .expect("cxl runs");
@@ -148,6 +198,73 @@ fn a_messy_policy_gets_the_canonical_layout_with_its_comments() {
          }\n\
          # tail\n"
     );
+}
+
+/// A comment inside a clause written over several lines stays on its line of that
+/// clause, after the same code, and the clause keeps its line breaks; a
+/// suppression there silences what it silenced before.
+#[test]
+fn a_comment_inside_a_clause_over_several_lines_stays_in_it() {
+    let text = "\
+segment gold {
+  when tier == \"gold\"   # the tier
+    and n >= 2  # enough
+}
+journey claim {
+  goal settled
+  step report
+  step settled
+  step deny
+  path report   # first
+    # then one of two
+    -> (settled
+    | deny)
+}
+test \"t\" {
+  customer c1 { tier: \"gold\",   # gold
+    n: 3 }
+}
+";
+    let out = assert_formats_well(text);
+    assert_eq!(
+        out,
+        "\
+segment gold {
+  when tier == \"gold\"  # the tier
+       and n >= 2      # enough
+}
+journey claim {
+  goal settled
+  step report
+  step settled
+  step deny
+  path report  # first
+       # then one of two
+       -> (settled
+          | deny)
+}
+test \"t\" {
+  customer c1 { tier: \"gold\",  # gold
+                n: 3 }
+}
+"
+    );
+    // A suppression on the line of one branch: check says the same before and after.
+    let codes = |text: &str| -> Vec<String> {
+        cxl::check_source(text)
+            .iter()
+            .map(|d| d.code.as_str().to_string())
+            .collect()
+    };
+    for comment_at in ["(settled", "| deny)"] {
+        let suppressed = out.replacen(comment_at, &format!("{comment_at}  # cxl: allow(W0403)"), 1);
+        let formatted = assert_formats_well(&suppressed);
+        assert!(
+            formatted.contains(&format!("{comment_at}  # cxl: allow(W0403)\n")),
+            "{formatted}"
+        );
+        assert_eq!(codes(&suppressed), codes(&formatted), "{formatted}");
+    }
 }
 
 #[test]
@@ -273,7 +390,8 @@ fn fmt_refuses_a_broken_file_with_its_diagnostics_and_leaves_it() {
 // ---- generated policies -------------------------------------------------------
 
 /// Whitespace between tokens: spaces, line breaks (indented, so that no keyword
-/// starts a line), blank lines, comments at the end of a line.
+/// starts a line), blank lines, comments at the end of a line (between two
+/// operands, where a line may break, and after `not`, where none may).
 fn gap() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![" ", " ", "  ", "\n  ", "\n\n  ", " # note\n  ", "\t"])
 }
@@ -298,7 +416,7 @@ fn expr() -> impl Strategy<Value = String> {
             (inner.clone(), gap(), inner.clone()).prop_map(|(a, g, b)| format!("{a}{g}and {b}")),
             (inner.clone(), gap(), inner.clone()).prop_map(|(a, g, b)| format!("{a} or{g}{b}")),
             inner.clone().prop_map(|a| format!("({a})")),
-            inner.clone().prop_map(|a| format!("not ({a})")),
+            (gap(), inner.clone()).prop_map(|(g, a)| format!("not{g}({a})")),
             (name(), inner.clone()).prop_map(|(n, b)| format!("{n} >= ({b})")),
             (name(), prop::collection::vec(inner.clone(), 1..3))
                 .prop_map(|(n, items)| format!("{n} in [{}]", items.join(", "))),

@@ -454,3 +454,127 @@ fn stdin_that_ends_or_is_not_the_protocol() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("malformed LSP payload"), "{stderr}");
 }
+
+/// Formatting goes through the formatter `cxl fmt` uses: a messy document gets
+/// the canonical layout, a formatted one no edits, and one with a syntax error no
+/// edits at all (never half formatted).
+#[test]
+fn formatting_is_cxl_fmt() {
+    let messy = "# claims\nsegment   gold{when tier==\"gold\"}\njourney claim { for gold\n goal settled\n  step report{via web;owner \"Desk\"}   # first\n step settled\n path report->settled }\n";
+    let expected = cxl::format::format(messy).expect("the messy policy formats");
+    assert_ne!(expected, messy);
+    let mut server = Server::start();
+    let init = server.initialize();
+    assert_eq!(init["capabilities"]["documentFormattingProvider"], true);
+    server.open(messy);
+    let params = json!({
+        "textDocument": {"uri": URI},
+        "options": {"tabSize": 2, "insertSpaces": true},
+    });
+    let edits = server.request("textDocument/formatting", params.clone());
+    let edits = edits.as_array().expect("a list of edits");
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    // The one edit replaces the whole document.
+    let lines = messy.lines().count();
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    assert_eq!(
+        edits[0]["range"]["end"],
+        json!({"line": lines, "character": 0})
+    );
+    assert_eq!(edits[0]["newText"], expected);
+
+    // Formatted: nothing to do.
+    server.change(2, &expected);
+    assert_eq!(
+        server.request("textDocument/formatting", params.clone()),
+        json!([])
+    );
+
+    // A syntax error: no edits, the document is left as it is.
+    let broken = expected.replacen("path report -> settled", "path report -> -> settled", 1);
+    assert_ne!(broken, expected);
+    assert!(!server.change(3, &broken).is_empty());
+    assert_eq!(
+        server.request("textDocument/formatting", params),
+        Value::Null
+    );
+}
+
+/// Semantic tokens, decoded from the protocol's delta encoding: names are
+/// coloured as what they name, with their declarations marked.
+#[test]
+fn semantic_tokens_classify_names_keywords_and_literals() {
+    let mut server = Server::start();
+    let init = server.initialize();
+    let provider = &init["capabilities"]["semanticTokensProvider"];
+    assert_eq!(provider["full"], true);
+    let types: Vec<String> = provider["legend"]["tokenTypes"]
+        .as_array()
+        .expect("token types")
+        .iter()
+        .map(|t| t.as_str().unwrap_or_default().to_string())
+        .collect();
+    let modifiers: Vec<String> = provider["legend"]["tokenModifiers"]
+        .as_array()
+        .expect("token modifiers")
+        .iter()
+        .map(|t| t.as_str().unwrap_or_default().to_string())
+        .collect();
+    server.open(POLICY);
+    let result = server.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": URI}}),
+    );
+    let data: Vec<u64> = result["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|n| n.as_u64().expect("a number"))
+        .collect();
+    assert_eq!(data.len() % 5, 0);
+    // Decode: (line, UTF-16 column, length, type, modifiers) to (text, type, modifiers).
+    let lines: Vec<Vec<u16>> = POLICY.lines().map(|l| l.encode_utf16().collect()).collect();
+    let (mut line, mut column) = (0usize, 0usize);
+    let mut tokens: Vec<(String, String, Vec<String>)> = Vec::new();
+    for t in data.chunks(5) {
+        let [delta_line, delta_start, length, kind, bits] =
+            [t[0], t[1], t[2], t[3], t[4]].map(|n| n as usize);
+        if delta_line > 0 {
+            column = 0;
+        }
+        line += delta_line;
+        column += delta_start;
+        let text = String::from_utf16_lossy(&lines[line][column..column + length]);
+        let mods = (0..modifiers.len())
+            .filter(|i| bits & (1 << i) != 0)
+            .map(|i| modifiers[i].clone())
+            .collect();
+        tokens.push((text, types[kind].clone(), mods));
+    }
+    let token = |text: &str, nth: usize| -> (String, Vec<String>) {
+        tokens
+            .iter()
+            .filter(|(t, _, _)| t == text)
+            .nth(nth)
+            .map(|(_, kind, mods)| (kind.clone(), mods.clone()))
+            .unwrap_or_else(|| panic!("no token {text:?} #{nth} in {tokens:?}"))
+    };
+    let declaration = vec!["declaration".to_string()];
+    assert_eq!(token("segment", 0), ("keyword".into(), vec![]));
+    assert_eq!(token("gold", 0), ("type".into(), declaration.clone()));
+    // After `–`, `ü` and `😀` on line 0: UTF-16 columns decode to the right text.
+    assert_eq!(token("\"Gold – für 😀\"", 0).0, "string");
+    assert_eq!(token("tier", 0).0, "variable");
+    assert_eq!(token("==", 0).0, "operator");
+    assert_eq!(token("claim", 0), ("namespace".into(), declaration.clone()));
+    // Line 1 has `ä` and `😀` before `for gold`.
+    assert_eq!(token("gold", 1), ("type".into(), vec![]));
+    assert_eq!(token("report", 0), ("function".into(), declaration));
+    assert_eq!(token("report", 1), ("function".into(), vec![]));
+    assert_eq!(token("->", 0).0, "operator");
+    assert_eq!(token("1h", 0).0, "number");
+    assert_eq!(token("web", 0).0, "variable");
+}

@@ -2,7 +2,7 @@
 //! (docs/language.md, "Layout"). Literals are written as the source wrote them
 //! (`50_000`, `1h30m`, escapes in strings), so formatting never changes a value.
 
-use super::doc::{render, Doc};
+use super::doc::{render, render_kept, Doc};
 use crate::syntax::*;
 
 /// Lines longer than this are broken where the layout allows.
@@ -112,15 +112,38 @@ impl<'a> Printer<'a> {
     }
 
     /// One line (or a few, when `text` was laid out over several) for an item
-    /// without a block: the comments inside it go before it.
+    /// without a block. An item with comments inside keeps the source's line
+    /// breaks and its comments in place ([`render_kept`]).
     fn leaf(&mut self, span: Span, doc: Doc) {
-        self.comments_before(span.end);
+        self.comments_before(span.start);
         self.blank_line(span.start);
-        let text = render(&doc, self.column(), WIDTH);
+        let inside = self.comments[self.next..]
+            .iter()
+            .take_while(|c| c.span.start < span.end)
+            .count();
         self.out.push_str(&" ".repeat(self.column()));
-        self.out.push_str(&text);
+        let mut ends_with_comment = false;
+        if inside == 0 {
+            let text = render(&doc, self.column(), WIDTH);
+            self.out.push_str(&text);
+        } else {
+            let comments = &self.comments[self.next..self.next + inside];
+            let kept = render_kept(&doc, self.column(), self.src, comments);
+            let at = self.out.len();
+            self.trailing_at
+                .extend(kept.trailing.iter().map(|t| at + t));
+            self.out.push_str(&kept.text);
+            ends_with_comment = kept.ends_with_comment;
+            self.done = comments
+                .iter()
+                .map(|c| c.span.end)
+                .fold(self.done, usize::max);
+            self.next += inside;
+        }
         self.done = self.done.max(span.end);
-        self.trailing(span.end);
+        if !ends_with_comment {
+            self.trailing(span.end);
+        }
         self.out.push('\n');
         self.fresh = false;
     }
@@ -678,7 +701,7 @@ impl<'a> Printer<'a> {
         for (i, (name, value)) in attrs.iter().enumerate() {
             if i > 0 {
                 inner.push(Doc::text(","));
-                inner.push(Doc::Line);
+                inner.push(Doc::Line(gap(attrs[i - 1].1.span, name.span)));
             }
             inner.push(Doc::text(format!("{}: ", name.name)));
             inner.push(self.expr(value, 0));
@@ -699,7 +722,9 @@ impl<'a> Printer<'a> {
                 let mut parts = Vec::new();
                 for (i, b) in branches.iter().enumerate() {
                     if i > 0 {
-                        parts.push(Doc::Line);
+                        let prev = &branches[i - 1];
+                        let end = prev.weight.as_ref().map_or(prev.path.span, |w| w.span);
+                        parts.push(Doc::Line(gap(end, b.path.span)));
                         parts.push(Doc::text("| "));
                     }
                     // `&` binds tighter than `|`, but reads better in parentheses there.
@@ -732,7 +757,7 @@ impl<'a> Printer<'a> {
         let mut docs = Vec::new();
         for (i, part) in parts.iter().enumerate() {
             if i > 0 {
-                docs.push(Doc::Line);
+                docs.push(Doc::Line(gap(parts[i - 1].span, part.span)));
                 docs.push(Doc::text(sep));
             }
             docs.push(self.path(part, min));
@@ -770,7 +795,11 @@ impl<'a> Printer<'a> {
             ExprKind::List { items } => (4, self.list("[", items, "]")),
             ExprKind::Call { func, args } => (4, self.list(&format!("{}(", func.name), args, ")")),
             ExprKind::Not { inner } => {
-                (2, Doc::Concat(vec![Doc::text("not "), self.expr(inner, 2)]))
+                let space = Doc::Space(gap(Span::new(e.span.start, e.span.start), inner.span));
+                (
+                    2,
+                    Doc::Concat(vec![Doc::text("not"), space, self.expr(inner, 2)]),
+                )
             }
             ExprKind::Logic { op, .. } => {
                 let (prec, word) = match op {
@@ -790,7 +819,7 @@ impl<'a> Printer<'a> {
                 let mut parts = Vec::new();
                 for (i, operand) in operands.iter().enumerate() {
                     if i > 0 {
-                        parts.push(Doc::Line);
+                        parts.push(Doc::Line(gap(operands[i - 1].span, operand.span)));
                         parts.push(Doc::text(word));
                     }
                     parts.push(self.expr(operand, prec + 1));
@@ -801,7 +830,8 @@ impl<'a> Printer<'a> {
                 3,
                 Doc::Concat(vec![
                     self.expr(lhs, 4),
-                    Doc::text(format!(" {} ", op.as_str())),
+                    Doc::Space(gap(lhs.span, rhs.span)),
+                    Doc::text(format!("{} ", op.as_str())),
                     self.expr(rhs, 4),
                 ]),
             ),
@@ -809,7 +839,8 @@ impl<'a> Printer<'a> {
                 3,
                 Doc::Concat(vec![
                     self.expr(lhs, 4),
-                    Doc::text(" in "),
+                    Doc::Space(gap(lhs.span, list.span)),
+                    Doc::text("in "),
                     self.expr(list, 4),
                 ]),
             ),
@@ -839,7 +870,7 @@ impl<'a> Printer<'a> {
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
                 inner.push(Doc::text(","));
-                inner.push(Doc::Line);
+                inner.push(Doc::Line(gap(items[i - 1].span, item.span)));
             }
             inner.push(self.expr(item, 0));
         }
@@ -849,6 +880,11 @@ impl<'a> Printer<'a> {
             Doc::text(close),
         ]))
     }
+}
+
+/// The source between two operands: where a line break between them stands.
+fn gap(before: Span, after: Span) -> Span {
+    Span::new(before.end, after.start.max(before.end))
 }
 
 /// `body` aligned at its start, in parentheses when it binds looser than `min`.

@@ -8,7 +8,8 @@ use crate::diagnostic::{Diagnostic, Level};
 use crate::syntax::{self, Decl, Journey, Span, Step, StepProp};
 use lsp_types::{
     CompletionItem, CompletionItemKind, DiagnosticRelatedInformation, DiagnosticSeverity,
-    DocumentSymbol, Location, NumberOrString, Position, Range, SymbolKind, Uri,
+    DocumentSymbol, Location, NumberOrString, Position, Range, SemanticToken, SymbolKind, TextEdit,
+    Uri,
 };
 
 /// One document, parsed and indexed.
@@ -106,6 +107,24 @@ impl<'t> Analysis<'t> {
             related_information: (!related.is_empty()).then_some(related),
             ..Default::default()
         }
+    }
+
+    /// The edits that put the document in `cxl fmt`'s layout: none when it already
+    /// is, else one that replaces the whole text (editors reduce it to what
+    /// changed). A document with syntax errors is refused, never half formatted.
+    pub fn formatting(&self) -> Result<Vec<TextEdit>, crate::format::FormatError> {
+        let formatted = crate::format::format(self.text)?;
+        if formatted == self.text {
+            return Ok(Vec::new());
+        }
+        let whole = self.range(Span::new(0, self.text.len()));
+        Ok(vec![TextEdit::new(whole, formatted)])
+    }
+
+    /// The semantic tokens of the document, delta encoded, in the order of
+    /// [`super::legend`]: each name classified by the name index.
+    pub fn semantic_tokens(&self) -> Vec<SemanticToken> {
+        super::tokens::semantic_tokens(self.text, &self.names, &self.lines)
     }
 
     /// The outline: journeys with their stages and steps, then segments, metrics,
