@@ -167,7 +167,7 @@ fn evaluate(policy: &Policy, input: impl Read + 'static, name: &str) -> (u64, u6
         };
     }
     let stats = reader.stats();
-    let symbols = evaluator.names().len();
+    let symbols = evaluator.names().words.len() + evaluator.names().customers.len();
     let (report, last) = evaluator.finish(None).expect("no as-of, no error");
     findings += last.len() as u64;
     assert_eq!(report.input.events + stats.rejected, stats.read);

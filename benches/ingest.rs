@@ -17,7 +17,7 @@
 //! /proc/self/status after each phase (it only grows); rates are given per
 //! wall second and per CPU second of the reading thread.
 
-use cxl::events::{AttributeFilter, EventReader, InputFormat, Interner, ReadOptions, Record};
+use cxl::events::{AttributeFilter, EventReader, InputFormat, Names, ReadOptions, Record};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -132,9 +132,9 @@ fn ingest_with(
     let file = std::fs::File::open(path).expect("open");
     let name = path.display().to_string();
     let mut reader = EventReader::new(file, &name, 0, &options).expect("reader");
-    let mut interner = Interner::new();
+    let mut names = Names::new();
     let mut events = 0u64;
-    while let Some(record) = reader.next_record(&mut interner).expect("readable") {
+    while let Some(record) = reader.next_record(&mut names).expect("readable") {
         if let Record::Event(event) = record {
             events += u64::from(event.name.0 < u32::MAX);
         }
@@ -227,7 +227,7 @@ fn convert_bpic(bpic: &Bpic) -> std::io::Result<()> {
     options.all_lifecycle = true;
     let file = std::fs::File::open(&bpic.gz)?;
     let mut reader = EventReader::new(file, "bpic2012", 0, &options).expect("reader");
-    let mut names = Interner::new();
+    let mut names = Names::new();
     let mut ndjson = BufWriter::new(std::fs::File::create(&bpic.ndjson)?);
     let mut csv = BufWriter::new(std::fs::File::create(&bpic.csv)?);
     writeln!(csv, "customer,step,time,actor,lifecycle:transition")?;
@@ -235,7 +235,7 @@ fn convert_bpic(bpic: &Bpic) -> std::io::Result<()> {
         let Record::Event(event) = record else {
             continue;
         };
-        let lifecycle = names.get("lifecycle:transition");
+        let lifecycle = names.words.get("lifecycle:transition");
         let lifecycle = event
             .attrs
             .iter()
@@ -243,12 +243,12 @@ fn convert_bpic(bpic: &Bpic) -> std::io::Result<()> {
             .map(|(_, v)| v.to_text())
             .unwrap_or_default();
         let fields = [
-            names.resolve(event.customer).to_string(),
-            names.resolve(event.name).to_string(),
+            names.customers.resolve(event.customer).to_string(),
+            names.words.resolve(event.name).to_string(),
             event.time.to_string(),
             event
                 .actor
-                .map(|a| names.resolve(a).to_string())
+                .map(|a| names.words.resolve(a).to_string())
                 .unwrap_or_default(),
             lifecycle,
         ];

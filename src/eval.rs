@@ -42,7 +42,7 @@ pub use summary::{
 pub use tally::ESCALATIONS_PER_GROUP;
 
 use crate::compile::Program;
-use crate::events::{Customer, Event, Interner, Rejection, Symbol, Value};
+use crate::events::{Customer, CustomerId, Event, Names, Rejection, Symbol, Value};
 use customers::{Customers, Slot, Warm};
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
@@ -123,10 +123,10 @@ macro_rules! context {
 /// Evaluators on several threads may share one [`Program`].
 pub struct Evaluator {
     program: Arc<Program>,
-    names: Interner,
+    names: Names,
     options: EvalOptions,
     customers: Customers,
-    profiles: FxHashMap<Symbol, Vec<(Symbol, Value)>>,
+    profiles: FxHashMap<CustomerId, Vec<(Symbol, Value)>>,
     tally: Tally,
     /// Latest event time seen, in milliseconds.
     max_time: Option<i64>,
@@ -135,18 +135,15 @@ pub struct Evaluator {
     records: u64,
     /// In a shard, the input record being applied (see [`tally::Stamp`]).
     tick: u64,
-    /// How many names the evaluator interned before any input: never forgotten.
-    own_names: usize,
 }
 
 impl Evaluator {
     /// An evaluator of `program` (a compiled policy's [`crate::Policy::program`]).
     pub fn new(program: Arc<Program>, options: EvalOptions) -> Self {
-        let names = program.vocabulary().clone();
+        let names = Names::with_vocabulary(program.vocabulary().clone());
         Evaluator {
             tally: Tally::new(&program, options.retention),
             program,
-            own_names: names.len(),
             names,
             options,
             customers: Customers::default(),
@@ -157,8 +154,9 @@ impl Evaluator {
         }
     }
 
-    /// The names of customers, events and attributes: readers intern into it.
-    pub fn names_mut(&mut self) -> &mut Interner {
+    /// The names of events and attributes (starting with the program's
+    /// vocabulary) and the customers' ids: readers intern into them.
+    pub fn names_mut(&mut self) -> &mut Names {
         &mut self.names
     }
 
@@ -188,8 +186,8 @@ impl Evaluator {
         options.read_actor = false;
     }
 
-    /// The interner, for resolving symbols.
-    pub fn names(&self) -> &Interner {
+    /// The names and customer ids, for resolving symbols.
+    pub fn names(&self) -> &Names {
         &self.names
     }
 
@@ -319,7 +317,7 @@ impl Evaluator {
         let as_of_ms = as_of_millis(as_of, self.max_time)?;
         let mut out = Vec::new();
         self.finish_customers(as_of_ms, &mut out, None);
-        let unmapped = self.tally.take_unmapped(&self.names);
+        let unmapped = self.tally.take_unmapped(&self.names.words);
         let (report, fresh) = self
             .tally
             .conclude(&self.program, unmapped, as_of_ms, &mut out);
@@ -359,28 +357,22 @@ impl Evaluator {
     }
 
     /// Forget a finished customer's id, so memory stays with the customers in
-    /// flight. Kept: ids with a profile (a later event must find it), ids also
-    /// used as an unmapped event name (the report names it), and the
-    /// program's vocabulary.
-    fn forget_customer(&mut self, id: Symbol) {
-        if id.index() >= self.own_names
-            && !self.tally.is_unmapped(id)
-            && !self.profiles.contains_key(&id)
-        {
-            self.names.forget(id);
+    /// flight. Kept: ids with a profile (a later event must find it).
+    fn forget_customer(&mut self, id: CustomerId) {
+        if !self.profiles.contains_key(&id) {
+            self.names.customers.forget(id);
         }
     }
 
     /// Start loading into the cache the state of a customer whose event comes
     /// soon (see [`ReadAhead`]). A hint: nothing changes.
-    pub(crate) fn warm(&self, customer: Symbol, what: Warm) {
+    pub(crate) fn warm(&self, customer: CustomerId, what: Warm) {
         self.customers.warm(customer, what);
     }
 
     /// How many more records can be pushed before one may forget customers
-    /// (the idle sweep), at least 1. A reader must not intern names ahead of
-    /// that push: a customer it names could be forgotten under it, and names
-    /// are interned in the same order as without reading ahead.
+    /// (the idle sweep), at least 1. A reader must not intern customer ids
+    /// ahead of that push: a customer it names could be forgotten under it.
     pub(crate) fn pushes_before_sweep(&self) -> u64 {
         IDLE_RECORDS - self.records % IDLE_RECORDS
     }
@@ -392,9 +384,10 @@ impl Evaluator {
     }
 
     /// Customers in a fixed order (by id), so output never depends on hashing.
-    fn sorted_customers(&self) -> Vec<Symbol> {
-        let mut ids: Vec<Symbol> = self.customers.iter().map(|(id, _)| id).collect();
-        ids.sort_by(|a, b| self.names.resolve(*a).cmp(self.names.resolve(*b)));
+    fn sorted_customers(&self) -> Vec<CustomerId> {
+        let mut ids: Vec<CustomerId> = self.customers.iter().map(|(id, _)| id).collect();
+        let names = &self.names.customers;
+        ids.sort_by(|a, b| names.resolve(*a).cmp(names.resolve(*b)));
         ids
     }
 

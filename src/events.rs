@@ -1,7 +1,7 @@
 //! Stage `events`: interaction records in, [`Record`]s out.
 //!
-//! Owns the [`Event`] record and its [`Value`]s, the [`Interner`] that turns names
-//! into integers, the field [`Mapping`], time parsing ([`time`]), and streaming
+//! Owns the [`Event`] record and its [`Value`]s, the [`Names`] that turn names
+//! and customer ids into integers, the field [`Mapping`], time parsing ([`time`]), and streaming
 //! readers for NDJSON, CSV and XES (plain or gzip, detected by magic bytes).
 //!
 //! A reader is pulled one record at a time ([`EventReader::next_record`]) and
@@ -21,16 +21,16 @@
 //! a key. The library opens no files: callers pass any `Read`.
 //!
 //! ```
-//! use cxl::events::{EventReader, InputFormat, Interner, ReadOptions, Record};
+//! use cxl::events::{EventReader, InputFormat, Names, ReadOptions, Record};
 //!
 //! let log: &[u8] = br#"{"customer":"c1","step":"Claim reported","time":"2026-03-01T10:00:00Z","csat":5}
 //! {"customer":"c1","step":"acknowledge"}
 //! "#;
 //! let options = ReadOptions::new(InputFormat::Ndjson);
 //! let mut reader = EventReader::new(log, "claims.ndjson", 0, &options)?;
-//! let mut interner = Interner::new();
-//! let reported = interner.intern("Claim reported");
-//! while let Some(record) = reader.next_record(&mut interner)? {
+//! let mut names = Names::new();
+//! let reported = names.words.intern("Claim reported");
+//! while let Some(record) = reader.next_record(&mut names)? {
 //!     match record {
 //!         Record::Event(event) => assert_eq!(event.name, reported),
 //!         Record::Rejected(bad) => assert_eq!(bad.to_string(), "claims.ndjson:2: missing time field `time`"),
@@ -54,7 +54,7 @@ pub(crate) mod share;
 pub mod time;
 mod xes;
 
-pub use intern::{Interner, Symbol};
+pub use intern::{CustomerId, CustomerIds, Interner, Names, Symbol};
 pub use mapping::{Field, InputFormat, Mapping, MappingError};
 pub use ndjson::CustomersReader;
 pub use reader::{AttributeFilter, EventReader, ReadOptions, DEFAULT_MAX_LINE};
@@ -130,7 +130,7 @@ pub struct Origin {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// The customer (XES: the case).
-    pub customer: Symbol,
+    pub customer: CustomerId,
     /// The activity or step name as written in the log (several mapped fields joined by `+`).
     pub name: Symbol,
     /// When it happened.
@@ -157,7 +157,7 @@ impl Event {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Customer {
     /// The customer id.
-    pub id: Symbol,
+    pub id: CustomerId,
     /// Its attributes, in input order.
     pub attrs: Vec<(Symbol, Value)>,
     /// Where it was read.

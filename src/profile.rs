@@ -10,7 +10,8 @@
 mod render;
 
 use crate::events::{
-    Event, EventReader, InputError, Interner, ReadStats, Record, Rejection, Symbol,
+    CustomerId, Event, EventReader, InputError, Interner, Names, ReadStats, Record, Rejection,
+    Symbol,
 };
 use jiff::Timestamp;
 use rustc_hash::FxHashMap;
@@ -140,7 +141,7 @@ impl Percentiles {
 #[derive(Debug, Default)]
 pub struct ProfileBuilder {
     /// Per customer: (time, input order, name).
-    cases: FxHashMap<Symbol, Vec<(Timestamp, u64, Symbol)>>,
+    cases: FxHashMap<CustomerId, Vec<(Timestamp, u64, Symbol)>>,
     events: u64,
     rejections: Vec<Rejection>,
     keep_rejections: usize,
@@ -211,13 +212,13 @@ impl ProfileBuilder {
 /// [`Profile::error`] and returned, and the profile covers what was read.
 pub fn read_profile(
     reader: &mut EventReader,
-    interner: &mut Interner,
+    names: &mut Names,
     file: &str,
     top: usize,
 ) -> (Profile, Option<InputError>) {
     let mut builder = ProfileBuilder::new(top);
     let error = loop {
-        match reader.next_record(interner) {
+        match reader.next_record(names) {
             Ok(Some(Record::Event(event))) => builder.push(&event),
             Ok(Some(Record::Rejected(rejection))) => builder.reject(&rejection),
             Ok(Some(Record::Customer(_))) => {}
@@ -225,7 +226,7 @@ pub fn read_profile(
             Err(e) => break Some(e),
         }
     };
-    let mut profile = builder.finish(interner, file, reader.stats(), top);
+    let mut profile = builder.finish(&names.words, file, reader.stats(), top);
     profile.error = error.as_ref().map(ToString::to_string);
     (profile, error)
 }

@@ -212,7 +212,7 @@ fn play(
                 let names = evaluator.names_mut();
                 let attrs: Vec<(Symbol, Value)> = attrs
                     .iter()
-                    .map(|(k, v)| (names.intern(&k.name), value(v)))
+                    .map(|(k, v)| (names.words.intern(&k.name), value(v)))
                     .collect();
                 customers.push(Seen {
                     id: id.name.clone(),
@@ -220,7 +220,7 @@ fn play(
                     events: Vec::new(),
                 });
                 let customer = Customer {
-                    id: names.intern(&id.name),
+                    id: names.customers.intern(&id.name),
                     attrs,
                     origin: Origin {
                         file: 0,
@@ -245,7 +245,7 @@ fn play(
                 let attrs: Vec<(Symbol, Value)> = e
                     .attrs
                     .iter()
-                    .map(|(k, v)| (names.intern(&k.name), value(v)))
+                    .map(|(k, v)| (names.words.intern(&k.name), value(v)))
                     .collect();
                 if let Some(seen) = customers.iter_mut().find(|c| c.id == e.customer.name) {
                     seen.attrs.extend(attrs.iter().cloned());
@@ -260,10 +260,10 @@ fn play(
                     });
                 }
                 let event = Event {
-                    customer: names.intern(&e.customer.name),
-                    name: names.intern(&name),
+                    customer: names.customers.intern(&e.customer.name),
+                    name: names.words.intern(&name),
                     time,
-                    channel: e.via.as_ref().map(|c| names.intern(&c.name)),
+                    channel: e.via.as_ref().map(|c| names.words.intern(&c.name)),
                     actor: None,
                     attrs,
                     origin: Origin {

@@ -161,8 +161,8 @@ fn run_full(
     for (id, key, value) in customers {
         let names = evaluator.names_mut();
         let customer = Customer {
-            id: names.intern(id),
-            attrs: vec![(names.intern(key), Value::Text((*value).into()))],
+            id: names.customers.intern(id),
+            attrs: vec![(names.words.intern(key), Value::Text((*value).into()))],
             origin: Origin::default(),
         };
         evaluator.push_customer(customer);
@@ -194,15 +194,15 @@ fn run_full(
 fn intern(evaluator: &mut Evaluator, e: Ev, line: u64) -> Event {
     let names = evaluator.names_mut();
     Event {
-        customer: names.intern(e.customer),
-        name: names.intern(e.name),
+        customer: names.customers.intern(e.customer),
+        name: names.words.intern(e.name),
         time: e.time,
-        channel: e.channel.map(|c| names.intern(c)),
+        channel: e.channel.map(|c| names.words.intern(c)),
         actor: None,
         attrs: e
             .attrs
             .into_iter()
-            .map(|(k, v)| (names.intern(k), v))
+            .map(|(k, v)| (names.words.intern(k), v))
             .collect(),
         origin: Origin { file: 0, line },
     }
@@ -1119,8 +1119,8 @@ fn rejected_record_through_push_rejected() {
     };
     // Before any event the time is the epoch; after one, the latest event time.
     let first = evaluator.push_rejected(&rejection);
-    let c1 = evaluator.names_mut().intern("c1");
-    let a = evaluator.names_mut().intern("a");
+    let c1 = evaluator.names_mut().customers.intern("c1");
+    let a = evaluator.names_mut().words.intern("a");
     evaluator.push(Event {
         customer: c1,
         name: a,

@@ -168,7 +168,7 @@ fn an_input_error_comes_after_every_record_read_before_it() {
     let error: InputError = loop {
         match records.next_record(&mut evaluator) {
             Ok(Some(Record::Event(e))) => {
-                customers.push(evaluator.names().resolve(e.customer).to_string());
+                customers.push(evaluator.names().customers.resolve(e.customer).to_string());
                 evaluator.push(e);
             }
             Ok(Some(other)) => panic!("unexpected {other:?}"),

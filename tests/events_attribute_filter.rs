@@ -5,15 +5,14 @@
 //! lines are rejected.
 
 use cxl::events::{
-    AttributeFilter, Event, EventReader, InputFormat, Interner, ReadOptions, Record, Rejection,
-    Value,
+    AttributeFilter, Event, EventReader, InputFormat, Names, ReadOptions, Record, Rejection, Value,
 };
 
 struct Got {
     events: Vec<Event>,
     customers: Vec<cxl::events::Customer>,
     rejected: Vec<Rejection>,
-    interner: Interner,
+    names: Names,
 }
 
 fn read(text: &'static str, format: InputFormat, attributes: AttributeFilter) -> Got {
@@ -28,9 +27,9 @@ fn read_with(text: &'static str, options: &ReadOptions) -> Got {
         events: Vec::new(),
         customers: Vec::new(),
         rejected: Vec::new(),
-        interner: Interner::new(),
+        names: Names::new(),
     };
-    while let Some(record) = reader.next_record(&mut got.interner).expect("readable") {
+    while let Some(record) = reader.next_record(&mut got.names).expect("readable") {
         match record {
             Record::Event(e) => got.events.push(e),
             Record::Customer(c) => got.customers.push(c),
@@ -45,7 +44,7 @@ fn attrs(got: &Got, event: &Event) -> Vec<(String, Value)> {
     event
         .attrs
         .iter()
-        .map(|(k, v)| (got.interner.resolve(*k).to_string(), v.clone()))
+        .map(|(k, v)| (got.names.words.resolve(*k).to_string(), v.clone()))
         .collect()
 }
 
@@ -54,7 +53,7 @@ fn customer_attrs(got: &Got, i: usize) -> Vec<String> {
     got.customers[i]
         .attrs
         .iter()
-        .map(|(k, v)| format!("{}={}", got.interner.resolve(*k), v.to_text()))
+        .map(|(k, v)| format!("{}={}", got.names.words.resolve(*k), v.to_text()))
         .collect()
 }
 
@@ -94,14 +93,14 @@ fn ndjson_keeps_only_the_named_attributes_with_their_types() {
         vec![("csat".to_string(), Value::Number(4.5))]
     );
     // Left-out keys are not interned at all.
-    assert_eq!(got.interner.get("tenure_days"), None);
-    assert_eq!(got.interner.get("notes"), None);
+    assert_eq!(got.names.words.get("tenure_days"), None);
+    assert_eq!(got.names.words.get("notes"), None);
     // Mapped fields are read as without a filter.
     let all = read(LOG, InputFormat::Ndjson, AttributeFilter::All);
     let mapped = |g: &Got, e: &Event| {
-        let name = |s: Option<cxl::events::Symbol>| s.map(|s| g.interner.resolve(s).to_string());
+        let name = |s: Option<cxl::events::Symbol>| s.map(|s| g.names.words.resolve(s).to_string());
         (
-            name(Some(e.customer)),
+            Some(g.names.customers.resolve(e.customer).to_string()),
             name(Some(e.name)),
             e.time,
             name(e.channel),
@@ -113,7 +112,7 @@ fn ndjson_keeps_only_the_named_attributes_with_their_types() {
         assert_eq!(mapped(&got, a), mapped(&all, b));
     }
     assert_eq!(all.events[0].attrs.len(), 6);
-    assert!(all.interner.get("tenure_days").is_some());
+    assert!(all.names.words.get("tenure_days").is_some());
 }
 
 #[test]
@@ -156,7 +155,7 @@ fn csv_keeps_only_the_named_columns_and_case_columns() {
     assert_eq!(got.customers.len(), 1);
     let customer = customer_attrs(&got, 0);
     assert_eq!(customer, vec!["segment=retail"]);
-    assert_eq!(got.interner.get("tier"), None);
+    assert_eq!(got.names.words.get("tier"), None);
     let all = read(CSV, InputFormat::Csv, AttributeFilter::All);
     assert_eq!(all.events[0].attrs.len(), 2);
     assert_eq!(all.customers[0].attrs.len(), 2);
@@ -201,7 +200,7 @@ fn xes_keeps_only_the_named_attributes_and_still_reads_its_own_keys() {
         attrs(&got, &got.events[0]),
         vec![("csat".to_string(), Value::Number(4.0))]
     );
-    assert_eq!(got.interner.resolve(got.events[0].customer), "c1");
+    assert_eq!(got.names.customers.resolve(got.events[0].customer), "c1");
     let customer = customer_attrs(&got, 0);
     assert_eq!(customer, vec!["tier=gold"]);
     let all = read(XES, InputFormat::Xes, AttributeFilter::All);
@@ -245,14 +244,17 @@ fn actors_left_out_are_not_interned_and_the_same_lines_are_rejected() {
     assert!(without.events.iter().all(|e| e.actor.is_none()));
     // The rest of each event is as read with the actor.
     for (a, b) in without.events.iter().zip(&with.events) {
-        let name = |g: &Got, s| g.interner.resolve(s).to_string();
-        assert_eq!(name(&without, a.customer), name(&with, b.customer));
+        let name = |g: &Got, s| g.names.words.resolve(s).to_string();
+        assert_eq!(
+            without.names.customers.resolve(a.customer),
+            with.names.customers.resolve(b.customer)
+        );
         assert_eq!(name(&without, a.name), name(&with, b.name));
         assert_eq!((a.time, a.attrs.len()), (b.time, b.attrs.len()));
     }
     for actor in ["Ann", "Bo\"b", "42"] {
-        assert!(with.interner.get(actor).is_some(), "{actor} read");
-        assert_eq!(without.interner.get(actor), None, "{actor} left out");
+        assert!(with.names.words.get(actor).is_some(), "{actor} read");
+        assert_eq!(without.names.words.get(actor), None, "{actor} left out");
     }
 }
 
@@ -280,9 +282,12 @@ fn csv_and_xes_leave_actors_out_too_without_interning_them() {
         assert!(with.events[0].actor.is_some(), "{format:?} reads the actor");
         assert_eq!(without.events.len(), 1, "{format:?}");
         assert_eq!(without.events[0].actor, None, "{format:?} leaves it out");
-        assert!(with.interner.get("Ann").is_some(), "{format:?} reads Ann");
+        assert!(
+            with.names.words.get("Ann").is_some(),
+            "{format:?} reads Ann"
+        );
         assert_eq!(
-            without.interner.get("Ann"),
+            without.names.words.get("Ann"),
             None,
             "{format:?} interns no actor"
         );
@@ -375,7 +380,7 @@ fn xes_attributes_left_out_are_still_checked_so_the_same_events_are_rejected() {
         assert_eq!(what(&got), what(&all), "{:?}", options.attributes);
         assert_eq!(got.events.len(), 1);
         for key in ["score", "seen", "flags", "weight"] {
-            assert_eq!(got.interner.get(key), None, "{key} is not interned");
+            assert_eq!(got.names.words.get(key), None, "{key} is not interned");
         }
     }
 }

@@ -54,7 +54,7 @@ fn ndjson_good_lines_are_typed() {
     assert!(got.error.is_none(), "{:?}", got.error);
     got.assert_nothing_lost();
     assert_eq!(got.events.len(), 5, "blank lines are skipped, not counted");
-    let i = &got.interner;
+    let i = &got.names.words;
     let first = &got.events[0];
     let attr = |name: &str| first.attr(i.get(name).expect(name)).cloned();
     assert_eq!(attr("csat"), Some(Value::Number(5.0)));
@@ -167,7 +167,7 @@ fn csv_with_bom_crlf_semicolons_and_a_mapping() {
         "the BOM is not part of the header"
     );
     assert_eq!(got.name(&got.events[0]), "Claim; reported");
-    let i = &got.interner;
+    let i = &got.names.words;
     let amount = i.get("amount").expect("amount");
     assert_eq!(got.events[0].attr(amount), Some(&Value::Number(12.5)));
     assert_eq!(got.events[1].attr(amount), None, "empty cell = absent");
@@ -273,7 +273,7 @@ fn xes_bad_values_reject_the_event_naming_the_element() {
         assert_eq!(element, want_element);
         assert!(reason.starts_with(want), "{reason}");
     }
-    let i = &got.interner;
+    let i = &got.names.words;
     let docs = got.events[0].attr(i.get("docs").expect("docs"));
     assert_eq!(
         docs,

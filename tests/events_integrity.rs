@@ -153,8 +153,8 @@ fn csv_unterminated_quote_in_an_endless_input_is_rejected_fast() {
     let options = ReadOptions::new(InputFormat::Csv);
     let mut reader =
         cxl::events::EventReader::new(input, "endless.csv", 0, &options).expect("header");
-    let mut interner = cxl::events::Interner::new();
-    let first = reader.next_record(&mut interner).expect("reads");
+    let mut names = cxl::events::Names::new();
+    let first = reader.next_record(&mut names).expect("reads");
     match first {
         Some(cxl::events::Record::Rejected(r)) => {
             assert_eq!(r.line, Some(2));
@@ -163,7 +163,7 @@ fn csv_unterminated_quote_in_an_endless_input_is_rejected_fast() {
         other => panic!("{other:?}"),
     }
     assert!(served.get() < 4 << 20, "read {} bytes", served.get());
-    let next = reader.next_record(&mut interner).expect("reads");
+    let next = reader.next_record(&mut names).expect("reads");
     assert!(
         matches!(next, Some(cxl::events::Record::Event(_))),
         "{next:?}"
@@ -281,7 +281,7 @@ fn xes_empty_or_missing_case_id_is_rejected_not_merged() {
     assert!(got
         .customers
         .iter()
-        .all(|c| got.interner.resolve(c.id) == "c1"));
+        .all(|c| got.names.customers.resolve(c.id) == "c1"));
 }
 
 #[test]

@@ -1,11 +1,12 @@
-//! The NDJSON reader's caches (previous customer, names, attribute keys) never
-//! hand out a symbol the caller has forgotten: after `Interner::forget` a
-//! freed symbol goes to the next new name, and the reader must not reuse it.
+//! The NDJSON reader's customer cache never hands out an id the caller has
+//! forgotten: after `CustomerIds::forget` a freed id goes to the next new
+//! customer, and the reader must not reuse it for the old one. Names (steps,
+//! channels, keys) live in their own table and are never forgotten.
 
-use cxl::events::{Event, EventReader, InputFormat, Interner, ReadOptions, Record};
+use cxl::events::{Event, EventReader, InputFormat, Names, ReadOptions, Record};
 
-fn next_event(reader: &mut EventReader, interner: &mut Interner) -> Event {
-    match reader.next_record(interner).expect("readable") {
+fn next_event(reader: &mut EventReader, names: &mut Names) -> Event {
+    match reader.next_record(names).expect("readable") {
         Some(Record::Event(event)) => event,
         other => panic!("expected an event, got {other:?}"),
     }
@@ -22,36 +23,28 @@ const LOG: &str = concat!(
 fn a_forgotten_customer_is_interned_again() {
     let options = ReadOptions::new(InputFormat::Ndjson);
     let mut reader = EventReader::new(LOG.as_bytes(), "in", 0, &options).expect("reader");
-    let mut interner = Interner::new();
-    let first = next_event(&mut reader, &mut interner);
-    interner.forget(first.customer);
-    let intruder = interner.intern("someone else");
-    assert_eq!(intruder, first.customer, "the freed symbol is reused");
-    let second = next_event(&mut reader, &mut interner);
-    assert_eq!(interner.resolve(second.customer), "c1");
+    let mut names = Names::new();
+    let first = next_event(&mut reader, &mut names);
+    names.customers.forget(first.customer);
+    let intruder = names.customers.intern("someone else");
+    assert_eq!(intruder, first.customer, "the freed id is reused");
+    let second = next_event(&mut reader, &mut names);
+    assert_eq!(names.customers.resolve(second.customer), "c1");
     assert_ne!(second.customer, intruder);
 }
 
 #[test]
-fn forgotten_names_and_keys_are_interned_again() {
+fn forgetting_a_customer_leaves_names_alone() {
     let options = ReadOptions::new(InputFormat::Ndjson);
     let mut reader = EventReader::new(LOG.as_bytes(), "in", 0, &options).expect("reader");
-    let mut interner = Interner::new();
-    let first = next_event(&mut reader, &mut interner);
-    let key = first.attrs[0].0;
-    for symbol in [first.name, first.channel.expect("channel"), key] {
-        interner.forget(symbol);
-    }
-    let intruders: Vec<_> = (0..3).map(|i| interner.intern(&format!("x{i}"))).collect();
-    let second = next_event(&mut reader, &mut interner);
-    assert_eq!(interner.resolve(second.name), "start");
-    assert_eq!(interner.resolve(second.channel.expect("channel")), "web");
-    assert_eq!(interner.resolve(second.attrs[0].0), "csat");
-    for symbol in [
-        second.name,
-        second.channel.expect("channel"),
-        second.attrs[0].0,
-    ] {
-        assert!(!intruders.contains(&symbol));
-    }
+    let mut names = Names::new();
+    let first = next_event(&mut reader, &mut names);
+    names.customers.forget(first.customer);
+    let second = next_event(&mut reader, &mut names);
+    assert_eq!(second.name, first.name);
+    assert_eq!(second.channel, first.channel);
+    assert_eq!(second.attrs[0].0, first.attrs[0].0);
+    assert_eq!(names.words.resolve(second.name), "start");
+    assert_eq!(names.words.resolve(second.channel.expect("channel")), "web");
+    assert_eq!(names.words.resolve(second.attrs[0].0), "csat");
 }

@@ -2,7 +2,7 @@
 
 mod events_common;
 
-use cxl::events::{EventReader, InputFormat, Interner, ReadOptions};
+use cxl::events::{EventReader, InputFormat, Names, ReadOptions};
 use cxl::profile::{read_profile, render_text, Profile};
 use events_common::{fixture, logs_dir};
 use std::path::Path;
@@ -11,8 +11,8 @@ fn profile(path: &Path, options: ReadOptions, top: usize) -> Profile {
     let name = path.file_name().and_then(|n| n.to_str()).expect("name");
     let file = std::fs::File::open(path).expect("open");
     let mut reader = EventReader::new(file, name, 0, &options).expect("reader");
-    let mut interner = Interner::new();
-    let (profile, error) = read_profile(&mut reader, &mut interner, name, top);
+    let mut names = Names::new();
+    let (profile, error) = read_profile(&mut reader, &mut names, name, top);
     assert!(error.is_none(), "{error:?}");
     profile
 }

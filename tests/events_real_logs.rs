@@ -31,8 +31,11 @@ fn running_example_xes() {
     assert_eq!(got.customer(first), "3");
     assert_eq!(got.name(first), "register request");
     assert_eq!(first.time.to_string(), "2010-12-30T13:32:00Z");
-    assert_eq!(first.actor.map(|a| got.interner.resolve(a)), Some("Pete"));
-    let costs = got.interner.get("Costs").expect("Costs interned");
+    assert_eq!(
+        first.actor.map(|a| got.names.words.resolve(a)),
+        Some("Pete")
+    );
+    let costs = got.names.words.get("Costs").expect("Costs interned");
     assert_eq!(first.attr(costs), Some(&Value::Text("50".into())));
     assert_eq!(first.origin.line, 23);
 }
@@ -45,14 +48,14 @@ fn running_example_csv() {
     assert_eq!(got.name(first), "register request");
     assert_eq!(first.time.to_string(), "2010-12-30T13:32:00Z");
     assert_eq!(first.origin.line, 2);
-    let costs = got.interner.get("Costs").expect("Costs interned");
+    let costs = got.names.words.get("Costs").expect("Costs interned");
     assert_eq!(first.attr(costs), Some(&Value::Number(50.0)));
 }
 
 #[test]
 fn roadtraffic_does_not_trust_header_counts() {
     let got = check("roadtraffic100traces.xes", 100, 390);
-    let amount = got.interner.get("amount").expect("amount");
+    let amount = got.names.words.get("amount").expect("amount");
     assert!(got
         .events
         .iter()
@@ -87,7 +90,7 @@ fn receipt_csv_and_xes_give_identical_events() {
             r.customer(e).to_string(),
             r.name(e).to_string(),
             e.time,
-            e.actor.map(|a| r.interner.resolve(a).to_string()),
+            e.actor.map(|a| r.names.words.resolve(a).to_string()),
         )
     };
     let a: Vec<_> = xes.events.iter().map(|e| key(&xes, e)).collect();

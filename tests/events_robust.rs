@@ -3,7 +3,7 @@
 
 mod events_common;
 
-use cxl::events::{CustomersReader, InputFormat, Interner, ReadOptions, Record, Value};
+use cxl::events::{CustomersReader, InputFormat, Names, ReadOptions, Record, Value};
 use events_common::{fixture, read_from};
 use proptest::prelude::*;
 
@@ -87,18 +87,18 @@ fn customers_file_gives_customer_records() {
     );
     let mut reader =
         CustomersReader::new(text.as_bytes(), "customers.ndjson".into(), 1, "customer");
-    let mut interner = Interner::new();
+    let mut names = Names::new();
     let mut records = Vec::new();
-    while let Some(record) = reader.next_record(&mut interner).expect("readable") {
+    while let Some(record) = reader.next_record(&mut names).expect("readable") {
         records.push(record);
     }
     assert_eq!(records.len(), 3);
     let Record::Customer(first) = &records[0] else {
         panic!("{:?}", records[0])
     };
-    assert_eq!(interner.resolve(first.id), "c1");
+    assert_eq!(names.customers.resolve(first.id), "c1");
     assert_eq!(first.origin.file, 1);
-    let tier = interner.get("tier").expect("tier");
+    let tier = names.words.get("tier").expect("tier");
     assert_eq!(first.attrs[0], (tier, Value::Text("gold".into())));
     let Record::Rejected(missing) = &records[1] else {
         panic!("{:?}", records[1])
@@ -108,7 +108,7 @@ fn customers_file_gives_customer_records() {
     let Record::Customer(third) = &records[2] else {
         panic!("{:?}", records[2])
     };
-    assert_eq!(interner.resolve(third.id), "7");
+    assert_eq!(names.customers.resolve(third.id), "7");
     assert_eq!(third.origin.line, 4);
     assert!(matches!(third.attrs[1].1, Value::Time(_)));
 }
@@ -148,7 +148,7 @@ fn xes_trace_attributes_after_events_still_reach_the_customer() {
     let customers: Vec<(String, usize)> = got
         .customers
         .iter()
-        .map(|c| (got.interner.resolve(c.id).to_string(), c.attrs.len()))
+        .map(|c| (got.names.customers.resolve(c.id).to_string(), c.attrs.len()))
         .collect();
     // c1: announced before its first event, then its late `tier` in a second record;
     // c2: its event waits until `concept:name` is read.
@@ -189,9 +189,9 @@ fn a_long_xes_trace_is_streamed_not_held() {
     let input = Counted(std::io::Cursor::new(xes.into_bytes()), taken.clone());
     let options = ReadOptions::new(InputFormat::Xes);
     let mut reader = cxl::events::EventReader::new(input, "long.xes", 0, &options).expect("reader");
-    let mut interner = Interner::new();
+    let mut names = Names::new();
     let mut events = 0;
-    while let Some(record) = reader.next_record(&mut interner).expect("readable") {
+    while let Some(record) = reader.next_record(&mut names).expect("readable") {
         if matches!(record, Record::Event(_)) {
             events += 1;
             if events == 10 {

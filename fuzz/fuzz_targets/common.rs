@@ -2,7 +2,7 @@
 //! input error without a panic, and every record is counted
 //! (`read = accepted + rejected`), each rejection naming a line.
 
-use cxl::events::{EventReader, Interner, ReadOptions, ReadStats, Record};
+use cxl::events::{EventReader, Names, ReadOptions, ReadStats, Record};
 use std::io::Cursor;
 
 /// The lines rejected, and the counts, of `data` read with `options`.
@@ -11,9 +11,9 @@ pub fn read_all(data: &[u8], options: &ReadOptions) -> (Vec<u64>, ReadStats) {
     let Ok(mut reader) = EventReader::new(input, "fuzz", 0, options) else {
         return (Vec::new(), ReadStats::default());
     };
-    let mut interner = Interner::new();
+    let mut names = Names::new();
     let (mut rejected, mut events) = (Vec::new(), 0u64);
-    while let Ok(Some(record)) = reader.next_record(&mut interner) {
+    while let Ok(Some(record)) = reader.next_record(&mut names) {
         match record {
             Record::Event(_) => events += 1,
             Record::Rejected(r) => rejected.push(r.line.unwrap_or(0)),

@@ -423,7 +423,7 @@ fn strict(rejection: &cxl::events::Rejection) -> Stop {
 
 /// Read a customers file, interning into `names` and handing each customer on.
 fn read_customers(
-    names: &mut cxl::events::Interner,
+    names: &mut cxl::events::Names,
     path: &str,
     push: &mut dyn FnMut(cxl::events::Customer),
 ) -> Result<(), String> {

@@ -5,7 +5,7 @@
 use super::common::{Stop, EXIT_OK, EXIT_USAGE};
 use super::input::InputArgs;
 use super::output;
-use cxl::events::{EventReader, Interner};
+use cxl::events::{EventReader, Names};
 use cxl::profile::{read_profile, render_text};
 
 /// How the profile is printed.
@@ -41,8 +41,8 @@ fn profile(args: &ProfileArgs) -> Result<u8, Stop> {
     output::plan(&[("the log", Some(&args.log))], [])?;
     let (options, input, name) = args.input.open(&args.log)?;
     let mut reader = EventReader::new(input, &name, 0, &options).map_err(|e| e.to_string())?;
-    let mut interner = Interner::new();
-    let (profile, error) = read_profile(&mut reader, &mut interner, &name, args.top);
+    let mut names = Names::new();
+    let (profile, error) = read_profile(&mut reader, &mut names, &name, args.top);
     let out = match args.format {
         ProfileFormat::Text => render_text(&profile),
         ProfileFormat::Json => {

@@ -10,15 +10,15 @@ use super::instance::{Activation, ActivationState, CustomerState, Instance, Segm
 use super::tally::{timestamp, RuleRef, Site, Tally, Verdict};
 use super::timers;
 use crate::compile::{AnchorRef, Check, CompiledJourney, NodeIndex, PolicyIndex, Program, StepId};
-use crate::events::{Event, Interner, Symbol, Value};
+use crate::events::{CustomerId, Event, Names, Symbol, Value};
 use rustc_hash::FxHashMap;
 
 /// What every step of the evaluation reads and never changes.
 pub(crate) struct Context<'a> {
     pub program: &'a Program,
     pub index: &'a PolicyIndex,
-    pub names: &'a Interner,
-    pub profiles: &'a FxHashMap<Symbol, Vec<(Symbol, Value)>>,
+    pub names: &'a Names,
+    pub profiles: &'a FxHashMap<CustomerId, Vec<(Symbol, Value)>>,
     pub lateness_ms: i64,
 }
 
@@ -38,7 +38,7 @@ impl Context<'_> {
         role: &'static str,
     ) -> Evidence {
         Evidence {
-            event: self.names.resolve(name).to_string(),
+            event: self.names.words.resolve(name).to_string(),
             time: timestamp(time),
             line,
             role,
@@ -103,7 +103,7 @@ fn duplicate_event(
 ) {
     let message = format!(
         "`{}` recorded twice at the same time",
-        ctx.names.resolve(event.name)
+        ctx.names.words.resolve(event.name)
     );
     let f = input_finding(
         ctx,
@@ -129,7 +129,7 @@ fn late_event(
 ) {
     let message = format!(
         "`{}` arrived after events up to {} were applied: more than the lateness window out of order",
-        ctx.names.resolve(event.name),
+        ctx.names.words.resolve(event.name),
         timestamp(cust.applied_max)
     );
     let f = input_finding(
@@ -155,7 +155,7 @@ fn input_finding(
     message: String,
 ) -> Finding {
     let mut f = Finding::new(kind, level, event.time, message);
-    f.customer = Some(ctx.names.resolve(cust.id).to_string());
+    f.customer = Some(ctx.names.customers.resolve(cust.id).to_string());
     f.with_event(ctx, event, "event")
 }
 
@@ -526,7 +526,7 @@ pub(crate) fn finding(
 ) -> Finding {
     let journey = &ctx.program.journeys[inst.journey];
     let mut f = Finding::new(kind, level, timestamp(time), message);
-    f.customer = Some(ctx.names.resolve(cust.id).to_string());
+    f.customer = Some(ctx.names.customers.resolve(cust.id).to_string());
     f.journey = Some(journey.name.clone());
     f.instance = Some(inst.number);
     f.step = step.map(|s| journey.step_name(s).to_string());

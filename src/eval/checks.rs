@@ -131,7 +131,7 @@ fn wrong_channel(
     let message = format!(
         "`{}` via `{}`, expected {allowed}",
         name(ctx, inst, step),
-        ctx.names.resolve(channel),
+        ctx.names.words.resolve(channel),
     );
     let t = at.time;
     let kind = FindingKind::WrongChannel;
@@ -163,7 +163,7 @@ fn metric_missed(at: &StepCheck<'_>, inst: &Instance, rule: &MetricRule, actual:
     let StepCheck { ctx, step, .. } = *at;
     let (e, op, value) = (rule.e, rule.op, rule.threshold);
     let expectation = &ctx.program.expectations[e];
-    let metric = ctx.names.resolve(rule.key);
+    let metric = ctx.names.words.resolve(rule.key);
     let below = matches!(op, CmpOp::Ge | CmpOp::Gt)
         || (matches!(op, CmpOp::Eq | CmpOp::Ne) && actual < value);
     let kind = if below {

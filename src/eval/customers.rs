@@ -1,15 +1,15 @@
-//! The customers in flight, found by their id's symbol without hashing.
+//! The customers in flight, found by their id without hashing.
 //!
-//! Symbols are small dense indices (the interner reuses the ids of forgotten
-//! customers), so a vector indexed by symbol needs no hash or probe per event.
+//! Ids are small dense indices (the table of ids reuses those of forgotten
+//! customers), so a vector indexed by id needs no hash or probe per event.
 //! Its slots are small: what the idle sweep reads sits in the slot, and the
-//! customer's state is boxed, so the table stays in cache. The symbols of the
+//! customer's state is boxed, so the table stays in cache. The ids of the
 //! customers in flight are also listed densely, so the sweep visits only them,
-//! however many other names (event names, customers of a profile, customers
-//! read long ago) the interner holds.
+//! however many other ids (customers with a profile, not yet seen) the table
+//! of ids holds.
 
 use super::instance::CustomerState;
-use crate::events::Symbol;
+use crate::events::CustomerId;
 
 /// What [`Customers::warm`] starts loading. A customer's state is reached
 /// through pointers, so it is fetched in steps, each once the one before has
@@ -44,7 +44,7 @@ pub(crate) struct Slot {
 pub(crate) struct Customers {
     slots: Vec<Option<Slot>>,
     /// The customers in flight, in no order.
-    live: Vec<Symbol>,
+    live: Vec<CustomerId>,
     /// States of forgotten customers, emptied, for new customers to reuse:
     /// a new customer then writes a few fields, not a whole fresh state, and
     /// costs no allocation. Boxed on purpose: the boxes are what is reused.
@@ -57,7 +57,7 @@ impl Customers {
     /// customer's part out of line: every event comes here, and where the
     /// compiler left the whole out of line it cost 1% more instructions.
     #[inline]
-    pub(crate) fn get_or_insert(&mut self, id: Symbol) -> &mut Slot {
+    pub(crate) fn get_or_insert(&mut self, id: CustomerId) -> &mut Slot {
         let i = id.index();
         if self.slots.len() <= i {
             self.grow(i);
@@ -80,7 +80,11 @@ impl Customers {
     #[cold]
     #[inline(never)]
     #[expect(clippy::vec_box, reason = "the spare states' boxes are what is reused")]
-    fn new_slot(live: &mut Vec<Symbol>, spare: &mut Vec<Box<CustomerState>>, id: Symbol) -> Slot {
+    fn new_slot(
+        live: &mut Vec<CustomerId>,
+        spare: &mut Vec<Box<CustomerState>>,
+        id: CustomerId,
+    ) -> Slot {
         live.push(id);
         let state = match spare.pop() {
             Some(mut state) => {
@@ -98,7 +102,7 @@ impl Customers {
     }
 
     /// Forget a customer, keeping their emptied state for a new one.
-    pub(crate) fn retire(&mut self, id: Symbol) {
+    pub(crate) fn retire(&mut self, id: CustomerId) {
         if let Some(slot) = self.remove(id) {
             let mut state = slot.state;
             state.clear();
@@ -110,7 +114,7 @@ impl Customers {
     /// touch, one step of the way (see [`Warm`]). A customer not in flight
     /// will get the spare state on top, so that one is warmed. A hint only;
     /// nothing changes.
-    pub(crate) fn warm(&self, id: Symbol, what: Warm) {
+    pub(crate) fn warm(&self, id: CustomerId, what: Warm) {
         let slot = self.slots.get(id.index());
         // The slot is only hinted: reading it (below) would wait for it. (One
         // function with an early return: split into helpers, it was no longer
@@ -137,12 +141,12 @@ impl Customers {
     }
 
     /// The customer's slot, if they are in flight.
-    pub(crate) fn get_mut(&mut self, id: Symbol) -> Option<&mut Slot> {
+    pub(crate) fn get_mut(&mut self, id: CustomerId) -> Option<&mut Slot> {
         self.slots.get_mut(id.index()).and_then(Option::as_mut)
     }
 
     /// Take the customer out of the table.
-    pub(crate) fn remove(&mut self, id: Symbol) -> Option<Slot> {
+    pub(crate) fn remove(&mut self, id: CustomerId) -> Option<Slot> {
         let slot = self.slots.get_mut(id.index()).and_then(Option::take)?;
         self.live.swap_remove(slot.live_at);
         if let Some(&moved) = self.live.get(slot.live_at) {
@@ -162,8 +166,8 @@ impl Customers {
     pub(crate) fn select_in_order(
         &self,
         mut pick: impl FnMut(&Slot) -> bool,
-    ) -> Vec<(u64, Symbol)> {
-        let mut picked: Vec<(u64, Symbol)> = self
+    ) -> Vec<(u64, CustomerId)> {
+        let mut picked: Vec<(u64, CustomerId)> = self
             .live
             .iter()
             .filter_map(|&id| {
@@ -176,7 +180,7 @@ impl Customers {
     }
 
     /// The customers in flight with their slots, in no fixed order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (Symbol, &Slot)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (CustomerId, &Slot)> {
         self.live.iter().filter_map(|&id| {
             let slot = self.slots.get(id.index())?.as_ref()?;
             Some((id, slot))
@@ -191,20 +195,20 @@ mod tests {
     #[test]
     fn customers_come_and_go_by_symbol() {
         let mut table = Customers::default();
-        table.get_or_insert(Symbol(7)).last_record = 1;
-        table.get_or_insert(Symbol(2)).last_record = 2;
+        table.get_or_insert(CustomerId(7)).last_record = 1;
+        table.get_or_insert(CustomerId(2)).last_record = 2;
         // A second look finds the same slot, not a new one.
-        assert_eq!(table.get_or_insert(Symbol(7)).last_record, 1);
+        assert_eq!(table.get_or_insert(CustomerId(7)).last_record, 1);
         let mut ids: Vec<u32> = table.iter().map(|(id, _)| id.0).collect();
         ids.sort_unstable();
         assert_eq!(ids, [2, 7]);
-        assert_eq!(table.remove(Symbol(7)).map(|s| s.last_record), Some(1));
-        assert!(table.remove(Symbol(7)).is_none());
-        assert!(table.get_mut(Symbol(7)).is_none());
-        assert!(table.get_mut(Symbol(1000)).is_none());
+        assert_eq!(table.remove(CustomerId(7)).map(|s| s.last_record), Some(1));
+        assert!(table.remove(CustomerId(7)).is_none());
+        assert!(table.get_mut(CustomerId(7)).is_none());
+        assert!(table.get_mut(CustomerId(1000)).is_none());
         // A reused symbol starts afresh.
-        assert_eq!(table.get_or_insert(Symbol(7)).last_record, 0);
-        assert_eq!(table.get_or_insert(Symbol(7)).state.id, Symbol(7));
+        assert_eq!(table.get_or_insert(CustomerId(7)).last_record, 0);
+        assert_eq!(table.get_or_insert(CustomerId(7)).state.id, CustomerId(7));
     }
 }
 
@@ -225,26 +229,26 @@ mod props {
                 match op {
                     0 => {
                         let new = !model.contains_key(&id);
-                        let slot = table.get_or_insert(Symbol(id));
+                        let slot = table.get_or_insert(CustomerId(id));
                         if new {
                             // A new customer's state is fresh, even when it
                             // reuses a retired one's.
-                            prop_assert!(is_fresh(&slot.state, Symbol(id)));
+                            prop_assert!(is_fresh(&slot.state, CustomerId(id)));
                         }
                         slot.last_record = value;
                         dirty(&mut slot.state);
                         model.insert(id, value);
                     }
                     1 => {
-                        let got = table.remove(Symbol(id)).map(|s| s.last_record);
+                        let got = table.remove(CustomerId(id)).map(|s| s.last_record);
                         prop_assert_eq!(got, model.remove(&id));
                     }
                     2 => {
-                        table.retire(Symbol(id));
+                        table.retire(CustomerId(id));
                         model.remove(&id);
                     }
                     _ => {
-                        let got = table.get_mut(Symbol(id)).map(|s| s.last_record);
+                        let got = table.get_mut(CustomerId(id)).map(|s| s.last_record);
                         prop_assert_eq!(got, model.get(&id).copied());
                     }
                 }
@@ -262,8 +266,8 @@ mod props {
     }
 
     /// The state as [`CustomerState::new`] makes it.
-    fn is_fresh(state: &CustomerState, id: Symbol) -> bool {
-        let key = (Symbol(1), 5, None);
+    fn is_fresh(state: &CustomerState, id: CustomerId) -> bool {
+        let key = (crate::events::Symbol(1), 5, None);
         state.id == id
             && state.attrs.is_empty()
             && state.buffer.is_empty()
@@ -278,10 +282,10 @@ mod props {
     fn dirty(state: &mut CustomerState) {
         state
             .attrs
-            .push((Symbol(3), crate::events::Value::Bool(true)));
+            .push((crate::events::Symbol(3), crate::events::Value::Bool(true)));
         state.max_seen = 5;
         state.applied_max = 5;
-        state.recent.push((Symbol(1), 5, None));
+        state.recent.push((crate::events::Symbol(1), 5, None));
         state.next_number(0);
     }
 }

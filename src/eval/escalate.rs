@@ -165,7 +165,7 @@ fn record(
         respond_by: tier_rule
             .within
             .map(|w| timestamp(t.saturating_add(w as i64 * 1000))),
-        customer: Some(ctx.names.resolve(cust.id).to_string()),
+        customer: Some(ctx.names.customers.resolve(cust.id).to_string()),
         journey: Some(ctx.program.journeys[inst.journey].name.clone()),
         instance: Some(inst.number),
         step: None,

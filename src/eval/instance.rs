@@ -3,7 +3,7 @@
 
 use super::asked::Asked;
 use crate::compile::{ActiveSet, CompiledJourney};
-use crate::events::{Event, Symbol, Value};
+use crate::events::{CustomerId, Event, Symbol, Value};
 use smallvec::SmallVec;
 
 /// How many applied events a customer remembers to recognise a repeated record
@@ -19,7 +19,7 @@ pub(crate) const RECENT: usize = 16;
 /// The offsets are checked below the type.
 #[repr(C, align(64))]
 pub(crate) struct CustomerState {
-    pub id: Symbol,
+    pub id: CustomerId,
     /// Latest event time seen (ms), applied or buffered.
     pub max_seen: i64,
     /// Latest event time applied (ms).
@@ -56,7 +56,7 @@ const _: () = {
 };
 
 impl CustomerState {
-    pub(crate) fn new(id: Symbol) -> Self {
+    pub(crate) fn new(id: CustomerId) -> Self {
         CustomerState {
             id,
             attrs: SmallVec::new(),
@@ -501,7 +501,7 @@ mod tests {
     /// pool of reused states does not creep up with the length of the log.
     #[test]
     fn a_reused_state_gives_back_what_a_rare_customer_grew() {
-        let mut state = CustomerState::new(Symbol(0));
+        let mut state = CustomerState::new(CustomerId(0));
         for i in 0..5 {
             state
                 .attrs

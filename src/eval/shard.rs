@@ -53,7 +53,7 @@ mod work;
 use super::tally::{Stamp, Tally};
 use super::{AsOfError, EscalationRecord, EvalOptions, Evaluator, Finding, Report, IDLE_RECORDS};
 use crate::compile::Policy;
-use crate::events::{Customer, InputError, InputFormat, Interner, ReadOptions, Rejection};
+use crate::events::{Customer, InputError, InputFormat, Names, ReadOptions, Rejection};
 use jiff::Timestamp;
 use std::io::Read;
 use std::num::NonZeroUsize;
@@ -168,7 +168,7 @@ pub struct Sharded<'p> {
     options: EvalOptions,
     shards: Vec<Evaluator>,
     /// The names customer records are interned into.
-    names: Interner,
+    names: Names,
     customers: Vec<Customer>,
 }
 
@@ -182,14 +182,14 @@ impl<'p> Sharded<'p> {
             policy,
             options,
             shards,
-            names: Interner::new(),
+            names: Names::new(),
             customers: Vec::new(),
         }
     }
 
     /// The names customer records are interned into (see
     /// [`Sharded::push_customer`]).
-    pub fn names_mut(&mut self) -> &mut Interner {
+    pub fn names_mut(&mut self) -> &mut Names {
         &mut self.names
     }
 

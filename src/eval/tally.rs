@@ -552,12 +552,6 @@ impl Tally {
         self.emit(Site::input(), f, out);
     }
 
-    /// True when `name` is an event name counted as unmapped (the report
-    /// names it at the end, so its symbol must stay).
-    pub(crate) fn is_unmapped(&self, name: Symbol) -> bool {
-        self.unmapped.contains_key(&name)
-    }
-
     /// The unmapped names with their counts, by name, resolved through `names`.
     pub(crate) fn take_unmapped(&mut self, names: &Interner) -> Vec<(String, Unmapped)> {
         let mut entries: Vec<(String, Unmapped)> = self

@@ -16,8 +16,8 @@ mod records;
 
 use super::time::TimeParser;
 use super::{
-    AttributeFilter, Attrs, Customer, Event, Field, InputError, Interner, Mapping, MissingColumn,
-    Origin, ReadOptions, Record, Rejection, Symbol, Value,
+    AttributeFilter, Attrs, Customer, CustomerId, Event, Field, InputError, Mapping, MissingColumn,
+    Names, Origin, ReadOptions, Record, Rejection, Symbol, Value,
 };
 use records::{Next, Records, Row};
 use std::io::Read;
@@ -51,7 +51,7 @@ pub(crate) struct CsvReader<R: Read> {
     /// False: actors are left out of events (`ReadOptions::read_actor`).
     read_actor: bool,
     delimiter: u8,
-    last_customer: Option<Symbol>,
+    last_customer: Option<CustomerId>,
     pending: Option<Event>,
     done: bool,
 }
@@ -96,10 +96,7 @@ impl<R: Read> CsvReader<R> {
     }
 
     /// The next record, or `None` at the end.
-    pub(crate) fn next_record(
-        &mut self,
-        interner: &mut Interner,
-    ) -> Result<Option<Record>, InputError> {
+    pub(crate) fn next_record(&mut self, names: &mut Names) -> Result<Option<Record>, InputError> {
         if let Some(event) = self.pending.take() {
             return Ok(Some(Record::Event(event)));
         }
@@ -107,10 +104,10 @@ impl<R: Read> CsvReader<R> {
             return Ok(None);
         }
         if self.attrs.is_none() {
-            self.attrs = Some(self.attr_columns(interner));
+            self.attrs = Some(self.attr_columns(names));
         }
         match self.records.next(Some(self.header.len())) {
-            Ok(Some(Next::Row { line })) => Ok(Some(self.row(interner, line))),
+            Ok(Some(Next::Row { line })) => Ok(Some(self.row(names, line))),
             Ok(Some(Next::Bad { line, reason, raw })) => {
                 Ok(Some(Record::Rejected(Box::new(Rejection {
                     file: self.file.clone(),
@@ -131,7 +128,7 @@ impl<R: Read> CsvReader<R> {
         }
     }
 
-    fn attr_columns(&self, interner: &mut Interner) -> Vec<AttrColumn> {
+    fn attr_columns(&self, names: &mut Names) -> Vec<AttrColumn> {
         let c = &self.columns;
         let mapped = |i: usize| {
             i == c.customer
@@ -154,15 +151,15 @@ impl<R: Read> CsvReader<R> {
             }
             out.push(AttrColumn {
                 index,
-                key: interner.intern(key),
+                key: names.words.intern(key),
                 case,
             });
         }
         out
     }
 
-    fn row(&mut self, interner: &mut Interner, line: u64) -> Record {
-        match self.event(interner, line) {
+    fn row(&mut self, names: &mut Names, line: u64) -> Record {
+        match self.event(names, line) {
             Ok((event, customer_attrs)) => {
                 let new_customer = self.last_customer != Some(event.customer);
                 self.last_customer = Some(event.customer);
@@ -190,7 +187,7 @@ impl<R: Read> CsvReader<R> {
     }
 
     /// The event of the current row, and its customer attributes when there are `case:` columns.
-    fn event(&self, interner: &mut Interner, line: u64) -> Result<(Event, Option<Attrs>), String> {
+    fn event(&self, names: &mut Names, line: u64) -> Result<(Event, Option<Attrs>), String> {
         let r = self.records.row();
         if r.len() != self.header.len() {
             return Err(format!(
@@ -209,17 +206,17 @@ impl<R: Read> CsvReader<R> {
             step.push_str(self.required(index, Field::Step)?);
         }
         let time = self.time.parse_str(self.required(c.time, Field::Time)?)?;
-        let optional = |index: Option<usize>, interner: &mut Interner| {
+        let optional = |index: Option<usize>, names: &mut Names| {
             let text = index.and_then(|i| r.get(i)).filter(|t| !t.is_empty());
-            text.map(|t| interner.intern(t))
+            text.map(|t| names.words.intern(t))
         };
-        let channel = optional(c.channel, interner);
-        let actor = optional(c.actor.filter(|_| self.read_actor), interner);
+        let channel = optional(c.channel, names);
+        let actor = optional(c.actor.filter(|_| self.read_actor), names);
         let (attrs, case_attrs) = self.attributes();
         Ok((
             Event {
-                customer: interner.intern(customer),
-                name: interner.intern(&step),
+                customer: names.customers.intern(customer),
+                name: names.words.intern(&step),
                 time,
                 channel,
                 actor,

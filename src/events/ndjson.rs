@@ -31,7 +31,7 @@ mod names;
 use super::lines::{Line, LineReader};
 use super::share::{Glance, Share};
 use super::time::TimeParser;
-use super::{AttributeFilter, Customer, InputError, Interner, Mapping, Origin, Record, Rejection};
+use super::{AttributeFilter, Customer, InputError, Mapping, Names, Origin, Record, Rejection};
 use cache::KeyCache;
 use fast::Entries;
 use json::{Keys, LineSeed, Parsed};
@@ -120,10 +120,7 @@ impl<R: BufRead> NdjsonReader<R> {
 
     /// The next record, or `None` at the end.
     #[inline]
-    pub(crate) fn next_record(
-        &mut self,
-        interner: &mut Interner,
-    ) -> Result<Option<Record>, InputError> {
+    pub(crate) fn next_record(&mut self, names: &mut Names) -> Result<Option<Record>, InputError> {
         let ctx = &mut self.ctx;
         if ctx.done {
             return Ok(None);
@@ -131,7 +128,6 @@ impl<R: BufRead> NdjsonReader<R> {
         // The common line, found and scanned in one pass over the input
         // (after the first record, whose checks the line path makes).
         if ctx.fast && ctx.seen_record {
-            ctx.cache.revalidate(interner);
             let found = fast::scan_pending(
                 self.lines.pending(),
                 &ctx.cache,
@@ -140,10 +136,10 @@ impl<R: BufRead> NdjsonReader<R> {
             );
             if let Some((text, next)) = found {
                 let (line_no, text) = self.lines.take_found(text, next);
-                return Ok(Some(ctx.scanned(text, line_no, interner)));
+                return Ok(Some(ctx.scanned(text, line_no, names)));
             }
         }
-        self.next_line_record(interner)
+        self.next_line_record(names)
     }
 
     /// With the input read in shares: whether the next line is `share`'s,
@@ -173,7 +169,7 @@ impl<R: BufRead> NdjsonReader<R> {
     /// line the scanner did not take, blank lines, the end of input (out
     /// of line: the common line stays in a small function).
     #[inline(never)]
-    fn next_line_record(&mut self, interner: &mut Interner) -> Result<Option<Record>, InputError> {
+    fn next_line_record(&mut self, names: &mut Names) -> Result<Option<Record>, InputError> {
         let ctx = &mut self.ctx;
         loop {
             let line = match self.lines.next_line() {
@@ -218,12 +214,11 @@ impl<R: BufRead> NdjsonReader<R> {
                 });
             }
             ctx.seen_record = true;
-            ctx.cache.revalidate(interner);
             let mut parsed = Parsed::default();
             let seed = LineSeed {
                 keys: &ctx.keys,
                 cache: &mut ctx.cache,
-                interner,
+                names,
                 time: &ctx.time,
                 attributes: &ctx.attributes,
                 parsed: &mut parsed,
@@ -236,7 +231,7 @@ impl<R: BufRead> NdjsonReader<R> {
             };
             let outcome = match result {
                 Err(reason) => Err(reason),
-                Ok(()) => ctx.build(parsed, origin, interner),
+                Ok(()) => ctx.build(parsed, origin, names),
             };
             return Ok(Some(match outcome {
                 Ok(record) => record,
@@ -252,12 +247,12 @@ impl<R: BufRead> NdjsonReader<R> {
 impl Ctx {
     /// The record of a line in the fast subset, already scanned into `entries`.
     #[inline(always)]
-    fn scanned(&mut self, text: &[u8], line_no: u64, interner: &mut Interner) -> Record {
+    fn scanned(&mut self, text: &[u8], line_no: u64, names: &mut Names) -> Record {
         let mut parsed = Parsed::with_attrs(self.entries.attrs());
         LineSeed {
             keys: &self.keys,
             cache: &mut self.cache,
-            interner,
+            names,
             time: &self.time,
             attributes: &self.attributes,
             parsed: &mut parsed,
@@ -278,20 +273,14 @@ impl Ctx {
         ) {
             return parsed.into_event_record(customer, name, time, origin);
         }
-        self.built(parsed, text, origin, interner)
+        self.built(parsed, text, origin, names)
     }
 
     /// [`Self::build`]'s record, or the line's rejection.
     #[cold]
     #[inline(never)]
-    fn built(
-        &self,
-        parsed: Parsed,
-        text: &[u8],
-        origin: Origin,
-        interner: &mut Interner,
-    ) -> Record {
-        match self.build(parsed, origin, interner) {
+    fn built(&self, parsed: Parsed, text: &[u8], origin: Origin, names: &mut Names) -> Record {
+        match self.build(parsed, origin, names) {
             Ok(record) => record,
             Err(reason) => {
                 let raw = String::from_utf8_lossy(text).into_owned();
@@ -315,12 +304,7 @@ impl Ctx {
     }
 
     #[inline]
-    fn build(
-        &self,
-        parsed: Parsed,
-        origin: Origin,
-        interner: &mut Interner,
-    ) -> Result<Record, String> {
+    fn build(&self, parsed: Parsed, origin: Origin, names: &mut Names) -> Result<Record, String> {
         if let Some(problem) = parsed.problem {
             return Err(problem);
         }
@@ -336,7 +320,7 @@ impl Ctx {
         }
         let name = match parsed.step {
             Some(name) => name,
-            None => self.joined_step(&parsed.step_parts, interner)?,
+            None => self.joined_step(&parsed.step_parts, names)?,
         };
         let time = parsed
             .time
@@ -347,7 +331,7 @@ impl Ctx {
     fn joined_step(
         &self,
         parts: &[Option<String>],
-        interner: &mut Interner,
+        names: &mut Names,
     ) -> Result<super::Symbol, String> {
         let mut joined = String::new();
         for (i, key) in self.keys.step.iter().enumerate() {
@@ -360,7 +344,7 @@ impl Ctx {
             }
             joined.push_str(part);
         }
-        Ok(interner.intern(&joined))
+        Ok(names.words.intern(&joined))
     }
 
     fn missing(&self, key: &str, field: &str) -> String {
@@ -432,7 +416,7 @@ impl<R: BufRead> CustomersReader<R> {
     }
 
     /// The next [`Record::Customer`] or [`Record::Rejected`], or `None` at the end.
-    pub fn next_record(&mut self, interner: &mut Interner) -> Result<Option<Record>, InputError> {
-        self.inner.next_record(interner)
+    pub fn next_record(&mut self, names: &mut Names) -> Result<Option<Record>, InputError> {
+        self.inner.next_record(names)
     }
 }

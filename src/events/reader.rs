@@ -9,7 +9,7 @@ use super::ndjson::NdjsonReader;
 use super::share::{Glance, Share, SharedReader};
 use super::time::TimeParser;
 use super::xes::XesReader;
-use super::{InputError, InputFormat, Interner, Mapping, ReadStats, Record};
+use super::{InputError, InputFormat, Mapping, Names, ReadStats, Record};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 
@@ -177,13 +177,13 @@ impl EventReader {
 
     /// The next record, `None` at the end, or an error that stops reading
     /// (after which `None` follows).
-    pub fn next_record(&mut self, interner: &mut Interner) -> Result<Option<Record>, InputError> {
+    pub fn next_record(&mut self, names: &mut Names) -> Result<Option<Record>, InputError> {
         // The result is handed on as it came (not taken apart by `?` and
         // built again): the reader's record is written once, in place.
         let result = match &mut self.inner {
-            Inner::Ndjson(r) => r.next_record(interner),
-            Inner::Csv(r) => r.next_record(interner),
-            Inner::Xes(r) => r.next_record(interner),
+            Inner::Ndjson(r) => r.next_record(names),
+            Inner::Csv(r) => r.next_record(names),
+            Inner::Xes(r) => r.next_record(names),
         };
         let Ok(record) = &result else {
             return result;

@@ -15,7 +15,7 @@
 use super::gzip::{read_buffered, GzipFault};
 use super::ndjson::NdjsonReader;
 use super::reader::decompressed;
-use super::{EventReader, InputError, Interner, ReadOptions, Record};
+use super::{EventReader, InputError, Names, ReadOptions, Record};
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Read};
 use std::num::NonZeroU32;
@@ -129,15 +129,15 @@ impl SharedReader {
     /// The next record, `None` at the end, or an error that stops reading.
     /// Every reader of the input gets the same sequence of records, each
     /// placed the same way.
-    pub fn next_record(&mut self, interner: &mut Interner) -> Result<Option<Shared>, InputError> {
+    pub fn next_record(&mut self, names: &mut Names) -> Result<Option<Shared>, InputError> {
         let mine = match &self.glance {
             Some(glance) => self.reader.glance(glance, self.share),
             None => None,
         };
         match mine {
             Some(false) => Ok(Some(Shared::Elsewhere)),
-            Some(true) => Ok(self.reader.next_record(interner)?.map(Shared::Mine)),
-            None => Ok(self.reader.next_record(interner)?.map(Shared::Unsure)),
+            Some(true) => Ok(self.reader.next_record(names)?.map(Shared::Mine)),
+            None => Ok(self.reader.next_record(names)?.map(Shared::Unsure)),
         }
     }
 
@@ -414,7 +414,7 @@ mod reading {
             let readers = sources.into_iter().map(|source| {
                 scope.spawn(move || {
                     let mut reader = source.open().expect("NDJSON");
-                    let mut names = Interner::new();
+                    let mut names = Names::new();
                     let mut seen = String::new();
                     while let Some(shared) = reader.next_record(&mut names).expect("read") {
                         seen.push(match shared {

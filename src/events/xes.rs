@@ -45,7 +45,7 @@ mod xml;
 use super::gzip::GzipFault;
 use super::time::{LastDay, TimeParser};
 use super::{
-    AttributeFilter, InputError, Interner, Mapping, Origin, ReadOptions, Record, Rejection, Symbol,
+    AttributeFilter, InputError, Mapping, Names, Origin, ReadOptions, Record, Rejection, Symbol,
     UnknownClassifier, Value, XmlError,
 };
 use attrs::split_keys;
@@ -172,10 +172,7 @@ impl<R: BufRead> XesReader<R> {
     }
 
     /// The next record, or `None` at the end.
-    pub(crate) fn next_record(
-        &mut self,
-        interner: &mut Interner,
-    ) -> Result<Option<Record>, InputError> {
+    pub(crate) fn next_record(&mut self, names: &mut Names) -> Result<Option<Record>, InputError> {
         loop {
             if let Some(record) = self.queue.pop_front() {
                 return Ok(Some(record));
@@ -188,8 +185,8 @@ impl<R: BufRead> XesReader<R> {
                 Phase::Done => return Ok(None),
                 Phase::Start => self.find_log(),
                 Phase::AfterLog => self.after_log(),
-                Phase::Log if self.trace.is_some() => self.trace_item(interner),
-                Phase::Log => self.log_item(interner),
+                Phase::Log if self.trace.is_some() => self.trace_item(names),
+                Phase::Log => self.log_item(names),
             }
         }
     }
@@ -232,7 +229,7 @@ impl<R: BufRead> XesReader<R> {
     }
 
     /// Reads one item directly under `<log>`.
-    fn log_item(&mut self, interner: &mut Interner) {
+    fn log_item(&mut self, names: &mut Names) {
         let elem = match self.next_owned() {
             Ok(Item::Start(elem)) => elem,
             Ok(Item::End(_)) => {
@@ -244,14 +241,14 @@ impl<R: BufRead> XesReader<R> {
         };
         let result = match elem.tag {
             Tag::Trace | Tag::Event => {
-                if let Err(e) = self.ensure_keys(interner) {
+                if let Err(e) = self.ensure_keys(names) {
                     self.error = Some(e);
                     return;
                 }
                 if elem.tag == Tag::Trace {
-                    self.start_trace(&elem, interner);
+                    self.start_trace(&elem, names);
                 } else {
-                    self.read_stray_event(elem.empty, interner);
+                    self.read_stray_event(elem.empty, names);
                 }
                 Ok(())
             }
@@ -336,7 +333,7 @@ impl<R: BufRead> XesReader<R> {
     }
 
     /// Interns the mapped keys, applying `--classifier`, once the header is read.
-    fn ensure_keys(&mut self, interner: &mut Interner) -> Result<(), InputError> {
+    fn ensure_keys(&mut self, names: &mut Names) -> Result<(), InputError> {
         if self.keys.is_some() {
             return Ok(());
         }
@@ -353,7 +350,7 @@ impl<R: BufRead> XesReader<R> {
             match found {
                 Some((_, keys)) => self.mapping.step = keys.clone(),
                 None => {
-                    let names: Vec<String> = self
+                    let found: Vec<String> = self
                         .classifiers
                         .iter()
                         .map(|(n, _)| format!("`{n}`"))
@@ -361,10 +358,10 @@ impl<R: BufRead> XesReader<R> {
                     return Err(InputError::UnknownClassifier(Box::new(UnknownClassifier {
                         file: self.file.clone(),
                         name: name.clone(),
-                        available: if names.is_empty() {
+                        available: if found.is_empty() {
                             "none".into()
                         } else {
-                            names.join(", ")
+                            found.join(", ")
                         },
                     })));
                 }
@@ -394,16 +391,16 @@ impl<R: BufRead> XesReader<R> {
             event_keys.push(customer.to_string());
         }
         self.keys = Some(Keys {
-            customer: interner.intern(customer),
+            customer: names.words.intern(customer),
             customer_name: customer.to_string(),
             customer_trace_only,
             event_keys,
-            step: m.step.iter().map(|k| interner.intern(k)).collect(),
+            step: m.step.iter().map(|k| names.words.intern(k)).collect(),
             step_defaults,
-            time: interner.intern(&m.time),
-            channel: m.channel.as_deref().map(|k| interner.intern(k)),
-            actor: m.actor.as_deref().map(|k| interner.intern(k)),
-            lifecycle: interner.intern(LIFECYCLE),
+            time: names.words.intern(&m.time),
+            channel: m.channel.as_deref().map(|k| names.words.intern(k)),
+            actor: m.actor.as_deref().map(|k| names.words.intern(k)),
+            lifecycle: names.words.intern(LIFECYCLE),
             keep_all: self.all_lifecycle || m.step_has_lifecycle(),
         });
         Ok(())

@@ -11,7 +11,7 @@
 use super::Transition;
 use crate::compile::{Policy, StepId};
 use crate::eval::{Finding, FindingKind};
-use crate::events::{Event, Interner};
+use crate::events::{Event, Names};
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
 
@@ -96,13 +96,13 @@ impl<'p> Flow<'p> {
         }
     }
 
-    /// Take one event; `names` resolves its symbols (the evaluator's interner).
-    pub fn event(&mut self, event: &Event, names: &Interner) {
-        let Some(steps) = self.by_name.get(names.resolve(event.name)) else {
+    /// Take one event; `names` resolves its symbols (the evaluator's).
+    pub fn event(&mut self, event: &Event, names: &Names) {
+        let Some(steps) = self.by_name.get(names.words.resolve(event.name)) else {
             return;
         };
         let steps = steps.clone();
-        let customer = names.resolve(event.customer);
+        let customer = names.customers.resolve(event.customer);
         for (j, step) in steps {
             self.step(customer, j, step, event.time);
         }

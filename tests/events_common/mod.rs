@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use cxl::events::{
-    Customer, Event, EventReader, InputError, InputFormat, Interner, ReadOptions, ReadStats,
-    Record, Rejection,
+    Customer, Event, EventReader, InputError, InputFormat, Names, ReadOptions, ReadStats, Record,
+    Rejection,
 };
 use std::path::{Path, PathBuf};
 
@@ -25,15 +25,15 @@ pub struct Read {
     pub rejected: Vec<Rejection>,
     pub stats: ReadStats,
     pub error: Option<InputError>,
-    pub interner: Interner,
+    pub names: Names,
 }
 
 impl Read {
     pub fn name(&self, event: &Event) -> &str {
-        self.interner.resolve(event.name)
+        self.names.words.resolve(event.name)
     }
     pub fn customer(&self, event: &Event) -> &str {
-        self.interner.resolve(event.customer)
+        self.names.customers.resolve(event.customer)
     }
     /// Distinct customers among the events.
     pub fn cases(&self) -> usize {
@@ -79,14 +79,14 @@ pub fn read_from(input: impl std::io::Read + 'static, name: &str, options: ReadO
         }
     };
     loop {
-        match reader.next_record(&mut out.interner) {
+        match reader.next_record(&mut out.names) {
             Ok(Some(Record::Event(e))) => out.events.push(e),
             Ok(Some(Record::Customer(c))) => out.customers.push(c),
             Ok(Some(Record::Rejected(r))) => out.rejected.push(*r),
             Ok(None) => break,
             Err(e) => {
                 out.error = Some(e);
-                assert!(matches!(reader.next_record(&mut out.interner), Ok(None)));
+                assert!(matches!(reader.next_record(&mut out.names), Ok(None)));
                 break;
             }
         }

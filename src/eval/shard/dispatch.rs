@@ -12,8 +12,8 @@ use super::{
 };
 use crate::eval::EvalOptions;
 use crate::events::{
-    Customer, Event, EventReader, InputError, Interner, Origin, Record, Rejection, Share, Symbol,
-    Value,
+    Customer, CustomerId, Event, EventReader, InputError, Interner, Names, Origin, Record,
+    Rejection, Share, Symbol, Value,
 };
 use jiff::Timestamp;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -63,18 +63,18 @@ pub(super) struct Batch {
 /// The reader's thread: reads records, sends each event to its customer's
 /// evaluator, and announces the sweeps.
 pub(super) struct Dispatcher {
-    names: Interner,
+    names: Names,
     to_shards: Vec<SyncSender<ToShard>>,
     to_main: SyncSender<Period>,
     lateness_ms: i64,
     batches: Vec<Batch>,
     rejected: Vec<(u64, Rejection, Option<i64>)>,
-    /// Names sent to the evaluators, by symbol: never forgotten here.
+    /// Names sent to the evaluators, by symbol.
     defined: Vec<bool>,
     new_names: Vec<(Symbol, Box<str>)>,
-    /// Customers' last event, by symbol (0: not in flight), and those in flight.
+    /// Customers' last event, by id (0: not in flight), and those in flight.
     seen: Vec<u64>,
-    in_flight: Vec<Symbol>,
+    in_flight: Vec<CustomerId>,
     tick: u64,
     records: u64,
     max_time: Option<i64>,
@@ -82,7 +82,7 @@ pub(super) struct Dispatcher {
 
 impl Dispatcher {
     fn new(
-        names: Interner,
+        names: Names,
         to_shards: Vec<SyncSender<ToShard>>,
         to_main: SyncSender<Period>,
         options: EvalOptions,
@@ -192,7 +192,7 @@ impl Dispatcher {
 
     fn customer(&mut self, customer: Customer) {
         let parcel = CustomerParcel {
-            id: self.names.resolve(customer.id).into(),
+            id: self.names.customers.resolve(customer.id).into(),
             attrs: customer
                 .attrs
                 .into_iter()
@@ -208,7 +208,7 @@ impl Dispatcher {
     /// its names by the dispatcher's symbols, defined once to every evaluator.
     fn parcel(&mut self, event: Event) -> Parcel {
         Parcel {
-            customer: self.names.resolve(event.customer).into(),
+            customer: self.names.customers.resolve(event.customer).into(),
             name: self.define(event.name),
             time: event.time,
             channel: event.channel.map(|c| self.define(c)),
@@ -231,12 +231,13 @@ impl Dispatcher {
         }
         if !self.defined[i] {
             self.defined[i] = true;
-            self.new_names.push((name, self.names.resolve(name).into()));
+            self.new_names
+                .push((name, self.names.words.resolve(name).into()));
         }
         name
     }
 
-    fn note_customer(&mut self, id: Symbol) {
+    fn note_customer(&mut self, id: CustomerId) {
         let i = id.index();
         if self.seen.len() <= i {
             self.seen.resize(i + 1, 0);
@@ -248,20 +249,17 @@ impl Dispatcher {
     }
 
     /// Forget the ids of customers not heard of for [`IDLE_RECORDS`] events
-    /// (as an evaluator's sweep does), so the dispatcher's names stay with
-    /// the customers in flight. Names sent to the evaluators stay.
+    /// (as an evaluator's sweep does), so the dispatcher's table of ids stays
+    /// with the customers in flight.
     fn forget_idle(&mut self) {
-        let (records, seen, defined, names) =
-            (self.records, &mut self.seen, &self.defined, &mut self.names);
+        let (records, seen, ids) = (self.records, &mut self.seen, &mut self.names.customers);
         self.in_flight.retain(|&id| {
             let i = id.index();
             if records - seen[i] < IDLE_RECORDS {
                 return true;
             }
             seen[i] = 0;
-            if !defined.get(i).copied().unwrap_or(false) {
-                names.forget(id);
-            }
+            ids.forget(id);
             false
         });
     }
@@ -341,15 +339,13 @@ pub(super) fn serve(mut shard: Shard, inbox: Receiver<ToShard>, outbox: SyncSend
 /// An evaluator's symbols for the dispatcher's names.
 #[derive(Default)]
 struct Translation {
-    /// By the dispatcher's symbol: the name, and its symbol here with the
-    /// generation it had (an evaluator forgets ids, and an id may be spelt
-    /// as a name).
+    /// By the dispatcher's symbol: the name, and its symbol here once
+    /// interned there (names are never forgotten).
     names: Vec<Option<Translated>>,
 }
 
-/// A name, and its symbol in the evaluator with that symbol's generation,
-/// once interned there.
-type Translated = (Box<str>, Option<(Symbol, u32)>);
+/// A name, and its symbol in the evaluator once interned there.
+type Translated = (Box<str>, Option<Symbol>);
 
 impl Translation {
     fn define(&mut self, names: Vec<(Symbol, Box<str>)>) {
@@ -369,39 +365,33 @@ impl Translation {
             // least wrong answer if not.
             return names.intern("");
         };
-        match here {
-            Some((s, generation)) if names.is_current(*s, *generation) => *s,
-            _ => {
-                let s = names.intern(name);
-                *here = Some((s, names.generation(s)));
-                s
-            }
-        }
+        *here.get_or_insert_with(|| names.intern(name))
     }
 
-    fn event(&mut self, parcel: Parcel, names: &mut Interner) -> Event {
+    fn event(&mut self, parcel: Parcel, names: &mut Names) -> Event {
+        let words = &mut names.words;
         Event {
-            customer: names.intern(&parcel.customer),
-            name: self.symbol(parcel.name, names),
+            customer: names.customers.intern(&parcel.customer),
+            name: self.symbol(parcel.name, words),
             time: parcel.time,
-            channel: parcel.channel.map(|c| self.symbol(c, names)),
-            actor: parcel.actor.map(|a| self.symbol(a, names)),
+            channel: parcel.channel.map(|c| self.symbol(c, words)),
+            actor: parcel.actor.map(|a| self.symbol(a, words)),
             attrs: parcel
                 .attrs
                 .into_iter()
-                .map(|(k, v)| (self.symbol(k, names), v))
+                .map(|(k, v)| (self.symbol(k, words), v))
                 .collect(),
             origin: parcel.origin,
         }
     }
 
-    fn customer(&mut self, parcel: CustomerParcel, names: &mut Interner) -> Customer {
+    fn customer(&mut self, parcel: CustomerParcel, names: &mut Names) -> Customer {
         Customer {
-            id: names.intern(&parcel.id),
+            id: names.customers.intern(&parcel.id),
             attrs: parcel
                 .attrs
                 .into_iter()
-                .map(|(k, v)| (self.symbol(k, names), v))
+                .map(|(k, v)| (self.symbol(k, &mut names.words), v))
                 .collect(),
             origin: parcel.origin,
         }

@@ -25,7 +25,7 @@ use super::{
     ToShard, IDLE_RECORDS, PERIODS_AHEAD,
 };
 use crate::events::share::{self, ShareSource};
-use crate::events::{Customer, Event, Interner, Record, Share, Shared};
+use crate::events::{Customer, Event, Names, Record, Share, Shared};
 use jiff::Timestamp;
 use std::num::NonZeroU32;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -102,19 +102,19 @@ pub(super) fn run<E>(
 }
 
 /// A customers file's record, to the evaluator of its customer.
-fn give_customer(shards: &mut [Shard], names: &Interner, customer: Customer, count: NonZeroU32) {
-    let id = names.resolve(customer.id);
+fn give_customer(shards: &mut [Shard], names: &Names, customer: Customer, count: NonZeroU32) {
+    let id = names.customers.resolve(customer.id);
     let owner = Share::owner(id.as_bytes(), count) as usize;
     let Some(shard) = shards.get_mut(owner) else {
         return;
     };
     let here = &mut shard.evaluator.names;
     let customer = Customer {
-        id: here.intern(id),
+        id: here.customers.intern(id),
         attrs: customer
             .attrs
             .into_iter()
-            .map(|(key, value)| (here.intern(names.resolve(key)), value))
+            .map(|(key, value)| (here.words.intern(names.words.resolve(key)), value))
             .collect(),
         origin: customer.origin,
     };
@@ -152,7 +152,7 @@ impl Reading<'_> {
                 Shared::Elsewhere => None,
                 Shared::Mine(record) => Some(record),
                 Shared::Unsure(Record::Event(event)) => {
-                    let own = share.owns(shard.evaluator.names.resolve(event.customer));
+                    let own = share.owns(shard.evaluator.names.customers.resolve(event.customer));
                     if !own {
                         shard.evaluator.forget_customer(event.customer);
                     }

@@ -107,7 +107,7 @@ impl Shard {
                 first.or_else(|| piece.escalations.first().and_then(|e| e.customer.as_ref()));
             piece.customer = first.cloned();
         }
-        let unmapped = evaluator.tally.take_unmapped(&evaluator.names);
+        let unmapped = evaluator.tally.take_unmapped(&evaluator.names.words);
         FromShard::Done {
             pieces,
             tally: Box::new(self.evaluator.tally),

@@ -5,7 +5,7 @@
 
 use super::names::{CustomerCache, NameCache, TextCache};
 use crate::events::time::LastDay;
-use crate::events::{Interner, Symbol};
+use crate::events::Symbol;
 
 /// What a key holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,9 +124,6 @@ pub(crate) struct KeyCache {
     /// `keys`) whose pattern starts so: a key missing its position is probed
     /// against these few only.
     by_first: FirstBytes,
-    /// The interner's epoch when the attribute keys' symbols in `keys` were
-    /// last checked (the name caches check their own entries).
-    epoch: u64,
     /// Names that repeat.
     pub(crate) names: NameCache,
     /// Recent customers.
@@ -138,24 +135,6 @@ pub(crate) struct KeyCache {
 }
 
 impl KeyCache {
-    /// Drops the attribute keys the interner may have forgotten since the
-    /// last line (the evaluator forgets customers who are done, and a freed
-    /// symbol is given to the next new name; the name caches check their own).
-    pub(crate) fn revalidate(&mut self, interner: &Interner) {
-        if self.epoch == interner.epoch() {
-            return;
-        }
-        self.epoch = interner.epoch();
-        self.keys.retain(|key| match key.slot {
-            Slot::Attr(symbol) => interner.get(&key.text) == Some(symbol),
-            _ => true,
-        });
-        self.by_first = FirstBytes::default();
-        for (i, key) in self.keys.iter().enumerate() {
-            self.by_first.add(key, i);
-        }
-    }
-
     /// Remembers a key and its slot (up to [`CACHED_KEYS`] keys).
     pub(crate) fn add_key(&mut self, text: &str, slot: Slot) {
         if self.keys.len() < CACHED_KEYS {

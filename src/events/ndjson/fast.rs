@@ -8,7 +8,7 @@
 //! anything unsure) makes it return `None`, and the caller reads the line
 //! with serde instead, so rejections keep serde's messages. Only a line that
 //! scanned whole is applied ([`LineSeed::apply`]), through the same per-field
-//! code as the serde path, in the same order: the result and the interner's
+//! code as the serde path, in the same order: the result and the names's
 //! state are the same.
 //! [`scan_pending`] is [`scan`] over input not yet split into lines: the
 //! line's end is where its object and trailing blanks end at a `\n`.

@@ -6,7 +6,7 @@ use super::cache::KeyCache;
 use super::fast::{scan, special, Entries};
 use super::{CustomersReader, NdjsonReader};
 use crate::events::time::TimeParser;
-use crate::events::{AttributeFilter, InputFormat, Interner, Mapping, DEFAULT_MAX_LINE};
+use crate::events::{AttributeFilter, InputFormat, Mapping, Names, DEFAULT_MAX_LINE};
 use proptest::prelude::*;
 
 /// Every record as debug text (so `-0.0` and `0.0` differ), then every name.
@@ -52,10 +52,10 @@ fn read_all(log: &[u8], mapping: &Mapping, filter: &AttributeFilter, fast: bool)
         filter.clone(),
     );
     reader.ctx.fast = fast;
-    let mut interner = Interner::new();
+    let mut names = Names::new();
     let mut out = Vec::new();
     loop {
-        match reader.next_record(&mut interner) {
+        match reader.next_record(&mut names) {
             Ok(Some(record)) => out.push(format!("{record:?}")),
             Ok(None) => break,
             Err(e) => {
@@ -64,9 +64,16 @@ fn read_all(log: &[u8], mapping: &Mapping, filter: &AttributeFilter, fast: bool)
             }
         }
     }
-    out.extend((0..interner.len()).map(|i| {
-        interner
+    out.extend((0..names.words.len()).map(|i| {
+        names
+            .words
             .resolve(crate::events::Symbol(i as u32))
+            .to_string()
+    }));
+    out.extend((0..names.customers.len()).map(|i| {
+        names
+            .customers
+            .resolve(crate::events::CustomerId(i as u32))
             .to_string()
     }));
     out
@@ -75,9 +82,9 @@ fn read_all(log: &[u8], mapping: &Mapping, filter: &AttributeFilter, fast: bool)
 fn read_customers(log: &[u8], fast: bool) -> Vec<String> {
     let mut reader = CustomersReader::new(log, "c.ndjson".into(), 0, "customer");
     reader.inner.ctx.fast = fast;
-    let mut interner = Interner::new();
+    let mut names = Names::new();
     let mut out = Vec::new();
-    while let Ok(Some(record)) = reader.next_record(&mut interner) {
+    while let Ok(Some(record)) = reader.next_record(&mut names) {
         out.push(format!("{record:?}"));
     }
     out
@@ -374,10 +381,10 @@ fn rejections(log: &[u8], filter: &AttributeFilter, read_actor: bool) -> Vec<Str
     if !read_actor {
         reader.leave_out_actor();
     }
-    let mut interner = Interner::new();
+    let mut names = Names::new();
     let mut out = Vec::new();
     loop {
-        match reader.next_record(&mut interner) {
+        match reader.next_record(&mut names) {
             Ok(Some(crate::events::Record::Rejected(r))) => out.push(r.to_string()),
             Ok(Some(_)) => {}
             Ok(None) => break,

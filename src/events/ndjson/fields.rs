@@ -5,7 +5,7 @@
 use super::cache::Slot;
 use super::json::{LineSeed, Scalar};
 use super::names::utf8;
-use crate::events::Symbol;
+use crate::events::{CustomerId, Symbol};
 use jiff::Timestamp;
 use std::borrow::Cow;
 
@@ -17,7 +17,7 @@ impl LineSeed<'_> {
         }
         match slot {
             Slot::Customer if self.parsed.customer.is_some() => self.customer_twice(),
-            Slot::Customer => self.parsed.customer = self.symbol(key, value),
+            Slot::Customer => self.parsed.customer = self.customer_id(key, value),
             Slot::Time => self.parsed.time = self.time_of(key, value),
             Slot::Step(i) if self.keys.step.len() != 1 => match value.text() {
                 Ok(text) => self.step_part(i, text.map(Cow::into_owned)),
@@ -50,7 +50,8 @@ impl LineSeed<'_> {
             Slot::Customer if blank(text) => self.empty_customer(),
             Slot::Customer if self.parsed.customer.is_some() => self.customer_twice(),
             Slot::Customer => {
-                self.parsed.customer = Some(self.cache.customers.intern(text, self.interner));
+                self.parsed.customer =
+                    Some(self.cache.customers.intern(text, &mut self.names.customers));
             }
             Slot::Time => {
                 let parsed = self.time.parse_bytes_cached(text, &mut self.cache.day);
@@ -59,11 +60,15 @@ impl LineSeed<'_> {
             Slot::Step(i) if self.keys.step.len() != 1 => {
                 self.step_part(i, Some(utf8(text).into_owned()));
             }
-            Slot::Step(_) => self.parsed.step = Some(self.cache.names.intern(text, self.interner)),
-            Slot::Channel => {
-                self.parsed.channel = Some(self.cache.names.intern(text, self.interner));
+            Slot::Step(_) => {
+                self.parsed.step = Some(self.cache.names.intern(text, &mut self.names.words))
             }
-            Slot::Actor => self.parsed.actor = Some(self.cache.names.intern(text, self.interner)),
+            Slot::Channel => {
+                self.parsed.channel = Some(self.cache.names.intern(text, &mut self.names.words));
+            }
+            Slot::Actor => {
+                self.parsed.actor = Some(self.cache.names.intern(text, &mut self.names.words))
+            }
             Slot::Attr(_) | Slot::Skip | Slot::Unread => {}
         }
     }
@@ -95,10 +100,10 @@ impl LineSeed<'_> {
         self.problem(format!("field `{key}` holds {kind}, expected a string"));
     }
 
-    /// A value that is not a string, as a symbol (an id may be `42`).
-    fn symbol(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
+    /// A customer id that is not a string (an id may be `42`).
+    fn customer_id(&mut self, key: &str, value: Scalar<'_>) -> Option<CustomerId> {
         match value.text() {
-            Ok(Some(text)) => Some(self.interner.intern(&text)),
+            Ok(Some(text)) => Some(self.names.customers.intern(&text)),
             Ok(None) => None,
             Err(kind) => {
                 self.wrong_type(key, kind);
@@ -107,11 +112,15 @@ impl LineSeed<'_> {
         }
     }
 
-    /// Like [`Self::symbol`], through the small cache of names that repeat
+    /// A value that is not a string, as a name, through the small cache of names that repeat
     /// (steps, channels, actors), which keeps them out of the big table.
     fn name(&mut self, key: &str, value: Scalar<'_>) -> Option<Symbol> {
         match value.text() {
-            Ok(Some(text)) => Some(self.cache.names.intern(text.as_bytes(), self.interner)),
+            Ok(Some(text)) => Some(
+                self.cache
+                    .names
+                    .intern(text.as_bytes(), &mut self.names.words),
+            ),
             Ok(None) => None,
             Err(kind) => {
                 self.wrong_type(key, kind);

@@ -4,7 +4,7 @@
 
 use super::cache::{KeyCache, Slot};
 use crate::events::time::TimeParser;
-use crate::events::{AttributeFilter, Event, Interner, Origin, Record, Symbol, Value};
+use crate::events::{AttributeFilter, CustomerId, Event, Names, Origin, Record, Symbol, Value};
 use jiff::Timestamp;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -25,7 +25,7 @@ pub(crate) struct Keys {
 /// What one line held.
 #[derive(Default)]
 pub(crate) struct Parsed {
-    pub(crate) customer: Option<Symbol>,
+    pub(crate) customer: Option<CustomerId>,
     pub(crate) step: Option<Symbol>,
     pub(crate) step_parts: Vec<Option<String>>,
     pub(crate) time: Option<Timestamp>,
@@ -53,7 +53,7 @@ impl Parsed {
     #[inline(always)]
     pub(crate) fn into_event_record(
         self,
-        customer: Symbol,
+        customer: CustomerId,
         name: Symbol,
         time: Timestamp,
         origin: Origin,
@@ -74,7 +74,7 @@ impl Parsed {
 pub(crate) struct LineSeed<'s> {
     pub(crate) keys: &'s Keys,
     pub(crate) cache: &'s mut KeyCache,
-    pub(crate) interner: &'s mut Interner,
+    pub(crate) names: &'s mut Names,
     pub(crate) time: &'s TimeParser,
     pub(crate) attributes: &'s AttributeFilter,
     pub(crate) parsed: &'s mut Parsed,
@@ -160,7 +160,7 @@ impl LineSeed<'_> {
                 Slot::Unread
             }
         } else if self.attributes.keeps(key) {
-            Slot::Attr(self.interner.intern(key))
+            Slot::Attr(self.names.words.intern(key))
         } else {
             Slot::Skip
         }

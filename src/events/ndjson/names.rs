@@ -3,26 +3,27 @@
 //! short compare in a small table instead of a probe of the big interner
 //! table (a cache miss when it holds many customers).
 //!
-//! Each entry keeps its symbol's generation (`Interner::generation`) from
-//! when it was filled; a hit needs the same bytes and that generation still
-//! current. Forgetting a name (`Interner::forget`) changes only its own
-//! symbol's generation: entries of other names stay hits, and a freed symbol
-//! given to a later name is never handed out for the old one.
+//! Names are never forgotten, so a cached name's symbol is good for the whole
+//! run. Customers are: each customer entry keeps its id's generation
+//! (`CustomerIds::generation`) from when it was filled, and a hit needs the
+//! same bytes and that generation still current. Forgetting a customer
+//! changes only its own id's generation: entries of other customers stay
+//! hits, and a freed id given to a later customer is never handed out for
+//! the old one.
 
 use super::fast::same;
 use super::json::text_value;
-use crate::events::{Interner, Symbol, Value};
+use crate::events::{CustomerId, CustomerIds, Interner, Symbol, Value};
 use std::borrow::Cow;
 
 /// How many names the small cache holds (a power of two).
 const CACHED_NAMES: usize = 256;
 
-/// A cached name, its symbol and the symbol's generation.
+/// A cached name and its symbol.
 #[derive(Debug, Clone)]
 struct Named {
     name: Box<str>,
     symbol: Symbol,
-    gen: u32,
 }
 
 /// Names that repeat on many lines (a log has few steps, channels and actors).
@@ -42,46 +43,35 @@ impl NameCache {
     /// is looked up on most lines), the miss is not.
     #[inline(always)]
     pub(crate) fn intern(&mut self, b: &[u8], interner: &mut Interner) -> Symbol {
-        match self.lookup(b, interner) {
+        match self.lookup(b) {
             Ok(symbol) => symbol,
             Err(index) => self.refill(index, b, interner),
         }
     }
 
-    /// The cached symbol of `name`, still current, or the slot to refill.
+    /// The cached symbol of `name`, or the slot to refill.
     #[inline(always)]
-    fn lookup(&self, b: &[u8], interner: &Interner) -> Result<Symbol, usize> {
+    fn lookup(&self, b: &[u8]) -> Result<Symbol, usize> {
         let index = slot_of(b) % CACHED_NAMES;
         if let Some(Some(cached)) = self.0.get(index) {
-            if same(cached.name.as_bytes(), b) && interner.is_current(cached.symbol, cached.gen) {
+            if same(cached.name.as_bytes(), b) {
                 return Ok(cached.symbol);
             }
         }
         Err(index)
     }
 
-    /// The symbol of `b` on a miss (or when the interner forgot the cached
-    /// symbol), cached at `index`.
+    /// The symbol of `b` on a miss, cached at `index`.
     #[cold]
     #[inline(never)]
     fn refill(&mut self, index: usize, b: &[u8], interner: &mut Interner) -> Symbol {
         let name = utf8(b);
         let symbol = interner.intern(&name);
-        let gen = interner.generation(symbol);
-        match self.0.get_mut(index) {
-            // The same name again, its symbol forgotten: keep the text.
-            Some(Some(cached)) if same(cached.name.as_bytes(), b) => {
-                cached.symbol = symbol;
-                cached.gen = gen;
-            }
-            Some(entry) => {
-                *entry = Some(Named {
-                    name: Box::from(name),
-                    symbol,
-                    gen,
-                });
-            }
-            None => {}
+        if let Some(entry) = self.0.get_mut(index) {
+            *entry = Some(Named {
+                name: Box::from(name),
+                symbol,
+            });
         }
         symbol
     }
@@ -148,7 +138,7 @@ const CUSTOMER_BYTES: usize = 23;
 /// are never read).
 const NEVER: u8 = u8::MAX;
 
-/// A cached customer id, inline, with its symbol and the symbol's
+/// A cached customer id, inline, with its interned id and the id's
 /// generation.
 #[derive(Debug, Clone, Copy)]
 #[repr(align(32))]
@@ -156,7 +146,7 @@ struct Recent {
     /// The id's length, or [`NEVER`].
     len: u8,
     bytes: [u8; CUSTOMER_BYTES],
-    symbol: Symbol,
+    id: CustomerId,
     gen: u32,
 }
 
@@ -167,7 +157,7 @@ const _: () = assert!(std::mem::size_of::<Recent>() == 32);
 const EMPTY: Recent = Recent {
     len: NEVER,
     bytes: [0; CUSTOMER_BYTES],
-    symbol: Symbol(0),
+    id: CustomerId(0),
     gen: 0,
 };
 
@@ -177,57 +167,56 @@ const EMPTY: Recent = Recent {
 pub(crate) struct CustomerCache(Vec<Recent>);
 
 impl CustomerCache {
-    /// The symbol of customer `b` (UTF-8, checked by the caller), from the
+    /// The id of customer `b` (UTF-8, checked by the caller), from the
     /// cache when it is there. The hit is inlined into the caller, the miss
     /// is not.
     #[inline(always)]
-    pub(crate) fn intern(&mut self, b: &[u8], interner: &mut Interner) -> Symbol {
-        match self.lookup(b, interner) {
-            Ok(symbol) => symbol,
-            Err(index) => self.refill(index, b, interner),
+    pub(crate) fn intern(&mut self, b: &[u8], ids: &mut CustomerIds) -> CustomerId {
+        match self.lookup(b, ids) {
+            Ok(id) => id,
+            Err(index) => self.refill(index, b, ids),
         }
     }
 
-    /// The cached symbol of customer `b`, still current, or the slot to
-    /// refill.
+    /// The cached id of customer `b`, still current, or the slot to refill.
     #[inline(always)]
-    fn lookup(&self, b: &[u8], interner: &Interner) -> Result<Symbol, usize> {
+    fn lookup(&self, b: &[u8], ids: &CustomerIds) -> Result<CustomerId, usize> {
         let index = slot_of(b) % CACHED_CUSTOMERS;
         if let Some(entry) = self.0.get(index) {
             // No bytes for a slot never filled: a miss.
             if let Some(cached) = entry.bytes.get(..usize::from(entry.len)) {
-                if same(cached, b) && interner.is_current(entry.symbol, entry.gen) {
-                    return Ok(entry.symbol);
+                if same(cached, b) && ids.is_current(entry.id, entry.gen) {
+                    return Ok(entry.id);
                 }
             }
         }
         Err(index)
     }
 
-    /// The symbol of customer `b` on a miss (or when the interner forgot the
-    /// cached symbol), cached at `index` (the cache is made on the first miss).
+    /// The id of customer `b` on a miss (or when the cached id was
+    /// forgotten), cached at `index` (the cache is made on the first miss).
     #[cold]
     #[inline(never)]
-    fn refill(&mut self, index: usize, b: &[u8], interner: &mut Interner) -> Symbol {
+    fn refill(&mut self, index: usize, b: &[u8], ids: &mut CustomerIds) -> CustomerId {
         let len = b.len();
-        let symbol = interner.intern(&utf8(b));
+        let id = ids.intern(&utf8(b));
         if len > CUSTOMER_BYTES {
-            return symbol;
+            return id;
         }
         if self.0.is_empty() {
             self.0 = vec![EMPTY; CACHED_CUSTOMERS];
         }
         let Some(entry) = self.0.get_mut(index) else {
-            return symbol;
+            return id;
         };
         // Written in place: a whole new entry built aside costs a slow copy.
         if let Some(head) = entry.bytes.get_mut(..len) {
             head.copy_from_slice(b);
         }
         entry.len = len as u8;
-        entry.symbol = symbol;
-        entry.gen = interner.generation(symbol);
-        symbol
+        entry.id = id;
+        entry.gen = ids.generation(id);
+        id
     }
 }
 
@@ -316,64 +305,45 @@ mod tests {
 
     #[test]
     fn a_forgotten_customer_is_not_returned_for_its_old_id() {
-        let mut interner = Interner::new();
+        let mut ids = CustomerIds::new();
         let mut cache = CustomerCache::default();
-        let a = cache.intern(b"customer-a", &mut interner);
-        interner.forget(a);
-        let b = interner.intern("customer-b");
-        assert_eq!(b, a, "the freed symbol is reused");
+        let a = cache.intern(b"customer-a", &mut ids);
+        ids.forget(a);
+        let b = ids.intern("customer-b");
+        assert_eq!(b, a, "the freed id is reused");
         assert_eq!(
-            cache.lookup(b"customer-a", &interner),
+            cache.lookup(b"customer-a", &ids),
             Err(slot_of(b"customer-a") % CACHED_CUSTOMERS)
         );
-        let again = cache.intern(b"customer-a", &mut interner);
+        let again = cache.intern(b"customer-a", &mut ids);
         assert_ne!(again, b);
-        assert_eq!(interner.resolve(again), "customer-a");
-        assert_eq!(
-            cache.lookup(b"customer-a", &interner),
-            Ok(again),
-            "refilled"
-        );
-        assert_eq!(interner.resolve(b), "customer-b");
-    }
-
-    #[test]
-    fn a_forgotten_name_is_not_returned_for_its_old_text() {
-        let mut interner = Interner::new();
-        let mut cache = NameCache::default();
-        let a = cache.intern(b"Claim reported", &mut interner);
-        interner.forget(a);
-        let b = interner.intern("Claim closed");
-        assert_eq!(b, a, "the freed symbol is reused");
-        let again = cache.intern(b"Claim reported", &mut interner);
-        assert_ne!(again, b);
-        assert_eq!(interner.resolve(again), "Claim reported");
-        assert_eq!(cache.intern(b"Claim closed", &mut interner), b);
+        assert_eq!(ids.resolve(again), "customer-a");
+        assert_eq!(cache.lookup(b"customer-a", &ids), Ok(again), "refilled");
+        assert_eq!(ids.resolve(b), "customer-b");
     }
 
     #[test]
     fn forgetting_one_customer_keeps_the_others_cached() {
-        let mut interner = Interner::new();
+        let mut ids = CustomerIds::new();
         let mut customers = CustomerCache::default();
-        let mut names = NameCache::default();
-        let step = names.intern(b"acknowledge", &mut interner);
-        let kept = customers.intern(b"c000001", &mut interner);
-        let done = customers.intern(b"c000002", &mut interner);
-        interner.forget(done);
-        let next = customers.intern(b"c000003", &mut interner);
-        assert_eq!(next, done, "the freed symbol is reused");
-        // Hits without asking the interner: their symbols were not forgotten.
-        assert_eq!(customers.lookup(b"c000001", &interner), Ok(kept));
-        assert_eq!(customers.lookup(b"c000003", &interner), Ok(next));
-        assert_eq!(names.lookup(b"acknowledge", &interner), Ok(step));
-        assert!(customers.lookup(b"c000002", &interner).is_err());
+        let kept = customers.intern(b"c000001", &mut ids);
+        let done = customers.intern(b"c000002", &mut ids);
+        ids.forget(done);
+        let next = customers.intern(b"c000003", &mut ids);
+        assert_eq!(next, done, "the freed id is reused");
+        // Hits without asking the table: their ids were not forgotten.
+        assert_eq!(customers.lookup(b"c000001", &ids), Ok(kept));
+        assert_eq!(customers.lookup(b"c000003", &ids), Ok(next));
+        assert!(customers.lookup(b"c000002", &ids).is_err());
     }
 
     #[test]
     fn cached_symbols_always_resolve_to_their_name() {
         // Many ids over few slots, forgotten and interned again in a
-        // pseudo-random order: every symbol handed out stands for its id.
-        let mut interner = Interner::new();
+        // pseudo-random order: every id handed out stands for its customer,
+        // and every name's symbol for its name.
+        let mut ids = CustomerIds::new();
+        let mut words = Interner::new();
         let mut customers = CustomerCache::default();
         let mut names = NameCache::default();
         let mut state = 0x2545_f491_4f6c_dd1du64;
@@ -384,16 +354,13 @@ mod tests {
             // Ids of 1 to 30 bytes: inline, at the longest cached, too long.
             let width = 1 + (state >> 20) as usize % 30;
             let id = format!("{:0width$}", state % 9_000);
-            let customer = customers.intern(id.as_bytes(), &mut interner);
-            assert_eq!(interner.resolve(customer), id);
+            let customer = customers.intern(id.as_bytes(), &mut ids);
+            assert_eq!(ids.resolve(customer), id);
             let name = format!("n{}", state >> 40 & 1023);
-            let named = names.intern(name.as_bytes(), &mut interner);
-            assert_eq!(interner.resolve(named), name);
+            let named = names.intern(name.as_bytes(), &mut words);
+            assert_eq!(words.resolve(named), name);
             if state & 3 == 0 {
-                interner.forget(customer);
-            }
-            if state & 63 == 1 {
-                interner.forget(named);
+                ids.forget(customer);
             }
         }
     }

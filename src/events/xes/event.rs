@@ -3,7 +3,7 @@
 //! the trace and event.
 
 use super::{Pending, XesReader};
-use crate::events::{AttributeFilter, Event, Interner, Record, Symbol, Value};
+use crate::events::{AttributeFilter, CustomerId, Event, Names, Record, Symbol, Value};
 use std::io::BufRead;
 
 impl<R: BufRead> XesReader<R> {
@@ -11,17 +11,17 @@ impl<R: BufRead> XesReader<R> {
     pub(super) fn event_record(
         &mut self,
         trace_problem: &Option<String>,
-        customer: Option<Symbol>,
+        customer: Option<CustomerId>,
         trace_index: u64,
         pending: Pending,
-        interner: &mut Interner,
+        names: &mut Names,
     ) -> Option<Record> {
         let line = pending.line;
         let mut pending = pending;
         let problem = pending.problem.take().or_else(|| trace_problem.clone());
         let outcome = match problem {
             Some(reason) => Err(reason),
-            None => self.map_event(customer, &mut pending.attrs, line, interner),
+            None => self.map_event(customer, &mut pending.attrs, line, names),
         };
         match outcome {
             Ok(Some(event)) => Some(Record::Event(event)),
@@ -34,11 +34,11 @@ impl<R: BufRead> XesReader<R> {
                     "<trace> {trace_index} ({}), <event> {}",
                     customer.map_or("no concept:name".into(), |c| format!(
                         "`{}`",
-                        interner.resolve(c)
+                        names.customers.resolve(c)
                     )),
                     pending.index
                 );
-                Some(self.reject(line, element, reason, raw_event(&pending, interner)))
+                Some(self.reject(line, element, reason, raw_event(&pending, names)))
             }
         }
     }
@@ -46,10 +46,10 @@ impl<R: BufRead> XesReader<R> {
     /// Maps an event's attributes to an [`Event`]; `Ok(None)` when the lifecycle filter drops it.
     fn map_event(
         &self,
-        trace_customer: Option<Symbol>,
+        trace_customer: Option<CustomerId>,
         attrs: &mut Vec<(Symbol, Value)>,
         line: u64,
-        interner: &mut Interner,
+        names: &mut Names,
     ) -> Result<Option<Event>, String> {
         let Some(keys) = &self.keys else {
             return Err("no header".into());
@@ -62,28 +62,28 @@ impl<R: BufRead> XesReader<R> {
             }
         }
         let event_customer = get(keys.customer).filter(|_| !keys.customer_trace_only);
-        let key = interner.resolve(keys.customer);
+        let key = names.words.resolve(keys.customer);
         let customer = match event_customer {
             Some(value) if value.as_text().trim().is_empty() => {
                 return Err(format!("missing customer: the event's `{key}` is empty"));
             }
-            Some(value) => interner.intern(&value.as_text()),
+            Some(value) => names.customers.intern(&value.as_text()),
             None => trace_customer.ok_or_else(|| {
                 format!("missing customer: the trace has no `{key}`, or it is empty")
             })?,
         };
-        let name = self.step_name(keys, &get, interner)?;
+        let name = self.step_name(keys, &get, names)?;
         let time = match get(keys.time) {
             Some(Value::Time(ts)) => *ts,
             Some(other) => self.time.parse_str(&other.as_text())?,
             None => {
-                let key = interner.resolve(keys.time);
+                let key = names.words.resolve(keys.time);
                 return Err(format!("missing time field `{key}`"));
             }
         };
         let mut text_of = |key: Option<Symbol>| {
             let value = key.and_then(&get)?;
-            Some(interner.intern(&value.as_text()))
+            Some(names.words.intern(&value.as_text()))
         };
         let channel = text_of(keys.channel);
         let actor = if self.read_actor {
@@ -100,7 +100,7 @@ impl<R: BufRead> XesReader<R> {
         };
         attrs.retain(|(k, _)| !mapped(k));
         if self.attributes != AttributeFilter::All {
-            attrs.retain(|(k, _)| self.attributes.keeps(interner.resolve(*k)));
+            attrs.retain(|(k, _)| self.attributes.keeps(names.words.resolve(*k)));
         }
         Ok(Some(Event {
             customer,
@@ -119,7 +119,7 @@ impl<R: BufRead> XesReader<R> {
         &self,
         keys: &super::Keys,
         get: &dyn Fn(Symbol) -> Option<&'a Value>,
-        interner: &mut Interner,
+        names: &mut Names,
     ) -> Result<Symbol, String> {
         let mut name = String::new();
         for (i, (&key, default)) in keys.step.iter().zip(&keys.step_defaults).enumerate() {
@@ -127,18 +127,18 @@ impl<R: BufRead> XesReader<R> {
                 (Some(value), _) => value.as_text(),
                 (None, Some(default)) => default.as_str().into(),
                 (None, None) => {
-                    return Err(format!("missing step field `{}`", interner.resolve(key)))
+                    return Err(format!("missing step field `{}`", names.words.resolve(key)))
                 }
             };
             if keys.step.len() == 1 {
-                return Ok(interner.intern(&part));
+                return Ok(names.words.intern(&part));
             }
             if i > 0 {
                 name.push('+');
             }
             name.push_str(&part);
         }
-        Ok(interner.intern(&name))
+        Ok(names.words.intern(&name))
     }
 }
 
@@ -164,11 +164,11 @@ fn is_standard_non_complete(value: &str) -> bool {
 }
 
 /// An event's attributes as `key="value"` text, for the reject file.
-pub(super) fn raw_event(pending: &Pending, interner: &Interner) -> String {
+pub(super) fn raw_event(pending: &Pending, names: &Names) -> String {
     let parts: Vec<String> = pending
         .attrs
         .iter()
-        .map(|(k, v)| format!("{}={:?}", interner.resolve(*k), v.to_text()))
+        .map(|(k, v)| format!("{}={:?}", names.words.resolve(*k), v.to_text()))
         .collect();
     format!("<event {}>", parts.join(" "))
 }

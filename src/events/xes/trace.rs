@@ -5,7 +5,7 @@ use super::attrs::kind_name;
 use super::event::raw_event;
 use super::xml::{check_value, next_item, typed_value, Elem, Item, Kind, Tag};
 use super::{Fail, Pending, XesReader};
-use crate::events::{Customer, Interner, Record, Symbol, Value};
+use crate::events::{Customer, CustomerId, Names, Record, Symbol, Value};
 use std::borrow::Cow;
 use std::io::BufRead;
 
@@ -23,7 +23,7 @@ pub(super) struct TraceRead {
     attrs: Vec<(Symbol, Value)>,
     problem: Option<String>,
     /// The customer id, once its attribute has been read.
-    customer: Option<Symbol>,
+    customer: Option<CustomerId>,
     /// True once the customer record is queued: events then go straight out.
     announced: bool,
     /// Trace attributes read after the customer record was queued.
@@ -36,7 +36,7 @@ pub(super) struct TraceRead {
 
 impl<R: BufRead> XesReader<R> {
     /// Starts reading a `<trace>`.
-    pub(super) fn start_trace(&mut self, elem: &Elem<'_>, interner: &mut Interner) {
+    pub(super) fn start_trace(&mut self, elem: &Elem<'_>, names: &mut Names) {
         self.traces += 1;
         let trace = TraceRead {
             index: self.traces,
@@ -52,36 +52,36 @@ impl<R: BufRead> XesReader<R> {
             count: 0,
         };
         if elem.empty {
-            self.finish_trace(trace, interner);
+            self.finish_trace(trace, names);
         } else {
             self.trace = Some(trace);
         }
     }
 
     /// Reads one item of the current trace.
-    pub(super) fn trace_item(&mut self, interner: &mut Interner) {
+    pub(super) fn trace_item(&mut self, names: &mut Names) {
         let Some(mut trace) = self.trace.take() else {
             return;
         };
-        match self.trace_step(&mut trace, interner) {
+        match self.trace_step(&mut trace, names) {
             Ok(true) => self.trace = Some(trace),
-            Ok(false) => self.finish_trace(trace, interner),
+            Ok(false) => self.finish_trace(trace, names),
             Err(fail) => {
-                let described = describe(&trace, interner);
-                self.finish_trace(trace, interner);
+                let described = describe(&trace, names);
+                self.finish_trace(trace, names);
                 self.fail(fail, &described);
             }
         }
     }
 
     /// Reads one child of `<trace>`; `Ok(false)` at `</trace>`.
-    fn trace_step(&mut self, trace: &mut TraceRead, interner: &mut Interner) -> Result<bool, Fail> {
+    fn trace_step(&mut self, trace: &mut TraceRead, names: &mut Names) -> Result<bool, Fail> {
         match self.next_owned()? {
             Item::Start(child) if child.tag == Tag::Event => {
                 trace.count += 1;
-                let (pending, fail) = self.read_event(child.empty, trace.count, interner);
+                let (pending, fail) = self.read_event(child.empty, trace.count, names);
                 self.limit_waiting(trace);
-                self.trace_event(trace, pending, interner);
+                self.trace_event(trace, pending, names);
                 fail.map_or(Ok(true), Err)
             }
             Item::Start(child) if matches!(child.tag, Tag::Attr(_)) => {
@@ -103,7 +103,7 @@ impl<R: BufRead> XesReader<R> {
                     return Ok(true);
                 }
                 match value {
-                    Ok(Some(value)) => self.trace_attr(trace, &key, value, interner),
+                    Ok(Some(value)) => self.trace_attr(trace, &key, value, names),
                     Ok(None) => {}
                     Err(reason) => {
                         let reason = format!("trace attribute `{key}`: {reason}");
@@ -119,20 +119,20 @@ impl<R: BufRead> XesReader<R> {
     }
 
     /// A trace attribute kept: the customer id, or one for the customer record.
-    fn trace_attr(&self, trace: &mut TraceRead, key: &str, value: Value, interner: &mut Interner) {
+    fn trace_attr(&self, trace: &mut TraceRead, key: &str, value: Value, names: &mut Names) {
         let is_customer = self.keys.as_ref().is_some_and(|k| k.customer_name == key);
         if is_customer && trace.customer.is_none() {
             // An empty id is no id: its events are rejected, not merged
             // into one customer `""`.
             let id = value.as_text();
             if !id.trim().is_empty() {
-                trace.customer = Some(interner.intern(&id));
+                trace.customer = Some(names.customers.intern(&id));
             }
         }
         if !is_customer && !self.attributes.keeps(key) {
             return;
         }
-        let key = interner.intern(key);
+        let key = names.words.intern(key);
         if trace.announced {
             trace.late.push((key, value));
         } else {
@@ -143,7 +143,7 @@ impl<R: BufRead> XesReader<R> {
     /// Sends an event on (after the customer record and the events that
     /// waited for it), or keeps it until the customer is known. A trace with
     /// a problem sends its events on at once: they are rejected.
-    fn trace_event(&mut self, trace: &mut TraceRead, pending: Pending, interner: &mut Interner) {
+    fn trace_event(&mut self, trace: &mut TraceRead, pending: Pending, names: &mut Names) {
         if !trace.announced && trace.problem.is_none() {
             if trace.customer.is_none() {
                 trace.waiting.push(pending);
@@ -151,22 +151,22 @@ impl<R: BufRead> XesReader<R> {
             }
             self.announce(trace);
         }
-        self.send_waiting(trace, interner);
-        self.send(trace, pending, interner);
+        self.send_waiting(trace, names);
+        self.send(trace, pending, names);
     }
 
     /// Queues the record of one event of the trace.
-    fn send(&mut self, trace: &TraceRead, pending: Pending, interner: &mut Interner) {
+    fn send(&mut self, trace: &TraceRead, pending: Pending, names: &mut Names) {
         let (problem, customer, index) = (&trace.problem, trace.customer, trace.index);
-        if let Some(record) = self.event_record(problem, customer, index, pending, interner) {
+        if let Some(record) = self.event_record(problem, customer, index, pending, names) {
             self.queue.push_back(record);
         }
     }
 
     /// Queues the events that waited for the customer.
-    fn send_waiting(&mut self, trace: &mut TraceRead, interner: &mut Interner) {
+    fn send_waiting(&mut self, trace: &mut TraceRead, names: &mut Names) {
         for pending in std::mem::take(&mut trace.waiting) {
-            self.send(trace, pending, interner);
+            self.send(trace, pending, names);
         }
     }
 
@@ -206,11 +206,11 @@ impl<R: BufRead> XesReader<R> {
     }
 
     /// Queues what the trace still holds, at its end (or where reading stopped).
-    fn finish_trace(&mut self, mut trace: TraceRead, interner: &mut Interner) {
+    fn finish_trace(&mut self, mut trace: TraceRead, names: &mut Names) {
         if !trace.announced && trace.customer.is_some() && trace.problem.is_none() {
             self.announce(&mut trace);
         }
-        self.send_waiting(&mut trace, interner);
+        self.send_waiting(&mut trace, names);
         if let (Some(id), false) = (trace.customer, trace.late.is_empty()) {
             let origin = self.origin(trace.line);
             let attrs = std::mem::take(&mut trace.late);
@@ -229,7 +229,7 @@ impl<R: BufRead> XesReader<R> {
         &mut self,
         empty: bool,
         index: u64,
-        interner: &mut Interner,
+        names: &mut Names,
     ) -> (Pending, Option<Fail>) {
         let mut pending = Pending {
             attrs: Vec::new(),
@@ -286,7 +286,7 @@ impl<R: BufRead> XesReader<R> {
             }
             match read {
                 Ok(_) if too_large => {}
-                Ok((key, Ok(Some(value)))) => pending.attrs.push((interner.intern(&key), value)),
+                Ok((key, Ok(Some(value)))) => pending.attrs.push((names.words.intern(&key), value)),
                 Ok((_, Ok(None))) => {}
                 Ok((key, Err(reason))) => {
                     pending
@@ -305,9 +305,9 @@ impl<R: BufRead> XesReader<R> {
     }
 
     /// An `<event>` directly under `<log>`: read, then rejected.
-    pub(super) fn read_stray_event(&mut self, empty: bool, interner: &mut Interner) {
-        let (pending, fail) = self.read_event(empty, 1, interner);
-        let raw = raw_event(&pending, interner);
+    pub(super) fn read_stray_event(&mut self, empty: bool, names: &mut Names) {
+        let (pending, fail) = self.read_event(empty, 1, names);
+        let raw = raw_event(&pending, names);
         let record = self.reject(
             pending.line,
             "<event> outside any <trace>".into(),
@@ -322,12 +322,12 @@ impl<R: BufRead> XesReader<R> {
 }
 
 /// The trace, for messages: its number, customer and first line.
-fn describe(trace: &TraceRead, interner: &Interner) -> String {
+fn describe(trace: &TraceRead, names: &Names) -> String {
     match trace.customer {
         Some(id) => format!(
             "<trace> {} (`{}`, opened at line {})",
             trace.index,
-            interner.resolve(id),
+            names.customers.resolve(id),
             trace.line
         ),
         None => format!("<trace> {} (opened at line {})", trace.index, trace.line),
