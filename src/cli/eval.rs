@@ -160,6 +160,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     let options = EvalOptions {
         lateness,
         retention,
+        ..EvalOptions::default()
     };
     let targets = [reject_file, escalations_file];
     // A live stream is judged as it pauses, which one evaluator in step with
