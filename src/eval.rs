@@ -38,8 +38,9 @@ pub(crate) use condition::{attributes as condition_attributes, in_segment};
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
 pub use shard::{Output, RunError, RunOutcome, Sharded, Source};
 pub use summary::{
-    AlignmentSummary, EscalationRecord, FindingGroup, FindingRef, Health, InputCounts, JourneySummary, Problem,
-    Report, RuleSummary, StepSummary, COST_BUCKETS, RED_SHARE, REJECTED_SHARE, UNMAPPED_SHARE, YELLOW_SHARE,
+    AlignmentSummary, EscalationRecord, FindingGroup, FindingRef, Health, InputCounts,
+    JourneySummary, Problem, Report, RuleSummary, StepSummary, COST_BUCKETS, RED_SHARE,
+    REJECTED_SHARE, UNMAPPED_SHARE, YELLOW_SHARE,
 };
 pub use tally::ESCALATIONS_PER_GROUP;
 
@@ -383,6 +384,7 @@ impl Evaluator {
                         0,
                         out.len(),
                         self.tally.fresh_escalations(),
+                        self.tally.fresh_alignments(),
                     ));
                 }
             }
@@ -460,6 +462,7 @@ impl Evaluator {
                         last,
                         out.len(),
                         self.tally.fresh_escalations(),
+                        self.tally.fresh_alignments(),
                     ));
                 }
             }

@@ -174,7 +174,11 @@ fn expr() -> impl Strategy<Value = Expr> {
             inner.clone().prop_map(|x| Expr::Opt(Box::new(x))),
             inner.clone().prop_map(|x| Expr::Star(Box::new(x))),
             inner.clone().prop_map(|x| Expr::Plus(Box::new(x))),
-            (inner, 0u32..3, 0u32..2).prop_map(|(x, m, extra)| Expr::Rep(Box::new(x), m, m + extra)),
+            (inner, 0u32..3, 0u32..2).prop_map(|(x, m, extra)| Expr::Rep(
+                Box::new(x),
+                m,
+                m + extra
+            )),
         ]
     })
 }
@@ -182,7 +186,9 @@ fn expr() -> impl Strategy<Value = Expr> {
 /// The journey of `path`, or `None` when the policy does not compile (a
 /// random path may be one the compiler refuses, such as `(a?)*` nowhere).
 fn journey(path: &str) -> Option<Policy> {
-    let text = format!("journey j {{\n  step a {{ }}\n  step b {{ }}\n  step c {{ }}\n  path {path}\n}}\n");
+    let text = format!(
+        "journey j {{\n  step a {{ }}\n  step b {{ }}\n  step c {{ }}\n  path {path}\n}}\n"
+    );
     Policy::compile(&text).ok()
 }
 
@@ -205,7 +211,11 @@ fn check_moves(graph: &JourneyGraph, trace: &[StepId], moves: &[Move], cost: u32
         match *m {
             Move::Sync { event, node } => {
                 events.push(event);
-                assert_eq!(graph.step(node), Some(trace[event]), "sync move on its step");
+                assert_eq!(
+                    graph.step(node),
+                    Some(trace[event]),
+                    "sync move on its step"
+                );
                 path.push(trace[event]);
             }
             Move::Log { event } => {
@@ -218,8 +228,15 @@ fn check_moves(graph: &JourneyGraph, trace: &[StepId], moves: &[Move], cost: u32
             }
         }
     }
-    assert_eq!(events, (0..trace.len()).collect::<Vec<_>>(), "every event once, in order");
-    assert!(graph.accepts(&path), "the path part is a complete path: {path:?}");
+    assert_eq!(
+        events,
+        (0..trace.len()).collect::<Vec<_>>(),
+        "every event once, in order"
+    );
+    assert!(
+        graph.accepts(&path),
+        "the path part is a complete path: {path:?}"
+    );
     assert_eq!(paid, cost, "the moves cost what the alignment says");
 }
 
@@ -301,7 +318,14 @@ fn the_evaluator_hands_out_one_record_per_instance() {
     };
     let mut evaluator = Evaluator::new(policy.program.clone(), options);
     let mut records = Vec::new();
-    for (customer, step, minute) in [("c1", "b", 0), ("c1", "a", 1), ("c1", "c", 2), ("c2", "a", 0), ("c2", "b", 1), ("c2", "c", 2)] {
+    for (customer, step, minute) in [
+        ("c1", "b", 0),
+        ("c1", "a", 1),
+        ("c1", "c", 2),
+        ("c2", "a", 0),
+        ("c2", "b", 1),
+        ("c2", "c", 2),
+    ] {
         let e = event(&mut evaluator, customer, step, minute);
         evaluator.push(e);
         records.extend(evaluator.take_alignments());
@@ -311,7 +335,10 @@ fn the_evaluator_hands_out_one_record_per_instance() {
     let report = finished.report;
     assert_eq!(records.len(), 2);
     let bac = &records[0];
-    assert_eq!((bac.customer.as_str(), bac.cost, bac.trace_len), ("c1", 2, 3));
+    assert_eq!(
+        (bac.customer.as_str(), bac.cost, bac.trace_len),
+        ("c1", 2, 3)
+    );
     assert!((bac.fitness - (1.0 - 2.0 / 6.0)).abs() < 1e-12);
     let moves: Vec<(MoveKind, &str, bool)> = bac
         .moves
@@ -330,7 +357,10 @@ fn the_evaluator_hands_out_one_record_per_instance() {
         ]
     );
     let abc = &records[1];
-    assert_eq!((abc.customer.as_str(), abc.cost, abc.fitness), ("c2", 0, 1.0));
+    assert_eq!(
+        (abc.customer.as_str(), abc.cost, abc.fitness),
+        ("c2", 0, 1.0)
+    );
     let summary = report.journeys[0].alignment.as_ref().expect("a summary");
     assert_eq!(summary.instances, 2);
     assert!((summary.fitness_mean - (1.0 + 2.0 / 3.0) / 2.0).abs() < 1e-9);

@@ -129,8 +129,7 @@ impl Tracker {
 
     /// Whether one more event still leaves the trace short enough to keep.
     fn room(&self, graph: &JourneyGraph) -> bool {
-        !self.dropped
-            && (self.trace.len() + 2).saturating_mul(graph.node_count()) <= MOVE_CELLS
+        !self.dropped && (self.trace.len() + 2).saturating_mul(graph.node_count()) <= MOVE_CELLS
     }
 
     /// The instance met `step` at `t` (ms); `fits` when the path allowed it
