@@ -202,7 +202,8 @@ impl AlignedTally {
             let n = self.instances as f64;
             crate::eval::AlignmentSummary {
                 instances: self.instances,
-                fitness_mean: self.fitness_nanos as f64 / 1e9 / n,
+                // To billionths, as summed: no digits the sum does not hold.
+                fitness_mean: (self.fitness_nanos as f64 / n).round() / 1e9,
                 perfect_share: self.costs[0] as f64 / n,
                 cost_mean: self.cost_sum as f64 / n,
                 costs: self.costs.to_vec(),
