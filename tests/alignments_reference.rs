@@ -24,7 +24,11 @@ fn cxl_costs(policy: &PathBuf, log: &str, name: &str) -> BTreeMap<String, (u64, 
         .arg(&file)
         .output()
         .expect("cxl runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = std::fs::read_to_string(&file).expect("the alignments file");
     let mut costs = BTreeMap::new();
     for line in text.lines() {
@@ -56,14 +60,18 @@ fn assert_agree(name: &str, ours: &BTreeMap<String, (u64, f64)>) -> u64 {
     for (case, (cost, fitness)) in &theirs {
         let (our_cost, our_fitness) = ours[case];
         assert_eq!(our_cost, *cost, "{name}: case {case}");
-        assert!((our_fitness - fitness).abs() < 1e-9, "{name}: case {case}: fitness {our_fitness} against {fitness}");
+        assert!(
+            (our_fitness - fitness).abs() < 1e-9,
+            "{name}: case {case}: fitness {our_fitness} against {fitness}"
+        );
     }
     theirs.values().map(|(c, _)| c).sum()
 }
 
 /// A scratch copy of an example policy with `from` replaced by `to`.
 fn variant(policy: &str, from: &str, to: &str, name: &str) -> PathBuf {
-    let text = std::fs::read_to_string(format!("{ROOT}/examples/real/{policy}")).expect("the policy");
+    let text =
+        std::fs::read_to_string(format!("{ROOT}/examples/real/{policy}")).expect("the policy");
     assert!(text.contains(from), "{policy} has `{from}`");
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.cxl"));
     std::fs::write(&path, text.replace(from, to)).expect("a scratch policy");
@@ -75,7 +83,12 @@ fn variant(policy: &str, from: &str, to: &str, name: &str) -> PathBuf {
 /// archived.
 #[test]
 fn repair_costs_agree_with_pm4py() {
-    let policy = variant("repair.cxl", "-> archive?\n", "-> archive\n", "repair-archived");
+    let policy = variant(
+        "repair.cxl",
+        "-> archive?\n",
+        "-> archive\n",
+        "repair-archived",
+    );
     let ours = cxl_costs(&policy, "03_repairExample.xes.gz", "repair-archived");
     let total = assert_agree("repair-archived", &ours);
     assert!(total > 0, "some cases do not fit");
@@ -94,7 +107,10 @@ fn repair_costs_agree_with_pm4py_on_a_stricter_journey() {
     );
     let ours = cxl_costs(&policy, "03_repairExample.xes.gz", "repair-sequential");
     let total = assert_agree("repair-sequential", &ours);
-    assert!(total > 200, "many cases inform the user after the repair: {total}");
+    assert!(
+        total > 200,
+        "many cases inform the user after the repair: {total}"
+    );
 }
 
 /// The running example (6 cases) against its journey: every case fits.
