@@ -289,8 +289,8 @@ fn event(evaluator: &mut Evaluator, customer: &str, step: &str, minute: i64) -> 
     let names = evaluator.names_mut();
     let time = jiff::Timestamp::from_second(1_772_000_000 + minute * 60).expect("a time");
     Event {
-        customer: names.intern(customer),
-        name: names.intern(step),
+        customer: names.customers.intern(customer),
+        name: names.words.intern(step),
         time,
         channel: None,
         actor: None,

@@ -253,7 +253,7 @@ pub(crate) fn conclude(
             .collect()
     });
     tally.alignment(AlignmentRecord {
-        customer: ctx.names.resolve(cust.id).to_string(),
+        customer: ctx.names.customers.resolve(cust.id).to_string(),
         journey: journey.name.clone(),
         instance: inst.number,
         cost: done.cost,
