@@ -80,6 +80,7 @@
 //! [`JourneyGraph::detour`] names the steps a customer skipped and where to
 //! re-synchronise after a step the path does not allow.
 
+mod align;
 mod automaton;
 mod condition;
 mod detour;
@@ -99,6 +100,7 @@ mod suppress;
 #[cfg(test)]
 mod tests;
 
+pub use align::{Alignment, Move, MOVE_CELLS};
 pub use condition::Cond;
 #[cfg(test)]
 pub(crate) use condition::Resolver;

@@ -17,6 +17,7 @@
 //! (the results are the same, only sooner).
 
 mod ahead;
+mod align;
 mod apply;
 mod asked;
 mod checks;
@@ -32,12 +33,14 @@ mod tally;
 mod timers;
 
 pub use ahead::ReadAhead;
+pub use align::{AlignedMove, AlignmentRecord, Alignments, MoveKind};
 pub(crate) use condition::{attributes as condition_attributes, in_segment};
 pub use finding::{Category, Evidence, Finding, FindingKind, Level};
 pub use shard::{Output, RunError, RunOutcome, Sharded, Source};
 pub use summary::{
-    EscalationRecord, FindingGroup, FindingRef, Health, InputCounts, JourneySummary, Problem,
-    Report, RuleSummary, StepSummary, RED_SHARE, REJECTED_SHARE, UNMAPPED_SHARE, YELLOW_SHARE,
+    AlignmentSummary, EscalationRecord, FindingGroup, FindingRef, Health, InputCounts,
+    JourneySummary, Problem, Report, RuleSummary, StepSummary, COST_BUCKETS, RED_SHARE,
+    REJECTED_SHARE, UNMAPPED_SHARE, YELLOW_SHARE,
 };
 pub use tally::ESCALATIONS_PER_GROUP;
 
@@ -72,6 +75,19 @@ pub enum Retention {
     None,
 }
 
+/// What [`Evaluator::finish_all`] gives.
+#[derive(Debug)]
+pub struct Finished {
+    /// The report.
+    pub report: Report,
+    /// The findings decided at the end (all of them with [`Retention::All`]).
+    pub findings: Vec<Finding>,
+    /// The escalations not yet taken (none with [`Retention::All`]).
+    pub escalations: Vec<EscalationRecord>,
+    /// The alignment records not yet taken.
+    pub alignments: Vec<AlignmentRecord>,
+}
+
 /// Options of an evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EvalOptions {
@@ -80,6 +96,8 @@ pub struct EvalOptions {
     pub lateness: u64,
     /// Which findings the report keeps.
     pub retention: Retention,
+    /// What is computed of optimal alignments. Default: [`Alignments::Summary`].
+    pub alignments: Alignments,
 }
 
 /// The default lateness window: 10 minutes.
@@ -90,6 +108,7 @@ impl Default for EvalOptions {
         EvalOptions {
             lateness: DEFAULT_LATENESS,
             retention: Retention::All,
+            alignments: Alignments::Summary,
         }
     }
 }
@@ -115,6 +134,7 @@ macro_rules! context {
             names: &$e.names,
             profiles: &$e.profiles,
             lateness_ms: ($e.options.lateness as i64).saturating_mul(1000),
+            alignments: $e.options.alignments,
         }
     };
 }
@@ -311,17 +331,31 @@ impl Evaluator {
     /// [`Evaluator::finish`], also returning the escalations not yet taken
     /// (unless [`Retention::All`]; empty with it).
     pub fn finish_streaming(
-        mut self,
+        self,
         as_of: Option<Timestamp>,
     ) -> Result<(Report, Vec<Finding>, Vec<EscalationRecord>), AsOfError> {
+        let finished = self.finish_all(as_of)?;
+        Ok((finished.report, finished.findings, finished.escalations))
+    }
+
+    /// [`Evaluator::finish_streaming`], also returning the alignment records
+    /// not yet taken (with [`Alignments::Records`]: the instances that ended
+    /// at the end of input, by customer id).
+    pub fn finish_all(mut self, as_of: Option<Timestamp>) -> Result<Finished, AsOfError> {
         let as_of_ms = as_of_millis(as_of, self.max_time)?;
         let mut out = Vec::new();
         self.finish_customers(as_of_ms, &mut out, None);
+        let alignments = self.tally.take_alignments();
         let unmapped = self.tally.take_unmapped(&self.names.words);
         let (report, fresh) = self
             .tally
             .conclude(&self.program, unmapped, as_of_ms, &mut out);
-        Ok((report, out, fresh))
+        Ok(Finished {
+            report,
+            findings: out,
+            escalations: fresh,
+            alignments,
+        })
     }
 
     /// The customers' part of [`Evaluator::finish`]: each customer in flight,
@@ -350,6 +384,7 @@ impl Evaluator {
                         0,
                         out.len(),
                         self.tally.fresh_escalations(),
+                        self.tally.fresh_alignments(),
                     ));
                 }
             }
@@ -381,6 +416,12 @@ impl Evaluator {
     /// for the caller to route as they come; with `All` they wait in the report.
     pub fn take_escalations(&mut self) -> Vec<EscalationRecord> {
         self.tally.take_escalations()
+    }
+
+    /// With [`Alignments::Records`], the alignment records of the instances
+    /// that ended since the last call, in the order they ended.
+    pub fn take_alignments(&mut self) -> Vec<AlignmentRecord> {
+        self.tally.take_alignments()
     }
 
     /// Customers in a fixed order (by id), so output never depends on hashing.
@@ -421,6 +462,7 @@ impl Evaluator {
                         last,
                         out.len(),
                         self.tally.fresh_escalations(),
+                        self.tally.fresh_alignments(),
                     ));
                 }
             }

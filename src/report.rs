@@ -202,6 +202,7 @@ fn journeys(out: &mut String, report: &Report) {
         "unfit",
         "incomplete",
         "conformance",
+        "fitness",
         "median to goal",
         "abandoned",
         "open",
@@ -216,6 +217,10 @@ fn journeys(out: &mut String, report: &Report) {
             j.incomplete.to_string(),
             // No instance judged: no figure, rather than a 100% nobody earned.
             j.conformance.map_or("-".into(), |c| format!("{c:.1}%")),
+            // The mean fitness of the optimal alignments; none when off.
+            j.alignment
+                .as_ref()
+                .map_or("-".into(), |a| format!("{:.3}", a.fitness_mean)),
             j.median_seconds_to_goal.map_or("-".into(), |s| {
                 crate::events::time::human_duration(s as i64)
             }),

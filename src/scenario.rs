@@ -201,6 +201,8 @@ fn play(
     let options = EvalOptions {
         lateness: crate::eval::DEFAULT_LATENESS,
         retention: Retention::All,
+        // A test's expectations never read alignments.
+        alignments: crate::eval::Alignments::Off,
     };
     let mut evaluator = Evaluator::new(std::sync::Arc::clone(&policy.program), options);
     let mut findings = Vec::new();

@@ -156,6 +156,7 @@ fn run_full(
         EvalOptions {
             lateness,
             retention: Retention::All,
+            ..EvalOptions::default()
         },
     );
     for (id, key, value) in customers {
@@ -1049,6 +1050,7 @@ fn with_no_lateness_window_each_event_is_applied_as_it_arrives() {
     let options = EvalOptions {
         lateness: 0,
         retention: Retention::All,
+        ..EvalOptions::default()
     };
     let mut evaluator = Evaluator::new(policy.program.clone(), options);
     let mut push = |e: Ev, line: u64| -> Vec<FindingKind> {

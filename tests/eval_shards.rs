@@ -3,9 +3,13 @@
 //! late events, duplicates, unmapped names, rejected lines, deadlines, customer
 //! and rate escalations, more than one idle sweep) evaluated by one
 //! [`Evaluator`] and by [`Sharded`] runs of 1, 2, 3 and 8, rendered as text,
-//! JSON and NDJSON the way `cxl eval` renders them.
+//! JSON and NDJSON the way `cxl eval` renders them, with the escalations and
+//! the alignment records (`--alignments`).
 
-use cxl::eval::{EvalOptions, Evaluator, Output, ReadAhead, Retention, Sharded, Source};
+use cxl::eval::{
+    AlignmentRecord, Alignments, EvalOptions, Evaluator, Output, ReadAhead, Retention, Sharded,
+    Source,
+};
 use cxl::events::{EventReader, InputFormat, ReadOptions, Record};
 use cxl::report::{self, TextOptions};
 use cxl::Policy;
@@ -129,15 +133,23 @@ fn ndjson(lines: &[Line], pace: i64) -> String {
     out
 }
 
-/// What `cxl eval` prints in each format, with the escalations file after it.
+/// What `cxl eval` prints in each format, with the escalations file and the
+/// alignments file after it.
 fn render(policy: &Policy, log: &str, threads: usize) -> [String; 3] {
     [Retention::PerGroup(3), Retention::All, Retention::None].map(|retention| {
         let options = EvalOptions {
             retention,
+            alignments: Alignments::Records,
             ..EvalOptions::default()
         };
         let mut lines = String::new();
         let mut escalations = String::new();
+        let mut aligned = String::new();
+        let mut align = |records: Vec<AlignmentRecord>| {
+            for r in records {
+                aligned += &(serde_json::to_string(&r).expect("json") + "\n");
+            }
+        };
         let mut emit = |findings: Vec<cxl::eval::Finding>,
                         fired: &[cxl::eval::EscalationRecord]| {
             if retention == Retention::None {
@@ -169,17 +181,20 @@ fn render(policy: &Policy, log: &str, threads: usize) -> [String; 3] {
                     Record::Event(event) => {
                         let findings = evaluator.push(event);
                         emit(findings, &evaluator.take_escalations());
+                        align(evaluator.take_alignments());
                     }
                     Record::Rejected(rejection) => {
                         let findings = evaluator.push_rejected(&rejection);
                         emit(findings, &evaluator.take_escalations());
+                        align(evaluator.take_alignments());
                     }
                     Record::Customer(customer) => evaluator.push_customer(customer),
                 }
             }
-            let (report, last, fresh) = evaluator.finish_streaming(None).expect("no as-of");
-            emit(last, &fresh);
-            report
+            let finished = evaluator.finish_all(None).expect("no as-of");
+            emit(finished.findings, &finished.escalations);
+            align(finished.alignments);
+            finished.report
         } else {
             let shards = NonZeroUsize::new(threads).expect("not zero");
             let source = Source {
@@ -189,8 +204,10 @@ fn render(policy: &Policy, log: &str, threads: usize) -> [String; 3] {
             };
             let outcome = Sharded::new(policy, options, shards)
                 .run(source, None, false, |output| {
-                    if let Output::Decided(findings, fired) = output {
-                        emit(findings, &fired);
+                    match output {
+                        Output::Decided(findings, fired) => emit(findings, &fired),
+                        Output::Aligned(records) => align(records),
+                        Output::Rejected(_) => {}
                     }
                     Ok::<(), Infallible>(())
                 })
@@ -213,7 +230,8 @@ fn render(policy: &Policy, log: &str, threads: usize) -> [String; 3] {
             Retention::All => serde_json::to_string_pretty(&report).expect("json"),
             Retention::None => lines + &report::summary_line(&report).expect("json"),
         };
-        printed + "\n--- escalations\n" + &escalations
+        assert!(!aligned.is_empty(), "alignment records are written");
+        printed + "\n--- escalations\n" + &escalations + "\n--- alignments\n" + &aligned
     })
 }
 

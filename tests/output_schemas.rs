@@ -155,6 +155,7 @@ fn eval_outputs_follow_the_schemas(policy: &str, log: &str, extra: &[&str]) {
     let name = name.unwrap_or_default();
     let escalations = scratch(&format!("{name}.escalations.ndjson"));
     let rejects = scratch(&format!("{name}.rejects.ndjson"));
+    let alignments = scratch(&format!("{name}.alignments.ndjson"));
     let files = [
         "--format",
         "ndjson",
@@ -162,6 +163,8 @@ fn eval_outputs_follow_the_schemas(policy: &str, log: &str, extra: &[&str]) {
         escalations.to_str().expect("a UTF-8 path"),
         "--reject-file",
         rejects.to_str().expect("a UTF-8 path"),
+        "--alignments",
+        alignments.to_str().expect("a UTF-8 path"),
     ];
     let (code, out) = cxl(&with(&args, &files));
     assert_eq!(code, 0, "{what} --format ndjson failed");
@@ -187,6 +190,17 @@ fn eval_outputs_follow_the_schemas(policy: &str, log: &str, extra: &[&str]) {
         Some(fired as u64),
         report["escalations_fired"].as_u64(),
         "{what}: escalations file"
+    );
+    let aligned = assert_lines_valid(&schema("alignments.schema.json"), &alignments, &what);
+    let instances: u64 = report["journeys"]
+        .as_array()
+        .expect("journeys")
+        .iter()
+        .map(|j| j["entered"].as_u64().expect("entered"))
+        .sum();
+    assert_eq!(
+        aligned as u64, instances,
+        "{what}: one alignment record per journey instance"
     );
     let rejected = assert_lines_valid(&schema("eval-rejects.schema.json"), &rejects, &what);
     assert_eq!(

@@ -7,8 +7,8 @@ use super::common::{self, LintArgs, Stop, EXIT_FINDINGS, EXIT_OK, EXIT_UNJUDGED}
 use super::input::InputArgs;
 use super::output::{self, OutputFile, RecordWriter};
 use cxl::eval::{
-    EscalationRecord, EvalOptions, Evaluator, Finding, Level, Output, ReadAhead, Report, Retention,
-    RunError, Sharded, Source,
+    AlignmentRecord, Alignments, EscalationRecord, EvalOptions, Evaluator, Finding, Level, Output,
+    ReadAhead, Report, Retention, RunError, Sharded, Source,
 };
 use cxl::events::{CustomersReader, EventReader, Record, RejectWriter};
 use cxl::report::{self, annotation, TextOptions};
@@ -78,6 +78,14 @@ pub struct EvalArgs {
     /// Write every escalation to this file, one NDJSON record per notification.
     #[arg(long, value_name = "FILE")]
     escalations: Option<String>,
+    /// Write each journey instance's optimal alignment with its path to this
+    /// file, one NDJSON record per instance as it ends: cost, fitness and
+    /// one optimal sequence of moves.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_alignments")]
+    alignments: Option<String>,
+    /// Compute no alignments: the report leaves out fitness (a little faster).
+    #[arg(long)]
+    no_alignments: bool,
     /// Customer attributes, NDJSON with a `customer` key.
     #[arg(long, value_name = "FILE")]
     customers: Option<String>,
@@ -123,11 +131,12 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         .collect();
     inputs.extend(args.logs.iter().map(|l| ("the log", Some(l.as_str()))));
     inputs.push(("--customers", args.customers.as_deref()));
-    let [reject_file, escalations_file] = output::plan(
+    let [reject_file, escalations_file, alignments_file] = output::plan(
         &inputs,
         [
             ("--reject-file", args.reject_file.as_deref()),
             ("--escalations", args.escalations.as_deref()),
+            ("--alignments", args.alignments.as_deref()),
         ],
     )?;
     let policy = match common::compile(&loaded, &args.lints.levels()?) {
@@ -157,11 +166,19 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         // Annotations are rendered from the whole report at the end.
         EvalFormat::Sarif | EvalFormat::Github => Retention::All,
     };
+    let alignments = if args.no_alignments {
+        Alignments::Off
+    } else if args.alignments.is_some() {
+        Alignments::Records
+    } else {
+        Alignments::Summary
+    };
     let options = EvalOptions {
         lateness,
         retention,
+        alignments,
     };
-    let targets = [reject_file, escalations_file];
+    let targets = [reject_file, escalations_file, alignments_file];
     // A live stream is judged as it pauses, which one evaluator in step with
     // the reader does; its pace is its producer's, not a core's.
     let live = args.logs.iter().any(|log| output::is_stream(log));
@@ -174,7 +191,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
         input_error,
         mut out,
         streaming,
-        files: [rejects, escalations],
+        files: [rejects, escalations, aligned],
     } = if live || threads.get() == 1 || args.logs.len() > 1 {
         evaluate_here(args, &policy, options, as_of, targets, live)?
     } else {
@@ -182,7 +199,7 @@ fn evaluate(args: &EvalArgs) -> Result<u8, Stop> {
     };
     // Every escalation went to the file as it fired (no format keeps all).
     // The files are in place before the summary shows on stdout.
-    for file in [rejects, escalations].into_iter().flatten() {
+    for file in [rejects, escalations, aligned].into_iter().flatten() {
         file.finish()?;
     }
     let rendered = match args.format {
@@ -232,17 +249,17 @@ struct Evaluated {
     /// How stdout took the findings (a JSON document still to finish).
     streaming: Streaming,
     /// The reject file and the escalations file, when asked for.
-    files: [Option<OutputFile>; 2],
+    files: [Option<OutputFile>; 3],
 }
 
 /// The output files asked for; a live stream's are written as it goes.
 fn open_files(
-    targets: [Option<output::Target>; 2],
+    targets: [Option<output::Target>; 3],
     live: bool,
-) -> Result<[Option<OutputFile>; 2], Stop> {
-    let [rejects, escalations] =
+) -> Result<[Option<OutputFile>; 3], Stop> {
+    let [rejects, escalations, aligned] =
         targets.map(|target| target.map(|t| OutputFile::create(&t, live)).transpose());
-    Ok([rejects?, escalations?])
+    Ok([rejects?, escalations?, aligned?])
 }
 
 /// One evaluator on this thread, reading ahead of it: for one thread, and
@@ -252,7 +269,7 @@ fn evaluate_here(
     policy: &Policy,
     options: EvalOptions,
     as_of: Option<Timestamp>,
-    targets: [Option<output::Target>; 2],
+    targets: [Option<output::Target>; 3],
     live: bool,
 ) -> Result<Evaluated, Stop> {
     let mut evaluator = Evaluator::new(policy.program.clone(), options);
@@ -267,7 +284,7 @@ fn evaluate_here(
     let mut streaming = Streaming::new(args.format)?;
     streaming.open(&mut out)?;
     let mut stream = Stream::new(live);
-    let [mut rejects, mut escalations] = open_files(targets, live)?;
+    let [mut rejects, mut escalations, mut aligned] = open_files(targets, live)?;
     let mut input_error = None;
     let mut names = Vec::new();
     // Several logs are one input, read in the order given; each reader names
@@ -298,6 +315,7 @@ fn evaluate_here(
                     let findings = evaluator.push(event);
                     // Streaming output keeps no list of escalations: route them now.
                     sink.emit(findings, &evaluator.take_escalations())?;
+                    write_alignments(aligned.as_mut(), &evaluator.take_alignments())?;
                 }
                 Record::Customer(customer) => evaluator.push_customer(customer),
                 Record::Rejected(rejection) => {
@@ -311,6 +329,7 @@ fn evaluate_here(
                     // fire escalations: they go out now, as after an event.
                     let findings = evaluator.push_rejected(&rejection);
                     sink.emit(findings, &evaluator.take_escalations())?;
+                    write_alignments(aligned.as_mut(), &evaluator.take_alignments())?;
                 }
             }
             // A live stream has sent all it has: event time has reached its
@@ -323,8 +342,12 @@ fn evaluate_here(
                 if let Some(watermark) = stream.advance(&evaluator) {
                     let findings = evaluator.advance_to(watermark);
                     sink.emit(findings, &evaluator.take_escalations())?;
+                    write_alignments(aligned.as_mut(), &evaluator.take_alignments())?;
                 }
                 if let Some(writer) = escalations.as_mut() {
+                    writer.flush()?;
+                }
+                if let Some(writer) = aligned.as_mut() {
                     writer.flush()?;
                 }
                 if let Some(writer) = rejects.as_mut() {
@@ -338,9 +361,11 @@ fn evaluate_here(
         }
     }
     let name = names.join(", ");
-    let (report, last, fresh) = evaluator
-        .finish_streaming(as_of)
+    let finished = evaluator
+        .finish_all(as_of)
         .map_err(|e| format!("--as-of: {e}"))?;
+    let (report, last, fresh) = (finished.report, finished.findings, finished.escalations);
+    write_alignments(aligned.as_mut(), &finished.alignments)?;
     let mut sink = Sink {
         out: &mut out,
         escalations: escalations.as_mut(),
@@ -354,7 +379,7 @@ fn evaluate_here(
         input_error,
         out,
         streaming,
-        files: [rejects, escalations],
+        files: [rejects, escalations, aligned],
     })
 }
 
@@ -365,7 +390,7 @@ fn evaluate_sharded(
     policy: &Policy,
     options: EvalOptions,
     as_of: Option<Timestamp>,
-    targets: [Option<output::Target>; 2],
+    targets: [Option<output::Target>; 3],
     threads: NonZeroUsize,
 ) -> Result<Evaluated, Stop> {
     let mut sharded = Sharded::new(policy, options, threads);
@@ -380,7 +405,7 @@ fn evaluate_sharded(
     let log = args.logs.first().map_or("-", String::as_str);
     let (mut read_options, input, name) = args.input.open_with(log, &policy.source)?;
     sharded.narrow(&mut read_options);
-    let [mut rejects, mut escalations] = open_files(targets, false)?;
+    let [mut rejects, mut escalations, mut aligned] = open_files(targets, false)?;
     let source = Source {
         input,
         name: name.clone(),
@@ -398,6 +423,7 @@ fn evaluate_sharded(
             streaming: &mut streaming,
         }
         .emit(findings, &fired),
+        Output::Aligned(records) => write_alignments(aligned.as_mut(), &records),
     });
     let outcome = outcome.map_err(|error| match error {
         RunError::Output(stop) => stop,
@@ -412,7 +438,7 @@ fn evaluate_sharded(
         input_error: outcome.input_error.map(|e| e.to_string()),
         out,
         streaming,
-        files: [rejects, escalations],
+        files: [rejects, escalations, aligned],
     })
 }
 
@@ -645,6 +671,15 @@ fn write_escalations(
     out: Option<&mut OutputFile>,
     records: &[EscalationRecord],
 ) -> Result<(), Stop> {
+    let Some(out) = out else { return Ok(()) };
+    for record in records {
+        out.line(&serde_json::to_string(record).map_err(|e| e.to_string())?)?;
+    }
+    Ok(())
+}
+
+/// Write alignment records to the `--alignments` file, if there is one.
+fn write_alignments(out: Option<&mut OutputFile>, records: &[AlignmentRecord]) -> Result<(), Stop> {
     let Some(out) = out else { return Ok(()) };
     for record in records {
         out.line(&serde_json::to_string(record).map_err(|e| e.to_string())?)?;

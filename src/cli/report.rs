@@ -53,6 +53,7 @@ pub(super) fn observe(
         EvalOptions {
             lateness,
             retention: Retention::PerGroup(EXAMPLES_KEPT),
+            ..EvalOptions::default()
         },
     );
     let mut flow = Flow::new(policy);

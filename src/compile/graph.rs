@@ -90,6 +90,12 @@ pub struct JourneyGraph {
     reach: Vec<u64>,
     words: usize,
     finish: Vec<bool>,
+    /// Node `n`'s predecessors are `pred[pred_start[n]..pred_start[n + 1]]`,
+    /// sorted, for alignments (see `align.rs`).
+    pred_start: Vec<u32>,
+    pred: Vec<u32>,
+    /// Each node's distance from the start: the cost vector of the empty trace.
+    pub(super) from_start: Vec<u32>,
 }
 
 impl std::fmt::Debug for JourneyGraph {
@@ -155,10 +161,14 @@ impl JourneyGraph {
             reach: Vec::new(),
             words: step_count.div_ceil(64).max(1),
             finish: Vec::new(),
+            pred_start: Vec::new(),
+            pred: Vec::new(),
+            from_start: Vec::new(),
         };
         g.index(&edges);
         g.compute_reach();
         g.compute_finish();
+        g.from_start = super::align::distances_from_start(&g);
         g
     }
 
@@ -178,6 +188,20 @@ impl JourneyGraph {
             self.succ.extend(list);
         }
         self.succ_start.push(self.succ.len() as u32);
+        let mut preds: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for e in edges {
+            if let Some(list) = preds.get_mut(e.to as usize) {
+                list.push(e.from);
+            }
+        }
+        self.pred_start = Vec::with_capacity(n + 1);
+        for mut list in preds {
+            list.sort_unstable();
+            list.dedup();
+            self.pred_start.push(self.pred.len() as u32);
+            self.pred.extend(list);
+        }
+        self.pred_start.push(self.pred.len() as u32);
         self.by_step = vec![Vec::new(); self.step_count];
         for node in self.graph.node_indices() {
             if let Some(list) = self.graph[node]
@@ -198,6 +222,14 @@ impl JourneyGraph {
     pub(super) fn succ_of(&self, node: usize) -> &[(StepId, u32)] {
         match (self.succ_start.get(node), self.succ_start.get(node + 1)) {
             (Some(&a), Some(&b)) => self.succ.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// The nodes with an edge into `node`, sorted.
+    pub(super) fn preds_of(&self, node: usize) -> &[u32] {
+        match (self.pred_start.get(node), self.pred_start.get(node + 1)) {
+            (Some(&a), Some(&b)) => self.pred.get(a as usize..b as usize).unwrap_or(&[]),
             _ => &[],
         }
     }

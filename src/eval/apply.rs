@@ -20,6 +20,8 @@ pub(crate) struct Context<'a> {
     pub names: &'a Names,
     pub profiles: &'a FxHashMap<CustomerId, Vec<(Symbol, Value)>>,
     pub lateness_ms: i64,
+    /// What is computed of alignments.
+    pub alignments: super::align::Alignments,
 }
 
 impl Context<'_> {
@@ -262,7 +264,7 @@ fn apply_event(
         on_step(&at, &mut inst, tally, out);
         let journey = &ctx.program.journeys[j];
         if inst.at_end(journey) {
-            close(&mut inst, tally, true);
+            close(ctx, cust, &mut inst, tally, true);
         }
         // An ended instance stays only while escalation tiers are still due.
         if !inst.ended || inst.escalations.iter().any(|x| x.due != i64::MAX) {
@@ -390,6 +392,11 @@ fn advance(
     journey
         .graph
         .advance_into(&inst.positions, step, &mut inst.scratch);
+    if ctx.alignments != super::align::Alignments::Off {
+        let t = event.time.as_millisecond();
+        let fits = !inst.scratch.is_empty();
+        inst.alignment.step(&journey.graph, step, t, fits);
+    }
     if !inst.scratch.is_empty() {
         std::mem::swap(&mut inst.positions, &mut inst.scratch);
         return;
@@ -596,7 +603,14 @@ pub(crate) fn report_by(
 
 /// Close an instance: completed (it reached an end) or ended otherwise.
 #[inline(never)]
-pub(crate) fn close(inst: &mut Instance, tally: &mut Tally, completed: bool) {
+pub(crate) fn close(
+    ctx: &Context<'_>,
+    cust: &CustomerState,
+    inst: &mut Instance,
+    tally: &mut Tally,
+    completed: bool,
+) {
+    super::align::conclude(ctx, cust, inst, tally, completed);
     for a in &inst.activations {
         if a.state == ActivationState::Pending {
             let verdict = if completed {
@@ -661,6 +675,7 @@ pub(crate) fn close_all_at_end(
             let (site, rule) = (Site::journey(inst.journey), RuleRef::Path(inst.journey));
             report_by(ctx, &mut inst, tally, f, site, rule, out);
         }
+        super::align::conclude(ctx, cust, &inst, tally, completed);
         tally.still_open(inst.journey, inst.off_path, completed);
     }
 }

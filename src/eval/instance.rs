@@ -304,6 +304,8 @@ pub(crate) struct Instance {
     pub reported: Vec<usize>,
     /// The latest finding reported (see [`LastFinding`]).
     pub last_finding: Option<LastFinding>,
+    /// The optimal alignment of the instance's trace so far.
+    pub alignment: super::align::Tracker,
 }
 
 // The hand layout above, on x86-64: the first two lines end with the step
@@ -350,6 +352,7 @@ impl Instance {
             due_hint: i64::MIN,
             segments: Segments::new(),
             last_finding: None,
+            alignment: super::align::Tracker::default(),
         };
         instance.restart(journey, compiled, number, started, segments);
         instance
@@ -386,6 +389,7 @@ impl Instance {
         self.worst = super::Level::Info;
         self.findings_at_escalation_check = None;
         self.last_finding = None;
+        self.alignment.restart();
         // Few instances escalate: what one held is given back, not kept for
         // every later customer of this reused instance (see
         // `CustomerState::clear`).

@@ -58,20 +58,22 @@ use jiff::Timestamp;
 use std::io::Read;
 use std::num::NonZeroUsize;
 
-/// Where one customer's findings and escalations end in a sweep or at the
-/// end: `key` is the customer's last record (0 at the end).
+/// Where one customer's findings, escalations and alignment records end in
+/// a sweep or at the end: `key` is the customer's last record (0 at the end).
 pub(crate) struct Mark {
     key: u64,
     findings: usize,
     escalations: usize,
+    alignments: usize,
 }
 
 impl Mark {
-    pub(crate) fn new(key: u64, findings: usize, escalations: usize) -> Mark {
+    pub(crate) fn new(key: u64, findings: usize, escalations: usize, alignments: usize) -> Mark {
         Mark {
             key,
             findings,
             escalations,
+            alignments,
         }
     }
 }
@@ -88,6 +90,11 @@ pub enum Output<'a> {
     /// with [`Evaluator::push`] and [`Evaluator::take_escalations`]; otherwise
     /// the report keeps them.
     Decided(Vec<Finding>, Vec<EscalationRecord>),
+    /// With [`super::Alignments::Records`], the alignment records of the
+    /// instances that ended at one point of the input, in the order one
+    /// evaluator gives them ([`Evaluator::take_alignments`]); after that
+    /// point's [`Output::Decided`].
+    Aligned(Vec<super::AlignmentRecord>),
 }
 
 /// The end of a sharded run.
@@ -297,6 +304,7 @@ struct Piece {
     rejection: Option<Rejection>,
     findings: Vec<Finding>,
     escalations: Vec<EscalationRecord>,
+    alignments: Vec<super::AlignmentRecord>,
 }
 
 impl Piece {

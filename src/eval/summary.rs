@@ -59,6 +59,32 @@ pub struct JourneySummary {
     /// Median time from start to goal, in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub median_seconds_to_goal: Option<u64>,
+    /// The optimal alignments of the instances that ended (at the end of
+    /// input every instance does); `None` when alignments were off or no
+    /// instance ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alignment: Option<AlignmentSummary>,
+}
+
+/// How many buckets [`AlignmentSummary::costs`] has: costs 0 to 9, then 10
+/// or more.
+pub const COST_BUCKETS: usize = 11;
+
+/// A journey's optimal alignments, summed up (see `docs/language.md`, the
+/// eval section).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlignmentSummary {
+    /// Instances aligned.
+    pub instances: u64,
+    /// Their mean fitness, in `[0, 1]`.
+    pub fitness_mean: f64,
+    /// The share of them with cost 0 (the trace is a complete path), in `[0, 1]`.
+    pub perfect_share: f64,
+    /// Their mean cost.
+    pub cost_mean: f64,
+    /// How many had each cost: index `i` counts cost `i`; the last index,
+    /// [`COST_BUCKETS`] − 1, counts that cost or more.
+    pub costs: Vec<u64>,
 }
 
 /// The seed's coloured dots: how a step is doing across customers.

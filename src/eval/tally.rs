@@ -161,6 +161,55 @@ struct JourneyTally {
     incomplete: u64,
     /// Seconds from start to goal, for the median, in bounded memory.
     times_to_goal: Durations,
+    /// Alignments of the instances that ended.
+    aligned: AlignedTally,
+}
+
+/// The alignments of a journey's ended instances, summed so that the sum does
+/// not depend on the order of adding (fitness in billionths), so that shards
+/// merge to exactly one evaluator's figures.
+#[derive(Default, Clone)]
+pub(crate) struct AlignedTally {
+    pub instances: u64,
+    pub fitness_nanos: u64,
+    pub cost_sum: u64,
+    /// Instances by cost: index `i` counts cost `i`, the last one
+    /// [`crate::eval::COST_BUCKETS`] − 1 or more.
+    pub costs: [u64; crate::eval::COST_BUCKETS],
+}
+
+impl AlignedTally {
+    fn add(&mut self, cost: u32, fitness: f64) {
+        self.instances += 1;
+        // Fitness is in [0, 1]: rounded to billionths, it fits.
+        self.fitness_nanos += (fitness.clamp(0.0, 1.0) * 1e9).round() as u64;
+        self.cost_sum += u64::from(cost);
+        let bucket = (cost as usize).min(crate::eval::COST_BUCKETS - 1);
+        self.costs[bucket] += 1;
+    }
+
+    pub(crate) fn absorb(&mut self, other: &AlignedTally) {
+        self.instances += other.instances;
+        self.fitness_nanos += other.fitness_nanos;
+        self.cost_sum += other.cost_sum;
+        for (mine, theirs) in self.costs.iter_mut().zip(other.costs) {
+            *mine += theirs;
+        }
+    }
+
+    fn summary(&self) -> Option<crate::eval::AlignmentSummary> {
+        (self.instances > 0).then(|| {
+            let n = self.instances as f64;
+            crate::eval::AlignmentSummary {
+                instances: self.instances,
+                // To billionths, as summed: no digits the sum does not hold.
+                fitness_mean: (self.fitness_nanos as f64 / n).round() / 1e9,
+                perfect_share: self.costs[0] as f64 / n,
+                cost_mean: self.cost_sum as f64 / n,
+                costs: self.costs.to_vec(),
+            }
+        })
+    }
 }
 
 impl JourneyTally {
@@ -288,6 +337,8 @@ pub(crate) struct Tally {
     escalations: Vec<EscalationRecord>,
     fresh_escalations: Vec<EscalationRecord>,
     escalations_fired: u64,
+    /// Alignment records not yet taken (with `Alignments::Records`).
+    fresh_alignments: Vec<crate::eval::AlignmentRecord>,
     unmapped: FxHashMap<Symbol, Unmapped>,
     /// The unmapped names with their counts, once resolved at the end.
     unmapped_named: Vec<(String, Unmapped)>,
@@ -360,6 +411,7 @@ impl Tally {
             escalations: Vec::new(),
             fresh_escalations: Vec::new(),
             escalations_fired: 0,
+            fresh_alignments: Vec::new(),
             unmapped: FxHashMap::default(),
             unmapped_named: Vec::new(),
             rates,
@@ -467,6 +519,26 @@ impl Tally {
             tally.abandoned += 1;
         }
         tally.judge(off_path, completed);
+    }
+
+    /// An instance ended with an optimal alignment of this cost and fitness.
+    pub(crate) fn aligned(&mut self, j: usize, cost: u32, fitness: f64) {
+        self.journeys[j].aligned.add(cost, fitness);
+    }
+
+    /// Hand out an instance's alignment record (see `take_alignments`).
+    pub(crate) fn alignment(&mut self, record: crate::eval::AlignmentRecord) {
+        self.fresh_alignments.push(record);
+    }
+
+    /// The alignment records made since the last call.
+    pub(crate) fn take_alignments(&mut self) -> Vec<crate::eval::AlignmentRecord> {
+        std::mem::take(&mut self.fresh_alignments)
+    }
+
+    /// How many alignment records wait to be taken.
+    pub(crate) fn fresh_alignments(&self) -> usize {
+        self.fresh_alignments.len()
     }
 
     /// An instance open at the end of input.
@@ -628,6 +700,7 @@ impl Tally {
                     incomplete: t.incomplete,
                     conformance: t.conformance(),
                     median_seconds_to_goal: median,
+                    alignment: t.aligned.summary(),
                 }
             })
             .collect();

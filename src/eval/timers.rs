@@ -111,7 +111,7 @@ fn fire_instance(
             Due::Abandon => {
                 let journey = &ctx.program.journeys[inst.journey];
                 if inst.can_stop(journey) {
-                    close(inst, tally, true);
+                    close(ctx, cust, inst, tally, true);
                     return false;
                 }
                 abandon(ctx, cust, inst, tally, at, out);
@@ -153,7 +153,7 @@ fn abandon(
     let (site, rule) = (Site::journey(inst.journey), RuleRef::Abandon(inst.journey));
     report_by(ctx, inst, tally, f, site, rule, out);
     escalate::check_customer(ctx, cust, inst, tally, at);
-    close(inst, tally, false);
+    close(ctx, cust, inst, tally, false);
 }
 
 fn last_step_name<'a>(ctx: &'a Context<'_>, inst: &Instance) -> &'a str {

@@ -139,6 +139,7 @@ impl<'p> Merger<'p> {
             rejection: Some(rejection),
             findings,
             escalations: Vec::new(),
+            alignments: Vec::new(),
         }
     }
 
@@ -180,10 +181,11 @@ impl<'p> Merger<'p> {
         }
         self.tally.settle_kept();
         pieces.sort_by(|a, b| a.order().cmp(&b.order()));
-        let (mut findings, mut escalations) = (Vec::new(), Vec::new());
+        let (mut findings, mut escalations, mut alignments) = (Vec::new(), Vec::new(), Vec::new());
         for piece in pieces {
             findings.extend(piece.findings);
             escalations.extend(piece.escalations);
+            alignments.extend(piece.alignments);
         }
         let (report, fresh) = self.tally.conclude(
             &self.policy.program,
@@ -194,6 +196,9 @@ impl<'p> Merger<'p> {
         escalations.extend(fresh);
         if !findings.is_empty() || !escalations.is_empty() {
             output(Output::Decided(findings, escalations)).map_err(RunError::Output)?;
+        }
+        if !alignments.is_empty() {
+            output(Output::Aligned(alignments)).map_err(RunError::Output)?;
         }
         Ok(RunOutcome {
             report,
@@ -213,7 +218,7 @@ fn hand_out<E>(
     let mut pieces = pieces.into_iter().peekable();
     while let Some(first) = pieces.next() {
         let tick = first.stamp.tick;
-        let (mut findings, mut escalations) = (Vec::new(), Vec::new());
+        let (mut findings, mut escalations, mut alignments) = (Vec::new(), Vec::new(), Vec::new());
         let mut piece = Some(first);
         while let Some(p) = piece {
             if let Some(rejection) = &p.rejection {
@@ -221,10 +226,14 @@ fn hand_out<E>(
             }
             findings.extend(p.findings);
             escalations.extend(p.escalations);
+            alignments.extend(p.alignments);
             piece = pieces.next_if(|next| next.stamp.tick == tick);
         }
         if !findings.is_empty() || !escalations.is_empty() {
             output(Output::Decided(findings, escalations)).map_err(RunError::Output)?;
+        }
+        if !alignments.is_empty() {
+            output(Output::Aligned(alignments)).map_err(RunError::Output)?;
         }
     }
     Ok(())

@@ -20,7 +20,7 @@ pub(super) struct Shard {
 impl Shard {
     pub(super) fn new(mut evaluator: Evaluator) -> Shard {
         evaluator.tally.keep_stamps();
-        let hand_out = HandOut::of(evaluator.options.retention);
+        let hand_out = HandOut::of(evaluator.options);
         Shard {
             evaluator,
             hand_out,
@@ -39,19 +39,21 @@ impl Shard {
         evaluator.records = record;
         evaluator.tally.stamp = Stamp::push(tick);
         evaluator.apply_event(event, &mut self.out);
-        if !self.hand_out.escalations {
+        if !self.hand_out.any() {
             self.out.clear();
             return;
         }
         let escalations = evaluator.take_escalations();
+        let alignments = evaluator.take_alignments();
         let findings = self.hand_out.findings(&mut self.out);
-        if !findings.is_empty() || !escalations.is_empty() {
+        if !findings.is_empty() || !escalations.is_empty() || !alignments.is_empty() {
             self.pieces.push(Piece {
                 stamp: Stamp::push(tick),
                 customer: None,
                 rejection: None,
                 findings,
                 escalations,
+                alignments,
             });
         }
     }
@@ -63,7 +65,7 @@ impl Shard {
         self.evaluator.records = record;
         self.evaluator
             .sweep_idle(watermark, &mut self.out, Some(&mut self.marks));
-        if self.hand_out.escalations {
+        if self.hand_out.any() {
             let hand_out = self.hand_out;
             let cut = cut(
                 &mut self.out,
@@ -91,7 +93,7 @@ impl Shard {
     pub(super) fn finish(mut self, as_of_ms: i64) -> FromShard {
         let evaluator = &mut self.evaluator;
         evaluator.finish_customers(as_of_ms, &mut self.out, Some(&mut self.marks));
-        if !self.hand_out.escalations {
+        if !self.hand_out.any() {
             self.out.clear();
             self.marks.clear();
         }
@@ -105,6 +107,7 @@ impl Shard {
             let first = piece.findings.first().and_then(|f| f.customer.as_ref());
             let first =
                 first.or_else(|| piece.escalations.first().and_then(|e| e.customer.as_ref()));
+            let first = first.or_else(|| piece.alignments.first().map(|a| &a.customer));
             piece.customer = first.cloned();
         }
         let unmapped = evaluator.tally.take_unmapped(&evaluator.names.words);
@@ -120,20 +123,28 @@ impl Shard {
 /// [`Retention::None`](crate::eval::Retention::None) findings and escalations;
 /// with `PerGroup` the escalations only (the report keeps the findings it
 /// shows, and every escalation goes out, as [`Evaluator::take_escalations`]
-/// gives them); with `All` nothing (the report keeps everything).
+/// gives them); with `All` nothing (the report keeps everything). Alignment
+/// records, whatever the retention, when they are asked for.
 #[derive(Clone, Copy)]
 struct HandOut {
     findings: bool,
     escalations: bool,
+    alignments: bool,
 }
 
 impl HandOut {
-    fn of(retention: crate::eval::Retention) -> HandOut {
-        use crate::eval::Retention;
+    fn of(options: crate::eval::EvalOptions) -> HandOut {
+        use crate::eval::{Alignments, Retention};
         HandOut {
-            findings: retention == Retention::None,
-            escalations: retention != Retention::All,
+            findings: options.retention == Retention::None,
+            escalations: options.retention != Retention::All,
+            alignments: options.alignments == Alignments::Records,
         }
+    }
+
+    /// Whether anything is handed out.
+    fn any(self) -> bool {
+        self.escalations || self.alignments
     }
 
     /// The findings in `out` to hand out (taken), or none (`out` cleared).
@@ -158,7 +169,8 @@ fn cut<'a>(
 ) -> impl Iterator<Item = Piece> + 'a {
     let mut findings = out.drain(..);
     let mut escalations = evaluator.take_escalations().into_iter();
-    let (mut f, mut e) = (0, 0);
+    let mut alignments = evaluator.take_alignments().into_iter();
+    let (mut f, mut e, mut a) = (0, 0, 0);
     marks.drain(..).filter_map(move |mark| {
         let mut theirs: Vec<Finding> = findings.by_ref().take(mark.findings - f).collect();
         let piece = Piece {
@@ -167,8 +179,12 @@ fn cut<'a>(
             rejection: None,
             findings: hand_out.findings(&mut theirs),
             escalations: escalations.by_ref().take(mark.escalations - e).collect(),
+            alignments: alignments.by_ref().take(mark.alignments - a).collect(),
         };
-        (f, e) = (mark.findings, mark.escalations);
-        (!piece.findings.is_empty() || !piece.escalations.is_empty()).then_some(piece)
+        (f, e, a) = (mark.findings, mark.escalations, mark.alignments);
+        let any = !piece.findings.is_empty()
+            || !piece.escalations.is_empty()
+            || !piece.alignments.is_empty();
+        any.then_some(piece)
     })
 }

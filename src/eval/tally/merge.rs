@@ -36,6 +36,7 @@ impl Tally {
             escalations,
             fresh_escalations,
             escalations_fired,
+            fresh_alignments,
             unmapped,
             unmapped_named: _,
             rates,
@@ -54,6 +55,7 @@ impl Tally {
             mine.unfit += theirs.unfit;
             mine.incomplete += theirs.incomplete;
             mine.times_to_goal.absorb(theirs.times_to_goal);
+            mine.aligned.absorb(&theirs.aligned);
         }
         for (mine, theirs) in self.steps.iter_mut().flatten().zip(steps.iter().flatten()) {
             mine.visits += theirs.visits;
@@ -78,6 +80,7 @@ impl Tally {
         self.escalations.extend(escalations);
         self.fresh_escalations.extend(fresh_escalations);
         self.escalations_fired += escalations_fired;
+        self.fresh_alignments.extend(fresh_alignments);
         debug_assert!(unmapped.is_empty(), "take_unmapped before absorbing");
         merge_rates(&mut self.rates, rates);
     }
