@@ -250,7 +250,7 @@ impl<R: Read> Scanner<R> {
         let mut blank = true;
         loop {
             let rest = self.buf.get(self.pos..self.end).unwrap_or_default();
-            let found = memchr(b'<', rest);
+            let found = find_lt(rest);
             let len = found.unwrap_or(rest.len());
             if text && blank {
                 let skipped = rest.get(..len).unwrap_or_default();
@@ -283,6 +283,10 @@ impl<R: Read> Scanner<R> {
         }
         // `buf[pos]` is `<`.
         let start = self.pos;
+        if let Some(len) = self.plain_tag(start) {
+            self.pos = start + len;
+            return Ok(Markup::Start);
+        }
         let (start, len) = self.markup_end(start)?;
         self.pos = start + len;
         let Some(markup) = self.buf.get(start + 1..start + len - 1) else {
@@ -296,6 +300,86 @@ impl<R: Read> Scanner<R> {
             Some(b'!') => Ok(Markup::Other),
             _ => self.start_tag(start + 1, start + len - 1).map(|()| Markup::Start),
         }
+    }
+
+    /// Reads the start tag at `buf[start]` (a `<`) in one pass when it has
+    /// the plain shape XES writers give it: an element XES reads, then
+    /// `key="…"`-like attributes that XES uses, each once, single-spaced or
+    /// more, their names without prefix, and `>` or `/>` right after. The
+    /// tag's length, or `None` for anything else (or a tag the buffer cuts),
+    /// which the general way reads with the same result.
+    fn plain_tag(&mut self, start: usize) -> Option<usize> {
+        let bytes = self.buf.get(start..self.end)?;
+        let mut i = 1;
+        while bytes.get(i).is_some_and(|&b| b.is_ascii_alphanumeric()) {
+            i += 1;
+        }
+        let tag = Tag::of(bytes.get(1..i)?);
+        if matches!(tag, Tag::Other | Tag::Log) {
+            return None;
+        }
+        let name = (start + 1, start + i);
+        let mut slots = Slots::default();
+        let empty = loop {
+            match *bytes.get(i)? {
+                b'>' => {
+                    i += 1;
+                    break false;
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'>') => {
+                    i += 2;
+                    break true;
+                }
+                b' ' | b'\t' | b'\n' | b'\r' => {}
+                _ => return None,
+            }
+            while bytes.get(i).is_some_and(|&b| is_space(b)) {
+                i += 1;
+            }
+            let key_start = i;
+            while bytes.get(i).is_some_and(|&b| b.is_ascii_alphabetic()) {
+                i += 1;
+            }
+            let slot = slot_of(bytes.get(key_start..i)?)?;
+            if bytes.get(i) != Some(&b'=') {
+                return None;
+            }
+            let quote = *bytes.get(i + 1)?;
+            if quote != b'"' && quote != b'\'' {
+                return None;
+            }
+            i += 2;
+            let value_start = i;
+            let mut amp = false;
+            loop {
+                let b = *bytes.get(i)?;
+                if b == quote {
+                    break;
+                }
+                amp |= b == b'&';
+                i += 1;
+            }
+            let place = slots.get_mut(slot)?;
+            if place.is_some() {
+                return None;
+            }
+            *place = Some(Span {
+                start: start + value_start,
+                end: start + i,
+                amp,
+            });
+            i += 1;
+        };
+        if !empty {
+            let name = bytes.get(1..name.1 - start)?;
+            self.opened.push(self.names.len());
+            self.names.extend_from_slice(name);
+        }
+        self.tag = tag;
+        self.empty = empty;
+        self.name = name;
+        self.slots = slots;
+        Some(i)
     }
 
     /// Finds the end of the markup at `buf[start]` (a `<`), reading more
@@ -611,6 +695,31 @@ fn unclosed(bytes: &[u8]) -> &'static str {
         }
         Some(b'!') => "syntax error: DOCTYPE not closed: `>` not found before end of input",
         _ => "syntax error: tag not closed: `>` not found before end of input",
+    }
+}
+
+/// The slot of an XES attribute name, if it is one.
+fn slot_of(name: &[u8]) -> Option<usize> {
+    fn is<const N: usize>(name: &[u8], want: &[u8; N]) -> bool {
+        <[u8; N]>::try_from(name).is_ok_and(|a| a == *want)
+    }
+    match name.len() {
+        3 if is(name, b"key") => Some(0),
+        5 if is(name, b"value") => Some(1),
+        4 if is(name, b"name") => Some(2),
+        5 if is(name, b"scope") => Some(3),
+        4 if is(name, b"keys") => Some(4),
+        _ => None,
+    }
+}
+
+/// The first `<` in `bytes`: between XES tags there are only a few bytes
+/// of indentation, cheaper looked at one by one than with a search.
+fn find_lt(bytes: &[u8]) -> Option<usize> {
+    let head = bytes.get(..16).unwrap_or(bytes);
+    match head.iter().position(|&b| b == b'<') {
+        Some(at) => Some(at),
+        None => memchr(b'<', bytes.get(head.len()..)?).map(|at| at + head.len()),
     }
 }
 

@@ -34,21 +34,26 @@ pub(crate) enum Tag {
 impl Tag {
     /// The tag of a local element name.
     pub(crate) fn of(name: &[u8]) -> Tag {
-        match name {
-            b"log" => Tag::Log,
-            b"trace" => Tag::Trace,
-            b"event" => Tag::Event,
-            b"global" => Tag::Global,
-            b"classifier" => Tag::Classifier,
-            b"values" => Tag::Values,
-            b"string" => Tag::Attr(Kind::Str),
-            b"date" => Tag::Attr(Kind::Date),
-            b"int" => Tag::Attr(Kind::Int),
-            b"float" => Tag::Attr(Kind::Float),
-            b"boolean" => Tag::Attr(Kind::Boolean),
-            b"id" => Tag::Attr(Kind::Id),
-            b"list" => Tag::Attr(Kind::List),
-            b"container" => Tag::Attr(Kind::Container),
+        // By length, then as a fixed-size array: compares of whole words,
+        // where a match on byte strings calls `memcmp` per candidate.
+        fn is<const N: usize>(name: &[u8], want: &[u8; N]) -> bool {
+            <[u8; N]>::try_from(name).is_ok_and(|a| a == *want)
+        }
+        match name.len() {
+            2 if is(name, b"id") => Tag::Attr(Kind::Id),
+            3 if is(name, b"log") => Tag::Log,
+            3 if is(name, b"int") => Tag::Attr(Kind::Int),
+            4 if is(name, b"date") => Tag::Attr(Kind::Date),
+            4 if is(name, b"list") => Tag::Attr(Kind::List),
+            5 if is(name, b"trace") => Tag::Trace,
+            5 if is(name, b"event") => Tag::Event,
+            5 if is(name, b"float") => Tag::Attr(Kind::Float),
+            6 if is(name, b"string") => Tag::Attr(Kind::Str),
+            6 if is(name, b"global") => Tag::Global,
+            6 if is(name, b"values") => Tag::Values,
+            7 if is(name, b"boolean") => Tag::Attr(Kind::Boolean),
+            9 if is(name, b"container") => Tag::Attr(Kind::Container),
+            10 if is(name, b"classifier") => Tag::Classifier,
             _ => Tag::Other,
         }
     }
