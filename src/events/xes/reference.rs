@@ -253,4 +253,3 @@ fn owned_elem(e: &BytesStart<'_>, empty: bool) -> Result<Elem<'static>, quick_xm
     }
     Ok(out)
 }
-

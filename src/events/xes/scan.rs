@@ -298,7 +298,9 @@ impl<R: Read> Scanner<R> {
             Some(b'!') if markup.starts_with(b"!--") => Ok(Markup::Comment),
             Some(b'!') if markup.starts_with(b"![") => Ok(Markup::CData),
             Some(b'!') => Ok(Markup::Other),
-            _ => self.start_tag(start + 1, start + len - 1).map(|()| Markup::Start),
+            _ => self
+                .start_tag(start + 1, start + len - 1)
+                .map(|()| Markup::Start),
         }
     }
 
@@ -642,7 +644,10 @@ fn markup_len(bytes: &[u8]) -> Result<Option<usize>, &'static str> {
                 Ok(after(4, b"-->"))
             } else if rest.starts_with(b"[CDATA[") {
                 Ok(after(9, b"]]>"))
-            } else if rest.get(..7).is_some_and(|d| d.eq_ignore_ascii_case(b"DOCTYPE")) {
+            } else if rest
+                .get(..7)
+                .is_some_and(|d| d.eq_ignore_ascii_case(b"DOCTYPE"))
+            {
                 Ok(doctype_len(bytes))
             } else {
                 Err("syntax error: unknown or missed symbol in markup")

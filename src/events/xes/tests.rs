@@ -17,7 +17,11 @@ fn scanned(input: impl Read, chunk: usize, limit: usize) -> (Vec<String>, bool) 
             Ok(item) => {
                 let eof = item == super::Item::Eof;
                 let shown = format!("{item:?}");
-                out.push(format!("{shown} @{} +{}", scanner.line(), scanner.position()));
+                out.push(format!(
+                    "{shown} @{} +{}",
+                    scanner.line(),
+                    scanner.position()
+                ));
                 if eof {
                     return (out, false);
                 }
@@ -77,7 +81,12 @@ fn every_bundled_log_scans_as_quick_xml_reads_it() {
             let got = scanner.next_item().expect("the scanner reads it");
             assert_eq!(got, want, "{} item {n}", log.display());
             let at = (scanner.line(), scanner.position());
-            assert_eq!(at, (reference.line(), reference.position()), "{}", log.display());
+            assert_eq!(
+                at,
+                (reference.line(), reference.position()),
+                "{}",
+                log.display()
+            );
             if want == super::Item::Eof {
                 break;
             }
@@ -88,12 +97,18 @@ fn every_bundled_log_scans_as_quick_xml_reads_it() {
 #[test]
 fn malformed_markup_is_an_error_naming_what() {
     let cases = [
-        ("<log><trace></evnt></log>", "expected `</trace>`, but `</evnt>` was found"),
+        (
+            "<log><trace></evnt></log>",
+            "expected `</trace>`, but `</evnt>` was found",
+        ),
         ("</log>", "close tag `</log>` does not match any open tag"),
         ("<log><string key=\"a\" key=\"b\"/>", "duplicated attribute"),
         ("<log><string key=\"a\" value=b/>", "must be enclosed"),
         ("<log><string key/>", "must be directly followed by `=`"),
-        ("<log><string key=\"a&bogus;\"/>", "unrecognized entity `bogus`"),
+        (
+            "<log><string key=\"a&bogus;\"/>",
+            "unrecognized entity `bogus`",
+        ),
         ("<log><string key=\"a&amp\"/>", "Cannot find ';'"),
         ("<log><string key=\"&#0;\"/>", "0x0 character"),
         ("<log><string key=\"&#xD800;\"/>", "not a valid codepoint"),
@@ -143,7 +158,10 @@ fn entities_are_unescaped_and_plain_values_borrowed() {
     assert!(matches!(scanner.next_item(), Ok(super::Item::Start(_))));
     match scanner.next_item() {
         Ok(super::Item::Start(elem)) => {
-            assert!(matches!(elem.key, Some(std::borrow::Cow::Borrowed("plain"))));
+            assert!(matches!(
+                elem.key,
+                Some(std::borrow::Cow::Borrowed("plain"))
+            ));
         }
         other => panic!("{other:?}"),
     }
@@ -164,7 +182,13 @@ fn value() -> impl Strategy<Value = String> {
 
 /// Whitespace between items and inside tags.
 fn space() -> impl Strategy<Value = &'static str> {
-    prop_oneof![Just(""), Just(" "), Just("\n"), Just("\r\n\t"), Just("\n  ")]
+    prop_oneof![
+        Just(""),
+        Just(" "),
+        Just("\n"),
+        Just("\r\n\t"),
+        Just("\n  ")
+    ]
 }
 
 fn attribute() -> impl Strategy<Value = String> {
@@ -177,13 +201,19 @@ fn attribute() -> impl Strategy<Value = String> {
         Just("id"),
         Just("xes:string"),
     ];
-    (kinds, value(), value(), space(), any::<bool>(), any::<bool>()).prop_map(
-        |(kind, key, value, sp, single, extra)| {
+    (
+        kinds,
+        value(),
+        value(),
+        space(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(kind, key, value, sp, single, extra)| {
             let q = if single { '\'' } else { '"' };
             let more = if extra { " name=\"n\" other = 'x'" } else { "" };
             format!("<{kind}{sp} key={q}{key}{q} value ={sp}{q}{value}{q}{more}{sp}/>")
-        },
-    )
+        })
 }
 
 /// Items between elements: whitespace, comments, processing instructions, CDATA, text.
@@ -210,7 +240,9 @@ fn event() -> impl Strategy<Value = String> {
                 out.push_str(&a);
             }
             if list {
-                out.push_str("<list key=\"l\"><values><int key=\"i\" value=\"1\"/></values></list>");
+                out.push_str(
+                    "<list key=\"l\"><values><int key=\"i\" value=\"1\"/></values></list>",
+                );
             }
             out.push_str(&tail);
             out.push_str("</event >");

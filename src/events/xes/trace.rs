@@ -276,9 +276,7 @@ impl<R: BufRead> XesReader<R> {
                         .map(|(key, value)| (Cow::Owned(key), value))
                 }
             };
-            if !too_large
-                && self.xml.position().saturating_sub(start) > self.max_record as u64
-            {
+            if !too_large && self.xml.position().saturating_sub(start) > self.max_record as u64 {
                 // Past the limit the event's attributes are dropped as
                 // they come, so memory stays bounded; the event is rejected.
                 too_large = true;
