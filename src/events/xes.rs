@@ -1,4 +1,5 @@
-//! The XES reader (IEEE 1849): streams the log with quick-xml, event by event.
+//! The XES reader (IEEE 1849): streams the log with a scanner of its own
+//! ([`scan`]), event by event.
 //! A trace's events go out as soon as its customer id is known (XES puts trace
 //! attributes first); only events read before that wait, so memory does not
 //! grow with the log, nor with a long trace.
@@ -40,20 +41,23 @@
 
 mod attrs;
 mod event;
+#[cfg(test)]
+mod reference;
+mod scan;
+#[cfg(test)]
+mod tests;
 mod xml;
 
-use super::gzip::GzipFault;
 use super::time::{LastDay, TimeParser};
 use super::{
     AttributeFilter, InputError, Mapping, Names, Origin, ReadOptions, Record, Rejection, Symbol,
     UnknownClassifier, Value, XmlError,
 };
 use attrs::split_keys;
-use quick_xml::events::Event as XmlEvent;
+use scan::{Markup, ScanError, Scanner};
 use std::collections::VecDeque;
 use std::io::BufRead;
-use std::sync::Arc;
-use xml::{next_item, Counting, Elem, Item, ItemTooLong, Tag};
+use xml::{Elem, Item, Tag};
 
 /// Lists nested deeper than this are cut (a guard against a stack overflow).
 const MAX_DEPTH: u32 = 32;
@@ -63,7 +67,7 @@ const LIFECYCLE: &str = "lifecycle:transition";
 
 /// Why the XML could not be read on.
 enum Fail {
-    Xml(quick_xml::Error),
+    Xml(ScanError),
     Eof(&'static str),
 }
 
@@ -105,8 +109,7 @@ enum Phase {
 
 /// Reads XES records.
 pub(crate) struct XesReader<R: BufRead> {
-    xml: quick_xml::Reader<Counting<R>>,
-    buf: Vec<u8>,
+    xml: Scanner<R>,
     file: String,
     file_index: u32,
     time: TimeParser,
@@ -139,11 +142,8 @@ mod trace;
 impl<R: BufRead> XesReader<R> {
     /// A reader of `input`.
     pub(crate) fn new(input: R, file: String, file_index: u32, options: &ReadOptions) -> Self {
-        let mut xml = quick_xml::Reader::from_reader(Counting::new(input, options.max_record));
-        xml.config_mut().trim_text(true);
         XesReader {
-            xml,
-            buf: Vec::with_capacity(1024),
+            xml: Scanner::new(input, options.max_record),
             file,
             file_index,
             time: options.time.clone(),
@@ -193,12 +193,12 @@ impl<R: BufRead> XesReader<R> {
 
     /// The 1-based line the reader is on.
     fn line(&self) -> u64 {
-        self.xml.get_ref().newlines() + 1
+        self.xml.line()
     }
 
-    /// The next item, borrowing the item buffer.
+    /// The next item, borrowing the scanner's buffer.
     fn next(&mut self) -> Result<Item<'_>, Fail> {
-        next_item(&mut self.xml, &mut self.buf).map_err(Fail::Xml)
+        self.xml.next_item().map_err(Fail::Xml)
     }
 
     /// The next item, owning its texts (for callers that read on before
@@ -210,7 +210,7 @@ impl<R: BufRead> XesReader<R> {
     fn find_log(&mut self) {
         match self.next_owned() {
             Ok(Item::Start(e)) if e.tag == Tag::Log => self.phase = Phase::Log,
-            Ok(Item::Eof) if self.xml.buffer_position() == 0 => {
+            Ok(Item::Eof) if self.xml.position() == 0 => {
                 self.error = Some(InputError::Empty {
                     file: self.file.clone(),
                 });
@@ -268,20 +268,15 @@ impl<R: BufRead> XesReader<R> {
     /// processing instruction; anything else is an error, as XML allows one
     /// root element. Reading to the end also checks a compressed input whole.
     fn after_log(&mut self) {
-        self.buf.clear();
-        self.xml.get_mut().start_item();
-        let what = match self.xml.read_event_into(&mut self.buf) {
-            Ok(XmlEvent::Eof) => {
+        let what = match self.xml.advance() {
+            Ok(Markup::Eof) => {
                 self.phase = Phase::Done;
                 return;
             }
-            Ok(XmlEvent::Comment(_) | XmlEvent::PI(_)) => return,
-            Ok(XmlEvent::Start(e) | XmlEvent::Empty(e)) => {
-                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                format!("an element `<{name}>`")
-            }
-            Ok(XmlEvent::Text(_) | XmlEvent::CData(_)) => "text".to_string(),
-            Ok(_) => "markup".to_string(),
+            Ok(Markup::Comment) => return,
+            Ok(Markup::Start) => format!("an element `<{}>`", self.xml.local_name()),
+            Ok(Markup::Text | Markup::CData) => "text".to_string(),
+            Ok(Markup::End(_) | Markup::Other) => "markup".to_string(),
             Err(e) => return self.fail(Fail::Xml(e), ""),
         };
         self.error = Some(InputError::Xml(Box::new(XmlError {
@@ -310,18 +305,18 @@ impl<R: BufRead> XesReader<R> {
             format!(" in {element}")
         };
         self.error = Some(match fail {
-            Fail::Xml(quick_xml::Error::Io(e)) if is_too_long(&e) => InputError::TooLarge {
+            Fail::Xml(ScanError::TooLong) => InputError::TooLarge {
                 file,
-                line: self.xml.get_ref().item_line(),
+                line: self.xml.item_line(),
                 what: format!("an XML item (a tag, comment or text){element}"),
                 limit: self.max_record,
             },
-            Fail::Xml(quick_xml::Error::Io(e)) => InputError::from_io(&file, line, unshared(e)),
-            Fail::Xml(e) => InputError::Xml(Box::new(XmlError {
+            Fail::Xml(ScanError::Io(e)) => InputError::from_io(&file, line, e),
+            Fail::Xml(ScanError::Malformed(message)) => InputError::Xml(Box::new(XmlError {
                 file,
                 line,
                 element,
-                message: e.to_string(),
+                message,
             })),
             Fail::Eof(what) => InputError::Xml(Box::new(XmlError {
                 file,
@@ -428,19 +423,4 @@ impl<R: BufRead> XesReader<R> {
             line,
         }
     }
-}
-
-fn is_too_long(error: &std::io::Error) -> bool {
-    error
-        .get_ref()
-        .is_some_and(|inner| inner.downcast_ref::<ItemTooLong>().is_some())
-}
-
-/// The I/O error quick-xml shares, as an owned one (it is rarely shared: a
-/// copy keeps its kind and text, and whether it is a gzip fault).
-fn unshared(error: Arc<std::io::Error>) -> std::io::Error {
-    Arc::try_unwrap(error).unwrap_or_else(|shared| match GzipFault::of(&shared) {
-        Some(fault) => std::io::Error::new(shared.kind(), fault.clone()),
-        None => std::io::Error::new(shared.kind(), shared.to_string()),
-    })
 }

@@ -100,10 +100,10 @@ impl<R: BufRead> XesReader<R> {
             return Ok((key, value));
         }
         let mut items = Vec::new();
-        let start = self.xml.buffer_position();
+        let start = self.xml.position();
         let mut too_large = false;
         loop {
-            too_large |= self.xml.buffer_position().saturating_sub(start) > self.max_record as u64;
+            too_large |= self.xml.position().saturating_sub(start) > self.max_record as u64;
             match self.next_owned()? {
                 Item::Start(child) if child.tag == Tag::Values => {}
                 Item::Start(child) if is_list && depth < MAX_DEPTH && !too_large => {

@@ -3,7 +3,8 @@
 
 use super::attrs::kind_name;
 use super::event::raw_event;
-use super::xml::{check_value, next_item, typed_value, Elem, Item, Kind, Tag};
+use super::scan::Markup;
+use super::xml::{check_value, typed_value, Elem, Item, Kind, Tag};
 use super::{Fail, Pending, XesReader};
 use crate::events::{Customer, CustomerId, Names, Record, Symbol, Value};
 use std::borrow::Cow;
@@ -41,7 +42,7 @@ impl<R: BufRead> XesReader<R> {
         let trace = TraceRead {
             index: self.traces,
             line: self.line(),
-            start: self.xml.buffer_position(),
+            start: self.xml.position(),
             attr_bytes: 0,
             attrs: Vec::new(),
             problem: None,
@@ -85,14 +86,14 @@ impl<R: BufRead> XesReader<R> {
                 fail.map_or(Ok(true), Err)
             }
             Item::Start(child) if matches!(child.tag, Tag::Attr(_)) => {
-                let before = self.xml.buffer_position();
+                let before = self.xml.position();
                 // The customer key and the keys the filter keeps are kept;
                 // the others are checked, not kept.
                 let key = child.key.as_deref().unwrap_or_default();
                 let keep = self.keys.as_ref().is_some_and(|k| k.customer_name == key)
                     || self.attributes.keeps(key);
                 let (key, value) = self.read_attr(child, 0, keep)?;
-                let read = self.xml.buffer_position().saturating_sub(before);
+                let read = self.xml.position().saturating_sub(before);
                 trace.attr_bytes = trace.attr_bytes.saturating_add(read);
                 if trace.attr_bytes > self.max_record as u64 {
                     let limit = self.max_record;
@@ -173,7 +174,7 @@ impl<R: BufRead> XesReader<R> {
     /// Events wait for the customer id only within the record size limit:
     /// past it the trace is rejected, so memory stays bounded.
     fn limit_waiting(&mut self, trace: &mut TraceRead) {
-        let read = self.xml.buffer_position().saturating_sub(trace.start);
+        let read = self.xml.position().saturating_sub(trace.start);
         if trace.announced || trace.problem.is_some() || read <= self.max_record as u64 {
             return;
         }
@@ -240,17 +241,20 @@ impl<R: BufRead> XesReader<R> {
         if empty {
             return (pending, None);
         }
-        let start = self.xml.buffer_position();
+        let start = self.xml.position();
         let mut too_large = false;
         let fail = loop {
-            let item = match next_item(&mut self.xml, &mut self.buf) {
-                Ok(item) => item,
+            // The child is read from the scanner's buffer, which stays
+            // borrowed (shared) while its value is typed.
+            match self.xml.advance_element() {
+                Ok(Markup::Start) => {}
+                Ok(Markup::End(_)) => return (pending, None),
+                Ok(_) => break Fail::Eof("event"),
                 Err(e) => break Fail::Xml(e),
-            };
-            let child = match item {
-                Item::Start(child) => child,
-                Item::End(_) => return (pending, None),
-                Item::Eof => break Fail::Eof("event"),
+            }
+            let child = match self.xml.elem() {
+                Ok(child) => child,
+                Err(e) => break Fail::Xml(e),
             };
             let read = match child.tag {
                 Tag::Attr(kind) if child.empty && !matches!(kind, Kind::List | Kind::Container) => {
@@ -272,9 +276,7 @@ impl<R: BufRead> XesReader<R> {
                         .map(|(key, value)| (Cow::Owned(key), value))
                 }
             };
-            if !too_large
-                && self.xml.buffer_position().saturating_sub(start) > self.max_record as u64
-            {
+            if !too_large && self.xml.position().saturating_sub(start) > self.max_record as u64 {
                 // Past the limit the event's attributes are dropped as
                 // they come, so memory stays bounded; the event is rejected.
                 too_large = true;
