@@ -315,7 +315,7 @@ fn evaluate_here(
                     let findings = evaluator.push(event);
                     // Streaming output keeps no list of escalations: route them now.
                     sink.emit(findings, &evaluator.take_escalations())?;
-                    write_alignments(aligned.as_mut(), &evaluator.take_alignments())?;
+                    write_ended_alignments(aligned.as_mut(), &mut evaluator)?;
                 }
                 Record::Customer(customer) => evaluator.push_customer(customer),
                 Record::Rejected(rejection) => {
@@ -329,7 +329,7 @@ fn evaluate_here(
                     // fire escalations: they go out now, as after an event.
                     let findings = evaluator.push_rejected(&rejection);
                     sink.emit(findings, &evaluator.take_escalations())?;
-                    write_alignments(aligned.as_mut(), &evaluator.take_alignments())?;
+                    write_ended_alignments(aligned.as_mut(), &mut evaluator)?;
                 }
             }
             // A live stream has sent all it has: event time has reached its
@@ -342,7 +342,7 @@ fn evaluate_here(
                 if let Some(watermark) = stream.advance(&evaluator) {
                     let findings = evaluator.advance_to(watermark);
                     sink.emit(findings, &evaluator.take_escalations())?;
-                    write_alignments(aligned.as_mut(), &evaluator.take_alignments())?;
+                    write_ended_alignments(aligned.as_mut(), &mut evaluator)?;
                 }
                 if let Some(writer) = escalations.as_mut() {
                     writer.flush()?;
@@ -679,6 +679,19 @@ fn write_escalations(
 }
 
 /// Write alignment records to the `--alignments` file, if there is one.
+/// The alignment records of the instances that ended since the last call,
+/// taken from `evaluator` only when there is a file for them (after every
+/// record, so a run without `--alignments` pays no call).
+fn write_ended_alignments(
+    out: Option<&mut OutputFile>,
+    evaluator: &mut Evaluator,
+) -> Result<(), Stop> {
+    match out {
+        Some(out) => write_alignments(Some(out), &evaluator.take_alignments()),
+        None => Ok(()),
+    }
+}
+
 fn write_alignments(out: Option<&mut OutputFile>, records: &[AlignmentRecord]) -> Result<(), Stop> {
     let Some(out) = out else { return Ok(()) };
     for record in records {
