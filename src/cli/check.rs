@@ -29,11 +29,6 @@ fn check(args: &CheckArgs) -> Result<u8, Stop> {
     let files = common::policy_files(&args.files)?;
     let levels = args.lints.levels()?;
     let policies = common::policies(&files)?;
-    let read: Vec<String> = policies
-        .iter()
-        .flat_map(|p| p.sources.files().iter().map(|f| f.name.clone()))
-        .collect();
-    output::plan_policies(&read)?;
     let mut failed = false;
     let mut json = Vec::new();
     let mut annotations = Vec::new();

@@ -101,6 +101,7 @@ pub fn load_policy(paths: &[String]) -> Result<Loaded, Stop> {
 /// which is part of that one's policy and not checked on its own (its
 /// segments would be unused, its names unknown); files that only use each
 /// other (a cycle) are taken in order. Each policy's files come first in it.
+/// Refused when stdout is redirected onto any file they read.
 pub fn policies(files: &[String]) -> Result<Vec<Loaded>, Stop> {
     let mut loads = Vec::new();
     for file in files {
@@ -121,11 +122,17 @@ pub fn policies(files: &[String]) -> Result<Vec<Loaded>, Stop> {
             covered.extend(load.paths());
         }
     }
-    Ok(loads
+    let policies: Vec<Loaded> = loads
         .into_iter()
         .zip(roots)
         .filter_map(|(load, root)| root.then_some(load))
-        .collect())
+        .collect();
+    let read: Vec<String> = policies
+        .iter()
+        .flat_map(|p| p.sources.files().iter().map(|f| f.name.clone()))
+        .collect();
+    super::output::plan_policies(&read)?;
+    Ok(policies)
 }
 
 /// `diagnostics` of one policy (its files `sources`) without those `seen`

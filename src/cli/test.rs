@@ -82,11 +82,6 @@ fn test(args: &TestArgs) -> Result<u8, Stop> {
     let files = common::policy_files(&args.files)?;
     let levels = args.lints.levels()?;
     let policies = common::policies(&files)?;
-    let read: Vec<String> = policies
-        .iter()
-        .flat_map(|p| p.sources.files().iter().map(|f| f.name.clone()))
-        .collect();
-    output::plan_policies(&read)?;
     let mut suites = Vec::new();
     let mut annotations = Vec::new();
     for loaded in &policies {
