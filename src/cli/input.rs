@@ -46,17 +46,23 @@ impl InputArgs {
         self.open_with(log, &SourceSettings::default())
     }
 
+    /// The format `log` is read in: `--input-format`, else the policy's
+    /// `source`, else NDJSON on stdin, else the file name's extension.
+    pub fn format_of(&self, log: &str, source: &SourceSettings) -> Result<InputFormat, String> {
+        match self.input_format.as_ref().or(source.format.as_ref()) {
+            Some(text) => text.parse::<InputFormat>().map_err(|e| e.to_string()),
+            None if log == "-" => Ok(InputFormat::Ndjson),
+            None => InputFormat::from_path(Path::new(log)).ok_or_else(|| {
+                format!("cannot tell the format of `{log}` from its name: use --input-format ndjson|csv|xes")
+            }),
+        }
+    }
+
     /// As [`InputArgs::open`], with a policy's `source` settings as defaults that
     /// the flags override field by field.
     pub fn open_with(&self, log: &str, source: &SourceSettings) -> Result<Opened, String> {
         let stdin = log == "-";
-        let format = match self.input_format.as_ref().or(source.format.as_ref()) {
-            Some(text) => text.parse::<InputFormat>().map_err(|e| e.to_string())?,
-            None if stdin => InputFormat::Ndjson,
-            None => InputFormat::from_path(Path::new(log)).ok_or_else(|| {
-                format!("cannot tell the format of `{log}` from its name: use --input-format ndjson|csv|xes")
-            })?,
-        };
+        let format = self.format_of(log, source)?;
         let mut options = ReadOptions::new(format);
         let from_policy: Vec<String> = source
             .fields
