@@ -13,25 +13,6 @@ use cxl::eval::FindingKind;
 use cxl::simulate::{SimOptions, Simulator};
 use simulate_common::{evaluate, ndjson, policy, CLAIMS, TELECOM};
 
-const ALL_KINDS: [FindingKind; 16] = [
-    FindingKind::UnexpectedStep,
-    FindingKind::Stalled,
-    FindingKind::Abandoned,
-    FindingKind::Incomplete,
-    FindingKind::TooManyRepeats,
-    FindingKind::SlaBreach,
-    FindingKind::SlaWarning,
-    FindingKind::WrongChannel,
-    FindingKind::MetricBelow,
-    FindingKind::MetricAbove,
-    FindingKind::RepeatedAsk,
-    FindingKind::TooManyAttempts,
-    FindingKind::UnmappedEvent,
-    FindingKind::LateEvent,
-    FindingKind::DuplicateEvent,
-    FindingKind::RejectedRecord,
-];
-
 fn options(concurrency: usize, stagger: u64) -> SimOptions {
     SimOptions {
         customers: 600,
@@ -55,7 +36,7 @@ fn check(text: &str, file: &str, o: SimOptions) {
         "{file} is not what the simulator makes now: regenerate it (see this test's docs)"
     );
     let (report, _) = evaluate(&policy, committed);
-    for kind in ALL_KINDS {
+    for &kind in FindingKind::ALL {
         assert!(
             report.finding_counts.get(&kind).is_some_and(|n| *n > 0),
             "{file}: no {kind} finding"
